@@ -1,0 +1,110 @@
+"""Agents and agent groups: who is logged in, who is idle, who is busy.
+
+A group follows its staffing table: at each interval boundary it logs agents
+in (idle at once) or out.  Idle agents leave first, the most recently idle
+first; if that is not enough, busy agents are marked to log off when they
+finish their contact (the time past the boundary is overtime and counts as
+logged-in time).  Idle agents wait in a deque ordered by the time they became
+idle, so the longest-idle agent of a group is at its left end.
+
+Each group integrates its number of busy and logged-in agents over time; the
+model flushes these areas into per-segment totals (agent-seconds) at interval
+boundaries, from which occupancy = busy / logged-in follows.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .routing import Queue
+
+__all__ = ["Agent", "AgentGroup"]
+
+
+class Agent:
+    """One agent.  ``contact`` is the contact in service, or ``None`` when idle."""
+
+    __slots__ = ("id", "group", "idle_since", "contact", "leaving", "start")
+
+    def __init__(self, agent_id: int, group: "AgentGroup", now: float) -> None:
+        self.id = agent_id
+        self.group = group
+        self.idle_since = now
+        self.contact = None
+        self.leaving = False
+        self.start = 0.0
+
+
+class AgentGroup:
+    """Agents sharing skills (queues in order of preference) and a staffing table."""
+
+    __slots__ = ("name", "index", "skills", "staffing", "idle", "members", "n_busy", "n_staffed",
+                 "busy_area", "staffed_area", "last_t")
+
+    def __init__(self, name: str, index: int, staffing: tuple[int, ...]) -> None:
+        self.name = name
+        self.index = index
+        self.skills: list["Queue"] = []
+        self.staffing = staffing
+        self.idle: deque[Agent] = deque()
+        self.members: dict[int, Agent] = {}
+        self.n_busy = 0
+        self.n_staffed = 0
+        self.busy_area = 0.0
+        self.staffed_area = 0.0
+        self.last_t = 0.0
+
+    def accrue(self, now: float) -> None:
+        """Add busy and logged-in agent-seconds since the last change."""
+        dt = now - self.last_t
+        if dt:
+            self.busy_area += self.n_busy * dt
+            self.staffed_area += self.n_staffed * dt
+            self.last_t = now
+
+    def flush(self, now: float) -> tuple[float, float]:
+        """Busy and logged-in agent-seconds since the last flush; resets them."""
+        self.accrue(now)
+        out = (self.busy_area, self.staffed_area)
+        self.busy_area = 0.0
+        self.staffed_area = 0.0
+        return out
+
+    def set_staffing(self, target: int, now: float, next_id) -> list[Agent]:
+        """Log agents in or out to reach ``target``; returns new agents, not yet idle or busy."""
+        self.accrue(now)
+        active = [a for a in self.members.values() if not a.leaving]
+        added: list[Agent] = []
+        if target > len(active):
+            need = target - len(active)
+            for agent in self.members.values():  # cancel pending log-offs first
+                if need and agent.leaving:
+                    agent.leaving = False
+                    need -= 1
+            for _ in range(need):
+                agent = Agent(next_id(), self, now)
+                self.members[agent.id] = agent
+                self.n_staffed += 1
+                added.append(agent)
+        elif target < len(active):
+            excess = len(active) - target
+            while excess and self.idle:
+                agent = self.idle.pop()  # most recently idle
+                del self.members[agent.id]
+                self.n_staffed -= 1
+                excess -= 1
+            for agent in reversed(active):
+                if not excess:
+                    break
+                if agent.contact is not None and not agent.leaving:
+                    agent.leaving = True
+                    excess -= 1
+        return added
+
+    def log_off(self, agent: Agent, now: float) -> None:
+        """A leaving agent has finished its contact."""
+        self.accrue(now)
+        del self.members[agent.id]
+        self.n_staffed -= 1

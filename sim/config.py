@@ -1,0 +1,607 @@
+"""The configuration schema: typed, frozen, validated.
+
+Hydra composes YAML into a plain mapping; :func:`load_config` turns that mapping
+into a :class:`SimConfig` made of frozen dataclasses, or raises
+:class:`~sim.errors.ConfigError` naming the key path and what was expected.  The
+model never sees Hydra: a test or notebook can build a :class:`SimConfig`
+directly or from a dict.
+
+Units: seconds inside the model.  Config keys carry their unit in the name
+(``mean_s``, ``rate_per_hour``, ``interval_minutes``, ``warmup_hours``).  Tables
+given per interval (arrival rates, staffing) have one value per interval of the
+opening hours, or a single number that holds for every interval.
+
+Two scenario forms share one model: the general centre (channels, contact types,
+agent groups, routing) and the ``single_queue`` preset (one phone queue with
+Erlang-style keys), which :func:`single_queue_scenario` expands into the general
+form so that both run through the same code.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+__all__ = [
+    "Distribution",
+    "ChannelSpec",
+    "EscalationSpec",
+    "ContactTypeSpec",
+    "AgentGroupSpec",
+    "RoutingSpec",
+    "Scenario",
+    "RunSpec",
+    "SimConfig",
+    "load_config",
+    "parse_scenario",
+    "parse_run",
+    "single_queue_scenario",
+    "DISTRIBUTION_KINDS",
+    "AGENT_SELECTIONS",
+    "QUEUE_SELECTIONS",
+    "SERVICE_LEVEL_VARIANTS",
+]
+
+DISTRIBUTION_KINDS = ("exponential", "lognormal", "gamma", "deterministic", "empirical")
+AGENT_SELECTIONS = ("longest_idle", "skill_rank")
+QUEUE_SELECTIONS = ("priority_fcfs", "fcfs", "skill_order")
+SERVICE_LEVEL_VARIANTS = ("offered", "answered", "offered_excl_short_abandons")
+
+
+# --------------------------------------------------------------------- schema
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A non-negative duration distribution, parametrised by its mean (seconds).
+
+    ``kind`` is one of :data:`DISTRIBUTION_KINDS`.  ``cv`` (standard deviation /
+    mean) is required for lognormal and gamma; ``samples_s`` for empirical, whose
+    mean is the mean of the samples.
+    """
+
+    kind: str
+    mean_s: float
+    cv: float | None = None
+    samples_s: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """A channel (phone, chat, email, ...) and its service-level goal."""
+
+    name: str
+    service_level_threshold_s: float
+    service_level_target: float
+
+
+@dataclass(frozen=True)
+class EscalationSpec:
+    """After tier-1 handling, the contact is transferred to ``to`` with ``probability``."""
+
+    probability: float
+    to: str
+
+
+@dataclass(frozen=True)
+class ContactTypeSpec:
+    """A kind of contact on one channel, with its own queue.
+
+    ``rate_per_hour`` has one arrival rate per interval, or is ``None`` for a queue
+    that only receives transfers (escalations).  ``patience`` ``None`` means the
+    customer never abandons.  Higher ``priority`` is served first under
+    ``priority_fcfs`` routing.  ``queue_capacity`` ``None`` is unlimited; arrivals
+    finding that many contacts waiting are blocked.
+    """
+
+    name: str
+    channel: str
+    rate_per_hour: tuple[float, ...] | None
+    handle_time: Distribution
+    handle_time_by_group: Mapping[str, Distribution] = field(default_factory=dict)
+    patience: Distribution | None = None
+    priority: int = 0
+    queue_capacity: int | None = None
+    escalation: EscalationSpec | None = None
+
+
+@dataclass(frozen=True)
+class AgentGroupSpec:
+    """Agents who share skills and a staffing table.
+
+    ``skills`` lists contact types in the group's order of preference.
+    ``staffing`` has the number of agents logged in for each interval.
+    """
+
+    name: str
+    skills: tuple[str, ...]
+    staffing: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RoutingSpec:
+    """How contacts and agents are matched.
+
+    ``agent_selection``: which idle agent takes an arriving contact —
+    ``longest_idle`` (the eligible agent idle longest) or ``skill_rank`` (agents
+    for whom the contact type ranks highest in their skills first, then longest
+    idle).  ``queue_selection``: which waiting contact a freed agent takes —
+    ``priority_fcfs`` (highest contact-type priority, first come first served
+    within a priority), ``fcfs`` (the longest-waiting eligible contact) or
+    ``skill_order`` (the first non-empty queue in the agent's skill order).
+    """
+
+    agent_selection: str = "longest_idle"
+    queue_selection: str = "priority_fcfs"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A contact centre over one period of opening hours, in intervals.
+
+    ``open_time_s`` is the clock time (seconds after midnight) of simulation time
+    0, used only for labels.  ``trace`` is a CSV to replay instead of sampling
+    arrivals.
+    """
+
+    name: str
+    open_time_s: float
+    interval_s: float
+    n_intervals: int
+    channels: Mapping[str, ChannelSpec]
+    contact_types: Mapping[str, ContactTypeSpec]
+    agent_groups: Mapping[str, AgentGroupSpec]
+    routing: RoutingSpec = RoutingSpec()
+    trace: Path | None = None
+
+    @property
+    def length_s(self) -> float:
+        """Opening hours covered by the interval tables, in seconds."""
+        return self.interval_s * self.n_intervals
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """How to run a scenario: replications, seed, statistics window, outputs.
+
+    Contacts arriving in ``[warmup_s, horizon_s)`` are measured.  With ``drain``
+    the centre stays open after the horizon, without new arrivals, until every
+    contact has left; without it, contacts still there at the horizon are
+    counted as ``in_system``.
+    """
+
+    replications: int = 10
+    seed: int = 12345
+    warmup_s: float = 0.0
+    horizon_s: float | None = None
+    confidence: float = 0.95
+    drain: bool = True
+    save_contacts: bool = False
+    figures: bool = True
+    service_level_variant: str = "offered"
+    short_abandon_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """A scenario and how to run it.  ``run.horizon_s`` is always resolved."""
+
+    scenario: Scenario
+    run: RunSpec
+
+
+# ------------------------------------------------------------------- helpers
+
+
+def _mapping(value: Any, path: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(path, f"expected a mapping of keys to values, got {_show(value)}")
+    return value
+
+
+def _check_keys(value: Mapping[str, Any], path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> None:
+    for key in value:
+        if key not in allowed:
+            hint = _closest(str(key), allowed)
+            extra = f" (did you mean '{hint}'?)" if hint else ""
+            raise ConfigError(_join(path, str(key)), f"unknown key{extra}; allowed keys: {', '.join(allowed)}")
+    for key in required:
+        if value.get(key) is None:
+            raise ConfigError(_join(path, key), "required key is missing")
+
+
+def _closest(key: str, options: tuple[str, ...]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _number(value: Any, path: str, *, minimum: float | None = 0.0, positive: bool = False,
+            maximum: float | None = None, unit: str = "") -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(path, f"expected a number{unit and ' in ' + unit}, got {_show(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ConfigError(path, f"expected a finite number, got {_show(value)}")
+    if positive and number <= 0:
+        raise ConfigError(path, f"expected a positive number{unit and ' in ' + unit}, got {_show(value)}")
+    if minimum is not None and number < minimum:
+        raise ConfigError(path, f"expected a number >= {minimum:g}{unit and ' in ' + unit}, got {_show(value)}")
+    if maximum is not None and number > maximum:
+        raise ConfigError(path, f"expected a number <= {maximum:g}, got {_show(value)}")
+    return number
+
+
+def _integer(value: Any, path: str, *, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or float(value) != int(value):
+        raise ConfigError(path, f"expected a whole number, got {_show(value)}")
+    number = int(value)
+    if number < minimum:
+        raise ConfigError(path, f"expected a whole number >= {minimum}, got {_show(value)}")
+    return number
+
+
+def _probability(value: Any, path: str) -> float:
+    return _number(value, path, minimum=0.0, maximum=1.0)
+
+
+def _choice(value: Any, path: str, options: tuple[str, ...]) -> str:
+    if value not in options:
+        raise ConfigError(path, f"expected one of {', '.join(options)}, got {_show(value)}")
+    return str(value)
+
+
+def _boolean(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(path, f"expected true or false, got {_show(value)}")
+    return value
+
+
+def _clock(value: Any, path: str) -> float:
+    """'08:30' -> seconds after midnight."""
+    if isinstance(value, str):
+        parts = value.split(":")
+        if len(parts) in (2, 3) and all(p.isdigit() for p in parts):
+            h, m, s = (int(p) for p in (parts + ["0"])[:3])
+            if h <= 24 and m < 60 and s < 60 and h * 3600 + m * 60 + s <= 86400:
+                return float(h * 3600 + m * 60 + s)
+    raise ConfigError(path, f"expected a clock time 'HH:MM', got {_show(value)}")
+
+
+def _table(value: Any, path: str, n: int, convert) -> tuple:
+    """One value per interval, or one value for all intervals."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ConfigError(path, f"expected {n} values (one per interval of the opening hours) or a single "
+                                    f"number, got {len(value)} values")
+        return tuple(convert(v, f"{path}[{i}]") for i, v in enumerate(value))
+    return (convert(value, path),) * n
+
+
+# --------------------------------------------------------------- distributions
+
+
+def parse_distribution(value: Any, path: str) -> Distribution:
+    """``{dist: lognormal, mean_s: 300, cv: 0.8}`` and friends -> :class:`Distribution`."""
+    spec = _mapping(value, path)
+    _check_keys(spec, path, ("dist", "mean_s", "cv", "samples_s"), required=("dist",))
+    kind = _choice(spec["dist"], _join(path, "dist"), DISTRIBUTION_KINDS)
+    if kind == "empirical":
+        _check_keys(spec, path, ("dist", "samples_s"), required=("samples_s",))
+        raw = spec["samples_s"]
+        if not isinstance(raw, (list, tuple)) or not raw:
+            raise ConfigError(_join(path, "samples_s"), f"expected a non-empty list of durations in seconds, got {_show(raw)}")
+        samples = tuple(_number(v, f"{path}.samples_s[{i}]", unit="seconds") for i, v in enumerate(raw))
+        mean = sum(samples) / len(samples)
+        if mean <= 0:
+            raise ConfigError(_join(path, "samples_s"), "expected at least one positive duration")
+        return Distribution(kind, mean, None, samples)
+    mean = _number(spec.get("mean_s"), _join(path, "mean_s"), positive=True, unit="seconds") \
+        if "mean_s" in spec else _missing(_join(path, "mean_s"))
+    if kind in ("lognormal", "gamma"):
+        if "cv" not in spec:
+            raise ConfigError(_join(path, "cv"), f"required for a {kind} distribution (standard deviation / mean)")
+        cv = _number(spec["cv"], _join(path, "cv"), positive=True)
+        return Distribution(kind, mean, cv)
+    if "cv" in spec:
+        raise ConfigError(_join(path, "cv"), f"not used by a {kind} distribution; remove it")
+    if "samples_s" in spec:
+        raise ConfigError(_join(path, "samples_s"), "only used by an empirical distribution")
+    return Distribution(kind, mean)
+
+
+def _missing(path: str):
+    raise ConfigError(path, "required key is missing")
+
+
+# -------------------------------------------------------------------- scenario
+
+_SCENARIO_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", "channels",
+                  "contact_types", "agent_groups", "routing", "trace")
+_SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_time_s", "agents",
+                      "mean_patience_s", "queue_capacity", "service_level_threshold_s",
+                      "service_level_target", "interval_minutes", "trace")
+
+
+def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = None) -> Scenario:
+    """A scenario mapping (either form) -> :class:`Scenario`."""
+    spec = _mapping(raw, path)
+    preset = spec.get("preset", "centre")
+    if preset == "single_queue":
+        return _parse_single_queue(spec, path, horizon_s)
+    if preset != "centre":
+        raise ConfigError(_join(path, "preset"), f"expected one of centre, single_queue, got {_show(preset)}")
+    _check_keys(spec, path, _SCENARIO_KEYS,
+                required=("open_time", "close_time", "interval_minutes", "channels", "contact_types", "agent_groups"))
+    open_s = _clock(spec["open_time"], _join(path, "open_time"))
+    close_s = _clock(spec["close_time"], _join(path, "close_time"))
+    interval_s = 60.0 * _number(spec["interval_minutes"], _join(path, "interval_minutes"), positive=True, unit="minutes")
+    if close_s <= open_s:
+        raise ConfigError(_join(path, "close_time"), f"expected a time after open_time {spec['open_time']}, got {_show(spec['close_time'])}")
+    n_float = (close_s - open_s) / interval_s
+    if abs(n_float - round(n_float)) > 1e-9:
+        raise ConfigError(_join(path, "interval_minutes"),
+                          f"expected a divisor of the opening hours ({(close_s - open_s) / 60:g} min), got {interval_s / 60:g}")
+    n = int(round(n_float))
+
+    channels_raw = _mapping(spec["channels"], _join(path, "channels"))
+    if not channels_raw:
+        raise ConfigError(_join(path, "channels"), "expected at least one channel")
+    channels = {name: _parse_channel(name, v, f"{path}.channels.{name}") for name, v in channels_raw.items()}
+
+    types_raw = _mapping(spec["contact_types"], _join(path, "contact_types"))
+    if not types_raw:
+        raise ConfigError(_join(path, "contact_types"), "expected at least one contact type")
+    groups_raw = _mapping(spec["agent_groups"], _join(path, "agent_groups"))
+    if not groups_raw:
+        raise ConfigError(_join(path, "agent_groups"), "expected at least one agent group")
+    group_names = tuple(str(g) for g in groups_raw)
+    contact_types = {name: _parse_contact_type(name, v, f"{path}.contact_types.{name}", n, interval_s, channels, group_names)
+                     for name, v in types_raw.items()}
+    for name, ct in contact_types.items():
+        if ct.escalation is not None:
+            where = f"{path}.contact_types.{name}.escalation.to"
+            if ct.escalation.to not in contact_types:
+                raise ConfigError(where, f"expected a contact type ({', '.join(contact_types)}), got {_show(ct.escalation.to)}")
+            if ct.escalation.to == name:
+                raise ConfigError(where, "a contact type cannot escalate to itself")
+    groups = {name: _parse_group(name, v, f"{path}.agent_groups.{name}", n, contact_types)
+              for name, v in groups_raw.items()}
+    for name in contact_types:
+        if not any(name in g.skills for g in groups.values()):
+            raise ConfigError(f"{path}.contact_types.{name}", "no agent group has this contact type among its skills")
+    routing = _parse_routing(spec.get("routing", {}), _join(path, "routing"))
+    return Scenario(
+        name=str(spec.get("name", "centre")), open_time_s=open_s, interval_s=interval_s, n_intervals=n,
+        channels=channels, contact_types=contact_types, agent_groups=groups, routing=routing,
+        trace=_parse_trace(spec.get("trace"), _join(path, "trace"), contact_types),
+    )
+
+
+def _parse_channel(name: str, raw: Any, path: str) -> ChannelSpec:
+    spec = _mapping(raw, path)
+    _check_keys(spec, path, ("service_level_threshold_s", "service_level_target"),
+                required=("service_level_threshold_s", "service_level_target"))
+    return ChannelSpec(
+        name=name,
+        service_level_threshold_s=_number(spec["service_level_threshold_s"], _join(path, "service_level_threshold_s"), unit="seconds"),
+        service_level_target=_probability(spec["service_level_target"], _join(path, "service_level_target")),
+    )
+
+
+def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: float, channels: Mapping[str, ChannelSpec],
+                        group_names: tuple[str, ...]) -> ContactTypeSpec:
+    spec = _mapping(raw, path)
+    _check_keys(spec, path, ("channel", "arrivals", "handle_time", "handle_time_by_group", "patience",
+                             "priority", "queue_capacity", "escalation"), required=("channel", "handle_time"))
+    channel = spec["channel"]
+    if channel not in channels:
+        raise ConfigError(_join(path, "channel"), f"expected one of the channels ({', '.join(channels)}), got {_show(channel)}")
+    rates = _parse_arrivals(spec.get("arrivals"), _join(path, "arrivals"), n, interval_s)
+    by_group_raw = _mapping(spec.get("handle_time_by_group") or {}, _join(path, "handle_time_by_group"))
+    by_group = {}
+    for group, dist in by_group_raw.items():
+        where = f"{path}.handle_time_by_group.{group}"
+        if group not in group_names:
+            raise ConfigError(where, f"expected an agent group ({', '.join(group_names)})")
+        by_group[str(group)] = parse_distribution(dist, where)
+    patience = spec.get("patience")
+    escalation = spec.get("escalation")
+    if escalation is not None:
+        epath = _join(path, "escalation")
+        emap = _mapping(escalation, epath)
+        _check_keys(emap, epath, ("probability", "to"), required=("probability", "to"))
+        escalation = EscalationSpec(_probability(emap["probability"], _join(epath, "probability")), str(emap["to"]))
+    capacity = spec.get("queue_capacity")
+    return ContactTypeSpec(
+        name=name, channel=str(channel), rate_per_hour=rates,
+        handle_time=parse_distribution(spec["handle_time"], _join(path, "handle_time")),
+        handle_time_by_group=by_group,
+        patience=None if patience is None else parse_distribution(patience, _join(path, "patience")),
+        priority=_integer(spec.get("priority", 0), _join(path, "priority"), minimum=-1_000_000),
+        queue_capacity=None if capacity is None else _integer(capacity, _join(path, "queue_capacity")),
+        escalation=escalation,
+    )
+
+
+def _parse_arrivals(raw: Any, path: str, n: int, interval_s: float) -> tuple[float, ...] | None:
+    """``{rate_per_hour: x | [..]}`` or ``{volume: N, profile: [weights]}``; ``None`` = transfers only."""
+    if raw is None:
+        return None
+    spec = _mapping(raw, path)
+    _check_keys(spec, path, ("rate_per_hour", "volume", "profile"))
+    if "rate_per_hour" in spec:
+        if "volume" in spec or "profile" in spec:
+            raise ConfigError(path, "give either rate_per_hour or volume with profile, not both")
+        return _table(spec["rate_per_hour"], _join(path, "rate_per_hour"), n,
+                      lambda v, p: _number(v, p, unit="contacts per hour"))
+    if "volume" not in spec:
+        raise ConfigError(_join(path, "rate_per_hour"), "required key is missing (or give volume and profile)")
+    volume = _number(spec["volume"], _join(path, "volume"), unit="contacts per day")
+    weights = _table(spec.get("profile", 1.0), _join(path, "profile"), n, lambda v, p: _number(v, p))
+    total = sum(weights)
+    if total <= 0:
+        raise ConfigError(_join(path, "profile"), "expected at least one positive weight")
+    # the day's volume spread over the intervals in proportion to the weights
+    return tuple(volume * w / total / (interval_s / 3600.0) for w in weights)
+
+
+def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[str, ContactTypeSpec]) -> AgentGroupSpec:
+    spec = _mapping(raw, path)
+    _check_keys(spec, path, ("skills", "staffing"), required=("skills", "staffing"))
+    skills = spec["skills"]
+    if isinstance(skills, str) or not isinstance(skills, (list, tuple)) or not skills:
+        raise ConfigError(_join(path, "skills"), f"expected a non-empty list of contact types in order of preference, got {_show(skills)}")
+    for i, skill in enumerate(skills):
+        if skill not in contact_types:
+            raise ConfigError(f"{path}.skills[{i}]", f"unknown contact type {_show(skill)}; expected one of {', '.join(contact_types)}")
+    if len(set(skills)) != len(skills):
+        raise ConfigError(_join(path, "skills"), "lists a contact type twice")
+    staffing = _table(spec["staffing"], _join(path, "staffing"), n, lambda v, p: _integer(v, p))
+    return AgentGroupSpec(name=name, skills=tuple(str(s) for s in skills), staffing=staffing)
+
+
+def _parse_routing(raw: Any, path: str) -> RoutingSpec:
+    spec = _mapping(raw or {}, path)
+    _check_keys(spec, path, ("agent_selection", "queue_selection"))
+    return RoutingSpec(
+        agent_selection=_choice(spec.get("agent_selection", "longest_idle"), _join(path, "agent_selection"), AGENT_SELECTIONS),
+        queue_selection=_choice(spec.get("queue_selection", "priority_fcfs"), _join(path, "queue_selection"), QUEUE_SELECTIONS),
+    )
+
+
+def _parse_trace(raw: Any, path: str, contact_types: Mapping[str, ContactTypeSpec]) -> Path | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, (str, Path)):
+        raise ConfigError(path, f"expected a CSV file path or null, got {_show(raw)}")
+    trace = Path(raw)
+    if not trace.is_file():
+        raise ConfigError(path, f"file not found: {trace}")
+    return trace
+
+
+# ---------------------------------------------------------- single-queue preset
+
+
+def single_queue_scenario(
+    arrival_rate_per_hour: float,
+    mean_handle_time_s: float,
+    agents: int,
+    *,
+    horizon_s: float,
+    mean_patience_s: float | None = None,
+    queue_capacity: int | None = None,
+    service_level_threshold_s: float = 20.0,
+    service_level_target: float = 0.8,
+    interval_minutes: float = 60.0,
+    trace: str | Path | None = None,
+    name: str = "single_queue",
+) -> Scenario:
+    """An M/M/c(+M)(/K) phone queue as a general :class:`Scenario` (the Erlang cross-check)."""
+    raw = {
+        "name": name, "preset": "single_queue", "arrival_rate_per_hour": arrival_rate_per_hour,
+        "mean_handle_time_s": mean_handle_time_s, "agents": agents, "mean_patience_s": mean_patience_s,
+        "queue_capacity": queue_capacity, "service_level_threshold_s": service_level_threshold_s,
+        "service_level_target": service_level_target, "interval_minutes": interval_minutes,
+        "trace": None if trace is None else str(trace),
+    }
+    return _parse_single_queue(raw, "scenario", horizon_s)
+
+
+def _parse_single_queue(spec: Mapping[str, Any], path: str, horizon_s: float | None) -> Scenario:
+    _check_keys(spec, path, _SINGLE_QUEUE_KEYS, required=("arrival_rate_per_hour", "mean_handle_time_s"))
+    if horizon_s is None:
+        raise ConfigError("run.horizon_hours", "required for the single_queue preset (a positive number of hours)")
+    interval_s = 60.0 * _number(spec.get("interval_minutes", 60.0), _join(path, "interval_minutes"), positive=True, unit="minutes")
+    n = max(1, math.ceil(horizon_s / interval_s - 1e-9))
+    rate = _number(spec["arrival_rate_per_hour"], _join(path, "arrival_rate_per_hour"), unit="contacts per hour")
+    handle = _number(spec["mean_handle_time_s"], _join(path, "mean_handle_time_s"), positive=True, unit="seconds")
+    agents = _integer(spec["agents"], _join(path))
+    patience = spec.get("mean_patience_s")
+    patience_dist = None if patience is None else Distribution(
+        "exponential", _number(patience, _join(path, "mean_patience_s"), positive=True, unit="seconds"))
+    capacity = spec.get("queue_capacity")
+    channel = ChannelSpec(
+        "phone",
+        _number(spec.get("service_level_threshold_s", 20.0), _join(path, "service_level_threshold_s"), unit="seconds"),
+        _probability(spec.get("service_level_target", 0.8), _join(path, "service_level_target")),
+    )
+    ct = ContactTypeSpec(
+        name="calls", channel="phone", rate_per_hour=(rate,) * n,
+        handle_time=Distribution("exponential", handle), patience=patience_dist,
+        queue_capacity=None if capacity is None else _integer(capacity, _join(path, "queue_capacity")),
+    )
+    contact_types = {"calls": ct}
+    return Scenario(
+        name=str(spec.get("name", "single_queue")), open_time_s=0.0, interval_s=interval_s, n_intervals=n,
+        channels={"phone": channel}, contact_types=contact_types,
+        agent_groups={"agents": AgentGroupSpec("agents", ("calls",), (agents,) * n)},
+        routing=RoutingSpec(), trace=_parse_trace(spec.get("trace"), _join(path, "trace"), contact_types),
+    )
+
+
+# ------------------------------------------------------------------------- run
+
+_RUN_KEYS = ("replications", "seed", "warmup_hours", "horizon_hours", "confidence", "drain",
+             "save_contacts", "figures", "service_level_variant", "short_abandon_s")
+
+
+def parse_run(raw: Any, path: str = "run") -> RunSpec:
+    """A ``run`` mapping -> :class:`RunSpec` (horizon left ``None`` when not given)."""
+    spec = _mapping(raw or {}, path)
+    _check_keys(spec, path, _RUN_KEYS)
+    defaults = RunSpec()
+    horizon = spec.get("horizon_hours")
+    confidence = _number(spec.get("confidence", defaults.confidence), _join(path, "confidence"), positive=True)
+    if confidence >= 1:
+        raise ConfigError(_join(path, "confidence"), f"expected a level strictly between 0 and 1, e.g. 0.95, got {confidence:g}")
+    return RunSpec(
+        replications=_integer(spec.get("replications", defaults.replications), _join(path, "replications"), minimum=1),
+        seed=_integer(spec.get("seed", defaults.seed), _join(path, "seed")),
+        warmup_s=3600.0 * _number(spec.get("warmup_hours", 0.0), _join(path, "warmup_hours"), unit="hours"),
+        horizon_s=None if horizon is None else 3600.0 * _number(horizon, _join(path, "horizon_hours"), positive=True, unit="hours"),
+        confidence=confidence,
+        drain=_boolean(spec.get("drain", defaults.drain), _join(path, "drain")),
+        save_contacts=_boolean(spec.get("save_contacts", defaults.save_contacts), _join(path, "save_contacts")),
+        figures=_boolean(spec.get("figures", defaults.figures), _join(path, "figures")),
+        service_level_variant=_choice(spec.get("service_level_variant", defaults.service_level_variant),
+                                      _join(path, "service_level_variant"), SERVICE_LEVEL_VARIANTS),
+        short_abandon_s=_number(spec.get("short_abandon_s", defaults.short_abandon_s), _join(path, "short_abandon_s"), unit="seconds"),
+    )
+
+
+def load_config(raw: Any) -> SimConfig:
+    """A composed config mapping (``scenario`` and ``run``) -> validated :class:`SimConfig`."""
+    top = _mapping(raw, "")
+    _check_keys(top, "", ("scenario", "run"), required=("scenario",))
+    run = parse_run(top.get("run"), "run")
+    scenario = parse_scenario(top["scenario"], "scenario", run.horizon_s)
+    return SimConfig(scenario=scenario, run=resolve_run(run, scenario))
+
+
+def resolve_run(run: RunSpec, scenario: Scenario) -> RunSpec:
+    """Fill in the horizon (default: the opening hours) and check the window."""
+    from dataclasses import replace
+
+    horizon = scenario.length_s if run.horizon_s is None else run.horizon_s
+    if horizon > scenario.length_s + 1e-9:
+        raise ConfigError("run.horizon_hours", f"expected at most {scenario.length_s / 3600:g} h, the opening hours "
+                                               f"covered by the scenario's interval tables, got {horizon / 3600:g}")
+    if run.warmup_s >= horizon:
+        raise ConfigError("run.warmup_hours", f"expected less than the horizon ({horizon / 3600:g} h), got {run.warmup_s / 3600:g}")
+    return replace(run, horizon_s=horizon)

@@ -1,0 +1,146 @@
+"""Queues and routing: which idle agent takes a contact, which contact a freed agent takes.
+
+Each contact type has one FIFO queue.  Contacts that abandon stay in the deque
+marked as gone and are dropped when they reach its head, so abandonment costs
+O(1); ``n`` counts only those still waiting.
+
+Two decisions, each a small function chosen by the scenario's ``routing``:
+
+* **agent selection** (a contact arrives and several eligible agents are idle):
+  ``longest_idle`` takes the agent idle longest across all groups with the
+  skill (ties: the group listed first); ``skill_rank`` first restricts to the
+  groups for which the contact type ranks highest in their skill list, then
+  takes the longest idle among them.
+* **queue selection** (an agent becomes free and several of its queues have
+  contacts waiting): ``priority_fcfs`` takes the highest contact-type priority
+  and, within a priority, the contact that entered its queue first;
+  ``fcfs`` takes the contact that entered its queue first, whatever the
+  priority; ``skill_order`` takes the first non-empty queue in the agent's
+  skill order.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Callable, Optional
+
+from .agents import Agent, AgentGroup
+
+__all__ = ["Queue", "WAITING", "AGENT_SELECTORS", "QUEUE_SELECTORS"]
+
+WAITING = 0  # contact state while in a queue
+
+
+class Queue:
+    """The queue of one contact type, and what its contacts need."""
+
+    __slots__ = ("name", "index", "channel", "priority", "waiting", "n", "capacity", "handle",
+                 "handle_by_group", "patience", "escalate_p", "escalate_to", "escalate_draw",
+                 "groups", "tiers", "area", "last_t")
+
+    def __init__(self, name: str, index: int, channel: int, priority: int, capacity: Optional[int]) -> None:
+        self.name = name
+        self.index = index
+        self.channel = channel
+        self.priority = priority
+        self.capacity = capacity
+        self.waiting: deque = deque()
+        self.n = 0
+        self.handle: Callable[[], float] | None = None
+        self.handle_by_group: dict[int, Callable[[], float]] = {}
+        self.patience: Callable[[], float] | None = None
+        self.escalate_p = 0.0
+        self.escalate_to: "Queue | None" = None
+        self.escalate_draw: Callable[[], float] | None = None
+        self.groups: list[AgentGroup] = []  # eligible groups, in config order
+        self.tiers: list[list[AgentGroup]] = []  # eligible groups by skill rank, best first
+        self.area = 0.0
+        self.last_t = 0.0
+
+    def head(self):
+        """The first contact still waiting (drops abandoned ones), or ``None``."""
+        waiting = self.waiting
+        while waiting:
+            contact = waiting[0]
+            if contact.state == WAITING:
+                return contact
+            waiting.popleft()
+        return None
+
+    def flush(self, now: float) -> float:
+        """Contact-seconds waited in this queue since the last flush; resets."""
+        self.area += self.n * (now - self.last_t)
+        self.last_t = now
+        out, self.area = self.area, 0.0
+        return out
+
+
+def _longest_idle_among(groups: list[AgentGroup]) -> Agent | None:
+    best: Agent | None = None
+    for group in groups:
+        if group.idle:
+            agent = group.idle[0]
+            if best is None or agent.idle_since < best.idle_since:
+                best = agent
+    return best
+
+
+def longest_idle(queue: Queue) -> Agent | None:
+    """The eligible agent idle longest (removed from its idle pool), or ``None``."""
+    agent = _longest_idle_among(queue.groups)
+    if agent is not None:
+        agent.group.idle.popleft()
+    return agent
+
+
+def skill_rank(queue: Queue) -> Agent | None:
+    """Among groups ranking this contact type highest, the longest-idle agent."""
+    for tier in queue.tiers:
+        agent = _longest_idle_among(tier)
+        if agent is not None:
+            agent.group.idle.popleft()
+            return agent
+    return None
+
+
+def priority_fcfs(group: AgentGroup):
+    """Highest priority first, then first in queue; the contact is removed from its queue."""
+    best = None
+    best_queue = None
+    for queue in group.skills:
+        if queue.n:
+            contact = queue.head()
+            if best is None or queue.priority > best_queue.priority or (
+                    queue.priority == best_queue.priority and contact.t_queue < best.t_queue):
+                best, best_queue = contact, queue
+    return best
+
+
+def fcfs(group: AgentGroup):
+    """The contact that entered its queue first, whatever its priority."""
+    best = None
+    for queue in group.skills:
+        if queue.n:
+            contact = queue.head()
+            if best is None or contact.t_queue < best.t_queue:
+                best = contact
+    return best
+
+
+def skill_order(group: AgentGroup):
+    """The head of the first non-empty queue in the group's skill order."""
+    for queue in group.skills:
+        if queue.n:
+            return queue.head()
+    return None
+
+
+AGENT_SELECTORS: dict[str, Callable[[Queue], Agent | None]] = {
+    "longest_idle": longest_idle,
+    "skill_rank": skill_rank,
+}
+QUEUE_SELECTORS = {
+    "priority_fcfs": priority_fcfs,
+    "fcfs": fcfs,
+    "skill_order": skill_order,
+}
