@@ -25,6 +25,19 @@ def _fail(message: str) -> None:
 
 
 def _one_line(exc: BaseException) -> str:
+    """Hydra's multi-line composition errors, said in one line with the key path first."""
+    import re
+
+    cause = exc.__cause__
+    full_key = getattr(cause, "full_key", None)
+    if full_key and "not in struct" in str(cause):
+        return f"{full_key}: unknown key (check its spelling against docs/configuration.md; " \
+               f"'+{full_key}=...' adds a key, which validation then rejects if the schema has no such key)"
+    missing = re.search(r"Could not find '([^/']+)/([^']+)'.*?Available options in '[^']+':(.*?)Config search path",
+                        str(exc), re.S)
+    if missing:
+        group, name, options = missing.groups()
+        return f"{group}: no config named '{name}'; available: {', '.join(options.split())}"
     parts = []
     while exc is not None and len(parts) < 3:
         text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())

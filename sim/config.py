@@ -44,12 +44,45 @@ __all__ = [
     "AGENT_SELECTIONS",
     "QUEUE_SELECTIONS",
     "SERVICE_LEVEL_VARIANTS",
+    "SCHEMA",
 ]
 
 DISTRIBUTION_KINDS = ("exponential", "lognormal", "gamma", "deterministic", "empirical")
 AGENT_SELECTIONS = ("longest_idle", "skill_rank")
 QUEUE_SELECTIONS = ("priority_fcfs", "fcfs", "skill_order")
 SERVICE_LEVEL_VARIANTS = ("offered", "answered", "offered_excl_short_abandons")
+
+# The keys allowed at each level of the config (docs/configuration.md documents each one).
+TOP_KEYS = ("scenario", "run")
+RUN_KEYS = ("replications", "seed", "warmup_hours", "horizon_hours", "confidence", "drain",
+            "save_contacts", "figures", "service_level_variant", "short_abandon_s")
+CENTRE_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", "channels",
+               "contact_types", "agent_groups", "routing", "trace")
+SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_time_s", "agents",
+                     "mean_patience_s", "queue_capacity", "service_level_threshold_s",
+                     "service_level_target", "interval_minutes", "trace")
+CHANNEL_KEYS = ("service_level_threshold_s", "service_level_target")
+CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group", "patience",
+                     "priority", "queue_capacity", "escalation")
+ARRIVAL_KEYS = ("rate_per_hour", "volume", "profile")
+DISTRIBUTION_KEYS = ("dist", "mean_s", "cv", "samples_s")
+ESCALATION_KEYS = ("probability", "to")
+AGENT_GROUP_KEYS = ("skills", "staffing")
+ROUTING_KEYS = ("agent_selection", "queue_selection")
+
+#: key path pattern -> allowed keys; ``<name>`` stands for a user-chosen name.
+SCHEMA: dict[str, tuple[str, ...]] = {
+    "run": RUN_KEYS,
+    "scenario (preset: centre)": CENTRE_KEYS,
+    "scenario (preset: single_queue)": SINGLE_QUEUE_KEYS,
+    "scenario.channels.<channel>": CHANNEL_KEYS,
+    "scenario.contact_types.<type>": CONTACT_TYPE_KEYS,
+    "scenario.contact_types.<type>.arrivals": ARRIVAL_KEYS,
+    "scenario.contact_types.<type>.escalation": ESCALATION_KEYS,
+    "<distribution>": DISTRIBUTION_KEYS,
+    "scenario.agent_groups.<group>": AGENT_GROUP_KEYS,
+    "scenario.routing": ROUTING_KEYS,
+}
 
 
 # --------------------------------------------------------------------- schema
@@ -298,7 +331,7 @@ def _table(value: Any, path: str, n: int, convert) -> tuple:
 def parse_distribution(value: Any, path: str) -> Distribution:
     """``{dist: lognormal, mean_s: 300, cv: 0.8}`` and friends -> :class:`Distribution`."""
     spec = _mapping(value, path)
-    _check_keys(spec, path, ("dist", "mean_s", "cv", "samples_s"), required=("dist",))
+    _check_keys(spec, path, DISTRIBUTION_KEYS, required=("dist",))
     kind = _choice(spec["dist"], _join(path, "dist"), DISTRIBUTION_KINDS)
     if kind == "empirical":
         _check_keys(spec, path, ("dist", "samples_s"), required=("samples_s",))
@@ -330,13 +363,6 @@ def _missing(path: str):
 
 # -------------------------------------------------------------------- scenario
 
-_SCENARIO_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", "channels",
-                  "contact_types", "agent_groups", "routing", "trace")
-_SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_time_s", "agents",
-                      "mean_patience_s", "queue_capacity", "service_level_threshold_s",
-                      "service_level_target", "interval_minutes", "trace")
-
-
 def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = None) -> Scenario:
     """A scenario mapping (either form) -> :class:`Scenario`."""
     spec = _mapping(raw, path)
@@ -345,7 +371,7 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
         return _parse_single_queue(spec, path, horizon_s)
     if preset != "centre":
         raise ConfigError(_join(path, "preset"), f"expected one of centre, single_queue, got {_show(preset)}")
-    _check_keys(spec, path, _SCENARIO_KEYS,
+    _check_keys(spec, path, CENTRE_KEYS,
                 required=("open_time", "close_time", "interval_minutes", "channels", "contact_types", "agent_groups"))
     open_s = _clock(spec["open_time"], _join(path, "open_time"))
     close_s = _clock(spec["close_time"], _join(path, "close_time"))
@@ -394,8 +420,7 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
 
 def _parse_channel(name: str, raw: Any, path: str) -> ChannelSpec:
     spec = _mapping(raw, path)
-    _check_keys(spec, path, ("service_level_threshold_s", "service_level_target"),
-                required=("service_level_threshold_s", "service_level_target"))
+    _check_keys(spec, path, CHANNEL_KEYS, required=CHANNEL_KEYS)
     return ChannelSpec(
         name=name,
         service_level_threshold_s=_number(spec["service_level_threshold_s"], _join(path, "service_level_threshold_s"), unit="seconds"),
@@ -406,8 +431,7 @@ def _parse_channel(name: str, raw: Any, path: str) -> ChannelSpec:
 def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: float, channels: Mapping[str, ChannelSpec],
                         group_names: tuple[str, ...]) -> ContactTypeSpec:
     spec = _mapping(raw, path)
-    _check_keys(spec, path, ("channel", "arrivals", "handle_time", "handle_time_by_group", "patience",
-                             "priority", "queue_capacity", "escalation"), required=("channel", "handle_time"))
+    _check_keys(spec, path, CONTACT_TYPE_KEYS, required=("channel", "handle_time"))
     channel = spec["channel"]
     if channel not in channels:
         raise ConfigError(_join(path, "channel"), f"expected one of the channels ({', '.join(channels)}), got {_show(channel)}")
@@ -424,7 +448,7 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
     if escalation is not None:
         epath = _join(path, "escalation")
         emap = _mapping(escalation, epath)
-        _check_keys(emap, epath, ("probability", "to"), required=("probability", "to"))
+        _check_keys(emap, epath, ESCALATION_KEYS, required=ESCALATION_KEYS)
         escalation = EscalationSpec(_probability(emap["probability"], _join(epath, "probability")), str(emap["to"]))
     capacity = spec.get("queue_capacity")
     return ContactTypeSpec(
@@ -443,7 +467,7 @@ def _parse_arrivals(raw: Any, path: str, n: int, interval_s: float) -> tuple[flo
     if raw is None:
         return None
     spec = _mapping(raw, path)
-    _check_keys(spec, path, ("rate_per_hour", "volume", "profile"))
+    _check_keys(spec, path, ARRIVAL_KEYS)
     if "rate_per_hour" in spec:
         if "volume" in spec or "profile" in spec:
             raise ConfigError(path, "give either rate_per_hour or volume with profile, not both")
@@ -462,7 +486,7 @@ def _parse_arrivals(raw: Any, path: str, n: int, interval_s: float) -> tuple[flo
 
 def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[str, ContactTypeSpec]) -> AgentGroupSpec:
     spec = _mapping(raw, path)
-    _check_keys(spec, path, ("skills", "staffing"), required=("skills", "staffing"))
+    _check_keys(spec, path, AGENT_GROUP_KEYS, required=AGENT_GROUP_KEYS)
     skills = spec["skills"]
     if isinstance(skills, str) or not isinstance(skills, (list, tuple)) or not skills:
         raise ConfigError(_join(path, "skills"), f"expected a non-empty list of contact types in order of preference, got {_show(skills)}")
@@ -477,7 +501,7 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
 
 def _parse_routing(raw: Any, path: str) -> RoutingSpec:
     spec = _mapping(raw or {}, path)
-    _check_keys(spec, path, ("agent_selection", "queue_selection"))
+    _check_keys(spec, path, ROUTING_KEYS)
     return RoutingSpec(
         agent_selection=_choice(spec.get("agent_selection", "longest_idle"), _join(path, "agent_selection"), AGENT_SELECTIONS),
         queue_selection=_choice(spec.get("queue_selection", "priority_fcfs"), _join(path, "queue_selection"), QUEUE_SELECTIONS),
@@ -524,14 +548,14 @@ def single_queue_scenario(
 
 
 def _parse_single_queue(spec: Mapping[str, Any], path: str, horizon_s: float | None) -> Scenario:
-    _check_keys(spec, path, _SINGLE_QUEUE_KEYS, required=("arrival_rate_per_hour", "mean_handle_time_s"))
+    _check_keys(spec, path, SINGLE_QUEUE_KEYS, required=("arrival_rate_per_hour", "mean_handle_time_s"))
     if horizon_s is None:
         raise ConfigError("run.horizon_hours", "required for the single_queue preset (a positive number of hours)")
     interval_s = 60.0 * _number(spec.get("interval_minutes", 60.0), _join(path, "interval_minutes"), positive=True, unit="minutes")
     n = max(1, math.ceil(horizon_s / interval_s - 1e-9))
     rate = _number(spec["arrival_rate_per_hour"], _join(path, "arrival_rate_per_hour"), unit="contacts per hour")
     handle = _number(spec["mean_handle_time_s"], _join(path, "mean_handle_time_s"), positive=True, unit="seconds")
-    agents = _integer(spec["agents"], _join(path))
+    agents = _integer(spec["agents"], _join(path, "agents"))
     patience = spec.get("mean_patience_s")
     patience_dist = None if patience is None else Distribution(
         "exponential", _number(patience, _join(path, "mean_patience_s"), positive=True, unit="seconds"))
@@ -557,14 +581,10 @@ def _parse_single_queue(spec: Mapping[str, Any], path: str, horizon_s: float | N
 
 # ------------------------------------------------------------------------- run
 
-_RUN_KEYS = ("replications", "seed", "warmup_hours", "horizon_hours", "confidence", "drain",
-             "save_contacts", "figures", "service_level_variant", "short_abandon_s")
-
-
 def parse_run(raw: Any, path: str = "run") -> RunSpec:
     """A ``run`` mapping -> :class:`RunSpec` (horizon left ``None`` when not given)."""
     spec = _mapping(raw or {}, path)
-    _check_keys(spec, path, _RUN_KEYS)
+    _check_keys(spec, path, RUN_KEYS)
     defaults = RunSpec()
     horizon = spec.get("horizon_hours")
     confidence = _number(spec.get("confidence", defaults.confidence), _join(path, "confidence"), positive=True)
@@ -588,7 +608,7 @@ def parse_run(raw: Any, path: str = "run") -> RunSpec:
 def load_config(raw: Any) -> SimConfig:
     """A composed config mapping (``scenario`` and ``run``) -> validated :class:`SimConfig`."""
     top = _mapping(raw, "")
-    _check_keys(top, "", ("scenario", "run"), required=("scenario",))
+    _check_keys(top, "", TOP_KEYS, required=("scenario",))
     run = parse_run(top.get("run"), "run")
     scenario = parse_scenario(top["scenario"], "scenario", run.horizon_s)
     return SimConfig(scenario=scenario, run=resolve_run(run, scenario))
