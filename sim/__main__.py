@@ -24,15 +24,23 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_CONFIG)
 
 
-def _one_line(exc: BaseException) -> str:
-    """Hydra's multi-line composition errors, said in one line with the key path first."""
+def _one_line(exc: BaseException, siblings=None) -> str:
+    """Hydra's multi-line composition errors, said in one line with the key path first.
+
+    ``siblings(path)`` lists the keys next to an unknown key, for a suggestion.
+    """
+    import difflib
     import re
 
     cause = exc.__cause__
     full_key = getattr(cause, "full_key", None)
     if full_key and "not in struct" in str(cause):
-        return f"{full_key}: unknown key (check its spelling against docs/configuration.md; " \
-               f"'+{full_key}=...' adds a key, which validation then rejects if the schema has no such key)"
+        parent, _, key = str(full_key).rpartition(".")
+        options = siblings(parent) if siblings else []
+        close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        listing = f"; allowed keys: {', '.join(options)}" if options else ""
+        return f"{full_key}: unknown key{hint}{listing}"
     missing = re.search(r"Could not find '([^/']+)/([^']+)'.*?Available options in '[^']+':(.*?)Config search path",
                         str(exc), re.S)
     if missing:
@@ -79,7 +87,21 @@ def precheck(argv: list[str]) -> None:
     except ConfigError as exc:
         _fail(str(exc))
     except Exception as exc:  # Hydra / OmegaConf composition errors
-        _fail(_one_line(exc))
+        groups_only = [o for o in overrides if "=" in o and "." not in o.split("=", 1)[0]]
+
+        def siblings(path: str) -> list[str]:
+            try:
+                with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+                    base = compose(config_name="config", overrides=groups_only)
+                node = OmegaConf.select(base, path) if path else base
+                return [str(k) for k in node.keys()] if node is not None else []
+            except Exception:
+                return []
+            finally:
+                GlobalHydra.instance().clear()
+
+        GlobalHydra.instance().clear()
+        _fail(_one_line(exc, siblings))
     finally:
         GlobalHydra.instance().clear()
 
