@@ -79,8 +79,8 @@ def read_trace(path: Path, contact_types: Mapping[str, object]) -> list[TraceCon
             raise ConfigError(f"{path}:1", f"unknown column '{unknown[0]}'; expected arrival_time_s, contact_type, "
                                            "handle_time_s, patience_s")
         previous = -math.inf
-        for line, row in enumerate(reader, start=2):
-            where = f"{path}:{line}"
+        for row in reader:
+            where = f"{path}:{reader.line_num}"  # the file's line, even after blank lines (which are skipped)
             if None in row or any(v is None for v in row.values()):
                 raise ConfigError(where, f"expected {len(header)} fields, got a row of a different length")
             arrival = _field(row, "arrival_time_s", where)

@@ -280,7 +280,8 @@ def _number(value: Any, path: str, *, minimum: float | None = 0.0, positive: boo
 
 
 def _integer(value: Any, path: str, *, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or float(value) != int(value):
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            or float(value) != int(value)):
         raise ConfigError(path, f"expected a whole number, got {_show(value)}")
     number = int(value)
     if number < minimum:
@@ -516,6 +517,13 @@ def _parse_trace(raw: Any, path: str, contact_types: Mapping[str, ContactTypeSpe
     trace = Path(raw)
     if not trace.is_file():
         raise ConfigError(path, f"file not found: {trace}")
+    # Check every row now, so a malformed trace is reported before any run starts.
+    from .arrivals import read_trace
+
+    try:
+        read_trace(trace, contact_types)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, f"cannot read {trace} as a UTF-8 CSV file: {exc}") from None
     return trace
 
 
@@ -548,7 +556,7 @@ def single_queue_scenario(
 
 
 def _parse_single_queue(spec: Mapping[str, Any], path: str, horizon_s: float | None) -> Scenario:
-    _check_keys(spec, path, SINGLE_QUEUE_KEYS, required=("arrival_rate_per_hour", "mean_handle_time_s"))
+    _check_keys(spec, path, SINGLE_QUEUE_KEYS, required=("arrival_rate_per_hour", "mean_handle_time_s", "agents"))
     if horizon_s is None:
         raise ConfigError("run.horizon_hours", "required for the single_queue preset (a positive number of hours)")
     interval_s = 60.0 * _number(spec.get("interval_minutes", 60.0), _join(path, "interval_minutes"), positive=True, unit="minutes")

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.validation
 CONFIDENCE = 0.99
 
 
-def _simulate(rate, aht, agents, *, patience=None, capacity=None, threshold=20.0, hours_reduced=48,
-              hours_full=400, reps_reduced=10, reps_full=30, seed=2024):
+def _simulate(rate, aht, agents, *, patience=None, capacity=None, threshold=20.0, hours_reduced=24,
+              hours_full=400, reps_reduced=20, reps_full=40, seed=2024):
     hours = validation_size(hours_reduced, hours_full)
     scenario = single_queue_scenario(rate, aht, agents, horizon_s=hours * 3600.0, mean_patience_s=patience,
                                      queue_capacity=capacity, service_level_threshold_s=threshold)
