@@ -26,7 +26,7 @@ __all__ = ["Agent", "AgentGroup"]
 class Agent:
     """One agent.  ``contact`` is the contact in service, or ``None`` when idle."""
 
-    __slots__ = ("id", "group", "idle_since", "contact", "leaving", "start")
+    __slots__ = ("id", "group", "idle_since", "contact", "leaving")
 
     def __init__(self, agent_id: int, group: "AgentGroup", now: float) -> None:
         self.id = agent_id
@@ -34,7 +34,6 @@ class Agent:
         self.idle_since = now
         self.contact = None
         self.leaving = False
-        self.start = 0.0
 
 
 class AgentGroup:

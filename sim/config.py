@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ConfigError
+from .validation import (boolean, check_keys, choice, clock, integer, join, mapping, number, probability, show,
+                         table)
 
 __all__ = [
     "Distribution",
@@ -227,175 +229,73 @@ class SimConfig:
     run: RunSpec
 
 
-# ------------------------------------------------------------------- helpers
-
-
-def _mapping(value: Any, path: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(path, f"expected a mapping of keys to values, got {_show(value)}")
-    return value
-
-
-def _check_keys(value: Mapping[str, Any], path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> None:
-    for key in value:
-        if key not in allowed:
-            hint = _closest(str(key), allowed)
-            extra = f" (did you mean '{hint}'?)" if hint else ""
-            raise ConfigError(_join(path, str(key)), f"unknown key{extra}; allowed keys: {', '.join(allowed)}")
-    for key in required:
-        if value.get(key) is None:
-            raise ConfigError(_join(path, key), "required key is missing")
-
-
-def _closest(key: str, options: tuple[str, ...]) -> str | None:
-    import difflib
-
-    found = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
-    return found[0] if found else None
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _number(value: Any, path: str, *, minimum: float | None = 0.0, positive: bool = False,
-            maximum: float | None = None, unit: str = "") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(path, f"expected a number{unit and ' in ' + unit}, got {_show(value)}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ConfigError(path, f"expected a finite number, got {_show(value)}")
-    if positive and number <= 0:
-        raise ConfigError(path, f"expected a positive number{unit and ' in ' + unit}, got {_show(value)}")
-    if minimum is not None and number < minimum:
-        raise ConfigError(path, f"expected a number >= {minimum:g}{unit and ' in ' + unit}, got {_show(value)}")
-    if maximum is not None and number > maximum:
-        raise ConfigError(path, f"expected a number <= {maximum:g}, got {_show(value)}")
-    return number
-
-
-def _integer(value: Any, path: str, *, minimum: int = 0) -> int:
-    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-            or float(value) != int(value)):
-        raise ConfigError(path, f"expected a whole number, got {_show(value)}")
-    number = int(value)
-    if number < minimum:
-        raise ConfigError(path, f"expected a whole number >= {minimum}, got {_show(value)}")
-    return number
-
-
-def _probability(value: Any, path: str) -> float:
-    return _number(value, path, minimum=0.0, maximum=1.0)
-
-
-def _choice(value: Any, path: str, options: tuple[str, ...]) -> str:
-    if value not in options:
-        raise ConfigError(path, f"expected one of {', '.join(options)}, got {_show(value)}")
-    return str(value)
-
-
-def _boolean(value: Any, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(path, f"expected true or false, got {_show(value)}")
-    return value
-
-
-def _clock(value: Any, path: str) -> float:
-    """'08:30' -> seconds after midnight."""
-    if isinstance(value, str):
-        parts = value.split(":")
-        if len(parts) in (2, 3) and all(p.isdigit() for p in parts):
-            h, m, s = (int(p) for p in (parts + ["0"])[:3])
-            if h <= 24 and m < 60 and s < 60 and h * 3600 + m * 60 + s <= 86400:
-                return float(h * 3600 + m * 60 + s)
-    raise ConfigError(path, f"expected a clock time 'HH:MM', got {_show(value)}")
-
-
-def _table(value: Any, path: str, n: int, convert) -> tuple:
-    """One value per interval, or one value for all intervals."""
-    if isinstance(value, (list, tuple)):
-        if len(value) != n:
-            raise ConfigError(path, f"expected {n} values (one per interval of the opening hours) or a single "
-                                    f"number, got {len(value)} values")
-        return tuple(convert(v, f"{path}[{i}]") for i, v in enumerate(value))
-    return (convert(value, path),) * n
-
-
 # --------------------------------------------------------------- distributions
 
 
 def parse_distribution(value: Any, path: str) -> Distribution:
     """``{dist: lognormal, mean_s: 300, cv: 0.8}`` and friends -> :class:`Distribution`."""
-    spec = _mapping(value, path)
-    _check_keys(spec, path, DISTRIBUTION_KEYS, required=("dist",))
-    kind = _choice(spec["dist"], _join(path, "dist"), DISTRIBUTION_KINDS)
+    spec = mapping(value, path)
+    check_keys(spec, path, DISTRIBUTION_KEYS, required=("dist",))
+    kind = choice(spec["dist"], join(path, "dist"), DISTRIBUTION_KINDS)
     if kind == "empirical":
-        _check_keys(spec, path, ("dist", "samples_s"), required=("samples_s",))
+        check_keys(spec, path, ("dist", "samples_s"), required=("samples_s",))
         raw = spec["samples_s"]
         if not isinstance(raw, (list, tuple)) or not raw:
-            raise ConfigError(_join(path, "samples_s"), f"expected a non-empty list of durations in seconds, got {_show(raw)}")
-        samples = tuple(_number(v, f"{path}.samples_s[{i}]", unit="seconds") for i, v in enumerate(raw))
+            raise ConfigError(join(path, "samples_s"), f"expected a non-empty list of durations in seconds, got {show(raw)}")
+        samples = tuple(number(v, f"{path}.samples_s[{i}]", unit="seconds") for i, v in enumerate(raw))
         mean = sum(samples) / len(samples)
         if mean <= 0:
-            raise ConfigError(_join(path, "samples_s"), "expected at least one positive duration")
+            raise ConfigError(join(path, "samples_s"), "expected at least one positive duration")
         return Distribution(kind, mean, None, samples)
-    mean = _number(spec.get("mean_s"), _join(path, "mean_s"), positive=True, unit="seconds") \
-        if "mean_s" in spec else _missing(_join(path, "mean_s"))
+    if "mean_s" not in spec:
+        raise ConfigError(join(path, "mean_s"), f"required for a {kind} distribution (mean in seconds)")
+    mean = number(spec["mean_s"], join(path, "mean_s"), positive=True, unit="seconds")
     if kind in ("lognormal", "gamma"):
         if "cv" not in spec:
-            raise ConfigError(_join(path, "cv"), f"required for a {kind} distribution (standard deviation / mean)")
-        cv = _number(spec["cv"], _join(path, "cv"), positive=True)
+            raise ConfigError(join(path, "cv"), f"required for a {kind} distribution (standard deviation / mean)")
+        cv = number(spec["cv"], join(path, "cv"), positive=True)
         return Distribution(kind, mean, cv)
     if "cv" in spec:
-        raise ConfigError(_join(path, "cv"), f"not used by a {kind} distribution; remove it")
+        raise ConfigError(join(path, "cv"), f"not used by the {kind} distribution; remove it")
     if "samples_s" in spec:
-        raise ConfigError(_join(path, "samples_s"), "only used by an empirical distribution")
+        raise ConfigError(join(path, "samples_s"), "only used by an empirical distribution")
     return Distribution(kind, mean)
-
-
-def _missing(path: str):
-    raise ConfigError(path, "required key is missing")
 
 
 # -------------------------------------------------------------------- scenario
 
 def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = None) -> Scenario:
     """A scenario mapping (either form) -> :class:`Scenario`."""
-    spec = _mapping(raw, path)
+    spec = mapping(raw, path)
     preset = spec.get("preset", "centre")
     if preset == "single_queue":
         return _parse_single_queue(spec, path, horizon_s)
     if preset != "centre":
-        raise ConfigError(_join(path, "preset"), f"expected one of centre, single_queue, got {_show(preset)}")
-    _check_keys(spec, path, CENTRE_KEYS,
+        raise ConfigError(join(path, "preset"), f"expected one of centre, single_queue, got {show(preset)}")
+    check_keys(spec, path, CENTRE_KEYS,
                 required=("open_time", "close_time", "interval_minutes", "channels", "contact_types", "agent_groups"))
-    open_s = _clock(spec["open_time"], _join(path, "open_time"))
-    close_s = _clock(spec["close_time"], _join(path, "close_time"))
-    interval_s = 60.0 * _number(spec["interval_minutes"], _join(path, "interval_minutes"), positive=True, unit="minutes")
+    open_s = clock(spec["open_time"], join(path, "open_time"))
+    close_s = clock(spec["close_time"], join(path, "close_time"))
+    interval_s = 60.0 * number(spec["interval_minutes"], join(path, "interval_minutes"), positive=True, unit="minutes")
     if close_s <= open_s:
-        raise ConfigError(_join(path, "close_time"), f"expected a time after open_time {spec['open_time']}, got {_show(spec['close_time'])}")
+        raise ConfigError(join(path, "close_time"), f"expected a time after open_time {spec['open_time']}, got {show(spec['close_time'])}")
     n_float = (close_s - open_s) / interval_s
     if abs(n_float - round(n_float)) > 1e-9:
-        raise ConfigError(_join(path, "interval_minutes"),
+        raise ConfigError(join(path, "interval_minutes"),
                           f"expected a divisor of the opening hours ({(close_s - open_s) / 60:g} min), got {interval_s / 60:g}")
     n = int(round(n_float))
 
-    channels_raw = _mapping(spec["channels"], _join(path, "channels"))
+    channels_raw = mapping(spec["channels"], join(path, "channels"))
     if not channels_raw:
-        raise ConfigError(_join(path, "channels"), "expected at least one channel")
+        raise ConfigError(join(path, "channels"), "expected at least one channel")
     channels = {name: _parse_channel(name, v, f"{path}.channels.{name}") for name, v in channels_raw.items()}
 
-    types_raw = _mapping(spec["contact_types"], _join(path, "contact_types"))
+    types_raw = mapping(spec["contact_types"], join(path, "contact_types"))
     if not types_raw:
-        raise ConfigError(_join(path, "contact_types"), "expected at least one contact type")
-    groups_raw = _mapping(spec["agent_groups"], _join(path, "agent_groups"))
+        raise ConfigError(join(path, "contact_types"), "expected at least one contact type")
+    groups_raw = mapping(spec["agent_groups"], join(path, "agent_groups"))
     if not groups_raw:
-        raise ConfigError(_join(path, "agent_groups"), "expected at least one agent group")
+        raise ConfigError(join(path, "agent_groups"), "expected at least one agent group")
     group_names = tuple(str(g) for g in groups_raw)
     contact_types = {name: _parse_contact_type(name, v, f"{path}.contact_types.{name}", n, interval_s, channels, group_names)
                      for name, v in types_raw.items()}
@@ -403,7 +303,7 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
         if ct.escalation is not None:
             where = f"{path}.contact_types.{name}.escalation.to"
             if ct.escalation.to not in contact_types:
-                raise ConfigError(where, f"expected a contact type ({', '.join(contact_types)}), got {_show(ct.escalation.to)}")
+                raise ConfigError(where, f"expected a contact type ({', '.join(contact_types)}), got {show(ct.escalation.to)}")
             if ct.escalation.to == name:
                 raise ConfigError(where, "a contact type cannot escalate to itself")
     groups = {name: _parse_group(name, v, f"{path}.agent_groups.{name}", n, contact_types)
@@ -411,33 +311,33 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
     for name in contact_types:
         if not any(name in g.skills for g in groups.values()):
             raise ConfigError(f"{path}.contact_types.{name}", "no agent group has this contact type among its skills")
-    routing = _parse_routing(spec.get("routing", {}), _join(path, "routing"))
+    routing = _parse_routing(spec.get("routing", {}), join(path, "routing"))
     return Scenario(
         name=str(spec.get("name", "centre")), open_time_s=open_s, interval_s=interval_s, n_intervals=n,
         channels=channels, contact_types=contact_types, agent_groups=groups, routing=routing,
-        trace=_parse_trace(spec.get("trace"), _join(path, "trace"), contact_types),
+        trace=_parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
     )
 
 
 def _parse_channel(name: str, raw: Any, path: str) -> ChannelSpec:
-    spec = _mapping(raw, path)
-    _check_keys(spec, path, CHANNEL_KEYS, required=CHANNEL_KEYS)
+    spec = mapping(raw, path)
+    check_keys(spec, path, CHANNEL_KEYS, required=CHANNEL_KEYS)
     return ChannelSpec(
         name=name,
-        service_level_threshold_s=_number(spec["service_level_threshold_s"], _join(path, "service_level_threshold_s"), unit="seconds"),
-        service_level_target=_probability(spec["service_level_target"], _join(path, "service_level_target")),
+        service_level_threshold_s=number(spec["service_level_threshold_s"], join(path, "service_level_threshold_s"), unit="seconds"),
+        service_level_target=probability(spec["service_level_target"], join(path, "service_level_target")),
     )
 
 
 def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: float, channels: Mapping[str, ChannelSpec],
                         group_names: tuple[str, ...]) -> ContactTypeSpec:
-    spec = _mapping(raw, path)
-    _check_keys(spec, path, CONTACT_TYPE_KEYS, required=("channel", "handle_time"))
+    spec = mapping(raw, path)
+    check_keys(spec, path, CONTACT_TYPE_KEYS, required=("channel", "handle_time"))
     channel = spec["channel"]
     if channel not in channels:
-        raise ConfigError(_join(path, "channel"), f"expected one of the channels ({', '.join(channels)}), got {_show(channel)}")
-    rates = _parse_arrivals(spec.get("arrivals"), _join(path, "arrivals"), n, interval_s)
-    by_group_raw = _mapping(spec.get("handle_time_by_group") or {}, _join(path, "handle_time_by_group"))
+        raise ConfigError(join(path, "channel"), f"expected one of the channels ({', '.join(channels)}), got {show(channel)}")
+    rates = _parse_arrivals(spec.get("arrivals"), join(path, "arrivals"), n, interval_s)
+    by_group_raw = mapping(spec.get("handle_time_by_group") or {}, join(path, "handle_time_by_group"))
     by_group = {}
     for group, dist in by_group_raw.items():
         where = f"{path}.handle_time_by_group.{group}"
@@ -447,18 +347,18 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
     patience = spec.get("patience")
     escalation = spec.get("escalation")
     if escalation is not None:
-        epath = _join(path, "escalation")
-        emap = _mapping(escalation, epath)
-        _check_keys(emap, epath, ESCALATION_KEYS, required=ESCALATION_KEYS)
-        escalation = EscalationSpec(_probability(emap["probability"], _join(epath, "probability")), str(emap["to"]))
+        epath = join(path, "escalation")
+        emap = mapping(escalation, epath)
+        check_keys(emap, epath, ESCALATION_KEYS, required=ESCALATION_KEYS)
+        escalation = EscalationSpec(probability(emap["probability"], join(epath, "probability")), str(emap["to"]))
     capacity = spec.get("queue_capacity")
     return ContactTypeSpec(
         name=name, channel=str(channel), rate_per_hour=rates,
-        handle_time=parse_distribution(spec["handle_time"], _join(path, "handle_time")),
+        handle_time=parse_distribution(spec["handle_time"], join(path, "handle_time")),
         handle_time_by_group=by_group,
-        patience=None if patience is None else parse_distribution(patience, _join(path, "patience")),
-        priority=_integer(spec.get("priority", 0), _join(path, "priority"), minimum=-1_000_000),
-        queue_capacity=None if capacity is None else _integer(capacity, _join(path, "queue_capacity")),
+        patience=None if patience is None else parse_distribution(patience, join(path, "patience")),
+        priority=integer(spec.get("priority", 0), join(path, "priority"), minimum=-1_000_000),
+        queue_capacity=None if capacity is None else integer(capacity, join(path, "queue_capacity")),
         escalation=escalation,
     )
 
@@ -467,45 +367,45 @@ def _parse_arrivals(raw: Any, path: str, n: int, interval_s: float) -> tuple[flo
     """``{rate_per_hour: x | [..]}`` or ``{volume: N, profile: [weights]}``; ``None`` = transfers only."""
     if raw is None:
         return None
-    spec = _mapping(raw, path)
-    _check_keys(spec, path, ARRIVAL_KEYS)
+    spec = mapping(raw, path)
+    check_keys(spec, path, ARRIVAL_KEYS)
     if "rate_per_hour" in spec:
         if "volume" in spec or "profile" in spec:
             raise ConfigError(path, "give either rate_per_hour or volume with profile, not both")
-        return _table(spec["rate_per_hour"], _join(path, "rate_per_hour"), n,
-                      lambda v, p: _number(v, p, unit="contacts per hour"))
+        return table(spec["rate_per_hour"], join(path, "rate_per_hour"), n,
+                      lambda v, p: number(v, p, unit="contacts per hour"))
     if "volume" not in spec:
-        raise ConfigError(_join(path, "rate_per_hour"), "required key is missing (or give volume and profile)")
-    volume = _number(spec["volume"], _join(path, "volume"), unit="contacts per day")
-    weights = _table(spec.get("profile", 1.0), _join(path, "profile"), n, lambda v, p: _number(v, p))
+        raise ConfigError(join(path, "rate_per_hour"), "required key is missing (or give volume and profile)")
+    volume = number(spec["volume"], join(path, "volume"), unit="contacts per day")
+    weights = table(spec.get("profile", 1.0), join(path, "profile"), n, lambda v, p: number(v, p))
     total = sum(weights)
     if total <= 0:
-        raise ConfigError(_join(path, "profile"), "expected at least one positive weight")
+        raise ConfigError(join(path, "profile"), "expected at least one positive weight")
     # the day's volume spread over the intervals in proportion to the weights
     return tuple(volume * w / total / (interval_s / 3600.0) for w in weights)
 
 
 def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[str, ContactTypeSpec]) -> AgentGroupSpec:
-    spec = _mapping(raw, path)
-    _check_keys(spec, path, AGENT_GROUP_KEYS, required=AGENT_GROUP_KEYS)
+    spec = mapping(raw, path)
+    check_keys(spec, path, AGENT_GROUP_KEYS, required=AGENT_GROUP_KEYS)
     skills = spec["skills"]
     if isinstance(skills, str) or not isinstance(skills, (list, tuple)) or not skills:
-        raise ConfigError(_join(path, "skills"), f"expected a non-empty list of contact types in order of preference, got {_show(skills)}")
+        raise ConfigError(join(path, "skills"), f"expected a non-empty list of contact types in order of preference, got {show(skills)}")
     for i, skill in enumerate(skills):
         if skill not in contact_types:
-            raise ConfigError(f"{path}.skills[{i}]", f"unknown contact type {_show(skill)}; expected one of {', '.join(contact_types)}")
+            raise ConfigError(f"{path}.skills[{i}]", f"unknown contact type {show(skill)}; expected one of {', '.join(contact_types)}")
     if len(set(skills)) != len(skills):
-        raise ConfigError(_join(path, "skills"), "lists a contact type twice")
-    staffing = _table(spec["staffing"], _join(path, "staffing"), n, lambda v, p: _integer(v, p))
+        raise ConfigError(join(path, "skills"), "lists a contact type twice")
+    staffing = table(spec["staffing"], join(path, "staffing"), n, lambda v, p: integer(v, p))
     return AgentGroupSpec(name=name, skills=tuple(str(s) for s in skills), staffing=staffing)
 
 
 def _parse_routing(raw: Any, path: str) -> RoutingSpec:
-    spec = _mapping(raw or {}, path)
-    _check_keys(spec, path, ROUTING_KEYS)
+    spec = mapping(raw or {}, path)
+    check_keys(spec, path, ROUTING_KEYS)
     return RoutingSpec(
-        agent_selection=_choice(spec.get("agent_selection", "longest_idle"), _join(path, "agent_selection"), AGENT_SELECTIONS),
-        queue_selection=_choice(spec.get("queue_selection", "priority_fcfs"), _join(path, "queue_selection"), QUEUE_SELECTIONS),
+        agent_selection=choice(spec.get("agent_selection", "longest_idle"), join(path, "agent_selection"), AGENT_SELECTIONS),
+        queue_selection=choice(spec.get("queue_selection", "priority_fcfs"), join(path, "queue_selection"), QUEUE_SELECTIONS),
     )
 
 
@@ -513,7 +413,7 @@ def _parse_trace(raw: Any, path: str, contact_types: Mapping[str, ContactTypeSpe
     if raw is None:
         return None
     if not isinstance(raw, (str, Path)):
-        raise ConfigError(path, f"expected a CSV file path or null, got {_show(raw)}")
+        raise ConfigError(path, f"expected a CSV file path or null, got {show(raw)}")
     trace = Path(raw)
     if not trace.is_file():
         raise ConfigError(path, f"file not found: {trace}")
@@ -556,34 +456,34 @@ def single_queue_scenario(
 
 
 def _parse_single_queue(spec: Mapping[str, Any], path: str, horizon_s: float | None) -> Scenario:
-    _check_keys(spec, path, SINGLE_QUEUE_KEYS, required=("arrival_rate_per_hour", "mean_handle_time_s", "agents"))
+    check_keys(spec, path, SINGLE_QUEUE_KEYS, required=("arrival_rate_per_hour", "mean_handle_time_s", "agents"))
     if horizon_s is None:
         raise ConfigError("run.horizon_hours", "required for the single_queue preset (a positive number of hours)")
-    interval_s = 60.0 * _number(spec.get("interval_minutes", 60.0), _join(path, "interval_minutes"), positive=True, unit="minutes")
+    interval_s = 60.0 * number(spec.get("interval_minutes", 60.0), join(path, "interval_minutes"), positive=True, unit="minutes")
     n = max(1, math.ceil(horizon_s / interval_s - 1e-9))
-    rate = _number(spec["arrival_rate_per_hour"], _join(path, "arrival_rate_per_hour"), unit="contacts per hour")
-    handle = _number(spec["mean_handle_time_s"], _join(path, "mean_handle_time_s"), positive=True, unit="seconds")
-    agents = _integer(spec["agents"], _join(path, "agents"))
+    rate = number(spec["arrival_rate_per_hour"], join(path, "arrival_rate_per_hour"), unit="contacts per hour")
+    handle = number(spec["mean_handle_time_s"], join(path, "mean_handle_time_s"), positive=True, unit="seconds")
+    agents = integer(spec["agents"], join(path, "agents"))
     patience = spec.get("mean_patience_s")
     patience_dist = None if patience is None else Distribution(
-        "exponential", _number(patience, _join(path, "mean_patience_s"), positive=True, unit="seconds"))
+        "exponential", number(patience, join(path, "mean_patience_s"), positive=True, unit="seconds"))
     capacity = spec.get("queue_capacity")
     channel = ChannelSpec(
         "phone",
-        _number(spec.get("service_level_threshold_s", 20.0), _join(path, "service_level_threshold_s"), unit="seconds"),
-        _probability(spec.get("service_level_target", 0.8), _join(path, "service_level_target")),
+        number(spec.get("service_level_threshold_s", 20.0), join(path, "service_level_threshold_s"), unit="seconds"),
+        probability(spec.get("service_level_target", 0.8), join(path, "service_level_target")),
     )
     ct = ContactTypeSpec(
         name="calls", channel="phone", rate_per_hour=(rate,) * n,
         handle_time=Distribution("exponential", handle), patience=patience_dist,
-        queue_capacity=None if capacity is None else _integer(capacity, _join(path, "queue_capacity")),
+        queue_capacity=None if capacity is None else integer(capacity, join(path, "queue_capacity")),
     )
     contact_types = {"calls": ct}
     return Scenario(
         name=str(spec.get("name", "single_queue")), open_time_s=0.0, interval_s=interval_s, n_intervals=n,
         channels={"phone": channel}, contact_types=contact_types,
         agent_groups={"agents": AgentGroupSpec("agents", ("calls",), (agents,) * n)},
-        routing=RoutingSpec(), trace=_parse_trace(spec.get("trace"), _join(path, "trace"), contact_types),
+        routing=RoutingSpec(), trace=_parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
     )
 
 
@@ -591,32 +491,32 @@ def _parse_single_queue(spec: Mapping[str, Any], path: str, horizon_s: float | N
 
 def parse_run(raw: Any, path: str = "run") -> RunSpec:
     """A ``run`` mapping -> :class:`RunSpec` (horizon left ``None`` when not given)."""
-    spec = _mapping(raw or {}, path)
-    _check_keys(spec, path, RUN_KEYS)
+    spec = mapping(raw or {}, path)
+    check_keys(spec, path, RUN_KEYS)
     defaults = RunSpec()
     horizon = spec.get("horizon_hours")
-    confidence = _number(spec.get("confidence", defaults.confidence), _join(path, "confidence"), positive=True)
+    confidence = number(spec.get("confidence", defaults.confidence), join(path, "confidence"), positive=True)
     if confidence >= 1:
-        raise ConfigError(_join(path, "confidence"), f"expected a level strictly between 0 and 1, e.g. 0.95, got {confidence:g}")
+        raise ConfigError(join(path, "confidence"), f"expected a level strictly between 0 and 1, e.g. 0.95, got {confidence:g}")
     return RunSpec(
-        replications=_integer(spec.get("replications", defaults.replications), _join(path, "replications"), minimum=1),
-        seed=_integer(spec.get("seed", defaults.seed), _join(path, "seed")),
-        warmup_s=3600.0 * _number(spec.get("warmup_hours", 0.0), _join(path, "warmup_hours"), unit="hours"),
-        horizon_s=None if horizon is None else 3600.0 * _number(horizon, _join(path, "horizon_hours"), positive=True, unit="hours"),
+        replications=integer(spec.get("replications", defaults.replications), join(path, "replications"), minimum=1),
+        seed=integer(spec.get("seed", defaults.seed), join(path, "seed")),
+        warmup_s=3600.0 * number(spec.get("warmup_hours", 0.0), join(path, "warmup_hours"), unit="hours"),
+        horizon_s=None if horizon is None else 3600.0 * number(horizon, join(path, "horizon_hours"), positive=True, unit="hours"),
         confidence=confidence,
-        drain=_boolean(spec.get("drain", defaults.drain), _join(path, "drain")),
-        save_contacts=_boolean(spec.get("save_contacts", defaults.save_contacts), _join(path, "save_contacts")),
-        figures=_boolean(spec.get("figures", defaults.figures), _join(path, "figures")),
-        service_level_variant=_choice(spec.get("service_level_variant", defaults.service_level_variant),
-                                      _join(path, "service_level_variant"), SERVICE_LEVEL_VARIANTS),
-        short_abandon_s=_number(spec.get("short_abandon_s", defaults.short_abandon_s), _join(path, "short_abandon_s"), unit="seconds"),
+        drain=boolean(spec.get("drain", defaults.drain), join(path, "drain")),
+        save_contacts=boolean(spec.get("save_contacts", defaults.save_contacts), join(path, "save_contacts")),
+        figures=boolean(spec.get("figures", defaults.figures), join(path, "figures")),
+        service_level_variant=choice(spec.get("service_level_variant", defaults.service_level_variant),
+                                      join(path, "service_level_variant"), SERVICE_LEVEL_VARIANTS),
+        short_abandon_s=number(spec.get("short_abandon_s", defaults.short_abandon_s), join(path, "short_abandon_s"), unit="seconds"),
     )
 
 
 def load_config(raw: Any) -> SimConfig:
     """A composed config mapping (``scenario`` and ``run``) -> validated :class:`SimConfig`."""
-    top = _mapping(raw, "")
-    _check_keys(top, "", TOP_KEYS, required=("scenario",))
+    top = mapping(raw, "")
+    check_keys(top, "", TOP_KEYS, required=("scenario",))
     run = parse_run(top.get("run"), "run")
     scenario = parse_scenario(top["scenario"], "scenario", run.horizon_s)
     return SimConfig(scenario=scenario, run=resolve_run(run, scenario))

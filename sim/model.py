@@ -236,7 +236,6 @@ class CentreModel:
         group.accrue(now)
         group.n_busy += 1
         agent.contact = contact
-        agent.start = now
         self.env.call_at(now + handle, self._on_service_end, agent)
 
     def _on_service_end(self, ev) -> None:
