@@ -113,7 +113,7 @@ def run_job(cfg) -> Path:
 
     from .config import load_config
     from .errors import ConfigError
-    from .experiment import ContactLogWriter, format_summary, run_experiment, write_outputs
+    from .experiment import format_summary, run_experiment, write_outputs
 
     raw = OmegaConf.to_container(cfg, resolve=True)
     try:
@@ -124,12 +124,7 @@ def run_job(cfg) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(raw)), encoding="utf-8")
     started = time.perf_counter()
-    log = ContactLogWriter(out / "contacts.parquet") if config.run.save_contacts else None
-    try:
-        result = run_experiment(config, on_replication=log)
-    finally:
-        if log is not None:
-            log.close()
+    result = run_experiment(config, contact_log=out / "contacts.parquet" if config.run.save_contacts else None)
     write_outputs(result, out, figures=config.run.figures)
     elapsed = time.perf_counter() - started
     run = config.run

@@ -7,9 +7,9 @@ finish their contact (the time past the boundary is overtime and counts as
 logged-in time).  Idle agents wait in a deque ordered by the time they became
 idle, so the longest-idle agent of a group is at its left end.
 
-Each group integrates its number of busy and logged-in agents over time; the
-model flushes these areas into per-segment totals (agent-seconds) at interval
-boundaries, from which occupancy = busy / logged-in follows.
+Each group integrates its number of logged-in agents over time; the model
+flushes that area into per-segment totals (agent-seconds) at segment bounds.
+Busy time is added by the model when a service starts.
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ class Agent:
 class AgentGroup:
     """Agents sharing skills (queues in order of preference) and a staffing table."""
 
-    __slots__ = ("name", "index", "skills", "staffing", "idle", "members", "n_busy", "n_staffed",
-                 "busy_area", "staffed_area", "last_t")
+    __slots__ = ("name", "index", "skills", "staffing", "idle", "members", "n_staffed", "staffed_area", "last_t")
 
     def __init__(self, name: str, index: int, staffing: tuple[int, ...]) -> None:
         self.name = name
@@ -49,26 +48,19 @@ class AgentGroup:
         self.staffing = staffing
         self.idle: deque[Agent] = deque()
         self.members: dict[int, Agent] = {}
-        self.n_busy = 0
         self.n_staffed = 0
-        self.busy_area = 0.0
         self.staffed_area = 0.0
         self.last_t = 0.0
 
     def accrue(self, now: float) -> None:
-        """Add busy and logged-in agent-seconds since the last change."""
-        dt = now - self.last_t
-        if dt:
-            self.busy_area += self.n_busy * dt
-            self.staffed_area += self.n_staffed * dt
-            self.last_t = now
+        """Add logged-in agent-seconds since the last change."""
+        self.staffed_area += self.n_staffed * (now - self.last_t)
+        self.last_t = now
 
-    def flush(self, now: float) -> tuple[float, float]:
-        """Busy and logged-in agent-seconds since the last flush; resets them."""
+    def flush(self, now: float) -> float:
+        """Logged-in agent-seconds since the last flush; resets."""
         self.accrue(now)
-        out = (self.busy_area, self.staffed_area)
-        self.busy_area = 0.0
-        self.staffed_area = 0.0
+        out, self.staffed_area = self.staffed_area, 0.0
         return out
 
     def set_staffing(self, target: int, now: float, next_id) -> list[Agent]:

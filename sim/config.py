@@ -56,7 +56,7 @@ SERVICE_LEVEL_VARIANTS = ("offered", "answered", "offered_excl_short_abandons")
 
 # The keys allowed at each level of the config (docs/configuration.md documents each one).
 TOP_KEYS = ("scenario", "run")
-RUN_KEYS = ("replications", "seed", "warmup_hours", "horizon_hours", "confidence", "drain",
+RUN_KEYS = ("replications", "seed", "warmup_hours", "horizon_hours", "confidence", "drain", "workers",
             "save_contacts", "figures", "service_level_variant", "short_abandon_s")
 CENTRE_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", "channels",
                "contact_types", "agent_groups", "routing", "trace")
@@ -206,7 +206,8 @@ class RunSpec:
     Contacts arriving in ``[warmup_s, horizon_s)`` are measured.  With ``drain``
     the centre stays open after the horizon, without new arrivals, until every
     contact has left; without it, contacts still there at the horizon are
-    counted as ``in_system``.
+    counted as ``in_system``.  ``workers`` processes run replications in
+    parallel (0 = one per CPU core); the numbers do not depend on it.
     """
 
     replications: int = 10
@@ -215,6 +216,7 @@ class RunSpec:
     horizon_s: float | None = None
     confidence: float = 0.95
     drain: bool = True
+    workers: int = 1
     save_contacts: bool = False
     figures: bool = True
     service_level_variant: str = "offered"
@@ -505,6 +507,7 @@ def parse_run(raw: Any, path: str = "run") -> RunSpec:
         horizon_s=None if horizon is None else 3600.0 * number(horizon, join(path, "horizon_hours"), positive=True, unit="hours"),
         confidence=confidence,
         drain=boolean(spec.get("drain", defaults.drain), join(path, "drain")),
+        workers=integer(spec.get("workers", defaults.workers), join(path, "workers")),
         save_contacts=boolean(spec.get("save_contacts", defaults.save_contacts), join(path, "save_contacts")),
         figures=boolean(spec.get("figures", defaults.figures), join(path, "figures")),
         service_level_variant=choice(spec.get("service_level_variant", defaults.service_level_variant),

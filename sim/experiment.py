@@ -2,35 +2,38 @@
 
 :func:`run_experiment` runs ``run.replications`` independent replications of
 a scenario (replication ``r`` uses streams derived from ``(seed, r, name)``),
-turns each into KPIs as soon as it ends (so memory holds one replication's
-records at a time), and aggregates them into tables:
+in ``run.workers`` processes, turns each into KPI rows as soon as it ends, and
+aggregates them into tables:
 
 - ``summary``: ``channel, metric, mean, ci_low, ci_high, n_reps`` (t-intervals);
 - ``intervals``: one row per interval x channel, KPIs averaged over replications;
 - ``groups``: occupancy and staffing per agent group, with CIs;
 - ``replications``: the per-replication KPI values behind ``summary``.
 
-:func:`write_outputs` writes them as CSV, the per-contact log as Parquet (when
-``run.save_contacts``; streamed one replication at a time), and the figures.
+:func:`write_outputs` writes them as CSV, and the figures; the per-contact log
+(``run.save_contacts``) is streamed to Parquet while the model runs
+(:mod:`sim.contact_log`).
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 
 from .config import SimConfig
+from .contact_log import ContactLogWriter, merge_parts
 from .metrics import SUMMARY_METRICS, group_summary, replication_intervals, replication_summary
 from .model import simulate
-from .records import OUTCOMES, ReplicationResult
 from .stats import t_interval
 
-__all__ = ["ExperimentResult", "run_experiment", "write_outputs", "contacts_frame"]
+__all__ = ["ExperimentResult", "run_experiment", "replicate", "worker_count", "write_outputs", "format_summary"]
 
 
 @dataclass
@@ -44,57 +47,69 @@ class ExperimentResult:
     replications: pd.DataFrame
 
 
-def contacts_frame(result: ReplicationResult) -> pd.DataFrame:
-    """The per-contact log of one replication as a table with readable names."""
-    c = result.contacts
-    types = np.asarray(result.type_names, dtype=object)
-    channels = np.asarray(result.channel_names, dtype=object)
-    groups = np.asarray(result.group_names + ("",), dtype=object)
-    return pd.DataFrame({
-        "replication": np.full(len(c), result.replication, dtype=np.int32),
-        "contact_id": c.contact_id,
-        "contact_type": types[c.contact_type.astype(np.intp)],
-        "channel": channels[c.channel.astype(np.intp)],
-        "arrival_time_s": c.arrival_time_s,
-        "wait_s": c.wait_s,
-        "answered": c.answered,
-        "outcome": np.asarray(OUTCOMES, dtype=object)[c.outcome.astype(np.intp)],
-        "handle_time_s": c.handle_time_s,
-        "agent_group": groups[c.agent_group.astype(np.intp)],
-        "escalated": c.escalated,
-        "transfer_wait_s": c.transfer_wait_s,
-        "transfer_handle_time_s": c.transfer_handle_time_s,
-        "end_time_s": c.end_time_s,
-        "end_to_end_s": c.end_time_s - c.arrival_time_s,
-    })
+def replicate(config: SimConfig, replication: int, log_path: Path | None = None) -> dict:
+    """Run one replication and reduce it to its KPI rows (runs in worker processes too).
 
-
-def run_experiment(config: SimConfig, *, on_replication: Callable[[ReplicationResult], None] | None = None
-                   ) -> ExperimentResult:
-    """Run all replications of ``config`` and aggregate their KPIs.
-
-    ``on_replication`` sees each replication's raw result before it is dropped
-    (used to stream the per-contact log to disk).
+    With ``log_path`` the per-contact log streams to that Parquet file.
     """
     scenario, run = config.scenario, config.run
-    per_rep: list[dict] = []
-    group_rows: list[dict] = []
-    interval_rows: list[dict] = []
-    for rep in range(run.replications):
-        result = simulate(scenario, run, rep)
-        if on_replication is not None:
-            on_replication(result)
-        summary = replication_summary(result, scenario, run)
-        per_rep.extend({"replication": rep, "channel": ch, "metric": m, "value": v} for (ch, m), v in summary.items())
-        group_rows.extend({"replication": rep, "group": g, "metric": m, "value": v}
-                          for (g, m), v in group_summary(result, run).items())
-        interval_rows.extend(dict(row, replication=rep) for row in replication_intervals(result, scenario, run))
-    replications = pd.DataFrame(per_rep)
+    sink = None
+    if log_path is not None:
+        sink = ContactLogWriter(log_path, replication, tuple(scenario.contact_types), tuple(scenario.channels),
+                                tuple(scenario.agent_groups))
+    result = simulate(scenario, run, replication, sink=sink)
+    if sink is not None:
+        sink.close()
+    return {
+        "summary": [{"replication": replication, "channel": ch, "metric": m, "value": v}
+                    for (ch, m), v in replication_summary(result, scenario, run).items()],
+        "groups": [{"replication": replication, "group": g, "metric": m, "value": v}
+                   for (g, m), v in group_summary(result, run).items()],
+        "intervals": [dict(row, replication=replication) for row in replication_intervals(result, scenario, run)],
+    }
+
+
+def worker_count(workers: int, replications: int) -> int:
+    """``run.workers`` (0 = one per CPU core) capped by the number of replications."""
+    cores = os.cpu_count() or 1
+    return max(1, min(workers or cores, replications))
+
+
+def run_experiment(config: SimConfig, *, contact_log: Path | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> ExperimentResult:
+    """Run all replications of ``config`` and aggregate their KPIs.
+
+    Replications run in ``run.workers`` processes; each is independent (its own
+    streams), so the results do not depend on how many.  ``contact_log``: a
+    Parquet file for the per-contact log.  ``progress(done, total)`` is called
+    as replications finish.
+    """
+    run = config.run
+    n = run.replications
+    parts = [contact_log.with_name(f"{contact_log.name}.rep{r:05d}") for r in range(n)] if contact_log else [None] * n
+    workers = worker_count(run.workers, n)
+    outputs: list[dict] = []
+    if workers == 1:
+        for rep in range(n):
+            outputs.append(replicate(config, rep, parts[rep]))
+            if progress:
+                progress(rep + 1, n)
+    else:
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(replicate, config, rep, parts[rep]) for rep in range(n)]
+            for done, future in enumerate(futures, start=1):
+                outputs.append(future.result())
+                if progress:
+                    progress(done, n)
+    if contact_log is not None:
+        merge_parts(parts, contact_log)
+    replications = pd.DataFrame([row for out in outputs for row in out["summary"]])
     return ExperimentResult(
         config=config,
         summary=_aggregate(replications, "channel", run.confidence),
-        intervals=_average_intervals(interval_rows),
-        groups=_aggregate(pd.DataFrame(group_rows), "group", run.confidence),
+        intervals=_average_intervals([row for out in outputs for row in out["intervals"]]),
+        groups=_aggregate(pd.DataFrame([row for out in outputs for row in out["groups"]]), "group", run.confidence),
         replications=replications,
     )
 
@@ -148,29 +163,6 @@ def write_outputs(result: ExperimentResult, folder: Path, *, figures: bool = Tru
         }
         written.extend(plots.save_figures(figs, folder / "figures"))
     return written
-
-
-class ContactLogWriter:
-    """Streams each replication's per-contact log into one Parquet file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._writer = None
-
-    def __call__(self, result: ReplicationResult) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pa.Table.from_pandas(contacts_frame(result), preserve_index=False)
-        if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = pq.ParquetWriter(self.path, table.schema)
-        self._writer.write_table(table)
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
 
 
 def format_summary(summary: pd.DataFrame, confidence: float) -> str:

@@ -1,4 +1,4 @@
-"""KPIs of one replication: pure functions from records to numbers.
+"""KPIs of one replication: pure functions from its tallies to numbers.
 
 Contacts are measured when they *arrive* inside the window ``[warmup, horizon)``;
 time averages (queue length, occupancy) integrate over the same window.  The
@@ -30,15 +30,14 @@ definitions, per channel and for the whole centre (``all``):
 from __future__ import annotations
 
 import math
-from typing import Iterable
 
 import numpy as np
 
 from .config import RunSpec, Scenario
-from .records import ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, ReplicationResult
+from .records import TALLY_FIELDS, ReplicationResult
 
 __all__ = ["SUMMARY_METRICS", "INTERVAL_METRICS", "CENTRE_ONLY", "replication_summary", "replication_intervals",
-           "group_summary", "contact_kpis", "clock_label"]
+           "group_summary", "kpis_from_tally", "interval_bounds", "clock_label"]
 
 SUMMARY_METRICS = (
     "arrivals", "offered", "answered", "abandoned", "blocked", "in_system", "service_level", "asa_s",
@@ -48,128 +47,94 @@ SUMMARY_METRICS = (
 INTERVAL_METRICS = ("offered", "answered", "abandoned", "service_level", "asa_s", "abandon_rate",
                     "mean_queue_length", "occupancy", "agents_staffed")
 CENTRE_ONLY = ("occupancy", "agents_staffed")
+_F = {name: i for i, name in enumerate(TALLY_FIELDS)}
 
 
 def _ratio(num: float, den: float) -> float:
-    return num / den if den else math.nan
+    return float(num) / float(den) if den else math.nan
 
 
-def _mean(values: np.ndarray) -> float:
-    return float(values.mean()) if values.size else math.nan
-
-
-def contact_kpis(result: ReplicationResult, mask: np.ndarray, thresholds: np.ndarray, run: RunSpec) -> dict[str, float]:
-    """Contact-based KPIs of the contacts selected by ``mask``.
-
-    ``thresholds`` is the service-level threshold (s) of each contact's channel.
-    """
-    c = result.contacts
-    outcome = c.outcome[mask]
-    wait = c.wait_s[mask]
-    answered = c.answered[mask]
-    t = thresholds[mask]
-    arrivals = int(mask.sum())
-    blocked_m = outcome == BLOCKED
-    offered_m = ~blocked_m
-    abandoned_m = (outcome == ABANDONED) & ~answered
-    offered = arrivals - int(blocked_m.sum())
-    n_answered = int(answered.sum())
-    n_abandoned = int(abandoned_m.sum())
-    within = int((answered & (wait <= t)).sum())
+def kpis_from_tally(t: np.ndarray, run: RunSpec) -> dict[str, float]:
+    """Contact KPIs from one tally vector (:data:`~sim.records.TALLY_FIELDS` order)."""
+    g = {name: float(t[i]) for name, i in _F.items()}
+    offered = g["arrivals"] - g["blocked"]
     variant = run.service_level_variant
     if variant == "offered":
         sl_den = offered
     elif variant == "answered":
-        sl_den = n_answered
+        sl_den = g["answered"]
     else:
-        sl_den = offered - int((abandoned_m & (wait < run.short_abandon_s)).sum())
-    left = outcome != IN_SYSTEM
-    handles = np.concatenate((c.handle_time_s[mask][left], c.transfer_handle_time_s[mask][left]))
-    handles = handles[~np.isnan(handles)]
-    escalated = c.escalated[mask]
-    served_t2 = escalated & ~np.isnan(c.transfer_handle_time_s[mask])
-    done = outcome == ANSWERED
+        sl_den = offered - g["short_abandons"]
     return {
-        "arrivals": float(arrivals),
-        "offered": float(offered),
-        "answered": float(n_answered),
-        "abandoned": float(n_abandoned),
-        "blocked": float(blocked_m.sum()),
-        "in_system": float((outcome == IN_SYSTEM).sum()),
-        "service_level": _ratio(within, sl_den),
-        "asa_s": _mean(wait[answered]),
-        "mean_wait_s": _mean(wait[offered_m]),
-        "abandon_rate": _ratio(n_abandoned, offered),
-        "block_rate": _ratio(float(blocked_m.sum()), arrivals),
-        "p_wait": _ratio(int((wait[offered_m] > 0).sum()), offered),
-        "aht_s": _mean(handles),
-        "escalation_rate": _ratio(int((escalated & answered).sum()), n_answered),
-        "transfer_asa_s": _mean(c.transfer_wait_s[mask][served_t2]),
-        "end_to_end_time_s": _mean((c.end_time_s[mask] - c.arrival_time_s[mask])[done]),
+        "arrivals": g["arrivals"],
+        "offered": offered,
+        "answered": g["answered"],
+        "abandoned": g["abandoned"],
+        "blocked": g["blocked"],
+        "in_system": g["in_system"],
+        "service_level": _ratio(g["answered_within_threshold"], sl_den),
+        "asa_s": _ratio(g["wait_answered_s"], g["answered"]),
+        "mean_wait_s": _ratio(g["wait_offered_s"], offered),
+        "abandon_rate": _ratio(g["abandoned"], offered),
+        "block_rate": _ratio(g["blocked"], g["arrivals"]),
+        "p_wait": _ratio(g["waited"], offered),
+        "aht_s": _ratio(g["handle_s"], g["handles"]),
+        "escalation_rate": _ratio(g["escalated"], g["answered"]),
+        "transfer_asa_s": _ratio(g["transfer_wait_s"], g["transfers_answered"]),
+        "end_to_end_time_s": _ratio(g["end_to_end_s"], g["completed"]),
     }
 
 
-def _thresholds(result: ReplicationResult, scenario: Scenario) -> np.ndarray:
-    per_channel = np.asarray([scenario.channels[ch].service_level_threshold_s for ch in result.channel_names])
-    return per_channel[result.contacts.channel.astype(np.intp)] if len(result.contacts) else np.zeros(0)
+def _inside(result: ReplicationResult, start: float, end: float) -> np.ndarray:
+    """Mask of the segments inside ``[start, end)`` (segments never straddle those edges)."""
+    b = result.segments.bounds_s
+    lo, hi = b[:-1], b[1:]
+    return (lo >= start - 1e-9) & (hi <= end + 1e-9) & (hi > lo)
 
 
-def _segment_weights(bounds: np.ndarray, start: float, end: float) -> np.ndarray:
-    """Share of each segment inside ``[start, end)`` (segments never straddle window edges)."""
-    lo, hi = bounds[:-1], bounds[1:]
-    return ((lo >= start - 1e-9) & (hi <= end + 1e-9) & (hi > lo)).astype(float)
-
-
-def _time_kpis(result: ReplicationResult, start: float, end: float) -> tuple[dict[str, float], np.ndarray]:
+def _window_kpis(result: ReplicationResult, run: RunSpec, start: float, end: float) -> dict[str, dict[str, float]]:
+    """``{channel or 'all': {metric: value}}`` over the segments in ``[start, end)``."""
     seg = result.segments
-    w = _segment_weights(seg.bounds_s, start, end)
+    inside = _inside(result, start, end)
     length = end - start
-    busy = float((seg.busy_area @ w).sum()) if seg.busy_area.size else 0.0
-    staffed = float((seg.staffed_area @ w).sum()) if seg.staffed_area.size else 0.0
-    queue_area = seg.queue_area @ w if seg.queue_area.size else np.zeros(len(result.queue_channel))
-    per_channel = np.bincount(result.queue_channel.astype(np.intp), weights=queue_area,
-                              minlength=len(result.channel_names))
-    centre = {
-        "mean_queue_length": float(per_channel.sum()) / length,
-        "occupancy": _ratio(busy, staffed),
-        "agents_staffed": staffed / length,
-    }
-    return centre, per_channel / length
+    tally = seg.tally[inside].sum(axis=0)  # (n_channels, N_TALLY)
+    queue = seg.queue_area[inside].sum(axis=0)  # (n_channels,)
+    busy = float(seg.busy_area[inside].sum())
+    staffed = float(seg.staffed_area[inside].sum())
+    out = {}
+    for idx, channel in enumerate(result.channel_names):
+        kpis = kpis_from_tally(tally[idx], run)
+        kpis["mean_queue_length"] = float(queue[idx]) / length
+        out[channel] = kpis
+    kpis = kpis_from_tally(tally.sum(axis=0), run)
+    kpis["mean_queue_length"] = float(queue.sum()) / length
+    kpis["occupancy"] = _ratio(busy, staffed)
+    kpis["agents_staffed"] = staffed / length
+    out["all"] = kpis
+    return out
 
 
 def replication_summary(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[tuple[str, str], float]:
     """``{(channel, metric): value}`` for each channel and ``all`` over the window."""
-    start, end = run.warmup_s, run.horizon_s
-    c = result.contacts
-    thresholds = _thresholds(result, scenario)
-    in_window = (c.arrival_time_s >= start) & (c.arrival_time_s < end)
-    centre_time, channel_queue = _time_kpis(result, start, end)
-    out: dict[tuple[str, str], float] = {}
-    for idx, channel in enumerate(result.channel_names):
-        kpis = contact_kpis(result, in_window & (c.channel == idx), thresholds, run)
-        kpis["mean_queue_length"] = float(channel_queue[idx])
-        out.update({(channel, k): v for k, v in kpis.items()})
-    kpis = contact_kpis(result, in_window, thresholds, run)
-    kpis.update(centre_time)
-    out.update({("all", k): v for k, v in kpis.items()})
-    return out
+    per = _window_kpis(result, run, run.warmup_s, run.horizon_s)
+    return {(channel, metric): value for channel, kpis in per.items() for metric, value in kpis.items()}
 
 
 def group_summary(result: ReplicationResult, run: RunSpec) -> dict[tuple[str, str], float]:
     """``{(group, metric): value}``: occupancy and agents staffed per agent group."""
     seg = result.segments
-    w = _segment_weights(seg.bounds_s, run.warmup_s, run.horizon_s)
+    inside = _inside(result, run.warmup_s, run.horizon_s)
+    busy = seg.busy_area[inside].sum(axis=0)
+    staffed = seg.staffed_area[inside].sum(axis=0)
     length = run.horizon_s - run.warmup_s
     out: dict[tuple[str, str], float] = {}
     for i, name in enumerate(result.group_names):
-        busy = float(seg.busy_area[i] @ w)
-        staffed = float(seg.staffed_area[i] @ w)
-        out[(name, "occupancy")] = _ratio(busy, staffed)
-        out[(name, "agents_staffed")] = staffed / length
+        out[(name, "occupancy")] = _ratio(busy[i], staffed[i])
+        out[(name, "agents_staffed")] = float(staffed[i]) / length
     return out
 
 
-def interval_starts(scenario: Scenario, run: RunSpec) -> list[tuple[float, float]]:
+def interval_bounds(scenario: Scenario, run: RunSpec) -> list[tuple[float, float]]:
     """Reported intervals ``(start, end)`` in seconds: those starting inside the window."""
     out = []
     for k in range(scenario.n_intervals):
@@ -183,22 +148,12 @@ def interval_starts(scenario: Scenario, run: RunSpec) -> list[tuple[float, float
 
 def replication_intervals(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> list[dict]:
     """One row per reported interval and channel (plus ``all``) with :data:`INTERVAL_METRICS`."""
-    c = result.contacts
-    thresholds = _thresholds(result, scenario)
     rows = []
-    for lo, hi in interval_starts(scenario, run):
-        in_interval = (c.arrival_time_s >= lo) & (c.arrival_time_s < hi)
-        centre_time, channel_queue = _time_kpis(result, lo, hi)
-        channels: Iterable[tuple[str, np.ndarray, float]] = [
-            (name, in_interval & (c.channel == idx), float(channel_queue[idx]))
-            for idx, name in enumerate(result.channel_names)]
-        for name, mask, queue_len in list(channels) + [("all", in_interval, centre_time["mean_queue_length"])]:
-            kpis = contact_kpis(result, mask, thresholds, run)
-            row = {"interval_start_s": lo, "interval": clock_label(scenario.open_time_s + lo), "channel": name}
-            row.update({k: kpis[k] for k in INTERVAL_METRICS if k in kpis})
-            row["mean_queue_length"] = queue_len
-            for key in CENTRE_ONLY:
-                row[key] = centre_time[key] if name == "all" else math.nan
+    for lo, hi in interval_bounds(scenario, run):
+        label = clock_label(scenario.open_time_s + lo)
+        for channel, kpis in _window_kpis(result, run, lo, hi).items():
+            row = {"interval_start_s": lo, "interval": label, "channel": channel}
+            row.update({k: kpis.get(k, math.nan) for k in INTERVAL_METRICS})
             rows.append(row)
     return rows
 

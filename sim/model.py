@@ -16,15 +16,25 @@ is served again with that type's handle time and patience; end-to-end time
 runs from the first arrival to the end of the last service.  Escalation
 happens at most once per contact.
 
-Simultaneous events run in a fixed order (interval boundaries first, then in
-the order they were scheduled), so a seed gives the same numbers every time.
+What is measured is aggregated as it goes (:mod:`sim.records`): when a
+contact leaves, its outcome and times are added to the tally of the segment
+and channel it arrived in, and waiting and busy times are added to time
+integrals split exactly at segment bounds.  Memory therefore stays flat
+however many contacts pass; the per-contact rows go to an optional ``sink``
+(kept in memory for tests, streamed to Parquet for ``run.save_contacts``).
+
+Simultaneous events run in a fixed order (segment flushes first, then staffing
+changes, then the rest in the order they were scheduled), so a seed gives the
+same numbers every time.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from bisect import bisect_right
 from heapq import heappush
+from typing import Callable
 
 import numpy as np
 import simpy
@@ -33,7 +43,7 @@ from simpy.core import NORMAL, URGENT
 from .arrivals import poisson_arrival_times, read_trace
 from .config import RunSpec, Scenario
 from .distributions import UNIFORM, Sampler
-from .records import ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, ContactRecords, ReplicationResult, Segments
+from .records import ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, N_TALLY, ContactRecords, ReplicationResult, Segments
 from .routing import AGENT_SELECTORS, QUEUE_SELECTORS, WAITING, Queue
 from .agents import AgentGroup
 from .streams import stream
@@ -66,14 +76,15 @@ class Calendar(simpy.Environment):
 class Contact:
     """A customer contact moving through queues (times in seconds)."""
 
-    __slots__ = ("id", "queue", "first", "channel", "arrival", "t_queue", "handle", "patience", "state", "leg",
-                 "wait1", "answered", "handle1", "group1", "wait2", "handle2")
+    __slots__ = ("id", "queue", "first", "channel", "seg", "arrival", "t_queue", "handle", "patience", "state",
+                 "leg", "wait1", "answered", "handle1", "group1", "wait2", "handle2")
 
-    def __init__(self, cid: int, queue: Queue, arrival: float, handle: float, patience: float) -> None:
+    def __init__(self, cid: int, queue: Queue, seg: int, arrival: float, handle: float, patience: float) -> None:
         self.id = cid
         self.queue = queue
         self.first = queue.index
         self.channel = queue.channel
+        self.seg = seg
         self.arrival = arrival
         self.t_queue = arrival
         self.handle = handle
@@ -89,14 +100,19 @@ class Contact:
 
 
 class CentreModel:
-    """Builds the queues, groups and arrival streams of one replication and runs it."""
+    """Builds the queues, groups and arrival streams of one replication and runs it.
 
-    def __init__(self, scenario: Scenario, run: RunSpec, replication: int) -> None:
+    ``sink``, if given, receives one tuple per contact in
+    :data:`~sim.records.CONTACT_COLUMNS` order when the contact leaves.
+    """
+
+    def __init__(self, scenario: Scenario, run: RunSpec, replication: int,
+                 sink: Callable[[tuple], None] | None = None) -> None:
         self.scenario = scenario
         self.run_spec = run
         self.replication = replication
+        self.sink = sink
         self.env = Calendar()
-        self.rows: list[tuple] = []
         self._ids = itertools.count()
         self._agent_ids = itertools.count()
         seed = run.seed
@@ -132,26 +148,34 @@ class CentreModel:
             q.tiers = [[g for r, g in ranked if r == rank] for rank in sorted({r for r, _ in ranked})]
         self._pick_agent = AGENT_SELECTORS[scenario.routing.agent_selection]
         self._pick_contact = QUEUE_SELECTORS[scenario.routing.queue_selection]
+        # segments: [0, ends[0]), [ends[0], ends[1]), ..., the last one open until the run stops
         horizon = run.horizon_s
         bounds = {k * scenario.interval_s for k in range(scenario.n_intervals + 1)
                   if k * scenario.interval_s < horizon}
         bounds |= {run.warmup_s, horizon}
-        self.bounds = sorted(b for b in bounds if b > 0)
-        self.seg_queue: list[list[float]] = []
-        self.seg_busy: list[list[float]] = []
-        self.seg_staffed: list[list[float]] = []
+        self.ends = sorted(b for b in bounds if b > 0) + [math.inf]
+        n_seg, n_ch, n_g = len(self.ends), len(self.channel_names), len(self.groups)
+        self.seg = 0
+        self.seg_start = 0.0
+        self.seg_end = self.ends[0]
+        self.tally = [0.0] * (n_seg * n_ch * N_TALLY)
+        self.queue_area = [0.0] * (n_seg * n_ch)
+        self.busy_area = [0.0] * (n_seg * n_g)
+        self.staffed_area = [0.0] * (n_seg * n_g)
+        self.thresholds = [scenario.channels[c].service_level_threshold_s for c in self.channel_names]
+        self.short_abandon_s = run.short_abandon_s
 
     # ------------------------------------------------------------- the run
 
     def run(self) -> ReplicationResult:
         env = self.env
         scenario, run = self.scenario, self.run_spec
+        for t in self.ends[:-1]:
+            env.call_at(t, self._on_flush, None, priority=URGENT)
         for k in range(scenario.n_intervals):
             t = k * scenario.interval_s
             if t < run.horizon_s:
                 env.call_at(t, self._on_staffing, k, priority=URGENT)
-        for t in self.bounds:
-            env.call_at(t, self._on_flush, None, priority=URGENT)
         if scenario.trace is not None:
             rows = read_trace(scenario.trace, scenario.contact_types)
             self._schedule_trace(iter([r for r in rows if r.arrival_time_s < run.horizon_s]))
@@ -166,10 +190,8 @@ class CentreModel:
         else:
             env.run(until=run.horizon_s)
         end = env.now if run.drain else run.horizon_s
-        if not self.bounds or end > self.bounds[-1]:
-            self.bounds.append(end)
-            self._on_flush(None)
         self._record_in_system(end)
+        self._flush_staffed(end)
         return self._result(end)
 
     def _schedule_next(self, queue: Queue, times) -> None:
@@ -188,18 +210,18 @@ class CentreModel:
         queue = ev.arg
         now = self.env._now
         patience = queue.patience() if queue.patience is not None else math.inf
-        contact = Contact(next(self._ids), queue, now, queue.handle(), patience)
+        contact = Contact(next(self._ids), queue, self.seg, now, queue.handle(), patience)
         self._schedule_next(queue, ev.tag)
-        self._offer(contact, queue, now, first=True)
+        self._offer(contact, queue, now, True)
 
     def _on_trace_arrival(self, ev) -> None:
         row = ev.arg
         queue = self.queues[row.contact_type]
         now = self.env._now
         patience = math.inf if row.patience_s is None else row.patience_s
-        contact = Contact(next(self._ids), queue, now, row.handle_time_s, patience)
+        contact = Contact(next(self._ids), queue, self.seg, now, row.handle_time_s, patience)
         self._schedule_trace(ev.tag)
-        self._offer(contact, queue, now, first=True)
+        self._offer(contact, queue, now, True)
 
     def _offer(self, contact: Contact, queue: Queue, now: float, first: bool) -> None:
         """A contact reaches ``queue``: served now, blocked, or waits."""
@@ -210,8 +232,6 @@ class CentreModel:
         if first and queue.capacity is not None and queue.n >= queue.capacity:
             self._finish(contact, BLOCKED, NAN)
             return
-        queue.area += queue.n * (now - queue.last_t)
-        queue.last_t = now
         queue.n += 1
         queue.waiting.append(contact)
         if contact.patience != math.inf:
@@ -222,9 +242,10 @@ class CentreModel:
         wait = now - contact.t_queue
         contact.state = SERVING
         handle = contact.handle
-        override = contact.queue.handle_by_group.get(group.index) if contact.queue.handle_by_group else None
-        if override is not None:
-            handle = override()
+        if contact.queue.handle_by_group:
+            override = contact.queue.handle_by_group.get(group.index)
+            if override is not None:
+                handle = override()
         if contact.leg == 1:
             contact.wait1 = wait
             contact.answered = True
@@ -233,19 +254,19 @@ class CentreModel:
         else:
             contact.wait2 = wait
             contact.handle2 = handle
-        group.accrue(now)
-        group.n_busy += 1
+        end = now + handle
+        if end <= self.seg_end:
+            self.busy_area[self.seg * len(self.groups) + group.index] += handle
+        else:
+            self._add_span(self.busy_area, len(self.groups), group.index, now, end)
         agent.contact = contact
-        self.env.call_at(now + handle, self._on_service_end, agent)
+        self.env.call_at(end, self._on_service_end, agent)
 
     def _on_service_end(self, ev) -> None:
         agent = ev.arg
         contact = agent.contact
         now = self.env._now
         queue = contact.queue
-        group = agent.group
-        group.accrue(now)
-        group.n_busy -= 1
         agent.contact = None
         if contact.leg == 1 and queue.escalate_p and queue.escalate_draw() < queue.escalate_p:
             target = queue.escalate_to
@@ -255,11 +276,11 @@ class CentreModel:
             contact.state = WAITING
             contact.handle = target.handle()
             contact.patience = target.patience() if target.patience is not None else math.inf
-            self._offer(contact, target, now, first=False)
+            self._offer(contact, target, now, False)
         else:
             self._finish(contact, ANSWERED, now)
         if agent.leaving:
-            group.log_off(agent, now)
+            agent.group.log_off(agent, now)
             return
         self._next_for(agent, now)
 
@@ -272,9 +293,8 @@ class CentreModel:
             return
         queue = contact.queue
         queue.waiting.popleft()
-        queue.area += queue.n * (now - queue.last_t)
-        queue.last_t = now
         queue.n -= 1
+        self._leave_queue(contact, now)
         self._start(agent, contact, now)
 
     def _on_abandon(self, ev) -> None:
@@ -282,16 +302,36 @@ class CentreModel:
         if contact.state != WAITING or contact.leg != ev.tag:
             return
         now = self.env._now
-        queue = contact.queue
-        queue.area += queue.n * (now - queue.last_t)
-        queue.last_t = now
-        queue.n -= 1
+        contact.queue.n -= 1
         contact.state = GONE
+        self._leave_queue(contact, now)
         if contact.leg == 1:
             contact.wait1 = now - contact.t_queue
         else:
             contact.wait2 = now - contact.t_queue
         self._finish(contact, ABANDONED, now)
+
+    def _leave_queue(self, contact: Contact, now: float) -> None:
+        """Add the contact's time in its queue to the queue-length integral."""
+        t0 = contact.t_queue
+        ch = contact.queue.channel
+        if t0 >= self.seg_start:
+            self.queue_area[self.seg * len(self.channel_names) + ch] += now - t0
+        else:
+            self._add_span(self.queue_area, len(self.channel_names), ch, t0, now)
+
+    def _add_span(self, area: list[float], stride: int, index: int, t0: float, t1: float) -> None:
+        """Add the time in ``[t0, t1)`` to ``area[segment * stride + index]``, split at segment bounds."""
+        ends = self.ends
+        k = bisect_right(ends, t0)
+        while t1 > t0:
+            end = ends[k]
+            if t1 <= end:
+                area[k * stride + index] += t1 - t0
+                return
+            area[k * stride + index] += end - t0
+            t0 = end
+            k += 1
 
     def _on_staffing(self, ev) -> None:
         k = ev.arg
@@ -301,27 +341,73 @@ class CentreModel:
                 self._next_for(agent, now)
 
     def _on_flush(self, ev) -> None:
+        """A segment bound: close the logged-in integrals and move to the next segment."""
         now = self.env._now
-        self.seg_queue.append([q.flush(now) for q in self.queues.values()])
-        busy, staffed = zip(*(g.flush(now) for g in self.groups))
-        self.seg_busy.append(list(busy))
-        self.seg_staffed.append(list(staffed))
+        self._flush_staffed(now)
+        self.seg += 1
+        self.seg_start = now
+        self.seg_end = self.ends[self.seg]
+
+    def _flush_staffed(self, now: float) -> None:
+        base = self.seg * len(self.groups)
+        for group in self.groups:
+            self.staffed_area[base + group.index] += group.flush(now)
 
     # ------------------------------------------------------------- records
 
     def _finish(self, contact: Contact, outcome: int, end: float) -> None:
+        """Add a contact that left (or is still there at the end) to its arrival segment's tally."""
         contact.state = GONE
-        self.rows.append((
-            contact.id, contact.first, contact.channel, contact.arrival, contact.wait1,
-            contact.answered, outcome, contact.handle1, contact.group1, contact.leg == 2,
-            contact.wait2, contact.handle2, end,
-        ))
+        acc = self.tally
+        b = (contact.seg * len(self.channel_names) + contact.channel) * N_TALLY
+        acc[b] += 1.0
+        if outcome == BLOCKED:
+            acc[b + 1] += 1.0
+        else:
+            wait = contact.wait1
+            acc[b + 9] += wait
+            if wait > 0.0:
+                acc[b + 7] += 1.0
+            if contact.answered:
+                acc[b + 2] += 1.0
+                acc[b + 8] += wait
+                if wait <= self.thresholds[contact.channel]:
+                    acc[b + 5] += 1.0
+                left = outcome != IN_SYSTEM
+                if left:
+                    acc[b + 10] += contact.handle1
+                    acc[b + 11] += 1.0
+                if contact.leg == 2:
+                    acc[b + 12] += 1.0
+                    handle2 = contact.handle2
+                    if handle2 == handle2:  # answered in the escalation queue
+                        acc[b + 13] += contact.wait2
+                        acc[b + 14] += 1.0
+                        if left:
+                            acc[b + 10] += handle2
+                            acc[b + 11] += 1.0
+            elif outcome == ABANDONED:
+                acc[b + 3] += 1.0
+                if wait < self.short_abandon_s:
+                    acc[b + 6] += 1.0
+            if outcome == IN_SYSTEM:
+                acc[b + 4] += 1.0
+            elif outcome == ANSWERED:
+                acc[b + 15] += end - contact.arrival
+                acc[b + 16] += 1.0
+        if self.sink is not None:
+            self.sink((
+                contact.id, contact.first, contact.channel, contact.arrival, contact.wait1,
+                contact.answered, outcome, contact.handle1, contact.group1, contact.leg == 2,
+                contact.wait2, contact.handle2, end,
+            ))
 
     def _record_in_system(self, end: float) -> None:
         """Contacts still waiting or in service when the run stopped."""
         for queue in self.queues.values():
             for contact in queue.waiting:
                 if contact.state == WAITING:
+                    self._leave_queue(contact, end)
                     if contact.leg == 1:
                         contact.wait1 = end - contact.t_queue
                     else:
@@ -332,24 +418,41 @@ class CentreModel:
                 if agent.contact is not None:
                     self._finish(agent.contact, IN_SYSTEM, NAN)
 
-    def _result(self, end: float) -> ReplicationResult:
-        n_seg = len(self.seg_queue)
-        shape_q = (len(self.queues), n_seg)
-        shape_g = (len(self.groups), n_seg)
+    def _result(self, end: float, contacts: ContactRecords | None = None) -> ReplicationResult:
+        n_seg, n_ch, n_g = len(self.ends), len(self.channel_names), len(self.groups)
         segments = Segments(
-            bounds_s=np.asarray([0.0] + self.bounds[:n_seg], dtype=float),
-            queue_area=np.asarray(self.seg_queue, dtype=float).T.reshape(shape_q),
-            busy_area=np.asarray(self.seg_busy, dtype=float).T.reshape(shape_g),
-            staffed_area=np.asarray(self.seg_staffed, dtype=float).T.reshape(shape_g),
+            bounds_s=np.asarray([0.0] + self.ends[:-1] + [end]),
+            tally=np.asarray(self.tally).reshape(n_seg, n_ch, N_TALLY),
+            queue_area=np.asarray(self.queue_area).reshape(n_seg, n_ch),
+            busy_area=np.asarray(self.busy_area).reshape(n_seg, n_g),
+            staffed_area=np.asarray(self.staffed_area).reshape(n_seg, n_g),
         )
         return ReplicationResult(
-            replication=self.replication, contacts=ContactRecords.from_rows(self.rows), segments=segments,
+            replication=self.replication, segments=segments, contacts=contacts,
             type_names=self.type_names, channel_names=self.channel_names, group_names=self.group_names,
-            queue_channel=np.asarray([q.channel for q in self.queues.values()], dtype=np.int16),
             end_time_s=end,
         )
 
 
-def simulate(scenario: Scenario, run: RunSpec, replication: int) -> ReplicationResult:
-    """Run replication ``replication`` of ``scenario`` (``run.horizon_s`` must be resolved)."""
-    return CentreModel(scenario, run, replication).run()
+def simulate(scenario: Scenario, run: RunSpec, replication: int, *, keep_contacts: bool = False,
+             sink: Callable[[tuple], None] | None = None) -> ReplicationResult:
+    """Run replication ``replication`` of ``scenario`` (``run.horizon_s`` must be resolved).
+
+    ``keep_contacts`` keeps the per-contact log in memory (``result.contacts``);
+    ``sink`` receives each contact's row as it leaves (e.g. to stream it to disk).
+    """
+    rows: list[tuple] = []
+    if keep_contacts:
+        if sink is None:
+            sink = rows.append
+        else:
+            outer = sink
+
+            def sink(row: tuple) -> None:
+                rows.append(row)
+                outer(row)
+    model = CentreModel(scenario, run, replication, sink)
+    result = model.run()
+    if keep_contacts:
+        result.contacts = ContactRecords.from_rows(rows)
+    return result

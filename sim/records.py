@@ -1,4 +1,12 @@
-"""What one replication writes: a per-contact log and per-segment time integrals.
+"""What one replication writes: per-segment tallies and, on request, a per-contact log.
+
+The model aggregates as it goes, so memory does not grow with the number of
+contacts.  Time is cut into *segments* between flush points (interval
+boundaries, the end of warm-up, the horizon, the end of the run).  For each
+segment and channel, :data:`TALLY_FIELDS` counts and sums the contacts that
+*arrived* in it, once each contact has left (or when the run stops); time
+integrals (contact-seconds waiting per channel, busy and logged-in
+agent-seconds per group) are split exactly at segment bounds.
 
 :class:`ContactRecords` holds one row per arrival, as numpy columns (times in
 seconds from the start of the day).  ``outcome`` is the contact's final fate,
@@ -20,10 +28,25 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["OUTCOMES", "ANSWERED", "ABANDONED", "BLOCKED", "IN_SYSTEM", "ContactRecords", "Segments",
-           "ReplicationResult", "CONTACT_COLUMNS"]
+           "ReplicationResult", "CONTACT_COLUMNS", "TALLY_FIELDS", "N_TALLY"]
 
 OUTCOMES = ("answered", "abandoned", "blocked", "in_system")
 ANSWERED, ABANDONED, BLOCKED, IN_SYSTEM = range(4)
+
+#: per segment x channel, over contacts that arrived in the segment (waits in the first queue)
+TALLY_FIELDS = (
+    "arrivals", "blocked", "answered", "abandoned", "in_system",
+    "answered_within_threshold",  # answered with wait <= the channel's threshold
+    "short_abandons",  # abandoned with wait < run.short_abandon_s
+    "waited",  # offered with wait > 0
+    "wait_answered_s",  # sum of waits of answered contacts
+    "wait_offered_s",  # sum of waits of offered contacts (abandoners until they left)
+    "handle_s", "handles",  # sum and number of services (tier 1 and escalation) of contacts that left
+    "escalated",  # answered and escalated
+    "transfer_wait_s", "transfers_answered",  # escalation-queue waits of escalated contacts answered there
+    "end_to_end_s", "completed",  # first arrival to end of last service, of contacts served to the end
+)
+N_TALLY = len(TALLY_FIELDS)
 
 CONTACT_COLUMNS = (
     "contact_id", "contact_type", "channel", "arrival_time_s", "wait_s", "answered", "outcome",
@@ -66,12 +89,13 @@ class ContactRecords:
 
 @dataclass
 class Segments:
-    """Time integrals between consecutive flush times ``bounds_s`` (len = n + 1)."""
+    """Tallies and time integrals of the ``n`` segments between ``bounds_s`` (len n + 1)."""
 
     bounds_s: np.ndarray  # (n + 1,)
-    queue_area: np.ndarray  # (n_queues, n) contact-seconds waiting
-    busy_area: np.ndarray  # (n_groups, n) agent-seconds busy
-    staffed_area: np.ndarray  # (n_groups, n) agent-seconds logged in
+    tally: np.ndarray  # (n, n_channels, N_TALLY), see TALLY_FIELDS
+    queue_area: np.ndarray  # (n, n_channels) contact-seconds waiting in the channel's queues
+    busy_area: np.ndarray  # (n, n_groups) agent-seconds busy
+    staffed_area: np.ndarray  # (n, n_groups) agent-seconds logged in
 
 
 @dataclass
@@ -79,10 +103,9 @@ class ReplicationResult:
     """Everything one replication produced, plus the names behind the indexes."""
 
     replication: int
-    contacts: ContactRecords
     segments: Segments
+    contacts: ContactRecords | None  # only when the model was asked to keep them
     type_names: tuple[str, ...]
     channel_names: tuple[str, ...]
     group_names: tuple[str, ...]
-    queue_channel: np.ndarray  # channel index of each queue
     end_time_s: float  # simulation time when the run stopped

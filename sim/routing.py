@@ -36,7 +36,7 @@ class Queue:
 
     __slots__ = ("name", "index", "channel", "priority", "waiting", "n", "capacity", "handle",
                  "handle_by_group", "patience", "escalate_p", "escalate_to", "escalate_draw",
-                 "groups", "tiers", "area", "last_t")
+                 "groups", "tiers")
 
     def __init__(self, name: str, index: int, channel: int, priority: int, capacity: Optional[int]) -> None:
         self.name = name
@@ -54,8 +54,6 @@ class Queue:
         self.escalate_draw: Callable[[], float] | None = None
         self.groups: list[AgentGroup] = []  # eligible groups, in config order
         self.tiers: list[list[AgentGroup]] = []  # eligible groups by skill rank, best first
-        self.area = 0.0
-        self.last_t = 0.0
 
     def head(self):
         """The first contact still waiting (drops abandoned ones), or ``None``."""
@@ -66,13 +64,6 @@ class Queue:
                 return contact
             waiting.popleft()
         return None
-
-    def flush(self, now: float) -> float:
-        """Contact-seconds waited in this queue since the last flush; resets."""
-        self.area += self.n * (now - self.last_t)
-        self.last_t = now
-        out, self.area = self.area, 0.0
-        return out
 
 
 def _longest_idle_among(groups: list[AgentGroup]) -> Agent | None:

@@ -45,7 +45,7 @@ def test_trace_replay_reproduces_the_fcfs_recursion_exactly(tmp_path):
     handles = rng.gamma(2.0, 140.0, n)
     trace = _write_trace(tmp_path / "trace.csv", [(repr(float(a)), "calls", repr(float(h)), None) for a, h in zip(arrivals, handles)])
     scenario = single_queue_scenario(1.0, 1.0, servers, horizon_s=float(arrivals[-1]) + 1.0, trace=trace)
-    result = simulate(scenario, resolved(scenario).run, 0)
+    result = simulate(scenario, resolved(scenario).run, 0, keep_contacts=True)
     c = result.contacts
     assert len(c) == n
     np.testing.assert_array_equal(c.arrival_time_s, arrivals)
@@ -59,7 +59,7 @@ def test_trace_patience_makes_contacts_abandon_exactly_when_it_runs_out(tmp_path
     # one agent busy 0-100; second contact (patience 30) leaves at 40; third (patience 200) waits 90
     trace = _write_trace(tmp_path / "t.csv", [(0, "calls", 100, None), (10, "calls", 5, 30), (10, "calls", 5, 200)])
     scenario = single_queue_scenario(1.0, 1.0, 1, horizon_s=1000.0, trace=trace)
-    c = simulate(scenario, resolved(scenario).run, 0).contacts
+    c = simulate(scenario, resolved(scenario).run, 0, keep_contacts=True).contacts
     assert [OUTCOMES[o] for o in c.outcome] == ["answered", "abandoned", "answered"]
     assert c.wait_s.tolist() == [0.0, 30.0, 90.0]
     assert c.end_time_s.tolist() == [100.0, 40.0, 105.0]
@@ -88,7 +88,7 @@ def test_every_arrival_ends_exactly_once(q):
     scenario = single_queue_scenario(q["rate"], q["aht"], q["agents"], horizon_s=4 * 3600.0,
                                      mean_patience_s=q["patience"], queue_capacity=q["capacity"])
     config = resolved(scenario, seed=q["seed"], drain=q["drain"])
-    result = simulate(scenario, config.run, 0)
+    result = simulate(scenario, config.run, 0, keep_contacts=True)
     c = result.contacts
     assert c.contact_id.tolist() == list(range(len(c))), "each arrival recorded once"
     counts = np.bincount(c.outcome, minlength=4)
@@ -118,7 +118,7 @@ def test_conservation_holds_in_the_default_centre_with_escalation():
     raw = yaml.safe_load((REPO / "configs/scenario/default.yaml").read_text())
     raw.pop("preset")
     config = centre_config(raw, replications=1, seed=3, drain=False)
-    result = simulate(config.scenario, config.run, 0)
+    result = simulate(config.scenario, config.run, 0, keep_contacts=True)
     c = result.contacts
     assert c.contact_id.tolist() == list(range(len(c)))
     counts = np.bincount(c.outcome, minlength=4)
@@ -180,7 +180,7 @@ def _two_type_centre(trace, *, queue_selection="priority_fcfs", agent_selection=
 def test_queue_selection_policies_pick_the_documented_contact(tmp_path, selection, skills, expected_waits):
     trace = _write_trace(tmp_path / "t.csv", [(0, "a", 10, None), (1, "b", 10, None), (2, "a", 10, None)])
     config = _two_type_centre(trace, queue_selection=selection, skills=skills)
-    c = simulate(config.scenario, config.run, 0).contacts
+    c = simulate(config.scenario, config.run, 0, keep_contacts=True).contacts
     assert c.wait_s.tolist() == expected_waits
 
 
@@ -208,7 +208,7 @@ def test_agent_selection_policies_pick_the_documented_agent(tmp_path, selection,
     # both idle since 0 at the first contact; later the one idle longer differs from the best-ranked
     trace = _write_trace(tmp_path / "t.csv", [(0, "x", 10, None), (20, "x", 10, None), (40, "x", 10, None)])
     config = _two_group_centre(trace, selection)
-    result = simulate(config.scenario, config.run, 0)
+    result = simulate(config.scenario, config.run, 0, keep_contacts=True)
     names = [result.group_names[g] for g in result.contacts.agent_group]
     assert names == expected_groups
 
@@ -229,7 +229,7 @@ def test_escalated_contact_waits_again_and_end_to_end_time_spans_both_services(t
         },
         "agent_groups": {"t1": {"skills": ["tech"], "staffing": 1}, "t2": {"skills": ["tier2"], "staffing": 1}},
     })
-    c = simulate(config.scenario, config.run, 0).contacts
+    c = simulate(config.scenario, config.run, 0, keep_contacts=True).contacts
     # contact 0: t1 0-100, t2 100-400.  contact 1: waits 90 at t1 (100-200), waits 200 at t2 (200-400), t2 400-700
     assert c.wait_s.tolist() == [0.0, 90.0]
     assert c.escalated.tolist() == [True, True]
@@ -270,12 +270,13 @@ def test_staffing_table_sets_logged_in_agents_per_interval_and_counts_overtime(t
                                     "handle_time": {"dist": "deterministic", "mean_s": 1}}},
         "agent_groups": {"g": {"skills": ["calls"], "staffing": [2, 0, 3]}},
     })
-    result = simulate(config.scenario, config.run, 0)
+    result = simulate(config.scenario, config.run, 0, keep_contacts=True)
     seg = result.segments
-    assert seg.bounds_s.tolist() == [0.0, 600.0, 1200.0, 1800.0]
+    # three intervals, then the (empty) time after the horizon
+    assert seg.bounds_s.tolist() == [0.0, 600.0, 1200.0, 1800.0, 1800.0]
     # interval 1: 2 agents; interval 2: the busy agent stays until 800 (200 s overtime); interval 3: 3 agents
-    assert seg.staffed_area[0].tolist() == [1200.0, 200.0, 1800.0]
-    assert seg.busy_area[0].tolist() == [100.0, 200.0, 0.0]
+    assert seg.staffed_area[:, 0].tolist() == [1200.0, 200.0, 1800.0, 0.0]
+    assert seg.busy_area[:, 0].tolist() == [100.0, 200.0, 0.0, 0.0]
 
 
 def test_contacts_wait_through_a_closed_interval_until_agents_log_in(tmp_path):
@@ -287,7 +288,7 @@ def test_contacts_wait_through_a_closed_interval_until_agents_log_in(tmp_path):
                                     "handle_time": {"dist": "deterministic", "mean_s": 1}}},
         "agent_groups": {"g": {"skills": ["calls"], "staffing": [1, 0, 1]}},
     })
-    c = simulate(config.scenario, config.run, 0).contacts
+    c = simulate(config.scenario, config.run, 0, keep_contacts=True).contacts
     assert c.wait_s.tolist() == [500.0]
 
 
