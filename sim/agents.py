@@ -24,9 +24,10 @@ __all__ = ["Agent", "AgentGroup"]
 
 
 class Agent:
-    """One agent.  ``contact`` is the contact in service, or ``None`` when idle."""
+    """One agent.  ``contact`` is the contact in service, or ``None`` when idle;
+    ``timer`` is the model's reusable service-end event for this agent."""
 
-    __slots__ = ("id", "group", "idle_since", "contact", "leaving")
+    __slots__ = ("id", "group", "idle_since", "contact", "leaving", "timer")
 
     def __init__(self, agent_id: int, group: "AgentGroup", now: float) -> None:
         self.id = agent_id
@@ -34,17 +35,20 @@ class Agent:
         self.idle_since = now
         self.contact = None
         self.leaving = False
+        self.timer = None
 
 
 class AgentGroup:
     """Agents sharing skills (queues in order of preference) and a staffing table."""
 
-    __slots__ = ("name", "index", "skills", "staffing", "idle", "members", "n_staffed", "staffed_area", "last_t")
+    __slots__ = ("name", "index", "skills", "staffing", "idle", "members", "n_staffed", "staffed_area", "last_t",
+                 "pick_contact")
 
     def __init__(self, name: str, index: int, staffing: tuple[int, ...]) -> None:
         self.name = name
         self.index = index
         self.skills: list["Queue"] = []
+        self.pick_contact = None  # the routing's queue-selection function, set by the model
         self.staffing = staffing
         self.idle: deque[Agent] = deque()
         self.members: dict[int, Agent] = {}

@@ -44,11 +44,11 @@ from .arrivals import poisson_arrival_times, read_trace
 from .config import RunSpec, Scenario
 from .distributions import UNIFORM, Sampler
 from .records import ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, N_TALLY, ContactRecords, ReplicationResult, Segments
-from .routing import AGENT_SELECTORS, QUEUE_SELECTORS, WAITING, Queue
+from .routing import AGENT_SELECTORS, WAITING, Queue, queue_selector
 from .agents import AgentGroup
 from .streams import stream
 
-__all__ = ["Calendar", "Contact", "CentreModel", "simulate"]
+__all__ = ["Calendar", "Timer", "Contact", "CentreModel", "simulate"]
 
 SERVING, GONE = 1, 2
 NAN = math.nan
@@ -58,6 +58,30 @@ class _Call:
     """A bare SimPy event that calls one function; ``arg`` and ``tag`` are its payload."""
 
     __slots__ = ("callbacks", "_ok", "arg", "tag")
+
+
+class Timer:
+    """A reusable SimPy event with at most one pending occurrence, calling ``fn(timer)``.
+
+    An agent (one service at a time) and an arrival stream (one next arrival)
+    each own one, which saves creating an event object per occurrence.
+    """
+
+    __slots__ = ("callbacks", "_ok", "arg", "tag", "_fns", "_queue", "_eid")
+
+    def __init__(self, env: simpy.Environment, fn, arg=None) -> None:
+        self.callbacks = None
+        self._ok = True
+        self.arg = arg
+        self.tag = None
+        self._fns = [fn]  # never mutated by SimPy, so it can be handed out again
+        self._queue = env._queue
+        self._eid = env._eid
+
+    def at(self, t: float) -> None:
+        """Fire at time ``t`` (s)."""
+        self.callbacks = self._fns
+        heappush(self._queue, (t, NORMAL, next(self._eid), self))
 
 
 class Calendar(simpy.Environment):
@@ -74,16 +98,19 @@ class Calendar(simpy.Environment):
 
 
 class Contact:
-    """A customer contact moving through queues (times in seconds)."""
+    """A customer contact moving through queues (times in seconds).
 
-    __slots__ = ("id", "queue", "first", "channel", "seg", "arrival", "t_queue", "handle", "patience", "state",
-                 "leg", "wait1", "answered", "handle1", "group1", "wait2", "handle2")
+    Only what every contact needs is set on creation; ``handle1`` is set when
+    it is answered, ``origin``, ``wait2`` and ``handle2`` when it is escalated
+    (``origin`` is the queue it arrived on; ``queue`` is where it is now).
+    """
+
+    __slots__ = ("id", "queue", "seg", "arrival", "t_queue", "handle", "patience", "state", "leg",
+                 "wait1", "group1", "handle1", "origin", "wait2", "handle2")
 
     def __init__(self, cid: int, queue: Queue, seg: int, arrival: float, handle: float, patience: float) -> None:
         self.id = cid
         self.queue = queue
-        self.first = queue.index
-        self.channel = queue.channel
         self.seg = seg
         self.arrival = arrival
         self.t_queue = arrival
@@ -92,11 +119,7 @@ class Contact:
         self.state = WAITING
         self.leg = 1
         self.wait1 = NAN
-        self.answered = False
-        self.handle1 = NAN
-        self.group1 = -1
-        self.wait2 = NAN
-        self.handle2 = NAN
+        self.group1 = -1  # agent group that answered it; -1 = not answered
 
 
 class CentreModel:
@@ -147,7 +170,8 @@ class CentreModel:
             q.groups = [g for _, g in ranked]
             q.tiers = [[g for r, g in ranked if r == rank] for rank in sorted({r for r, _ in ranked})]
         self._pick_agent = AGENT_SELECTORS[scenario.routing.agent_selection]
-        self._pick_contact = QUEUE_SELECTORS[scenario.routing.queue_selection]
+        for group in self.groups:
+            group.pick_contact = queue_selector(scenario.routing.queue_selection, group)
         # segments: [0, ends[0]), [ends[0], ends[1]), ..., the last one open until the run stops
         horizon = run.horizon_s
         bounds = {k * scenario.interval_s for k in range(scenario.n_intervals + 1)
@@ -155,6 +179,7 @@ class CentreModel:
         bounds |= {run.warmup_s, horizon}
         self.ends = sorted(b for b in bounds if b > 0) + [math.inf]
         n_seg, n_ch, n_g = len(self.ends), len(self.channel_names), len(self.groups)
+        self.n_channels, self.n_groups = n_ch, n_g
         self.seg = 0
         self.seg_start = 0.0
         self.seg_end = self.ends[0]
@@ -184,7 +209,9 @@ class CentreModel:
                 if ct.rate_per_hour is not None:
                     times = poisson_arrival_times(ct.rate_per_hour, scenario.interval_s, run.horizon_s,
                                                   stream(run.seed, self.replication, f"arrivals:{name}"))
-                    self._schedule_next(self.queues[name], times)
+                    timer = Timer(env, self._on_arrival, self.queues[name])
+                    timer.tag = times
+                    self._schedule_next(timer)
         if run.drain:
             env.run()
         else:
@@ -194,10 +221,12 @@ class CentreModel:
         self._flush_staffed(end)
         return self._result(end)
 
-    def _schedule_next(self, queue: Queue, times) -> None:
-        t = next(times, None)
+    @staticmethod
+    def _schedule_next(timer: Timer) -> None:
+        """Schedule an arrival stream's next arrival (``timer.tag`` yields the times)."""
+        t = next(timer.tag, None)
         if t is not None:
-            self.env.call_at(t, self._on_arrival, queue, times)
+            timer.at(t)
 
     def _schedule_trace(self, rows) -> None:
         row = next(rows, None)
@@ -206,12 +235,14 @@ class CentreModel:
 
     # -------------------------------------------------------------- events
 
-    def _on_arrival(self, ev) -> None:
-        queue = ev.arg
+    def _on_arrival(self, timer: Timer) -> None:
+        queue = timer.arg
         now = self.env._now
         patience = queue.patience() if queue.patience is not None else math.inf
         contact = Contact(next(self._ids), queue, self.seg, now, queue.handle(), patience)
-        self._schedule_next(queue, ev.tag)
+        t = next(timer.tag, None)
+        if t is not None:
+            timer.at(t)
         self._offer(contact, queue, now, True)
 
     def _on_trace_arrival(self, ev) -> None:
@@ -248,7 +279,6 @@ class CentreModel:
                 handle = override()
         if contact.leg == 1:
             contact.wait1 = wait
-            contact.answered = True
             contact.handle1 = handle
             contact.group1 = group.index
         else:
@@ -256,11 +286,14 @@ class CentreModel:
             contact.handle2 = handle
         end = now + handle
         if end <= self.seg_end:
-            self.busy_area[self.seg * len(self.groups) + group.index] += handle
+            self.busy_area[self.seg * self.n_groups + group.index] += handle
         else:
-            self._add_span(self.busy_area, len(self.groups), group.index, now, end)
+            self._add_span(self.busy_area, self.n_groups, group.index, now, end)
         agent.contact = contact
-        self.env.call_at(end, self._on_service_end, agent)
+        timer = agent.timer
+        if timer is None:
+            timer = agent.timer = Timer(self.env, self._on_service_end, agent)
+        timer.at(end)
 
     def _on_service_end(self, ev) -> None:
         agent = ev.arg
@@ -271,6 +304,9 @@ class CentreModel:
         if contact.leg == 1 and queue.escalate_p and queue.escalate_draw() < queue.escalate_p:
             target = queue.escalate_to
             contact.leg = 2
+            contact.origin = queue
+            contact.wait2 = NAN
+            contact.handle2 = NAN
             contact.queue = target
             contact.t_queue = now
             contact.state = WAITING
@@ -286,10 +322,11 @@ class CentreModel:
 
     def _next_for(self, agent, now: float) -> None:
         """A free agent takes the next contact its routing chooses, or goes idle."""
-        contact = self._pick_contact(agent.group)
+        group = agent.group
+        contact = group.pick_contact(group)
         if contact is None:
             agent.idle_since = now
-            agent.group.idle.append(agent)
+            group.idle.append(agent)
             return
         queue = contact.queue
         queue.waiting.popleft()
@@ -316,9 +353,9 @@ class CentreModel:
         t0 = contact.t_queue
         ch = contact.queue.channel
         if t0 >= self.seg_start:
-            self.queue_area[self.seg * len(self.channel_names) + ch] += now - t0
+            self.queue_area[self.seg * self.n_channels + ch] += now - t0
         else:
-            self._add_span(self.queue_area, len(self.channel_names), ch, t0, now)
+            self._add_span(self.queue_area, self.n_channels, ch, t0, now)
 
     def _add_span(self, area: list[float], stride: int, index: int, t0: float, t1: float) -> None:
         """Add the time in ``[t0, t1)`` to ``area[segment * stride + index]``, split at segment bounds."""
@@ -356,51 +393,73 @@ class CentreModel:
     # ------------------------------------------------------------- records
 
     def _finish(self, contact: Contact, outcome: int, end: float) -> None:
-        """Add a contact that left (or is still there at the end) to its arrival segment's tally."""
+        """Add a contact that left (or is still there at the end) to its arrival segment's tally.
+
+        Offsets into the tally follow :data:`~sim.records.TALLY_FIELDS`.
+        """
         contact.state = GONE
         acc = self.tally
-        b = (contact.seg * len(self.channel_names) + contact.channel) * N_TALLY
-        acc[b] += 1.0
+        channel = (contact.queue if contact.leg == 1 else contact.origin).channel
+        b = (contact.seg * self.n_channels + channel) * N_TALLY
+        acc[b] += 1.0  # arrivals
         if outcome == BLOCKED:
             acc[b + 1] += 1.0
         else:
             wait = contact.wait1
-            acc[b + 9] += wait
+            acc[b + 9] += wait  # wait_offered_s
             if wait > 0.0:
-                acc[b + 7] += 1.0
-            if contact.answered:
+                acc[b + 7] += 1.0  # waited
+            if contact.group1 >= 0:  # answered
                 acc[b + 2] += 1.0
-                acc[b + 8] += wait
-                if wait <= self.thresholds[contact.channel]:
+                acc[b + 8] += wait  # wait_answered_s
+                if wait <= self.thresholds[channel]:
                     acc[b + 5] += 1.0
-                left = outcome != IN_SYSTEM
-                if left:
-                    acc[b + 10] += contact.handle1
-                    acc[b + 11] += 1.0
-                if contact.leg == 2:
-                    acc[b + 12] += 1.0
-                    handle2 = contact.handle2
-                    if handle2 == handle2:  # answered in the escalation queue
-                        acc[b + 13] += contact.wait2
-                        acc[b + 14] += 1.0
-                        if left:
-                            acc[b + 10] += handle2
-                            acc[b + 11] += 1.0
-            elif outcome == ABANDONED:
-                acc[b + 3] += 1.0
-                if wait < self.short_abandon_s:
-                    acc[b + 6] += 1.0
-            if outcome == IN_SYSTEM:
-                acc[b + 4] += 1.0
-            elif outcome == ANSWERED:
-                acc[b + 15] += end - contact.arrival
-                acc[b + 16] += 1.0
+                if contact.leg == 1:
+                    if outcome == ANSWERED:  # the common case: answered, served, gone
+                        acc[b + 10] += contact.handle1
+                        acc[b + 11] += 1.0
+                        acc[b + 15] += end - contact.arrival
+                        acc[b + 16] += 1.0
+                    else:
+                        acc[b + 4] += 1.0  # in system (in service)
+                else:
+                    self._finish_escalated(contact, outcome, end, b)
+            else:
+                if outcome == ABANDONED:
+                    acc[b + 3] += 1.0
+                    if wait < self.short_abandon_s:
+                        acc[b + 6] += 1.0
+                else:
+                    acc[b + 4] += 1.0  # in system (waiting)
         if self.sink is not None:
+            escalated = contact.leg == 2
+            first = contact.origin if escalated else contact.queue
+            answered = contact.group1 >= 0
             self.sink((
-                contact.id, contact.first, contact.channel, contact.arrival, contact.wait1,
-                contact.answered, outcome, contact.handle1, contact.group1, contact.leg == 2,
-                contact.wait2, contact.handle2, end,
+                contact.id, first.index, first.channel, contact.arrival, contact.wait1, answered, outcome,
+                contact.handle1 if answered else NAN, contact.group1, escalated,
+                contact.wait2 if escalated else NAN, contact.handle2 if escalated else NAN, end,
             ))
+
+    def _finish_escalated(self, contact: Contact, outcome: int, end: float, b: int) -> None:
+        acc = self.tally
+        acc[b + 12] += 1.0  # escalated
+        left = outcome != IN_SYSTEM
+        if left:
+            acc[b + 10] += contact.handle1
+            acc[b + 11] += 1.0
+        handle2 = contact.handle2
+        if handle2 == handle2:  # answered in the escalation queue
+            acc[b + 13] += contact.wait2
+            acc[b + 14] += 1.0
+            if left:
+                acc[b + 10] += handle2
+                acc[b + 11] += 1.0
+        if outcome == ANSWERED:
+            acc[b + 15] += end - contact.arrival
+            acc[b + 16] += 1.0
+        elif outcome == IN_SYSTEM:
+            acc[b + 4] += 1.0
 
     def _record_in_system(self, end: float) -> None:
         """Contacts still waiting or in service when the run stopped."""

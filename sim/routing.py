@@ -26,7 +26,7 @@ from typing import Callable, Optional
 
 from .agents import Agent, AgentGroup
 
-__all__ = ["Queue", "WAITING", "AGENT_SELECTORS", "QUEUE_SELECTORS"]
+__all__ = ["Queue", "WAITING", "AGENT_SELECTORS", "QUEUE_SELECTORS", "queue_selector"]
 
 WAITING = 0  # contact state while in a queue
 
@@ -78,7 +78,11 @@ def _longest_idle_among(groups: list[AgentGroup]) -> Agent | None:
 
 def longest_idle(queue: Queue) -> Agent | None:
     """The eligible agent idle longest (removed from its idle pool), or ``None``."""
-    agent = _longest_idle_among(queue.groups)
+    groups = queue.groups
+    if len(groups) == 1:  # one eligible group: its idle deque is already in idle order
+        idle = groups[0].idle
+        return idle.popleft() if idle else None
+    agent = _longest_idle_among(groups)
     if agent is not None:
         agent.group.idle.popleft()
     return agent
@@ -124,6 +128,17 @@ def skill_order(group: AgentGroup):
         if queue.n:
             return queue.head()
     return None
+
+
+def only_skill(group: AgentGroup):
+    """The head of the group's only queue (every policy agrees when there is one skill)."""
+    queue = group.skills[0]
+    return queue.head() if queue.n else None
+
+
+def queue_selector(policy: str, group: AgentGroup) -> Callable[[AgentGroup], object]:
+    """The queue-selection function for ``group`` under ``policy``."""
+    return only_skill if len(group.skills) == 1 else QUEUE_SELECTORS[policy]
 
 
 AGENT_SELECTORS: dict[str, Callable[[Queue], Agent | None]] = {
