@@ -28,7 +28,6 @@ from typing import Callable
 import pandas as pd
 
 from .config import SimConfig
-from .contact_log import ContactLogWriter, merge_parts
 from .metrics import SUMMARY_METRICS, group_summary, replication_intervals, replication_summary
 from .model import simulate
 from .stats import t_interval
@@ -55,6 +54,8 @@ def replicate(config: SimConfig, replication: int, log_path: Path | None = None)
     scenario, run = config.scenario, config.run
     sink = None
     if log_path is not None:
+        from .contact_log import ContactLogWriter  # pyarrow only when the log is written
+
         sink = ContactLogWriter(log_path, replication, tuple(scenario.contact_types), tuple(scenario.channels),
                                 tuple(scenario.agent_groups))
     result = simulate(scenario, run, replication, sink=sink)
@@ -103,6 +104,8 @@ def run_experiment(config: SimConfig, *, contact_log: Path | None = None,
                 if progress:
                     progress(done, n)
     if contact_log is not None:
+        from .contact_log import merge_parts
+
         merge_parts(parts, contact_log)
     replications = pd.DataFrame([row for out in outputs for row in out["summary"]])
     return ExperimentResult(

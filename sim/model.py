@@ -183,7 +183,7 @@ class CentreModel:
         self.seg = 0
         self.seg_start = 0.0
         self.seg_end = self.ends[0]
-        self.tally = [0.0] * (n_seg * n_ch * N_TALLY)
+        self.tally = [[0.0] * N_TALLY for _ in range(n_seg * n_ch)]  # [segment * n_ch + channel][field]
         self.queue_area = [0.0] * (n_seg * n_ch)
         self.busy_area = [0.0] * (n_seg * n_g)
         self.staffed_area = [0.0] * (n_seg * n_g)
@@ -398,39 +398,38 @@ class CentreModel:
         Offsets into the tally follow :data:`~sim.records.TALLY_FIELDS`.
         """
         contact.state = GONE
-        acc = self.tally
         channel = (contact.queue if contact.leg == 1 else contact.origin).channel
-        b = (contact.seg * self.n_channels + channel) * N_TALLY
-        acc[b] += 1.0  # arrivals
+        acc = self.tally[contact.seg * self.n_channels + channel]
+        acc[0] += 1.0  # arrivals
         if outcome == BLOCKED:
-            acc[b + 1] += 1.0
+            acc[1] += 1.0
         else:
             wait = contact.wait1
-            acc[b + 9] += wait  # wait_offered_s
+            acc[9] += wait  # wait_offered_s
             if wait > 0.0:
-                acc[b + 7] += 1.0  # waited
+                acc[7] += 1.0  # waited
             if contact.group1 >= 0:  # answered
-                acc[b + 2] += 1.0
-                acc[b + 8] += wait  # wait_answered_s
+                acc[2] += 1.0
+                acc[8] += wait  # wait_answered_s
                 if wait <= self.thresholds[channel]:
-                    acc[b + 5] += 1.0
+                    acc[5] += 1.0
                 if contact.leg == 1:
                     if outcome == ANSWERED:  # the common case: answered, served, gone
-                        acc[b + 10] += contact.handle1
-                        acc[b + 11] += 1.0
-                        acc[b + 15] += end - contact.arrival
-                        acc[b + 16] += 1.0
+                        acc[10] += contact.handle1
+                        acc[11] += 1.0
+                        acc[15] += end - contact.arrival
+                        acc[16] += 1.0
                     else:
-                        acc[b + 4] += 1.0  # in system (in service)
+                        acc[4] += 1.0  # in system (in service)
                 else:
-                    self._finish_escalated(contact, outcome, end, b)
+                    self._finish_escalated(contact, outcome, end, acc)
             else:
                 if outcome == ABANDONED:
-                    acc[b + 3] += 1.0
+                    acc[3] += 1.0
                     if wait < self.short_abandon_s:
-                        acc[b + 6] += 1.0
+                        acc[6] += 1.0
                 else:
-                    acc[b + 4] += 1.0  # in system (waiting)
+                    acc[4] += 1.0  # in system (waiting)
         if self.sink is not None:
             escalated = contact.leg == 2
             first = contact.origin if escalated else contact.queue
@@ -441,25 +440,24 @@ class CentreModel:
                 contact.wait2 if escalated else NAN, contact.handle2 if escalated else NAN, end,
             ))
 
-    def _finish_escalated(self, contact: Contact, outcome: int, end: float, b: int) -> None:
-        acc = self.tally
-        acc[b + 12] += 1.0  # escalated
+    def _finish_escalated(self, contact: Contact, outcome: int, end: float, acc: list[float]) -> None:
+        acc[12] += 1.0  # escalated
         left = outcome != IN_SYSTEM
         if left:
-            acc[b + 10] += contact.handle1
-            acc[b + 11] += 1.0
+            acc[10] += contact.handle1
+            acc[11] += 1.0
         handle2 = contact.handle2
         if handle2 == handle2:  # answered in the escalation queue
-            acc[b + 13] += contact.wait2
-            acc[b + 14] += 1.0
+            acc[13] += contact.wait2
+            acc[14] += 1.0
             if left:
-                acc[b + 10] += handle2
-                acc[b + 11] += 1.0
+                acc[10] += handle2
+                acc[11] += 1.0
         if outcome == ANSWERED:
-            acc[b + 15] += end - contact.arrival
-            acc[b + 16] += 1.0
+            acc[15] += end - contact.arrival
+            acc[16] += 1.0
         elif outcome == IN_SYSTEM:
-            acc[b + 4] += 1.0
+            acc[4] += 1.0
 
     def _record_in_system(self, end: float) -> None:
         """Contacts still waiting or in service when the run stopped."""
@@ -481,7 +479,7 @@ class CentreModel:
         n_seg, n_ch, n_g = len(self.ends), len(self.channel_names), len(self.groups)
         segments = Segments(
             bounds_s=np.asarray([0.0] + self.ends[:-1] + [end]),
-            tally=np.asarray(self.tally).reshape(n_seg, n_ch, N_TALLY),
+            tally=np.asarray(self.tally, dtype=float).reshape(n_seg, n_ch, N_TALLY),
             queue_area=np.asarray(self.queue_area).reshape(n_seg, n_ch),
             busy_area=np.asarray(self.busy_area).reshape(n_seg, n_g),
             staffed_area=np.asarray(self.staffed_area).reshape(n_seg, n_g),

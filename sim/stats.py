@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import stats as _st
+from scipy.special import stdtrit
 
 __all__ = ["Estimate", "t_interval"]
 
@@ -46,5 +46,5 @@ def t_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -
     if n < 2:
         return Estimate(mean, math.nan, math.nan, n)
     sd = float(x.std(ddof=1))
-    half = float(_st.t.ppf((1.0 + confidence) / 2.0, n - 1)) * sd / math.sqrt(n)
+    half = float(stdtrit(n - 1, (1.0 + confidence) / 2.0)) * sd / math.sqrt(n)  # Student-t quantile
     return Estimate(mean, mean - half, mean + half, n)
