@@ -33,6 +33,12 @@ The report gives the median contacts/s of each engine (no run is discarded),
 the simulator's ratios to Ciw and to plain SimPy, the process's peak RSS, and
 a sanity line comparing SL(20 s) and mean wait of each engine with Erlang C.
 
+Then, unless ``--peers-only``, the scaling part (``experiments/scaling.py``):
+the default multi-channel scenario's contacts/s on one core, peak RSS of fresh
+processes running 1 million and 10 million contacts (log off) and 1 million
+with the per-contact log streamed to Parquet, and the speed-up of 8
+replications on 2 worker processes.  The whole run takes a few minutes.
+
 How to run
 ----------
 ::
@@ -312,6 +318,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--mean-handle-s", type=float, default=300.0)
     parser.add_argument("--seed", type=int, default=12345)
     parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the numbers here")
+    parser.add_argument("--peers-only", action="store_true",
+                        help="skip the scaling part (default scenario, memory at 1M/10M contacts, parallel)")
     args = parser.parse_args(argv)
     try:
         p = params_from(args.contacts, args.agents, args.rho, args.mean_handle_s, args.seed)
@@ -319,6 +327,14 @@ def main(argv: list[str] | None = None) -> dict:
         parser.error(str(err))
     out = benchmark(p, args.repeats, progress=lambda line: print(line, flush=True))
     print(format_report(out))
+    if not args.peers_only:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import scaling
+
+        out["scaling"] = {"default": scaling.default_throughput(args.repeats),
+                          "parallel": scaling.parallel_speedup(repeats=args.repeats),
+                          "memory": scaling.memory()}
+        print(scaling.format_report(out["scaling"]))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(out, indent=2) + "\n")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("ciw")
+import ciw  # noqa: F401  (a declared test dependency: fail loudly if missing)
 
 SCRIPT = Path(__file__).resolve().parents[1] / "experiments" / "benchmark.py"
 
@@ -75,7 +75,7 @@ def test_report_and_json(bench, small, tmp_path):
     if out["erlang_c"] is not None:
         assert "Erlang C" in text
     path = tmp_path / "bench.json"
-    result = bench.main(["--contacts", "500", "--repeats", "1", "--json", str(path)])
+    result = bench.main(["--contacts", "500", "--repeats", "1", "--peers-only", "--json", str(path)])
     saved = json.loads(path.read_text())
     assert saved["params"]["contacts"] == 500
     assert saved["ratios"].keys() == result["ratios"].keys()
@@ -86,3 +86,19 @@ def test_bad_parameters_are_refused(bench):
         bench.params_from(rho=1.0)
     with pytest.raises(SystemExit):
         bench.main(["--contacts", "0"])
+
+
+def test_scaling_measurements_run_small_and_report_identical_parallel_results():
+    sys.path.insert(0, str(SCRIPT.parent))
+    import scaling
+
+    parallel = scaling.parallel_speedup(contacts=2_000, replications=4, repeats=1)
+    assert parallel["identical_results"] is True
+    assert parallel["speedup"] > 0
+    memory = scaling.memory(sizes=(5_000,), log_size=5_000)
+    assert [m["log"] for m in memory] == [False, True]
+    for m in memory:
+        assert abs(m["contacts"] - 5_000) < 5 * 5_000 ** 0.5 + 100
+        assert m["peak_mb"] >= m["import_mb"] > 0
+    text = scaling.format_report({"parallel": parallel, "memory": memory})
+    assert "speed-up" in text and "peak RSS" in text
