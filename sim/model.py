@@ -52,6 +52,7 @@ __all__ = ["Calendar", "Timer", "Contact", "CentreModel", "simulate"]
 
 SERVING, GONE = 1, 2
 NAN = math.nan
+INF = math.inf
 
 
 class _Call:
@@ -136,6 +137,7 @@ class CentreModel:
         self.replication = replication
         self.sink = sink
         self.env = Calendar()
+        self._queue, self._eid = self.env._queue, self.env._eid
         self._ids = itertools.count()
         self._agent_ids = itertools.count()
         seed = run.seed
@@ -238,7 +240,7 @@ class CentreModel:
     def _on_arrival(self, timer: Timer) -> None:
         queue = timer.arg
         now = self.env._now
-        patience = queue.patience() if queue.patience is not None else math.inf
+        patience = queue.patience() if queue.patience is not None else INF
         contact = Contact(next(self._ids), queue, self.seg, now, queue.handle(), patience)
         t = next(timer.tag, None)
         if t is not None:
@@ -265,7 +267,7 @@ class CentreModel:
             return
         queue.n += 1
         queue.waiting.append(contact)
-        if contact.patience != math.inf:
+        if contact.patience != INF:
             self.env.call_at(now + contact.patience, self._on_abandon, contact, contact.leg)
 
     def _start(self, agent, contact: Contact, now: float) -> None:
@@ -293,7 +295,8 @@ class CentreModel:
         timer = agent.timer
         if timer is None:
             timer = agent.timer = Timer(self.env, self._on_service_end, agent)
-        timer.at(end)
+        timer.callbacks = timer._fns  # timer.at(end), inlined on the hot path
+        heappush(self._queue, (end, NORMAL, next(self._eid), timer))
 
     def _on_service_end(self, ev) -> None:
         agent = ev.arg
@@ -331,7 +334,11 @@ class CentreModel:
         queue = contact.queue
         queue.waiting.popleft()
         queue.n -= 1
-        self._leave_queue(contact, now)
+        t0 = contact.t_queue  # add its wait to the queue-length integral (fast path of _leave_queue)
+        if t0 >= self.seg_start:
+            self.queue_area[self.seg * self.n_channels + queue.channel] += now - t0
+        else:
+            self._add_span(self.queue_area, self.n_channels, queue.channel, t0, now)
         self._start(agent, contact, now)
 
     def _on_abandon(self, ev) -> None:
@@ -398,6 +405,24 @@ class CentreModel:
         Offsets into the tally follow :data:`~sim.records.TALLY_FIELDS`.
         """
         contact.state = GONE
+        if outcome == ANSWERED and contact.leg == 1 and self.sink is None:
+            # the common case: answered in the first queue, served, gone
+            channel = contact.queue.channel
+            acc = self.tally[contact.seg * self.n_channels + channel]
+            wait = contact.wait1
+            acc[0] += 1.0  # arrivals
+            acc[2] += 1.0  # answered
+            acc[8] += wait  # wait_answered_s
+            acc[9] += wait  # wait_offered_s
+            if wait > 0.0:
+                acc[7] += 1.0  # waited
+            if wait <= self.thresholds[channel]:
+                acc[5] += 1.0  # answered_within_threshold
+            acc[10] += contact.handle1  # handle_s
+            acc[11] += 1.0  # handles
+            acc[15] += end - contact.arrival  # end_to_end_s
+            acc[16] += 1.0  # completed
+            return
         channel = (contact.queue if contact.leg == 1 else contact.origin).channel
         acc = self.tally[contact.seg * self.n_channels + channel]
         acc[0] += 1.0  # arrivals
