@@ -43,8 +43,8 @@ How to run
 ----------
 ::
 
-    python experiments/benchmark.py                     # 200,000 contacts, 3 repeats
-    python experiments/benchmark.py --contacts 50000 --repeats 5 --json bench.json
+    python experiments/benchmark.py                     # 200,000 contacts, 5 repeats, then scaling
+    python experiments/benchmark.py --contacts 50000 --repeats 3 --peers-only --json bench.json
 
 Options: ``--contacts``, ``--repeats``, ``--agents``, ``--rho``,
 ``--mean-handle-s``, ``--seed``, ``--json PATH``.
@@ -312,7 +312,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--contacts", type=int, default=200_000, help="expected contacts per run")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each engine (median reported)")
+    parser.add_argument("--repeats", type=int, default=5, help="runs of each engine (median reported)")
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--rho", type=float, default=0.9, help="load per agent")
     parser.add_argument("--mean-handle-s", type=float, default=300.0)

@@ -1,0 +1,105 @@
+"""What each optimisation bought: the M/M/50 benchmark at several commits, side by side.
+
+For each commit it checks the package out into a temporary git worktree and
+runs, in a fresh process with that worktree first on ``sys.path``, the
+benchmark's simulator job (M/M/50, rho 0.9, ~200,000 contacts, one
+replication through ``run_experiment`` with all KPIs).  Plain SimPy (from
+``experiments/benchmark.py``) runs in the same rounds, interleaved, so each
+commit's speed is also given as a ratio to it.  Medians over ``--repeats``.
+
+    python experiments/optimisation_history.py                 # the commits in COMMITS
+    python experiments/optimisation_history.py --commits HEAD~3 HEAD --repeats 5
+
+Needs the git history (a clone, not an export).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+#: (commit, what it changed); each row is measured against the one before
+COMMITS = (
+    ("3811a6e", "core simulator: callbacks on SimPy's calendar, per-contact record list, KPIs from the records"),
+    ("a2d4aa7", "aggregate as the model runs: per-segment tallies and exact time integrals, no per-contact list"),
+    ("f130c87", "reusable timers for agents and arrival streams, leaner contacts, routing fast paths"),
+    ("a5ff37a", "tally rows per segment and channel; lighter imports"),
+    ("HEAD", "common-case tally fast path; service end scheduled inline"),
+)
+
+CHILD_SIM = """
+import json, sys, time
+from sim import SimConfig, run_experiment, single_queue_scenario
+from sim.config import RunSpec, resolve_run
+contacts = int(sys.argv[1]); rate = 540.0; horizon = contacts / rate * 3600.0
+scenario = single_queue_scenario(rate, 300.0, 50, horizon_s=horizon)
+config = SimConfig(scenario, resolve_run(RunSpec(replications=1, seed=12345, horizon_s=horizon, figures=False), scenario))
+started = time.perf_counter()
+result = run_experiment(config)
+seconds = time.perf_counter() - started
+reps = result.replications
+n = reps[(reps.channel == "all") & (reps.metric == "arrivals")]["value"].sum()
+print(json.dumps({"contacts_per_s": n / seconds}))
+"""
+
+CHILD_SIMPY = """
+import json, sys
+sys.path.insert(0, sys.argv[2])
+import benchmark
+p = benchmark.params_from(int(sys.argv[1]), 50, 0.9, 300.0, 12345)
+run = benchmark.run_simpy(p)
+print(json.dumps({"contacts_per_s": run.contacts / run.seconds}))
+"""
+
+
+def _child(code: str, args: list[str], pythonpath: Path) -> float:
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True,
+                          env={"PYTHONPATH": str(pythonpath), "PATH": "/usr/bin:/bin"}, cwd=pythonpath)
+    return json.loads(proc.stdout.strip().splitlines()[-1])["contacts_per_s"]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--commits", nargs="*", default=[c for c, _ in COMMITS])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--contacts", type=int, default=200_000)
+    args = parser.parse_args(argv)
+    notes = dict(COMMITS)
+    rates: dict[str, list[float]] = {c: [] for c in args.commits}
+    rates["plain SimPy"] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {}
+        for commit in args.commits:
+            tree = Path(tmp) / commit.replace("/", "_").replace("~", "-")
+            subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), commit],
+                           check=True, capture_output=True)
+            trees[commit] = tree
+        try:
+            for _ in range(args.repeats):
+                rates["plain SimPy"].append(_child(CHILD_SIMPY, [str(args.contacts), str(REPO / "experiments")], REPO))
+                for commit, tree in trees.items():
+                    rates[commit].append(_child(CHILD_SIM, [str(args.contacts)], tree))
+        finally:
+            for tree in trees.values():
+                subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=False,
+                               capture_output=True)
+    simpy = statistics.median(rates["plain SimPy"])
+    print(f"M/M/50 rho 0.9, {args.contacts:,} contacts, median of {args.repeats}; plain SimPy {simpy:,.0f} contacts/s")
+    print(f"{'commit':<10} {'contacts/s':>11} {'x SimPy':>8}  change")
+    out = {"plain_simpy": simpy, "commits": []}
+    for commit in args.commits:
+        median = statistics.median(rates[commit])
+        out["commits"].append({"commit": commit, "contacts_per_s": median, "ratio_to_simpy": median / simpy})
+        print(f"{commit:<10} {median:>11,.0f} {median / simpy:>7.2f}x  {notes.get(commit, '')}")
+    return out
+
+
+if __name__ == "__main__":
+    main()
