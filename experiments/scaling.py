@@ -10,7 +10,9 @@ Run alone (``python experiments/scaling.py``) or as part of ``experiments/benchm
   the log on (streamed to Parquet in chunks).  The import baseline is printed
   too: what the run adds on top of it is what scales.
 - **Parallel replications**: wall time of 8 replications with 1 worker process
-  and with 2, and the speed-up; the numbers produced are identical.
+  and with 2, and the speed-up; the numbers produced are identical.  A
+  pure-Python CPU task run through the same pool alongside gives the speed-up
+  the shared machine allows at that moment, to read the first against.
 
 The machine is shared and noisy: medians of repeats are printed.
 """
@@ -86,22 +88,53 @@ def default_throughput(repeats: int = 3) -> dict:
     return {"contacts_per_s": statistics.median(rates), "runs": rates}
 
 
+def spin(n: int) -> int:
+    """Pure-Python CPU work with nothing shared: the machine's own ceiling for a 2-process speed-up."""
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def _reference_seconds(workers: int, tasks: int, n: int) -> float:
+    started = time.perf_counter()
+    if workers == 1:
+        for _ in range(tasks):
+            spin(n)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            list(pool.map(spin, [n] * tasks))
+    return time.perf_counter() - started
+
+
 def parallel_speedup(contacts: int = 100_000, replications: int = 8, repeats: int = 3) -> dict:
-    """Wall time of ``replications`` with 1 and with 2 worker processes."""
+    """Wall time of ``replications`` with 1 and with 2 worker processes.
+
+    Interleaved with the same pool running :func:`spin` tasks of similar length,
+    whose speed-up is what this (shared) machine allows at that moment.
+    """
     from sim import run_experiment
 
     times = {1: [], 2: []}
+    reference = {1: [], 2: []}
     tables = {}
+    spin_n = max(1000, contacts * 12)  # roughly one replication's CPU time
     for _ in range(repeats):
         for workers in (1, 2):
             started = time.perf_counter()
             result = run_experiment(mm50(contacts, replications, workers))
             times[workers].append(time.perf_counter() - started)
             tables[workers] = result.summary
+            reference[workers].append(_reference_seconds(workers, replications, spin_n))
     identical = tables[1].equals(tables[2])
     t1, t2 = statistics.median(times[1]), statistics.median(times[2])
+    r1, r2 = statistics.median(reference[1]), statistics.median(reference[2])
     return {"replications": replications, "contacts_per_replication": contacts, "seconds_1_worker": t1,
-            "seconds_2_workers": t2, "speedup": t1 / t2, "identical_results": identical}
+            "seconds_2_workers": t2, "speedup": t1 / t2, "machine_ceiling_speedup": r1 / r2,
+            "identical_results": identical}
 
 
 def memory_child(contacts: int, log: bool) -> dict:
@@ -139,7 +172,8 @@ def format_report(out: dict) -> str:
         p = out["parallel"]
         lines.append(f"parallel: {p['replications']} replications x {p['contacts_per_replication']:,} contacts: "
                      f"1 worker {p['seconds_1_worker']:.2f} s, 2 workers {p['seconds_2_workers']:.2f} s, "
-                     f"speed-up {p['speedup']:.2f}x, identical results: {p['identical_results']}")
+                     f"speed-up {p['speedup']:.2f}x (pure-CPU reference on the same pool: "
+                     f"{p['machine_ceiling_speedup']:.2f}x), identical results: {p['identical_results']}")
     for m in out.get("memory", []):
         lines.append(f"memory: {m['contacts']:>10,} contacts, log {'on ' if m['log'] else 'off'}: peak RSS "
                      f"{m['peak_mb']:.0f} MiB (imports {m['import_mb']:.0f} MiB), {m['seconds']:.1f} s")

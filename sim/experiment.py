@@ -20,15 +20,17 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from .config import SimConfig
-from .metrics import SUMMARY_METRICS, group_summary, replication_intervals, replication_summary
+from .metrics import INTERVAL_METRICS, SUMMARY_METRICS, group_summary, replication_intervals, replication_summary
 from .model import simulate
 from .stats import t_interval
 
@@ -66,7 +68,7 @@ def replicate(config: SimConfig, replication: int, log_path: Path | None = None)
                     for (ch, m), v in replication_summary(result, scenario, run).items()],
         "groups": [{"replication": replication, "group": g, "metric": m, "value": v}
                    for (g, m), v in group_summary(result, run).items()],
-        "intervals": [dict(row, replication=replication) for row in replication_intervals(result, scenario, run)],
+        "intervals": dict(replication_intervals(result, scenario, run)),
     }
 
 
@@ -111,7 +113,7 @@ def run_experiment(config: SimConfig, *, contact_log: Path | None = None,
     return ExperimentResult(
         config=config,
         summary=_aggregate(replications, "channel", run.confidence),
-        intervals=_average_intervals([row for out in outputs for row in out["intervals"]]),
+        intervals=_average_intervals([out["intervals"] for out in outputs]),
         groups=_aggregate(pd.DataFrame([row for out in outputs for row in out["groups"]]), "group", run.confidence),
         replications=replications,
     )
@@ -135,14 +137,17 @@ def _aggregate(values: pd.DataFrame, key: str, confidence: float) -> pd.DataFram
     return table.reset_index(drop=True)
 
 
-def _average_intervals(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
-    keys = ["interval_start_s", "interval", "channel"]
-    metrics = [c for c in frame.columns if c not in keys + ["replication"]]
-    averaged = frame.groupby(keys, sort=False)[metrics].mean()
-    return averaged.reset_index()
+def _average_intervals(per_replication: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """Interval x channel rows, each metric averaged over the replications where it is defined."""
+    if not per_replication or not len(per_replication[0]["channel"]):
+        return pd.DataFrame(columns=["interval_start_s", "interval", "channel", *INTERVAL_METRICS])
+    first = per_replication[0]
+    table = pd.DataFrame({k: first[k] for k in ("interval_start_s", "interval", "channel")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN cells stay NaN
+        for metric in INTERVAL_METRICS:
+            table[metric] = np.nanmean(np.stack([rep[metric] for rep in per_replication]), axis=0)
+    return table
 
 
 def write_outputs(result: ExperimentResult, folder: Path, *, figures: bool = True) -> list[Path]:

@@ -50,13 +50,19 @@ CENTRE_ONLY = ("occupancy", "agents_staffed")
 _F = {name: i for i, name in enumerate(TALLY_FIELDS)}
 
 
-def _ratio(num: float, den: float) -> float:
-    return float(num) / float(den) if den else math.nan
+def _ratio(num, den):
+    """``num / den`` elementwise, NaN where ``den`` is 0."""
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    safe = np.where(den != 0, den, 1.0)
+    return np.where(den != 0, num / safe, math.nan)
 
 
-def kpis_from_tally(t: np.ndarray, run: RunSpec) -> dict[str, float]:
-    """Contact KPIs from one tally vector (:data:`~sim.records.TALLY_FIELDS` order)."""
-    g = {name: float(t[i]) for name, i in _F.items()}
+def kpis_from_tally(t: np.ndarray, run: RunSpec) -> dict[str, np.ndarray]:
+    """Contact KPIs from tallies whose last axis follows :data:`~sim.records.TALLY_FIELDS`.
+
+    Works on one tally vector (0-d results) or on stacks of them (e.g. interval x channel).
+    """
+    g = {name: t[..., i] for name, i in _F.items()}
     offered = g["arrivals"] - g["blocked"]
     variant = run.service_level_variant
     if variant == "offered":
@@ -103,12 +109,12 @@ def _window_kpis(result: ReplicationResult, run: RunSpec, start: float, end: flo
     staffed = float(seg.staffed_area[inside].sum())
     out = {}
     for idx, channel in enumerate(result.channel_names):
-        kpis = kpis_from_tally(tally[idx], run)
+        kpis = {k: float(v) for k, v in kpis_from_tally(tally[idx], run).items()}
         kpis["mean_queue_length"] = float(queue[idx]) / length
         out[channel] = kpis
-    kpis = kpis_from_tally(tally.sum(axis=0), run)
+    kpis = {k: float(v) for k, v in kpis_from_tally(tally.sum(axis=0), run).items()}
     kpis["mean_queue_length"] = float(queue.sum()) / length
-    kpis["occupancy"] = _ratio(busy, staffed)
+    kpis["occupancy"] = float(_ratio(busy, staffed))
     kpis["agents_staffed"] = staffed / length
     out["all"] = kpis
     return out
@@ -129,7 +135,7 @@ def group_summary(result: ReplicationResult, run: RunSpec) -> dict[tuple[str, st
     length = run.horizon_s - run.warmup_s
     out: dict[tuple[str, str], float] = {}
     for i, name in enumerate(result.group_names):
-        out[(name, "occupancy")] = _ratio(busy[i], staffed[i])
+        out[(name, "occupancy")] = float(_ratio(busy[i], staffed[i]))
         out[(name, "agents_staffed")] = float(staffed[i]) / length
     return out
 
@@ -146,16 +152,46 @@ def interval_bounds(scenario: Scenario, run: RunSpec) -> list[tuple[float, float
     return out
 
 
-def replication_intervals(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> list[dict]:
-    """One row per reported interval and channel (plus ``all``) with :data:`INTERVAL_METRICS`."""
-    rows = []
-    for lo, hi in interval_bounds(scenario, run):
-        label = clock_label(scenario.open_time_s + lo)
-        for channel, kpis in _window_kpis(result, run, lo, hi).items():
-            row = {"interval_start_s": lo, "interval": label, "channel": channel}
-            row.update({k: kpis.get(k, math.nan) for k in INTERVAL_METRICS})
-            rows.append(row)
-    return rows
+def replication_intervals(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[str, np.ndarray]:
+    """Columns of one row per reported interval and channel (then ``all``) with :data:`INTERVAL_METRICS`.
+
+    Segments are summed into intervals with one vectorised pass, so the cost
+    and memory grow with the number of intervals only, not of contacts.
+    """
+    intervals = interval_bounds(scenario, run)
+    n_int, n_ch = len(intervals), len(result.channel_names)
+    seg = result.segments
+    starts = np.asarray([lo for lo, _ in intervals], dtype=float)
+    lengths = np.asarray([hi - lo for lo, hi in intervals], dtype=float)
+    lo, hi = seg.bounds_s[:-1], seg.bounds_s[1:]
+    first = int(round(starts[0] / scenario.interval_s)) if n_int else 0  # index of the first reported interval
+    idx = np.floor((lo + 1e-9) / scenario.interval_s).astype(np.intp) - first  # segment -> reported interval
+    keep = (lo >= run.warmup_s - 1e-9) & (hi <= run.horizon_s + 1e-9) & (hi > lo) & (idx >= 0) & (idx < n_int)
+    idx = idx[keep]
+    tally = np.zeros((n_int, n_ch, seg.tally.shape[-1]))
+    np.add.at(tally, idx, seg.tally[keep])
+    queue = np.zeros((n_int, n_ch))
+    np.add.at(queue, idx, seg.queue_area[keep])
+    busy = np.bincount(idx, weights=seg.busy_area[keep].sum(axis=1), minlength=n_int)
+    staffed = np.bincount(idx, weights=seg.staffed_area[keep].sum(axis=1), minlength=n_int)
+    per_channel = kpis_from_tally(tally, run)  # each (n_int, n_ch)
+    centre = kpis_from_tally(tally.sum(axis=1), run)  # each (n_int,)
+    columns: dict[str, np.ndarray] = {
+        "interval_start_s": np.repeat(starts, n_ch + 1),
+        "interval": np.repeat(np.asarray([clock_label(scenario.open_time_s + s) for s in starts], dtype=object), n_ch + 1),
+        "channel": np.tile(np.asarray(result.channel_names + ("all",), dtype=object), n_int),
+    }
+    for metric in INTERVAL_METRICS:
+        if metric == "mean_queue_length":
+            both = np.column_stack([queue / lengths[:, None], queue.sum(axis=1) / lengths])
+        elif metric == "occupancy":
+            both = np.column_stack([np.full((n_int, n_ch), math.nan), _ratio(busy, staffed)])
+        elif metric == "agents_staffed":
+            both = np.column_stack([np.full((n_int, n_ch), math.nan), staffed / lengths])
+        else:
+            both = np.column_stack([per_channel[metric], centre[metric]])
+        columns[metric] = both.reshape(-1)
+    return columns
 
 
 def clock_label(seconds_after_midnight: float) -> str:

@@ -92,3 +92,26 @@ def test_streamed_log_in_small_chunks_equals_the_in_memory_log(tmp_path):
     in_memory = contacts_frame(result.contacts, 0, result.type_names, result.channel_names, result.group_names)
     pd.testing.assert_frame_equal(streamed, in_memory, check_dtype=False)
     assert np.array_equal(np.sort(streamed.contact_id.to_numpy()), np.arange(len(streamed)))
+
+
+def test_vectorised_interval_table_matches_each_interval_computed_alone():
+    from sim.metrics import INTERVAL_METRICS, _window_kpis, interval_bounds, replication_intervals
+
+    config = _default_config(warmup_hours=1.25, horizon_hours=11.75, drain=False, seed=2)
+    result = simulate(config.scenario, config.run, 0)
+    columns = replication_intervals(result, config.scenario, config.run)
+    bounds = interval_bounds(config.scenario, config.run)
+    assert bounds[0][0] == 1.5 * 3600 and bounds[-1] == (11.5 * 3600, 11.75 * 3600)
+    channels = list(result.channel_names) + ["all"]
+    assert len(columns["channel"]) == len(bounds) * len(channels)
+    row = 0
+    for lo, hi in bounds:
+        alone = _window_kpis(result, config.run, lo, hi)
+        for channel in channels:
+            assert columns["interval_start_s"][row] == lo and columns["channel"][row] == channel
+            for metric in INTERVAL_METRICS:
+                expected = alone[channel].get(metric, math.nan)
+                got = columns[metric][row]
+                assert (math.isnan(got) and math.isnan(expected)) or got == pytest.approx(expected, rel=1e-12), \
+                    f"{lo} {channel} {metric}: {got} != {expected}"
+            row += 1
