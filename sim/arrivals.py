@@ -13,6 +13,7 @@ A trace is a CSV of given contacts (``arrival_time_s``, ``contact_type``,
 from __future__ import annotations
 
 import csv
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,9 +61,18 @@ class TraceContact:
     patience_s: float | None
 
 
-def read_trace(path: Path, contact_types: Mapping[str, object]) -> list[TraceContact]:
-    """Read and check a trace CSV; errors name the file and line."""
-    names = tuple(contact_types)
+def read_trace(path: Path, contact_types: Mapping[str, object]) -> tuple[TraceContact, ...]:
+    """Read and check a trace CSV; errors name the file and line.
+
+    The config check and every replication read the same file: the parsed rows
+    are cached for as long as the file's size and modification time stay the same.
+    """
+    stat = Path(path).stat()
+    return _read_trace(str(path), stat.st_mtime_ns, stat.st_size, tuple(contact_types))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_trace(path: str, mtime_ns: int, size: int, names: tuple[str, ...]) -> tuple[TraceContact, ...]:
     rows: list[TraceContact] = []
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
@@ -88,14 +98,14 @@ def read_trace(path: Path, contact_types: Mapping[str, object]) -> list[TraceCon
             patience_text = (row.get("patience_s") or "").strip()
             patience = None if patience_text in ("", "inf", "None", "null") else _field(row, "patience_s", where)
             ctype = (row.get("contact_type") or "").strip() or (names[0] if len(names) == 1 else "")
-            if ctype not in contact_types:
+            if ctype not in names:
                 raise ConfigError(where, f"unknown contact_type {ctype!r}; expected one of {', '.join(names)}")
             if arrival < previous:
                 raise ConfigError(where, f"arrival_time_s {arrival:g} is earlier than the row before; "
                                          "expected rows sorted by arrival time")
             previous = arrival
             rows.append(TraceContact(arrival, ctype, handle, patience))
-    return rows
+    return tuple(rows)
 
 
 def _field(row: Mapping[str, str], key: str, where: str) -> float:

@@ -348,8 +348,8 @@ def test_read_trace_requires_contact_type_column_with_several_types(tmp_path):
 def test_read_trace_accepts_valid_rows(tmp_path):
     path = write_csv(tmp_path / "trace.csv", HEADER, "0,120,60", "0,90,", "35.5,100,inf")
     rows = read_trace(path, {"calls": object()})
-    assert rows == [TraceContact(0.0, "calls", 120.0, 60.0), TraceContact(0.0, "calls", 90.0, None),
-                    TraceContact(35.5, "calls", 100.0, None)]
+    assert rows == (TraceContact(0.0, "calls", 120.0, 60.0), TraceContact(0.0, "calls", 90.0, None),
+                    TraceContact(35.5, "calls", 100.0, None))
 
 
 @pytest.mark.parametrize(("lines", "line", "expected"), BAD_TRACES)
