@@ -6,7 +6,11 @@ and writes tables and figures into the run's folder under ``results/``.
 
 Before Hydra starts, the same overrides are composed and validated once, so a
 wrong key, type or value is reported as one line naming the key path, with
-exit status 2 and no traceback, before any output folder is made.
+exit status 2 and no traceback, before any output folder is made.  With
+``-m/--multirun`` the sweep is expanded and its points checked the same way
+before any job starts; then each point runs as a job that skips itself if it is
+done already and records its error instead of stopping the sweep (:mod:`sim.sweep`,
+whose Hydra callback writes the sweep table when the sweep ends).
 """
 
 from __future__ import annotations
@@ -55,23 +59,117 @@ def _one_line(exc: BaseException, siblings=None) -> str:
     return "; ".join(parts) or type(exc).__name__
 
 
-def _overrides(argv: list[str]) -> list[str] | None:
-    """The config overrides in ``argv``, or ``None`` if Hydra flags make a pre-check moot."""
+MULTIRUN_FLAGS = ("-m", "--multirun")
+#: a sweep with at most this many points has every point validated before it starts; a larger one
+#: has each value of each swept key validated with the other keys' first values.
+FULL_CHECK_POINTS = 1000
+
+
+def _overrides(argv: list[str]) -> tuple[bool, list[str]] | None:
+    """``(multirun, config overrides)`` in ``argv``, or ``None`` if Hydra flags make a pre-check moot."""
     out = []
+    multirun = False
     for arg in argv:
+        if arg in MULTIRUN_FLAGS:
+            multirun = True
+            continue
         if arg.startswith("-"):
-            return None  # --multirun, --help, --cfg, -cn ...: leave them to Hydra
+            return None  # --help, --cfg, -cn ...: leave them to Hydra
         if arg.lstrip("+~").startswith("hydra.") or arg.lstrip("+~").startswith("hydra/"):
             continue
         out.append(arg)
-    return out
+    return multirun, out
+
+
+def _group_options(group: str) -> list[str]:
+    return sorted(p.stem for p in (Path(CONFIG_DIR) / group).glob("*.yaml"))
 
 
 def precheck(argv: list[str]) -> None:
-    """Compose and validate the config the overrides describe; exit 2 with one line if it is wrong."""
-    overrides = _overrides(argv)
-    if overrides is None:
+    """Compose and validate the config the overrides describe; exit 2 with one line if it is wrong.
+
+    With ``-m/--multirun`` the sweep is expanded first (Hydra's override parser): an override
+    that does not parse or an empty sweep fails naming its key, then the points are composed and
+    validated (all of them, or for a huge sweep each value of each swept key),
+    so a bad sweep stops before any job starts.
+    """
+    parsed = _overrides(argv)
+    if parsed is None:
         return
+    multirun, overrides = parsed
+    if not multirun:
+        _check_point(overrides)
+        return
+    from .sweep import SweepSpecError, expand_sweep, sweep_points
+
+    try:
+        axes = expand_sweep(overrides, _group_options)
+    except SweepSpecError as exc:
+        _fail(str(exc))
+    n_points = 1
+    for _, values, _ in axes:
+        n_points *= len(values)
+    if n_points <= FULL_CHECK_POINTS:
+        points = sweep_points(axes)
+    else:
+        first = [values[0] for _, values, _ in axes]
+        points = [first]
+        for i, (_, values, swept) in enumerate(axes):
+            if swept:
+                points.extend(first[:i] + [value] + first[i + 1:] for value in values[1:])
+    _check_points(points, [swept for _, _, swept in axes])
+
+
+def _is_group(override: str) -> bool:
+    key = override.split("=", 1)[0].lstrip("+~").split("@", 1)[0]
+    return "." not in key and (Path(CONFIG_DIR) / key).is_dir()
+
+
+def _check_points(points: list[list[str]], swept: list[bool]) -> None:
+    """Validate every sweep point; exit 2 with one line naming the key at the first bad one.
+
+    Fast path: the config is composed once per choice of config groups, and each point's
+    value overrides are applied to a copy of it; a point that fails there is composed
+    afresh by :func:`_check_point`, which words the error.
+    """
+    import copy
+
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    from .config import load_config
+
+    parser = OverridesParser.create()
+    bases: dict[tuple[str, ...], object] = {}
+    for point in points:
+        groups = tuple(o for o in point if _is_group(o))
+        values = [o for o in point if not _is_group(o)]
+        try:
+            if groups not in bases:
+                bases[groups] = _compose(list(groups))
+            cfg = copy.deepcopy(bases[groups])
+            ConfigLoaderImpl._apply_overrides_to_config(parser.parse_overrides(values), cfg)
+            load_config(OmegaConf.to_container(cfg, resolve=True))
+        except Exception:
+            swept_here = [item for item, is_swept in zip(point, swept) if is_swept]
+            _check_point(point, f" (sweep point {' '.join(swept_here)})" if swept_here else "")
+
+
+def _compose(overrides: list[str]):
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            return compose(config_name="config", overrides=overrides)
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def _check_point(overrides: list[str], where: str = "") -> None:
+    """Compose one point's overrides and validate the config; exit 2 with one line if it is wrong."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
@@ -85,7 +183,7 @@ def precheck(argv: list[str]) -> None:
             cfg = compose(config_name="config", overrides=overrides)
         load_config(OmegaConf.to_container(cfg, resolve=True))
     except ConfigError as exc:
-        _fail(str(exc))
+        _fail(str(exc) + where)
     except Exception as exc:  # Hydra / OmegaConf composition errors
         groups_only = [o for o in overrides if "=" in o and "." not in o.split("=", 1)[0]]
 
@@ -101,28 +199,61 @@ def precheck(argv: list[str]) -> None:
                 GlobalHydra.instance().clear()
 
         GlobalHydra.instance().clear()
-        _fail(_one_line(exc, siblings))
+        _fail(_one_line(exc, siblings) + where)
     finally:
         GlobalHydra.instance().clear()
 
 
-def run_job(cfg) -> Path:
-    """Run one scenario from a composed Hydra config; returns the output folder."""
+def run_job(cfg) -> Path | None:
+    """Run one scenario from a composed Hydra config; returns the output folder.
+
+    A single run reports a bad config as one line and exits 2.  A sweep point
+    (``-m``) never exits: a point already done in this folder (``done`` marker
+    with the same overrides) is skipped; a point that fails is recorded in its
+    folder as ``error.txt`` and the sweep goes on (returns ``None``).
+    """
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    hydra_cfg = HydraConfig.get()
+    if hydra_cfg.mode != RunMode.MULTIRUN:
+        return _run(cfg, Path(hydra_cfg.runtime.output_dir), multirun=False)
+
+    from . import sweep
+
+    out = Path(hydra_cfg.runtime.output_dir)
+    overrides = [str(o) for o in hydra_cfg.overrides.task]
+    if sweep.is_done(out, overrides):
+        print(f"skipped: {out} is done already ({' '.join(overrides)})")
+        return out
+    sweep.clear_status(out)
+    try:
+        _run(cfg, out, multirun=True)
+    except Exception as exc:
+        line = sweep.record_failure(out, exc)
+        print(f"sim: point failed: {out}: {line}", file=sys.stderr)
+        return None
+    sweep.mark_done(out, overrides)
+    return out
+
+
+def _run(cfg, out: Path, *, multirun: bool) -> Path:
     from omegaconf import OmegaConf
 
     from .config import load_config
     from .errors import ConfigError
-    from .experiment import format_summary, run_experiment, write_outputs
+    from .experiment import atomic_write, format_summary, run_experiment, write_outputs
 
     raw = OmegaConf.to_container(cfg, resolve=True)
     try:
         config = load_config(raw)
     except ConfigError as exc:
+        if multirun:
+            raise
         _fail(str(exc))
-    out = Path(HydraConfig.get().runtime.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(raw)), encoding="utf-8")
+    text = OmegaConf.to_yaml(OmegaConf.create(raw))
+    atomic_write(out / "config.yaml", lambda tmp: tmp.write_text(text, encoding="utf-8"))
     started = time.perf_counter()
     result = run_experiment(config, contact_log=out / "contacts.parquet" if config.run.save_contacts else None)
     write_outputs(result, out, figures=config.run.figures)

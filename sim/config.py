@@ -57,7 +57,8 @@ SERVICE_LEVEL_VARIANTS = ("offered", "answered", "offered_excl_short_abandons")
 # The keys allowed at each level of the config (docs/configuration.md documents each one).
 TOP_KEYS = ("scenario", "run")
 RUN_KEYS = ("replications", "seed", "warmup_hours", "horizon_hours", "confidence", "drain", "workers",
-            "save_contacts", "figures", "service_level_variant", "short_abandon_s")
+            "save_contacts", "figures", "service_level_variant", "short_abandon_s", "target_half_width",
+            "target_metric", "max_replications")
 CENTRE_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", "channels",
                "contact_types", "agent_groups", "routing", "trace")
 SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_time_s", "agents",
@@ -208,6 +209,13 @@ class RunSpec:
     contact has left; without it, contacts still there at the horizon are
     counted as ``in_system``.  ``workers`` processes run replications in
     parallel (0 = one per CPU core); the numbers do not depend on it.
+
+    ``warmup_auto`` (config ``warmup_hours: auto``): the warm-up is to be detected
+    by MSER-5 on pilot replications (:func:`sim.sequential.resolve_warmup`);
+    ``warmup_s`` stays 0 until then.  ``target_half_width`` (``None`` = off):
+    add replications, ``run.replications`` at first, until the confidence
+    interval of ``target_metric`` (``"channel.metric"``) is at most that wide on
+    each side, or ``max_replications`` are done (:func:`sim.sequential.run_until_precise`).
     """
 
     replications: int = 10
@@ -221,6 +229,16 @@ class RunSpec:
     figures: bool = True
     service_level_variant: str = "offered"
     short_abandon_s: float = 5.0
+    warmup_auto: bool = False
+    target_half_width: float | None = None
+    target_metric: str = "all.service_level"
+    max_replications: int = 200
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """``target_metric`` as ``(channel, metric)``."""
+        channel, _, metric = self.target_metric.rpartition(".")
+        return channel, metric
 
 
 @dataclass(frozen=True)
@@ -497,13 +515,24 @@ def parse_run(raw: Any, path: str = "run") -> RunSpec:
     check_keys(spec, path, RUN_KEYS)
     defaults = RunSpec()
     horizon = spec.get("horizon_hours")
+    warmup = spec.get("warmup_hours", 0.0)
+    warmup_auto = isinstance(warmup, str) and warmup.strip().lower() == "auto"
+    if isinstance(warmup, str) and not warmup_auto:
+        raise ConfigError(join(path, "warmup_hours"), f"expected a number of hours or 'auto', got {show(warmup)}")
+    replications = integer(spec.get("replications", defaults.replications), join(path, "replications"), minimum=1)
+    target = spec.get("target_half_width")
+    max_reps = integer(spec.get("max_replications", defaults.max_replications), join(path, "max_replications"),
+                       minimum=1)
+    if target is not None and max_reps < replications:
+        raise ConfigError(join(path, "max_replications"),
+                          f"expected at least run.replications ({replications}), the number run first, got {max_reps}")
     confidence = number(spec.get("confidence", defaults.confidence), join(path, "confidence"), positive=True)
     if confidence >= 1:
         raise ConfigError(join(path, "confidence"), f"expected a level strictly between 0 and 1, e.g. 0.95, got {confidence:g}")
     return RunSpec(
-        replications=integer(spec.get("replications", defaults.replications), join(path, "replications"), minimum=1),
+        replications=replications,
         seed=integer(spec.get("seed", defaults.seed), join(path, "seed")),
-        warmup_s=3600.0 * number(spec.get("warmup_hours", 0.0), join(path, "warmup_hours"), unit="hours"),
+        warmup_s=0.0 if warmup_auto else 3600.0 * number(warmup, join(path, "warmup_hours"), unit="hours"),
         horizon_s=None if horizon is None else 3600.0 * number(horizon, join(path, "horizon_hours"), positive=True, unit="hours"),
         confidence=confidence,
         drain=boolean(spec.get("drain", defaults.drain), join(path, "drain")),
@@ -513,7 +542,23 @@ def parse_run(raw: Any, path: str = "run") -> RunSpec:
         service_level_variant=choice(spec.get("service_level_variant", defaults.service_level_variant),
                                       join(path, "service_level_variant"), SERVICE_LEVEL_VARIANTS),
         short_abandon_s=number(spec.get("short_abandon_s", defaults.short_abandon_s), join(path, "short_abandon_s"), unit="seconds"),
+        warmup_auto=warmup_auto,
+        target_half_width=None if target is None else number(target, join(path, "target_half_width"), positive=True),
+        target_metric=_target_metric(spec.get("target_metric", defaults.target_metric), join(path, "target_metric")),
+        max_replications=max_reps,
     )
+
+
+def _target_metric(value: Any, path: str) -> str:
+    """``"channel.metric"`` with a known metric; the channel is checked against the scenario later."""
+    from .metrics import SUMMARY_METRICS  # sim.metrics imports this module
+
+    if not isinstance(value, str) or "." not in value.strip(".") or value.rpartition(".")[0] == "":
+        raise ConfigError(path, f"expected 'channel.metric', e.g. 'all.service_level', got {show(value)}")
+    metric = value.rpartition(".")[2]
+    if metric not in SUMMARY_METRICS:
+        raise ConfigError(path, f"unknown metric {show(metric)}; expected one of {', '.join(SUMMARY_METRICS)}")
+    return value
 
 
 def load_config(raw: Any) -> SimConfig:
@@ -535,4 +580,10 @@ def resolve_run(run: RunSpec, scenario: Scenario) -> RunSpec:
                                                f"covered by the scenario's interval tables, got {horizon / 3600:g}")
     if run.warmup_s >= horizon:
         raise ConfigError("run.warmup_hours", f"expected less than the horizon ({horizon / 3600:g} h), got {run.warmup_s / 3600:g}")
+    channel, metric = run.target
+    if channel != "all" and channel not in scenario.channels:
+        raise ConfigError("run.target_metric", f"expected a channel ({', '.join(scenario.channels)}) or 'all' before "
+                                               f"the dot, got {show(channel)}")
+    if channel != "all" and metric in ("occupancy", "agents_staffed"):
+        raise ConfigError("run.target_metric", f"{metric} is reported for 'all' only, got {show(run.target_metric)}")
     return replace(run, horizon_s=horizon)

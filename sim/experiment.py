@@ -12,7 +12,9 @@ aggregates them into tables:
 
 :func:`write_outputs` writes them as CSV, and the figures; the per-contact log
 (``run.save_contacts``) is streamed to Parquet while the model runs
-(:mod:`sim.contact_log`).
+(:mod:`sim.contact_log`).  Every table is written atomically
+(:func:`atomic_write`: a temporary file in the same folder, then ``os.replace``),
+and ``summary.csv`` last, so a folder with a ``summary.csv`` has all its tables.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import tempfile
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -34,7 +37,8 @@ from .metrics import INTERVAL_METRICS, SUMMARY_METRICS, group_summary, replicati
 from .model import simulate
 from .stats import t_interval
 
-__all__ = ["ExperimentResult", "run_experiment", "replicate", "worker_count", "write_outputs", "format_summary"]
+__all__ = ["ExperimentResult", "run_experiment", "replicate", "worker_count", "write_outputs", "format_summary",
+           "atomic_write"]
 
 
 @dataclass
@@ -150,15 +154,39 @@ def _average_intervals(per_replication: list[dict[str, np.ndarray]]) -> pd.DataF
     return table
 
 
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Write ``path`` all at once: ``write(tmp)`` fills a temporary file in the same folder,
+    which then replaces ``path`` (``os.replace``, atomic on one file system).
+
+    Readers see the old file or the complete new one, never a partial one; if ``write``
+    fails, the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def write_outputs(result: ExperimentResult, folder: Path, *, figures: bool = True) -> list[Path]:
-    """Write the tables (and figures) of ``result`` into ``folder``; returns the files written."""
+    """Write the tables (and figures) of ``result`` into ``folder``; returns the files written.
+
+    Each table is written atomically (:func:`atomic_write`); ``summary.csv`` comes last.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, table in (("summary", result.summary), ("intervals", result.intervals), ("groups", result.groups),
+    for name, table in (("intervals", result.intervals), ("groups", result.groups),
                         ("replications", result.replications)):
-        path = folder / f"{name}.csv"
-        table.to_csv(path, index=False, float_format="%.10g")
-        written.append(path)
+        written.append(_write_csv(table, folder / f"{name}.csv"))
     if figures:
         from . import plots
 
@@ -170,7 +198,12 @@ def write_outputs(result: ExperimentResult, folder: Path, *, figures: bool = Tru
             "occupancy_by_interval": plots.occupancy_by_interval(result.intervals),
         }
         written.extend(plots.save_figures(figs, folder / "figures"))
+    written.insert(0, _write_csv(result.summary, folder / "summary.csv"))
     return written
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> Path:
+    return atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g"))
 
 
 def format_summary(summary: pd.DataFrame, confidence: float) -> str:
