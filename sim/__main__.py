@@ -242,7 +242,8 @@ def _run(cfg, out: Path, *, multirun: bool) -> Path:
 
     from .config import load_config
     from .errors import ConfigError
-    from .experiment import atomic_write, format_summary, run_experiment, write_outputs
+    from .experiment import atomic_write, format_summary, write_outputs
+    from .sequential import resolve_warmup, run_configured
 
     raw = OmegaConf.to_container(cfg, resolve=True)
     try:
@@ -255,16 +256,35 @@ def _run(cfg, out: Path, *, multirun: bool) -> Path:
     text = OmegaConf.to_yaml(OmegaConf.create(raw))
     atomic_write(out / "config.yaml", lambda tmp: tmp.write_text(text, encoding="utf-8"))
     started = time.perf_counter()
-    result = run_experiment(config, contact_log=out / "contacts.parquet" if config.run.save_contacts else None)
+    if config.run.warmup_auto:
+        config, warmup = resolve_warmup(config)
+        _write_json(out / "warmup.json", warmup)
+        print(f"warm-up detected by MSER-5 on {warmup['pilot_replications']} pilot replications: "
+              f"{warmup['warmup_s'] / 3600:g} h" + (" (at the search limit: run longer)" if warmup["at_limit"] else ""))
+    result, precision = run_configured(config, contact_log=out / "contacts.parquet" if config.run.save_contacts else None)
+    if precision is not None:
+        _write_json(out / "precision.json", precision)
+        print(f"sequential replications: {precision['channel']}.{precision['metric']} = {precision['mean']:.4g} "
+              f"± {precision['half_width']:.3g} after {precision['replications']} replications; target "
+              f"± {precision['target_half_width']:g} {'met' if precision['met'] else 'NOT met (cap reached)'}")
     write_outputs(result, out, figures=config.run.figures)
     elapsed = time.perf_counter() - started
-    run = config.run
+    run = result.config.run
     print(f"scenario '{config.scenario.name}': {run.replications} replications of "
           f"{(run.horizon_s - run.warmup_s) / 3600:g} h (after {run.warmup_s / 3600:g} h warm-up), "
           f"seed {run.seed}, {elapsed:.1f} s")
     print(format_summary(result.summary, run.confidence))
     print(f"outputs: {out}")
     return out
+
+
+def _write_json(path: Path, data: dict) -> None:
+    import json
+
+    from .experiment import atomic_write
+
+    text = json.dumps(data, indent=2, default=float) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def main() -> None:

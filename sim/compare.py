@@ -10,7 +10,12 @@ every KPI of the summary, the paired t-interval of those differences next to
 the half-width an unpaired (Welch) interval would have had from the same
 replications, and the variance-reduction factor between the two.
 
-Usage::
+From the command line, on two run folders (same ``run.seed``)::
+
+    python -m sim.compare results/default/<baseline> results/default/<alternative>
+
+prints the table and writes it as ``comparison.csv`` into the alternative's folder.
+From Python::
 
     from sim import run_experiment
     from sim.compare import compare
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,7 +37,7 @@ import pandas as pd
 from .experiment import ExperimentResult
 from .stats import paired_difference, welch_half_width
 
-__all__ = ["COMPARE_COLUMNS", "compare"]
+__all__ = ["COMPARE_COLUMNS", "compare", "compare_replications", "compare_folders", "main"]
 
 COMPARE_COLUMNS = ["channel", "metric", "baseline_mean", "alternative_mean", "diff_mean", "diff_ci_low",
                    "diff_ci_high", "n_reps", "independent_half_width", "variance_reduction"]
@@ -64,11 +70,16 @@ def compare(baseline: ExperimentResult, alternative: ExperimentResult, confidenc
     if baseline.config.run.seed != alternative.config.run.seed:
         warnings.warn(f"baseline (seed {baseline.config.run.seed}) and alternative (seed {alternative.config.run.seed}) "
                       "do not share random numbers; differences are not paired", stacklevel=2)
+    return compare_replications(baseline.replications, alternative.replications, confidence)
+
+
+def compare_replications(baseline: pd.DataFrame, alternative: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """:func:`compare` on two ``replications`` tables (``replication, channel, metric, value``)."""
     keys = ["channel", "metric", "replication"]
-    base = baseline.replications.set_index(keys)["value"]
-    alt = alternative.replications.set_index(keys)["value"]
+    base = baseline.set_index(keys)["value"]
+    alt = alternative.set_index(keys)["value"]
     both = pd.concat({"baseline": base, "alternative": alt}, axis=1, join="inner").reset_index()
-    order = list(dict.fromkeys(zip(baseline.replications["channel"], baseline.replications["metric"])))
+    order = list(dict.fromkeys(zip(baseline["channel"], baseline["metric"])))
     rows = []
     groups = dict(tuple(both.groupby(["channel", "metric"], sort=False)))
     for channel, metric in order:
@@ -100,3 +111,54 @@ def _ratio(independent: float, paired: float) -> float:
     if paired == 0.0:
         return math.inf if independent > 0.0 else math.nan
     return independent / paired
+
+
+def _run_keys(folder: Path) -> dict:
+    import yaml
+
+    config = folder / "config.yaml"
+    if not config.is_file():
+        return {}
+    return (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("run", {}) or {}
+
+
+def compare_folders(baseline: Path, alternative: Path, confidence: float | None = None) -> pd.DataFrame:
+    """:func:`compare` on two run folders written by ``python -m sim`` (their ``replications.csv``)."""
+    for folder in (baseline, alternative):
+        if not (folder / "replications.csv").is_file():
+            raise ValueError(f"{folder}: no replications.csv (expected a run folder written by python -m sim)")
+    base_run, alt_run = _run_keys(baseline), _run_keys(alternative)
+    if base_run.get("seed") != alt_run.get("seed"):
+        warnings.warn(f"baseline (seed {base_run.get('seed')}) and alternative (seed {alt_run.get('seed')}) "
+                      "do not share random numbers; differences are not paired", stacklevel=2)
+    level = confidence if confidence is not None else float(base_run.get("confidence", 0.95))
+    return compare_replications(pd.read_csv(baseline / "replications.csv"),
+                                pd.read_csv(alternative / "replications.csv"), level)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m sim.compare",
+                                     description="Paired differences (alternative - baseline) of every KPI.")
+    parser.add_argument("baseline", type=Path)
+    parser.add_argument("alternative", type=Path)
+    parser.add_argument("--confidence", type=float, default=None)
+    args = parser.parse_args(argv)
+    try:
+        table = compare_folders(args.baseline, args.alternative, args.confidence)
+    except ValueError as exc:
+        print(f"sim.compare: error: {exc}", file=sys.stderr)
+        return 2
+    path = args.alternative / "comparison.csv"
+    table.to_csv(path, index=False, float_format="%.10g")
+    shown = table[table.metric.isin(["service_level", "asa_s", "abandon_rate", "occupancy", "aht_s"])]
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"written: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

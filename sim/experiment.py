@@ -25,7 +25,7 @@ import os
 import tempfile
 import warnings
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -37,7 +37,7 @@ from .metrics import INTERVAL_METRICS, SUMMARY_METRICS, group_summary, replicati
 from .model import simulate
 from .stats import t_interval
 
-__all__ = ["ExperimentResult", "run_experiment", "replicate", "worker_count", "write_outputs", "format_summary",
+__all__ = ["ExperimentResult", "run_experiment", "replicate", "assemble", "worker_count", "write_outputs", "format_summary",
            "atomic_write"]
 
 
@@ -113,9 +113,15 @@ def run_experiment(config: SimConfig, *, contact_log: Path | None = None,
         from .contact_log import merge_parts
 
         merge_parts(parts, contact_log)
+    return assemble(config, outputs)
+
+
+def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
+    """An :class:`ExperimentResult` from :func:`replicate` outputs, in replication order."""
+    run = replace(config.run, replications=len(outputs))
     replications = pd.DataFrame([row for out in outputs for row in out["summary"]])
     return ExperimentResult(
-        config=config,
+        config=replace(config, run=run),
         summary=_aggregate(replications, "channel", run.confidence),
         intervals=_average_intervals([out["intervals"] for out in outputs]),
         groups=_aggregate(pd.DataFrame([row for out in outputs for row in out["groups"]]), "group", run.confidence),

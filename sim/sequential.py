@@ -34,19 +34,16 @@ from dataclasses import replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import pandas as pd
 
 from .config import Scenario, SimConfig, resolve_run
-from .experiment import (ExperimentResult, _aggregate, _average_intervals, replicate, run_experiment,
-                         worker_count)
-from .metrics import _F as TALLY_INDEX
+from .experiment import ExperimentResult, assemble, replicate, run_experiment, worker_count
+from .records import TALLY_FIELDS
 from .model import simulate
 from .records import ReplicationResult
 from .stats import mser_statistic, t_interval
 
 __all__ = ["PILOT_OFFSET", "WARMUP_METRICS", "warmup_series", "detect_warmup", "detect_warmup_s",
-           "refine_scenario", "pilot_replications", "resolve_warmup", "run_until_precise", "run_configured",
-           "assemble"]
+           "refine_scenario", "pilot_replications", "resolve_warmup", "run_until_precise", "run_configured"]
 
 #: pilot replication ``i`` uses the streams of replication ``PILOT_OFFSET + i``
 PILOT_OFFSET = 1_000_000
@@ -90,8 +87,8 @@ def warmup_series(results: Sequence[ReplicationResult], metric: str = "mean_queu
         values = area / (len(results) * np.where(hi > lo, hi - lo, 1.0))
     else:
         tally = sum(res.segments.tally[:, cols, :].sum(axis=1) for res in results)
-        offered = tally[:, TALLY_INDEX["arrivals"]] - tally[:, TALLY_INDEX["blocked"]]
-        wait = tally[:, TALLY_INDEX["wait_offered_s"]]
+        offered = tally[:, TALLY_FIELDS.index("arrivals")] - tally[:, TALLY_FIELDS.index("blocked")]
+        wait = tally[:, TALLY_FIELDS.index("wait_offered_s")]
         keep &= offered > 0
         values = np.divide(wait, offered, out=np.full(offered.shape, math.nan), where=offered > 0)
     return lo[keep], values[keep]
@@ -176,19 +173,6 @@ def resolve_warmup(config: SimConfig, pilot_reps: int = 5, metric: str = "mean_q
 # --------------------------------------------------- sequential replications
 
 
-def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
-    """An :class:`ExperimentResult` from :func:`~sim.experiment.replicate` outputs (in replication order)."""
-    run = replace(config.run, replications=len(outputs))
-    replications = pd.DataFrame([row for out in outputs for row in out["summary"]])
-    return ExperimentResult(
-        config=replace(config, run=run),
-        summary=_aggregate(replications, "channel", run.confidence),
-        intervals=_average_intervals([out["intervals"] for out in outputs]),
-        groups=_aggregate(pd.DataFrame([row for out in outputs for row in out["groups"]]), "group", run.confidence),
-        replications=replications,
-    )
-
-
 def _values(outputs: list[dict], channel: str, metric: str) -> np.ndarray:
     return np.asarray([row["value"] for out in outputs for row in out["summary"]
                        if row["channel"] == channel and row["metric"] == metric], dtype=float)
@@ -257,7 +241,7 @@ def run_until_precise(config: SimConfig, metric: tuple[str, str] | str = ("all",
     return assemble(config, outputs), report
 
 
-def run_configured(config: SimConfig, batch: int = 5) -> tuple[ExperimentResult, dict[str, Any] | None]:
+def run_configured(config: SimConfig, batch: int = 5, contact_log=None) -> tuple[ExperimentResult, dict[str, Any] | None]:
     """:func:`run_until_precise` from the run keys when ``run.target_half_width`` is set, else ``run_experiment``.
 
     ``run.replications`` is the first batch (at least 2), ``run.max_replications``
@@ -265,6 +249,6 @@ def run_configured(config: SimConfig, batch: int = 5) -> tuple[ExperimentResult,
     """
     run = config.run
     if run.target_half_width is None:
-        return run_experiment(config), None
+        return run_experiment(config, contact_log=contact_log), None
     return run_until_precise(config, run.target, run.target_half_width, False, max(2, run.replications),
                              max(run.max_replications, max(2, run.replications)), batch)
