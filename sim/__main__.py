@@ -217,7 +217,12 @@ def run_job(cfg) -> Path | None:
 
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode != RunMode.MULTIRUN:
-        return _run(cfg, Path(hydra_cfg.runtime.output_dir), multirun=False)
+        from .errors import ConfigError
+
+        try:
+            return _run(cfg, Path(hydra_cfg.runtime.output_dir), multirun=False)
+        except ConfigError as exc:  # found while running, e.g. an unreachable run.scheduler_address
+            _fail(str(exc))
 
     from . import sweep
 
@@ -261,7 +266,15 @@ def _run(cfg, out: Path, *, multirun: bool) -> Path:
         _write_json(out / "warmup.json", warmup)
         print(f"warm-up detected by MSER-5 on {warmup['pilot_replications']} pilot replications: "
               f"{warmup['warmup_s'] / 3600:g} h" + (" (at the search limit: run longer)" if warmup["at_limit"] else ""))
-    result, precision = run_configured(config, contact_log=out / "contacts.parquet" if config.run.save_contacts else None)
+    contact_log = out / "contacts.parquet" if config.run.save_contacts else None
+    if config.run.target_half_width is None:  # a progress bar on a terminal, quiet lines otherwise (stderr)
+        from .experiment import run_experiment
+        from .progress import Progress
+
+        with Progress("replications") as progress:
+            result, precision = run_experiment(config, contact_log=contact_log, progress=progress), None
+    else:  # sequential replications (run_configured takes no progress callback)
+        result, precision = run_configured(config, contact_log=contact_log)
     if precision is not None:
         _write_json(out / "precision.json", precision)
         print(f"sequential replications: {precision['channel']}.{precision['metric']} = {precision['mean']:.4g} "

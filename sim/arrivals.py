@@ -6,6 +6,14 @@ exponential gaps are summed to ``E_1 < E_2 < ...`` and mapped through
 ``Lambda^{-1}``, which is piecewise linear.  Intervals with rate 0 get no
 arrivals.  Times come out in blocks, sorted, in seconds from time 0.
 
+Forecast uncertainty (``scenario.busyness_cv``): each simulated day (each 24 h
+of simulation time) of a replication draws one busyness factor ``B`` with mean
+1 and coefficient of variation ``cv`` from a gamma distribution, and every
+arrival rate of that day is multiplied by it (:func:`day_factors`,
+:func:`scale_by_day`), so all contact types share the day's factor.  A day's
+count is then Poisson-gamma (negative binomial): variance ``m + (m cv)^2`` for
+mean ``m``.
+
 A trace is a CSV of given contacts (``arrival_time_s``, ``contact_type``,
 ``handle_time_s``, optional ``patience_s``) replayed exactly as written.
 """
@@ -20,10 +28,45 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 import numpy as np
+from scipy.special import gammaincinv
 
 from .errors import ConfigError
 
-__all__ = ["poisson_arrival_times", "TraceContact", "read_trace"]
+__all__ = ["poisson_arrival_times", "day_factors", "scale_by_day", "days_covered", "TraceContact", "read_trace"]
+
+DAY_S = 86400.0
+
+
+def days_covered(interval_s: float, n_intervals: int, horizon_s: float) -> int:
+    """Simulated days (24 h each, from time 0) in which an interval starts before the horizon."""
+    starts = [k * interval_s for k in range(n_intervals) if k * interval_s < horizon_s]
+    return int(max(starts, default=0.0) // DAY_S) + 1
+
+
+def day_factors(cv: float, n_days: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_days`` busyness factors ``B ~ Gamma(shape 1/cv^2, scale cv^2)`` (mean 1, CV ``cv``).
+
+    Drawn by inverting the gamma CDF at one uniform per day, so day ``d`` uses the
+    ``d``-th uniform of ``rng`` whatever ``n_days`` is, and runs with different
+    ``cv`` but the same seed get the same quantile each day (common random
+    numbers: a busier-than-forecast day stays busier when ``cv`` grows).
+    ``cv`` 0 gives ones and draws nothing.
+    """
+    if cv < 0 or not math.isfinite(cv):
+        raise ValueError(f"busyness cv must be a finite number >= 0, got {cv!r}")
+    if cv == 0 or n_days <= 0:
+        return np.ones(max(n_days, 0))
+    shape = 1.0 / (cv * cv)
+    u = rng.random(n_days)
+    return gammaincinv(shape, u) / shape  # scale cv^2 = 1 / shape
+
+
+def scale_by_day(rate_per_hour: tuple[float, ...], interval_s: float, factors: np.ndarray) -> tuple[float, ...]:
+    """``rate_per_hour`` with interval ``k`` multiplied by the factor of the day it starts in."""
+    if not len(factors):
+        return tuple(rate_per_hour)
+    last = len(factors) - 1
+    return tuple(r * float(factors[min(int(k * interval_s // DAY_S), last)]) for k, r in enumerate(rate_per_hour))
 
 
 def poisson_arrival_times(rate_per_hour: tuple[float, ...], interval_s: float, horizon_s: float,

@@ -53,17 +53,18 @@ DISTRIBUTION_KINDS = ("exponential", "lognormal", "gamma", "deterministic", "emp
 AGENT_SELECTIONS = ("longest_idle", "skill_rank")
 QUEUE_SELECTIONS = ("priority_fcfs", "fcfs", "skill_order")
 SERVICE_LEVEL_VARIANTS = ("offered", "answered", "offered_excl_short_abandons")
+EXECUTORS = ("processes", "dask")  # run.executor (sim/executors.py)
 
 # The keys allowed at each level of the config (docs/configuration.md documents each one).
 TOP_KEYS = ("scenario", "run")
 RUN_KEYS = ("replications", "seed", "warmup_hours", "horizon_hours", "confidence", "drain", "workers",
             "save_contacts", "figures", "service_level_variant", "short_abandon_s", "target_half_width",
-            "target_metric", "max_replications")
+            "target_metric", "max_replications", "executor", "scheduler_address")
 CENTRE_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", "channels",
-               "contact_types", "agent_groups", "routing", "trace")
+               "contact_types", "agent_groups", "routing", "trace", "busyness_cv")
 SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_time_s", "agents",
                      "mean_patience_s", "queue_capacity", "service_level_threshold_s",
-                     "service_level_target", "interval_minutes", "trace")
+                     "service_level_target", "interval_minutes", "trace", "busyness_cv")
 CHANNEL_KEYS = ("service_level_threshold_s", "service_level_target")
 CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group", "patience",
                      "priority", "queue_capacity", "escalation")
@@ -181,7 +182,9 @@ class Scenario:
 
     ``open_time_s`` is the clock time (seconds after midnight) of simulation time
     0, used only for labels.  ``trace`` is a CSV to replay instead of sampling
-    arrivals.
+    arrivals.  ``busyness_cv`` (forecast uncertainty): each simulated day of a
+    replication multiplies all arrival rates by one gamma factor with mean 1 and
+    this coefficient of variation (0 = rates as given; ignored by trace replay).
     """
 
     name: str
@@ -193,6 +196,7 @@ class Scenario:
     agent_groups: Mapping[str, AgentGroupSpec]
     routing: RoutingSpec = RoutingSpec()
     trace: Path | None = None
+    busyness_cv: float = 0.0
 
     @property
     def length_s(self) -> float:
@@ -208,7 +212,9 @@ class RunSpec:
     the centre stays open after the horizon, without new arrivals, until every
     contact has left; without it, contacts still there at the horizon are
     counted as ``in_system``.  ``workers`` processes run replications in
-    parallel (0 = one per CPU core); the numbers do not depend on it.
+    parallel (0 = one per CPU core); the numbers do not depend on it, nor on
+    ``executor`` (``processes``, or ``dask``: a local Dask cluster, or the one at
+    ``scheduler_address``; :mod:`sim.executors`).
 
     ``warmup_auto`` (config ``warmup_hours: auto``): the warm-up is to be detected
     by MSER-5 on pilot replications (:func:`sim.sequential.resolve_warmup`);
@@ -233,6 +239,8 @@ class RunSpec:
     target_half_width: float | None = None
     target_metric: str = "all.service_level"
     max_replications: int = 200
+    executor: str = "processes"
+    scheduler_address: str | None = None
 
     @property
     def target(self) -> tuple[str, str]:
@@ -336,7 +344,13 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
         name=str(spec.get("name", "centre")), open_time_s=open_s, interval_s=interval_s, n_intervals=n,
         channels=channels, contact_types=contact_types, agent_groups=groups, routing=routing,
         trace=_parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
+        busyness_cv=_busyness_cv(spec, path),
     )
+
+
+def _busyness_cv(spec: Mapping[str, Any], path: str) -> float:
+    """``busyness_cv``: CV of the day-level busyness factor, >= 0 (0 = none)."""
+    return number(spec.get("busyness_cv", 0.0), join(path, "busyness_cv"))
 
 
 def _parse_channel(name: str, raw: Any, path: str) -> ChannelSpec:
@@ -463,6 +477,7 @@ def single_queue_scenario(
     interval_minutes: float = 60.0,
     trace: str | Path | None = None,
     name: str = "single_queue",
+    busyness_cv: float = 0.0,
 ) -> Scenario:
     """An M/M/c(+M)(/K) phone queue as a general :class:`Scenario` (the Erlang cross-check)."""
     raw = {
@@ -470,7 +485,7 @@ def single_queue_scenario(
         "mean_handle_time_s": mean_handle_time_s, "agents": agents, "mean_patience_s": mean_patience_s,
         "queue_capacity": queue_capacity, "service_level_threshold_s": service_level_threshold_s,
         "service_level_target": service_level_target, "interval_minutes": interval_minutes,
-        "trace": None if trace is None else str(trace),
+        "trace": None if trace is None else str(trace), "busyness_cv": busyness_cv,
     }
     return _parse_single_queue(raw, "scenario", horizon_s)
 
@@ -504,6 +519,7 @@ def _parse_single_queue(spec: Mapping[str, Any], path: str, horizon_s: float | N
         channels={"phone": channel}, contact_types=contact_types,
         agent_groups={"agents": AgentGroupSpec("agents", ("calls",), (agents,) * n)},
         routing=RoutingSpec(), trace=_parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
+        busyness_cv=_busyness_cv(spec, path),
     )
 
 
@@ -529,6 +545,13 @@ def parse_run(raw: Any, path: str = "run") -> RunSpec:
     confidence = number(spec.get("confidence", defaults.confidence), join(path, "confidence"), positive=True)
     if confidence >= 1:
         raise ConfigError(join(path, "confidence"), f"expected a level strictly between 0 and 1, e.g. 0.95, got {confidence:g}")
+    executor = choice(spec.get("executor", defaults.executor), join(path, "executor"), EXECUTORS)
+    address = spec.get("scheduler_address")
+    if address is not None and (not isinstance(address, str) or not address.strip()):
+        raise ConfigError(join(path, "scheduler_address"), f"expected null or a Dask scheduler address such as "
+                                                           f"'tcp://host:8786', got {show(address)}")
+    if address is not None and executor != "dask":
+        raise ConfigError(join(path, "scheduler_address"), f"only used with run.executor=dask, got run.executor={executor}")
     return RunSpec(
         replications=replications,
         seed=integer(spec.get("seed", defaults.seed), join(path, "seed")),
@@ -546,6 +569,8 @@ def parse_run(raw: Any, path: str = "run") -> RunSpec:
         target_half_width=None if target is None else number(target, join(path, "target_half_width"), positive=True),
         target_metric=_target_metric(spec.get("target_metric", defaults.target_metric), join(path, "target_metric")),
         max_replications=max_reps,
+        executor=executor,
+        scheduler_address=address,
     )
 
 

@@ -20,11 +20,9 @@ and ``summary.csv`` last, so a folder with a ``summary.csv`` has all its tables.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import tempfile
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -33,12 +31,12 @@ import numpy as np
 import pandas as pd
 
 from .config import SimConfig
-from .metrics import INTERVAL_METRICS, SUMMARY_METRICS, group_summary, replication_intervals, replication_summary
+from .metrics import INTERVAL_METRICS, SUMMARY_ORDER, group_summary, replication_intervals, replication_summary
 from .model import simulate
-from .stats import t_interval
+from .stats import t_interval, wilson_interval
 
 __all__ = ["ExperimentResult", "run_experiment", "replicate", "assemble", "worker_count", "write_outputs", "format_summary",
-           "atomic_write"]
+           "atomic_write", "sl_risk_rows"]
 
 
 @dataclass
@@ -86,7 +84,8 @@ def run_experiment(config: SimConfig, *, contact_log: Path | None = None,
                    progress: Callable[[int, int], None] | None = None) -> ExperimentResult:
     """Run all replications of ``config`` and aggregate their KPIs.
 
-    Replications run in ``run.workers`` processes; each is independent (its own
+    Replications run in ``run.workers`` processes, or on Dask (``run.executor``,
+    :mod:`sim.executors`); each is independent (its own
     streams), so the results do not depend on how many.  ``contact_log``: a
     Parquet file for the per-contact log.  ``progress(done, total)`` is called
     as replications finish.
@@ -94,21 +93,9 @@ def run_experiment(config: SimConfig, *, contact_log: Path | None = None,
     run = config.run
     n = run.replications
     parts = [contact_log.with_name(f"{contact_log.name}.rep{r:05d}") for r in range(n)] if contact_log else [None] * n
-    workers = worker_count(run.workers, n)
-    outputs: list[dict] = []
-    if workers == 1:
-        for rep in range(n):
-            outputs.append(replicate(config, rep, parts[rep]))
-            if progress:
-                progress(rep + 1, n)
-    else:
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(replicate, config, rep, parts[rep]) for rep in range(n)]
-            for done, future in enumerate(futures, start=1):
-                outputs.append(future.result())
-                if progress:
-                    progress(done, n)
+    from .executors import map_replications  # processes or Dask (run.executor); imports this module
+
+    outputs = map_replications(config, range(n), parts, progress)
     if contact_log is not None:
         from .contact_log import merge_parts
 
@@ -122,20 +109,57 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
     replications = pd.DataFrame([row for out in outputs for row in out["summary"]])
     return ExperimentResult(
         config=replace(config, run=run),
-        summary=_aggregate(replications, "channel", run.confidence),
+        summary=_aggregate(replications, "channel", run.confidence,
+                           sl_risk_rows(replications, config.scenario.channels, run.confidence)),
         intervals=_average_intervals([out["intervals"] for out in outputs]),
         groups=_aggregate(pd.DataFrame([row for out in outputs for row in out["groups"]]), "group", run.confidence),
         replications=replications,
     )
 
 
-def _aggregate(values: pd.DataFrame, key: str, confidence: float) -> pd.DataFrame:
+def sl_risk_rows(replications: pd.DataFrame, channels, confidence: float) -> list[dict]:
+    """Summary rows of ``sl_risk``: the share of replications missing the service-level target.
+
+    Per channel: replications whose ``service_level`` is below the channel's
+    ``service_level_target``, out of those where it is defined (``n_reps``).
+    ``all``: replications where any channel misses its target, out of those where
+    at least one channel's service level is defined.  Wilson score intervals at
+    ``confidence`` (:func:`sim.stats.wilson_interval`).
+    """
+    if replications.empty:
+        return []
+    sl = replications[replications["metric"] == "service_level"].pivot(index="replication", columns="channel",
+                                                                          values="value")
+    rows, defined_any, missed_any = [], None, None
+    for name, spec in channels.items():
+        if name not in sl.columns:
+            continue
+        values = sl[name].to_numpy(dtype=float)
+        defined = np.isfinite(values)
+        missed = defined & (values < spec.service_level_target)
+        defined_any = defined if defined_any is None else defined_any | defined
+        missed_any = missed if missed_any is None else missed_any | missed
+        rows.append(_risk_row(name, int(missed.sum()), int(defined.sum()), confidence))
+    if defined_any is not None:
+        rows.append(_risk_row("all", int(missed_any.sum()), int(defined_any.sum()), confidence))
+    return rows
+
+
+def _risk_row(channel: str, misses: int, n: int, confidence: float) -> dict:
+    est = wilson_interval(misses, n, confidence)
+    return {"channel": channel, "metric": "sl_risk", "mean": est.mean, "ci_low": est.low, "ci_high": est.high,
+            "n_reps": est.n}
+
+
+def _aggregate(values: pd.DataFrame, key: str, confidence: float, extra: list[dict] = ()) -> pd.DataFrame:
+    """t-intervals per (``key``, metric) of ``values``; ``extra`` rows (already estimated) are added."""
     rows = []
-    order = {m: i for i, m in enumerate(SUMMARY_METRICS)}
+    order = {m: i for i, m in enumerate(SUMMARY_ORDER)}
     for (who, metric), part in values.groupby([key, "metric"], sort=False):
         est = t_interval(part["value"].to_numpy(), confidence)
         rows.append({key: who, "metric": metric, "mean": est.mean, "ci_low": est.low, "ci_high": est.high,
                      "n_reps": est.n})
+    rows.extend(extra)
     table = pd.DataFrame(rows, columns=[key, "metric", "mean", "ci_low", "ci_high", "n_reps"])
     if key == "channel":
         table = table[~(table["metric"].isin(("occupancy", "agents_staffed")) & (table["channel"] != "all"))]
@@ -214,7 +238,7 @@ def _write_csv(table: pd.DataFrame, path: Path) -> Path:
 
 def format_summary(summary: pd.DataFrame, confidence: float) -> str:
     """The per-channel KPI table printed at the end of a run: mean ± CI half-width."""
-    shown = ("offered", "answered", "abandoned", "blocked", "service_level", "asa_s", "mean_wait_s",
+    shown = ("offered", "answered", "abandoned", "blocked", "service_level", "sl_risk", "asa_s", "mean_wait_s",
              "abandon_rate", "p_wait", "aht_s", "escalation_rate", "end_to_end_time_s", "occupancy")
     channels = list(dict.fromkeys(summary["channel"]))
     cells = {(r.channel, r.metric): r for r in summary.itertuples()}
@@ -232,6 +256,9 @@ def format_summary(summary: pd.DataFrame, confidence: float) -> str:
 def _cell(metric: str, r) -> str:
     if r is None or not math.isfinite(r.mean):
         return "-"
+    if metric == "sl_risk":  # a share with an asymmetric (Wilson) interval: show its bounds
+        bounds = f" [{100 * r.ci_low:.0f}-{100 * r.ci_high:.0f}]" if math.isfinite(r.ci_high) else ""
+        return f"{100 * r.mean:.0f}%{bounds}"
     half = (r.ci_high - r.ci_low) / 2 if math.isfinite(r.ci_high) else math.nan
     pct = metric in ("service_level", "abandon_rate", "p_wait", "escalation_rate", "occupancy", "block_rate")
     if pct:

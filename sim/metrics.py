@@ -12,6 +12,8 @@ definitions, per channel and for the whole centre (``all``):
   (abandons count as misses); variants (``run.service_level_variant``):
   ``answered`` divides by answered, ``offered_excl_short_abandons`` leaves out of
   the denominator contacts that abandoned within ``run.short_abandon_s``;
+  across replications, ``sl_risk`` is the share of replications (days) whose
+  service level is below the channel's target (:data:`RISK_METRICS`);
 - ``asa_s``: mean wait of answered contacts; ``mean_wait_s``: mean wait of all
   offered, abandoners up to the moment they left;
 - ``abandon_rate`` = abandoned / offered; ``block_rate`` = blocked / arrivals;
@@ -36,14 +38,22 @@ import numpy as np
 from .config import RunSpec, Scenario
 from .records import TALLY_FIELDS, ReplicationResult
 
-__all__ = ["SUMMARY_METRICS", "INTERVAL_METRICS", "CENTRE_ONLY", "replication_summary", "replication_intervals",
-           "group_summary", "kpis_from_tally", "interval_bounds", "clock_label"]
+__all__ = ["SUMMARY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "INTERVAL_METRICS", "CENTRE_ONLY",
+           "replication_summary", "replication_intervals", "group_summary", "kpis_from_tally", "interval_bounds",
+           "clock_label"]
 
 SUMMARY_METRICS = (
     "arrivals", "offered", "answered", "abandoned", "blocked", "in_system", "service_level", "asa_s",
     "mean_wait_s", "abandon_rate", "block_rate", "p_wait", "aht_s", "escalation_rate", "transfer_asa_s",
     "end_to_end_time_s", "mean_queue_length", "occupancy", "agents_staffed",
 )
+#: Metrics of the summary that are shares over replications, not means of per-replication values:
+#: ``sl_risk`` = share of replications whose service level is below the channel's target (for
+#: ``all``: where any channel misses), with a Wilson interval (:func:`sim.experiment.sl_risk_rows`).
+RISK_METRICS = ("sl_risk",)
+#: Row order of ``summary.csv`` within a channel.
+SUMMARY_ORDER = SUMMARY_METRICS[:SUMMARY_METRICS.index("service_level") + 1] + RISK_METRICS \
+    + SUMMARY_METRICS[SUMMARY_METRICS.index("service_level") + 1:]
 INTERVAL_METRICS = ("offered", "answered", "abandoned", "service_level", "asa_s", "abandon_rate",
                     "mean_queue_length", "occupancy", "agents_staffed")
 CENTRE_ONLY = ("occupancy", "agents_staffed")

@@ -40,7 +40,7 @@ import numpy as np
 import simpy
 from simpy.core import NORMAL, URGENT
 
-from .arrivals import poisson_arrival_times, read_trace
+from .arrivals import day_factors, days_covered, poisson_arrival_times, read_trace, scale_by_day
 from .config import RunSpec, Scenario
 from .distributions import UNIFORM, Sampler
 from .records import ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, N_TALLY, ContactRecords, ReplicationResult, Segments
@@ -191,6 +191,7 @@ class CentreModel:
         self.staffed_area = [0.0] * (n_seg * n_g)
         self.thresholds = [scenario.channels[c].service_level_threshold_s for c in self.channel_names]
         self.short_abandon_s = run.short_abandon_s
+        self.day_factors = None  # the busyness factors drawn by run() (None: busyness_cv 0 or a trace)
 
     # ------------------------------------------------------------- the run
 
@@ -207,9 +208,17 @@ class CentreModel:
             rows = read_trace(scenario.trace, scenario.contact_types)
             self._schedule_trace(iter([r for r in rows if r.arrival_time_s < run.horizon_s]))
         else:
+            factors = None  # busyness: one factor per simulated day, shared by every contact type
+            if scenario.busyness_cv > 0:
+                factors = day_factors(scenario.busyness_cv,
+                                      days_covered(scenario.interval_s, scenario.n_intervals, run.horizon_s),
+                                      stream(run.seed, self.replication, "busyness"))
+            self.day_factors = factors
             for name, ct in scenario.contact_types.items():
                 if ct.rate_per_hour is not None:
-                    times = poisson_arrival_times(ct.rate_per_hour, scenario.interval_s, run.horizon_s,
+                    rates = ct.rate_per_hour if factors is None else scale_by_day(ct.rate_per_hour,
+                                                                                    scenario.interval_s, factors)
+                    times = poisson_arrival_times(rates, scenario.interval_s, run.horizon_s,
                                                   stream(run.seed, self.replication, f"arrivals:{name}"))
                     timer = Timer(env, self._on_arrival, self.queues[name])
                     timer.tag = times

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy.special import stdtrit
+from scipy.special import ndtri, stdtrit
 
-__all__ = ["Estimate", "t_interval", "t_quantile", "paired_difference", "welch_half_width", "mser_statistic",
+__all__ = ["Estimate", "t_interval", "t_quantile", "wilson_interval", "paired_difference", "welch_half_width", "mser_statistic",
            "mser", "mser5"]
 
 
@@ -63,6 +63,24 @@ def t_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -
 def t_quantile(df: float, confidence: float) -> float:
     """The two-sided Student-t quantile ``t_{df, (1+confidence)/2}``."""
     return float(stdtrit(df, (1.0 + confidence) / 2.0))
+
+
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Estimate:
+    """A proportion ``successes / n`` with its Wilson score interval (Wilson 1927).
+
+    Unlike the t-interval it stays inside [0, 1] and is not empty when every
+    trial (or none) succeeded.  ``n`` 0 gives NaN throughout.
+    """
+    if n <= 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    p = successes / n
+    z = float(ndtri((1.0 + confidence) / 2.0))
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    low = 0.0 if successes <= 0 else max(0.0, centre - half)
+    high = 1.0 if successes >= n else min(1.0, centre + half)
+    return Estimate(p, low, high, n)
 
 
 def paired_difference(baseline: Sequence[float] | np.ndarray, alternative: Sequence[float] | np.ndarray,

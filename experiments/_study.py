@@ -1,0 +1,256 @@
+"""Shared code of the ready what-if studies in ``experiments/`` (staffing_sweep.py, channel_shift.py,
+escalation_change.py, forecast_risk.py).
+
+A study changes one thing in the built-in default scenario over a few values (its *points*),
+runs every point through the Python API with the **same seed** (common random numbers: replication
+``r`` of every point sees the same customers, so differences between points are paired), and
+writes into ``results/studies/<name>/``:
+
+- ``kpis.csv``: one row per point x channel x metric: ``<key>, channel, metric, mean, ci_low,
+  ci_high, n_reps`` (Student-t intervals across replications);
+- ``paired_vs_baseline.csv``: :func:`sim.compare.compare` of every point against the baseline point
+  (``<key>`` plus the columns of :data:`sim.compare.COMPARE_COLUMNS`): the paired difference and its
+  interval, next to the half-width an independent comparison would have had;
+- ``<name>.png``: the study's figure, one panel per KPI, a line per channel with its CI band, in the
+  style of :mod:`sim.plots`.
+
+Every study takes ``--replications``, ``--hours`` (horizon: arrivals stop after this many hours of
+the day; default the whole day), ``--seed``, ``--workers`` and ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as `python experiments/<study>.py` from a clone without installing
+    sys.path.insert(0, str(REPO))
+
+from sim import ExperimentResult, load_config, run_experiment  # noqa: E402
+from sim.compare import COMPARE_COLUMNS, compare  # noqa: E402
+from sim.experiment import atomic_write  # noqa: E402
+from sim.plots import (LABEL_SIZE, PALETTE, TITLE_SIZE, _channel_colour, _channel_order, _legend,  # noqa: E402
+                       _new_figure, save_figures)
+from sim.progress import Progress  # noqa: E402
+from sim.stats import t_interval  # noqa: E402
+
+__all__ = ["REPO", "RESULTS", "Panel", "default_raw", "parser", "run_points", "add_metric", "kpi_table",
+           "paired_table", "write_table", "draw", "finish"]
+
+RESULTS = REPO / "results" / "studies"
+CONFIGS = REPO / "configs"
+TABLE_COLUMNS = ["channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
+_ALL = "all"
+
+
+def default_raw() -> dict[str, Any]:
+    """The built-in default scenario and the run keys of ``configs/config.yaml``, as a plain mapping
+    (``{"scenario": ..., "run": ...}``) to change and pass to :func:`sim.load_config`."""
+    top = yaml.safe_load((CONFIGS / "config.yaml").read_text(encoding="utf-8"))
+    scenario = yaml.safe_load((CONFIGS / "scenario" / "default.yaml").read_text(encoding="utf-8"))
+    return {"scenario": scenario, "run": dict(top.get("run") or {})}
+
+
+def parser(name: str, description: str, replications: int = 30) -> argparse.ArgumentParser:
+    """The study's command line, with the options every study has."""
+    p = argparse.ArgumentParser(prog=f"python experiments/{name}.py", description=description,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--replications", type=int, default=replications,
+                   help=f"replications per point (default {replications})")
+    p.add_argument("--hours", type=float, default=None,
+                   help="horizon in hours from opening (default: the whole day); small values for a quick look")
+    p.add_argument("--seed", type=int, default=12345, help="one seed for every point: common random numbers")
+    p.add_argument("--workers", type=int, default=1, help="processes per point (0 = one per core)")
+    p.add_argument("--out", type=Path, default=RESULTS / name, help=f"output folder (default results/studies/{name})")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return p
+
+
+def _config(raw: dict[str, Any], args: argparse.Namespace):
+    raw = copy.deepcopy(raw)
+    run = raw.setdefault("run", {})
+    run.update(replications=args.replications, seed=args.seed, workers=args.workers, figures=False,
+               save_contacts=False, target_half_width=None)
+    if args.hours is not None:
+        run["horizon_hours"] = args.hours
+    return load_config(raw)
+
+
+def run_points(points: Sequence[tuple[Any, dict[str, Any]]], args: argparse.Namespace
+               ) -> list[tuple[Any, ExperimentResult]]:
+    """Run every ``(value, raw config)`` point with the study's run options and one seed.
+
+    Every config is validated before the first replication runs.  Progress over all
+    replications of all points goes to stderr (:class:`sim.progress.Progress`).
+    """
+    configs = [(value, _config(raw, args)) for value, raw in points]
+    total = sum(c.run.replications for _, c in configs)
+    results = []
+    with Progress("replications", total, enabled=not args.quiet) as progress:
+        offset = 0
+        for value, config in configs:
+            results.append((value, run_experiment(config, progress=lambda d, n, o=offset: progress(o + d, total))))
+            offset += config.run.replications
+    return results
+
+
+def add_metric(result: ExperimentResult, channel: str, metric: str,
+               per_replication: Callable[[pd.DataFrame], pd.Series]) -> ExperimentResult:
+    """``result`` with a derived KPI: ``per_replication(replications table)`` returns its value per
+    replication (a Series indexed by replication); it is added to ``replications`` (so
+    :func:`paired_table` compares it too) and to ``summary`` with its t-interval."""
+    values = per_replication(result.replications).astype(float)
+    rows = pd.DataFrame({"replication": values.index.astype(int), "channel": channel, "metric": metric,
+                         "value": values.to_numpy()})
+    est = t_interval(values.to_numpy(), result.config.run.confidence)
+    summary_row = pd.DataFrame([{"channel": channel, "metric": metric, "mean": est.mean, "ci_low": est.low,
+                                 "ci_high": est.high, "n_reps": est.n}])
+    return replace(result, replications=pd.concat([result.replications, rows], ignore_index=True),
+                   summary=pd.concat([result.summary, summary_row], ignore_index=True))
+
+
+def metric_by_replication(replications: pd.DataFrame, channel: str, metric: str) -> pd.Series:
+    """One KPI's value per replication (indexed by replication number)."""
+    rows = replications[(replications["channel"] == channel) & (replications["metric"] == metric)]
+    return rows.set_index("replication")["value"].astype(float).sort_index()
+
+
+def kpi_table(results: Sequence[tuple[Any, ExperimentResult]], key: str,
+              metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    """The points' summaries stacked: ``key`` then the columns of ``summary.csv``."""
+    parts = []
+    for value, result in results:
+        part = result.summary
+        if metrics is not None:
+            part = part[part["metric"].isin(metrics)]
+        parts.append(part.reindex(columns=TABLE_COLUMNS).assign(**{key: value}))
+    table = pd.concat(parts, ignore_index=True)
+    return table[[key, *TABLE_COLUMNS]]
+
+
+def paired_table(results: Sequence[tuple[Any, ExperimentResult]], key: str, baseline: Any,
+                 metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    """Paired differences (common random numbers) of every point against the ``baseline`` point."""
+    by_value = dict(results)
+    base = by_value[baseline]
+    parts = []
+    for value, result in results:
+        if value == baseline:
+            continue
+        part = compare(base, result)
+        if metrics is not None:
+            part = part[part["metric"].isin(metrics)]
+        parts.append(part.assign(**{key: value}))
+    if not parts:
+        return pd.DataFrame(columns=[key, *COMPARE_COLUMNS])
+    return pd.concat(parts, ignore_index=True)[[key, *COMPARE_COLUMNS]]
+
+
+def write_table(table: pd.DataFrame, path: Path) -> Path:
+    """Write ``table`` as CSV, atomically."""
+    return atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g"))
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of a study figure: ``metric`` per channel against the study's key.
+
+    ``label``: the y-axis label (with unit); ``scale``: multiply values by it (100 for %);
+    ``channels``: which channels, in order (``all`` = whole centre, drawn dashed in black);
+    ``targets``: ``{channel: value}`` horizontal dotted lines (in plotted units, e.g. SL targets).
+    """
+
+    metric: str
+    label: str
+    scale: float = 1.0
+    channels: tuple[str, ...] = ("phone", "chat", "email", _ALL)
+    targets: tuple[tuple[str, float], ...] = ()
+    bands: bool = True
+
+
+def draw(table: pd.DataFrame, key: str, panels: Sequence[Panel], title: str, xlabel: str,
+         x_scale: float = 1.0, baseline: float | None = None):
+    """The study figure: one panel per :class:`Panel`, a line per channel with its CI band against
+    ``key`` (times ``x_scale``); a grey vertical line marks the ``baseline`` value."""
+    fig, axes = _new_figure(nrows=len(panels), sharex=True)
+    fig.set_size_inches(10.0, 2.7 * len(panels) + 0.9)
+    channels_seen = _channel_order([c for p in panels for c in p.channels])
+    handles: dict[str, Any] = {}
+    for ax, panel in zip(axes, panels):
+        rows = table[table["metric"] == panel.metric]
+        top = 0.0
+        for ch in panel.channels:
+            part = rows[rows["channel"] == ch].sort_values(key)
+            if part.empty or not np.isfinite(part["mean"].to_numpy(dtype=float)).any():
+                continue
+            x = part[key].to_numpy(dtype=float) * x_scale
+            mean = part["mean"].to_numpy(dtype=float) * panel.scale
+            colour = PALETTE[7] if ch == _ALL else _channel_colour(ch, channels_seen)
+            style = "--" if ch == _ALL else "-"
+            (line,) = ax.plot(x, mean, color=colour, linestyle=style, linewidth=2.2, marker="o", markersize=4,
+                              label="whole centre" if ch == _ALL else ch)
+            handles.setdefault(line.get_label(), line)
+            high = mean
+            if panel.bands:
+                low = part["ci_low"].to_numpy(dtype=float) * panel.scale
+                high = part["ci_high"].to_numpy(dtype=float) * panel.scale
+                ax.fill_between(x, low, high, color=colour, alpha=0.18, linewidth=0)
+            finite = np.concatenate([mean[np.isfinite(mean)], high[np.isfinite(high)]])
+            top = max(top, float(finite.max()) if finite.size else 0.0)
+        for ch, value in panel.targets:
+            colour = PALETTE[7] if ch == _ALL else _channel_colour(ch, channels_seen)
+            ax.axhline(value, color=colour, linestyle=":", linewidth=1.4)
+        if baseline is not None:
+            ax.axvline(baseline * x_scale, color="#999999", linestyle=":", linewidth=1.2)
+        cap = 100.0 if panel.scale == 100.0 else math.inf
+        ax.set_ylim(0, min(max(top * 1.1, 1.0), cap) if cap < math.inf else max(top * 1.1, 1.0))
+        ax.set_ylabel(panel.label, fontsize=LABEL_SIZE)
+    axes[-1].set_xlabel(xlabel, fontsize=LABEL_SIZE)
+    for ax in axes[:-1]:
+        ax.tick_params(labelbottom=False)
+    axes[0].set_title(title, fontsize=TITLE_SIZE)
+    order = [*channels_seen, "whole centre"]
+    legend = [handles[k] for k in sorted(handles, key=lambda k: order.index(k) if k in order else len(order))]
+    if baseline is not None:
+        from matplotlib.lines import Line2D
+
+        legend.append(Line2D([], [], color="#999999", linestyle=":", label="baseline"))
+    if any(p.targets for p in panels):
+        from matplotlib.lines import Line2D
+
+        legend.append(Line2D([], [], color="#555555", linestyle=":", linewidth=1.4, label="SL target"))
+    _legend(axes[0], legend)
+    return fig
+
+
+def finish(name: str, out: Path, tables: dict[str, pd.DataFrame], figure, started: float) -> list[Path]:
+    """Write the tables (``<stem>.csv``) and the figure (``<name>.png``) into ``out``; print where."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = [write_table(table, out / f"{stem}.csv") for stem, table in tables.items()]
+    written.extend(save_figures({name: figure}, out))
+    print(f"{name}: {time.perf_counter() - started:.1f} s; wrote:")
+    for path in written:
+        print(f"  {path}")
+    return written
+
+
+def print_table(table: pd.DataFrame, key: str, metrics: Sequence[str], channels: Sequence[str]) -> None:
+    """A compact view of ``kpi_table``: one row per point, one column per channel.metric (means)."""
+    rows = table[table["metric"].isin(metrics) & table["channel"].isin(channels)]
+    wide = rows.pivot_table(index=key, columns=["channel", "metric"], values="mean", sort=False)
+    wide.columns = [f"{c}.{m}" for c, m in wide.columns]
+    ordered = [f"{c}.{m}" for m in metrics for c in channels if f"{c}.{m}" in wide.columns]
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print(wide[ordered].to_string(float_format=lambda v: f"{v:.4g}"))

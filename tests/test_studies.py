@@ -1,0 +1,128 @@
+"""The ready what-if studies (experiments/*.py) and the experiment files (configs/experiment/*.yaml)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf
+
+import sim.config
+from sim import load_config, run_experiment
+
+from .conftest import REPO
+
+sys.path.insert(0, str(REPO / "experiments"))
+
+TINY = ["--replications", "2", "--hours", "2", "--quiet"]
+KPI_COLUMNS = ["channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
+PAIRED_COLUMNS = ["channel", "metric", "baseline_mean", "alternative_mean", "diff_mean", "diff_ci_low",
+                  "diff_ci_high", "n_reps", "independent_half_width", "variance_reduction"]
+
+# study -> (key column, number of points, metrics it must report, baseline value)
+STUDIES = {
+    "staffing_sweep": ("staffing_pct", 9, {"service_level", "asa_s", "abandon_rate", "cost"}, 100),
+    "channel_shift": ("chat_share", 6, {"service_level", "asa_s", "occupancy"}, 0.0),
+    "escalation_change": ("escalation_probability", 8, {"transfer_asa_s", "end_to_end_time_s", "service_level"},
+                          0.15),
+    "forecast_risk": ("busyness_cv", 7, {"sl_risk", "service_level"}, 0.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STUDIES))
+def test_study_writes_its_tables_and_figure(name, tmp_path, capsys):
+    if name == "forecast_risk" and "busyness_cv" not in sim.config.CENTRE_KEYS:
+        pytest.skip("scenario.busyness_cv does not exist yet")
+    key, n_points, metrics, baseline = STUDIES[name]
+    study = importlib.import_module(name)
+    out = tmp_path / name
+    assert study.main([*TINY, "--out", str(out)]) == 0
+    kpis = pd.read_csv(out / "kpis.csv")
+    assert list(kpis.columns) == [key, *KPI_COLUMNS]
+    assert kpis[key].nunique() == n_points
+    assert metrics <= set(kpis.metric)
+    assert (kpis.dropna(subset=["mean"]).n_reps > 0).all()
+    paired = pd.read_csv(out / "paired_vs_baseline.csv")
+    assert list(paired.columns) == [key, *PAIRED_COLUMNS]
+    assert paired[key].nunique() == n_points - 1 and baseline not in set(paired[key])
+    assert (paired.n_reps <= 2).all()
+    png = out / f"{name}.png"
+    assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(png) in capsys.readouterr().out
+
+
+def test_staffing_sweep_cost_is_agent_hours_times_wage(tmp_path):
+    study = importlib.import_module("staffing_sweep")
+    out = tmp_path / "s"
+    assert study.main([*TINY, "--out", str(out), "--wage", "10"]) == 0
+    kpis = pd.read_csv(out / "kpis.csv").set_index(["staffing_pct", "channel", "metric"])["mean"]
+    for pct in (80, 100, 120):
+        assert kpis[(pct, "all", "cost")] == pytest.approx(kpis[(pct, "all", "agents_staffed")] * 2 * 10)
+    assert kpis[(80, "all", "cost")] < kpis[(100, "all", "cost")] < kpis[(120, "all", "cost")]
+    assert kpis[(80, "phone", "service_level")] < kpis[(120, "phone", "service_level")]
+
+
+# ---------------------------------------------------------------- experiment files
+
+EXPERIMENTS = {
+    "more_generalists": {"scenario.agent_groups.generalists.staffing"},
+    "chat_shift": {"scenario.contact_types.billing.arrivals.volume",
+                   "scenario.contact_types.billing_chat.arrivals.volume"},
+    "high_escalation": {"scenario.contact_types.technical.escalation.probability"},
+}
+
+
+def _compose(overrides):
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(REPO / "configs"), version_base="1.3"):
+            cfg = compose(config_name="config", overrides=overrides)
+        return OmegaConf.to_container(cfg, resolve=True)
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def _flat(value, prefix=""):
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: value}
+
+
+def test_every_experiment_file_is_listed_here():
+    assert {p.stem for p in (REPO / "configs" / "experiment").glob("*.yaml")} == set(EXPERIMENTS)
+    for path in (REPO / "configs" / "experiment").glob("*.yaml"):
+        assert path.read_text(encoding="utf-8").startswith("# @package _global_\n"), path
+
+
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_experiment_file_changes_only_what_it_says_and_runs(name):
+    base = _flat({k: v for k, v in _compose([]).items() if k != "hydra"})
+    raw = {k: v for k, v in _compose([f"+experiment={name}"]).items() if k != "hydra"}
+    changed = {k for k, v in _flat(raw).items() if base.get(k, object()) != v} | (set(base) - set(_flat(raw)))
+    assert changed == EXPERIMENTS[name] | {"scenario.name"}
+    assert raw["scenario"]["name"] == name
+    raw["run"].update(replications=1, horizon_hours=1, figures=False)
+    result = run_experiment(load_config(raw))
+    assert result.summary.query("channel == 'all' and metric == 'offered'")["mean"].iloc[0] > 0
+
+
+def test_experiment_values():
+    staffing = _compose(["+experiment=more_generalists"])["scenario"]["agent_groups"]["generalists"]["staffing"]
+    default = _compose([])["scenario"]["agent_groups"]["generalists"]["staffing"]
+    assert [a - b for a, b in zip(staffing, default)] == [4] * len(default)
+    shifted = _compose(["+experiment=chat_shift"])["scenario"]["contact_types"]
+    default_types = _compose([])["scenario"]["contact_types"]
+    moved = default_types["billing"]["arrivals"]["volume"] - shifted["billing"]["arrivals"]["volume"]
+    assert moved == pytest.approx(0.3 * default_types["billing"]["arrivals"]["volume"])
+    assert shifted["billing_chat"]["arrivals"]["volume"] == pytest.approx(
+        default_types["billing_chat"]["arrivals"]["volume"] + moved)
+    assert shifted["billing"]["arrivals"]["profile"] == shifted["billing_chat"]["arrivals"]["profile"]
+    escalation = _compose(["+experiment=high_escalation"])["scenario"]["contact_types"]["technical"]["escalation"]
+    assert escalation == {"probability": 0.25, "to": "technical_tier2"}
