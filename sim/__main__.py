@@ -267,14 +267,10 @@ def _run(cfg, out: Path, *, multirun: bool) -> Path:
         print(f"warm-up detected by MSER-5 on {warmup['pilot_replications']} pilot replications: "
               f"{warmup['warmup_s'] / 3600:g} h" + (" (at the search limit: run longer)" if warmup["at_limit"] else ""))
     contact_log = out / "contacts.parquet" if config.run.save_contacts else None
-    if config.run.target_half_width is None:  # a progress bar on a terminal, quiet lines otherwise (stderr)
-        from .experiment import run_experiment
-        from .progress import Progress
+    from .progress import Progress
 
-        with Progress("replications") as progress:
-            result, precision = run_experiment(config, contact_log=contact_log, progress=progress), None
-    else:  # sequential replications (run_configured takes no progress callback)
-        result, precision = run_configured(config, contact_log=contact_log)
+    with Progress("replications") as progress:  # a bar on a terminal, quiet lines otherwise (stderr)
+        result, precision = run_configured(config, contact_log=contact_log, progress=progress)
     if precision is not None:
         _write_json(out / "precision.json", precision)
         print(f"sequential replications: {precision['channel']}.{precision['metric']} = {precision['mean']:.4g} "

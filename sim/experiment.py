@@ -35,7 +35,7 @@ from .metrics import INTERVAL_METRICS, SUMMARY_ORDER, group_summary, replication
 from .model import simulate
 from .stats import t_interval, wilson_interval
 
-__all__ = ["ExperimentResult", "run_experiment", "replicate", "assemble", "worker_count", "write_outputs", "format_summary",
+__all__ = ["ExperimentResult", "run_experiment", "replicate", "assemble", "write_outputs", "format_summary",
            "atomic_write", "sl_risk_rows"]
 
 
@@ -72,12 +72,6 @@ def replicate(config: SimConfig, replication: int, log_path: Path | None = None)
                    for (g, m), v in group_summary(result, run).items()],
         "intervals": dict(replication_intervals(result, scenario, run)),
     }
-
-
-def worker_count(workers: int, replications: int) -> int:
-    """``run.workers`` (0 = one per CPU core) capped by the number of replications."""
-    cores = os.cpu_count() or 1
-    return max(1, min(workers or cores, replications))
 
 
 def run_experiment(config: SimConfig, *, contact_log: Path | None = None,

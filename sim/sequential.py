@@ -28,15 +28,14 @@ draws from streams of ``(seed, r)`` only, so the result equals
 from __future__ import annotations
 
 import math
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from .config import Scenario, SimConfig, resolve_run
-from .experiment import ExperimentResult, assemble, replicate, run_experiment, worker_count
+from .executors import map_replications
+from .experiment import ExperimentResult, assemble, run_experiment
 from .records import TALLY_FIELDS
 from .model import simulate
 from .records import ReplicationResult
@@ -187,7 +186,7 @@ def run_until_precise(config: SimConfig, metric: tuple[str, str] | str = ("all",
     ``metric``: ``(channel, metric)`` or ``"channel.metric"`` (channel ``all``
     = the whole centre).  ``relative``: the target is ``half_width * |mean|``.
     Runs ``min_replications`` first, then ``batch`` more at a time, never more
-    than ``max_replications`` in all, in ``run.workers`` processes.  Returns the
+    than ``max_replications`` in all, each batch on ``run.executor``.  Returns the
     :class:`ExperimentResult` of the replications run (``config.run.replications``
     set to their number; identical to :func:`~sim.experiment.run_experiment`
     with that many) and a report: ``channel``, ``metric``, ``target_half_width``,
@@ -204,34 +203,21 @@ def run_until_precise(config: SimConfig, metric: tuple[str, str] | str = ("all",
     conf = config.run.confidence
     outputs: list[dict] = []
     history: list[tuple[int, float]] = []
-    workers = worker_count(config.run.workers, max_replications)
-    pool = None
-    if workers > 1:
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    try:
-        want = min_replications
-        while True:
-            reps = range(len(outputs), want)
-            if pool is None:
-                outputs.extend(replicate(config, r) for r in reps)
-            else:
-                outputs.extend(pool.map(replicate, [config] * len(reps), reps))
-            values = _values(outputs, channel, name)
-            if values.size == 0:
-                raise ValueError(f"metric {channel}.{name} is not reported by this scenario")
-            est = t_interval(values, conf)
-            target = half_width * abs(est.mean) if relative else half_width
-            met = math.isfinite(est.half_width) and est.half_width <= target
-            history.append((len(outputs), est.half_width))
-            if progress:
-                progress(len(outputs), est.half_width)
-            if met or len(outputs) >= max_replications:
-                break
-            want = min(len(outputs) + batch, max_replications)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    want = min_replications
+    while True:  # each batch runs on run.executor (processes or Dask), like run_experiment
+        outputs.extend(map_replications(config, range(len(outputs), want)))
+        values = _values(outputs, channel, name)
+        if values.size == 0:
+            raise ValueError(f"metric {channel}.{name} is not reported by this scenario")
+        est = t_interval(values, conf)
+        target = half_width * abs(est.mean) if relative else half_width
+        met = math.isfinite(est.half_width) and est.half_width <= target
+        history.append((len(outputs), est.half_width))
+        if progress:
+            progress(len(outputs), est.half_width)
+        if met or len(outputs) >= max_replications:
+            break
+        want = min(len(outputs) + batch, max_replications)
     report = {
         "channel": channel, "metric": name, "target_half_width": half_width, "relative": relative,
         "replications": len(outputs), "mean": est.mean, "half_width": est.half_width,
@@ -241,7 +227,8 @@ def run_until_precise(config: SimConfig, metric: tuple[str, str] | str = ("all",
     return assemble(config, outputs), report
 
 
-def run_configured(config: SimConfig, batch: int = 5, contact_log=None) -> tuple[ExperimentResult, dict[str, Any] | None]:
+def run_configured(config: SimConfig, batch: int = 5, contact_log=None,
+                   progress: Callable[[int, int], None] | None = None) -> tuple[ExperimentResult, dict[str, Any] | None]:
     """:func:`run_until_precise` from the run keys when ``run.target_half_width`` is set, else ``run_experiment``.
 
     ``run.replications`` is the first batch (at least 2), ``run.max_replications``
@@ -249,6 +236,7 @@ def run_configured(config: SimConfig, batch: int = 5, contact_log=None) -> tuple
     """
     run = config.run
     if run.target_half_width is None:
-        return run_experiment(config, contact_log=contact_log), None
-    return run_until_precise(config, run.target, run.target_half_width, False, max(2, run.replications),
-                             max(run.max_replications, max(2, run.replications)), batch)
+        return run_experiment(config, contact_log=contact_log, progress=progress), None
+    cap = max(run.max_replications, max(2, run.replications))
+    return run_until_precise(config, run.target, run.target_half_width, False, max(2, run.replications), cap, batch,
+                             progress=(lambda done, _half_width: progress(done, cap)) if progress else None)
