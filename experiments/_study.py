@@ -63,6 +63,12 @@ def default_raw() -> dict[str, Any]:
     return {"scenario": scenario, "run": dict(top.get("run") or {})}
 
 
+def sl_targets(raw: dict[str, Any], channels: Sequence[str]) -> tuple[tuple[str, float], ...]:
+    """``(channel, target %)`` of the given channels, for the target lines of a service-level panel."""
+    return tuple((name, 100 * ch["service_level_target"])
+                 for name, ch in raw["scenario"]["channels"].items() if name in channels)
+
+
 def parser(name: str, description: str, replications: int = 30) -> argparse.ArgumentParser:
     """The study's command line, with the options every study has."""
     p = argparse.ArgumentParser(prog=f"python experiments/{name}.py", description=description,

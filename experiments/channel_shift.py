@@ -51,8 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     results = _study.run_points(points, args)
     kpis = _study.kpi_table(results, KEY, METRICS)
     paired = _study.paired_table(results, KEY, 0.0, METRICS)
-    targets = tuple((name, 100 * ch["service_level_target"])
-                    for name, ch in base["scenario"]["channels"].items() if name in ("phone", "chat"))
+    targets = _study.sl_targets(base, ("phone", "chat"))
     figure = _study.draw(kpis, KEY, [
         Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "all"), targets),
         Panel("asa_s", "ASA (s)", 1.0, ("phone", "chat")),

@@ -48,8 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     results = _study.run_points(points, args)
     kpis = _study.kpi_table(results, KEY, METRICS)
     paired = _study.paired_table(results, KEY, baseline, METRICS)
-    targets = tuple((name, 100 * ch["service_level_target"])
-                    for name, ch in base["scenario"]["channels"].items() if name == "phone")
+    targets = _study.sl_targets(base, ("phone",))
     figure = _study.draw(kpis, KEY, [
         Panel("end_to_end_time_s", "End-to-end time (s)", 1.0, ("phone", "all")),
         Panel("transfer_asa_s", "Tier-2 ASA (s)", 1.0, ("phone",)),

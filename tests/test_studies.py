@@ -11,7 +11,6 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-import sim.config
 from sim import load_config, run_experiment
 
 from .conftest import REPO
@@ -35,8 +34,6 @@ STUDIES = {
 
 @pytest.mark.parametrize("name", sorted(STUDIES))
 def test_study_writes_its_tables_and_figure(name, tmp_path, capsys):
-    if name == "forecast_risk" and "busyness_cv" not in sim.config.CENTRE_KEYS:
-        pytest.skip("scenario.busyness_cv does not exist yet")
     key, n_points, metrics, baseline = STUDIES[name]
     study = importlib.import_module(name)
     out = tmp_path / name
