@@ -1,4 +1,4 @@
-"""``python -m sim``: the Hydra entry point (the only module that imports Hydra).
+"""``python -m sim``: the Hydra entry point (Hydra stays here and in :mod:`sim.sweep`; the model never sees it).
 
 It composes ``configs/config.yaml`` with the command-line overrides, turns the
 result into a validated :class:`~sim.config.SimConfig`, runs the replications
