@@ -115,3 +115,14 @@ def test_vectorised_interval_table_matches_each_interval_computed_alone():
                 assert (math.isnan(got) and math.isnan(expected)) or got == pytest.approx(expected, rel=1e-12), \
                     f"{lo} {channel} {metric}: {got} != {expected}"
             row += 1
+
+
+@pytest.mark.parametrize("drain", [True, False])
+def test_keeping_the_contact_log_changes_no_number(drain):
+    """With a sink the model takes its general tally path; without, a fast path: same tallies."""
+    config = _default_config(warmup_hours=1.25, horizon_hours=11.5, drain=drain, seed=8)
+    plain = simulate(config.scenario, config.run, 0)
+    logged = simulate(config.scenario, config.run, 0, keep_contacts=True)
+    np.testing.assert_array_equal(plain.segments.tally, logged.segments.tally)
+    np.testing.assert_array_equal(plain.segments.queue_area, logged.segments.queue_area)
+    np.testing.assert_array_equal(plain.segments.busy_area, logged.segments.busy_area)
