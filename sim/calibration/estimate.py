@@ -13,6 +13,11 @@
   (abandonments / total waiting exposure) with a chi-square interval.
 - :func:`staffing_from_activity`: distinct agents seen serving in each interval, per weekday (a lower
   bound on the agents logged in: idle agents leave no trace in a call log).
+- :func:`available_agents`: the time-average number of agents *available to answer* in each
+  interval of each day: agents in service, plus agents between two services (a gap shorter than
+  ``break_s``) while no customer waits. An agent who stays idle while customers wait is, in a
+  work-conserving centre, doing something else (after-call work, other tasks, a break), so is not
+  counted then. This is the staffing a simulation needs to carry the same work.
 - :func:`repeat_contacts`: share of identified customers' contacts followed by another from the same
   customer within a window.
 
@@ -31,10 +36,11 @@ from scipy import stats
 
 __all__ = ["ArrivalRates", "DayVariability", "HandleTimeFit", "PatienceEstimate", "RepeatContacts",
            "arrival_rates", "day_variability", "fit_handle_times", "fit_durations", "kaplan_meier", "patience",
-           "staffing_from_activity", "repeat_contacts", "FAMILIES"]
+           "staffing_from_activity", "available_agents", "repeat_contacts", "FAMILIES", "BREAK_S"]
 
 FAMILIES = ("exponential", "lognormal", "gamma")
 DAY_S = 86400.0
+BREAK_S = 600.0  # a gap between two services of an agent at least this long is a break (not available)
 
 
 def _select(log: pd.DataFrame, contact_type: str | None) -> pd.DataFrame:
@@ -314,6 +320,54 @@ def staffing_from_activity(log: pd.DataFrame, *, interval_minutes: float = 30) -
         n_days="size", mean_agents="mean", max_agents="max").reset_index()
     out.insert(1, "interval_start_s", out.pop("interval") * interval_s)
     return out
+
+
+def available_agents(log: pd.DataFrame, *, interval_minutes: float = 30, break_s: float = BREAK_S) -> pd.DataFrame:
+    """Time-average agents available to answer, per date and interval (see the module docstring).
+
+    At one-second resolution over the date (and the next, for services past midnight):
+    ``available(t) = in_service(t) + [nobody waits at t] * in_short_gap(t)``, where a short gap is the
+    time between the end of one of an agent's services and the start of its next, shorter than
+    ``break_s``; waiting customers are those between queue entry and queue exit.  Columns: date,
+    weekday, interval_start_s, available (mean over the interval), busy (agents in service, mean).
+    """
+    interval_s = 60.0 * interval_minutes
+    n_int = int(math.ceil(DAY_S / interval_s))
+    span = int(2 * DAY_S)
+    rows = []
+    for date, day in log.groupby("date", sort=True):
+        weekday = day["weekday"].iloc[0]
+        served = day[(day["outcome"] == "answered") & day["agent_id"].notna() & day["answer_s"].notna()
+                     & day["end_s"].notna()].sort_values(["agent_id", "answer_s"], kind="stable")
+        a = np.clip(np.round(served["answer_s"].to_numpy()), 0, span).astype(int)
+        e = np.clip(np.round(served["end_s"].to_numpy()), 0, span).astype(int)
+        busy = _count_in(a, np.maximum(a, e), span)
+        same = served["agent_id"].to_numpy()[1:] == served["agent_id"].to_numpy()[:-1]
+        g0, g1 = e[:-1], a[1:]
+        short = same & (g1 > g0) & (g1 - g0 < break_s)
+        gap = _count_in(g0[short], g1[short], span)
+        waiting = day[day["queue_entry_s"].notna() & (day["wait_s"] > 0)]
+        q0 = np.clip(np.round(waiting["queue_entry_s"].to_numpy()), 0, span).astype(int)
+        q1 = np.clip(np.round(waiting["queue_entry_s"].to_numpy() + waiting["wait_s"].to_numpy()), 0, span).astype(int)
+        nobody_waits = _count_in(q0, q1, span) == 0
+        available = busy + nobody_waits * gap
+        per = int(interval_s)
+        seconds = n_int * per
+        rows.append(pd.DataFrame({
+            "date": date, "weekday": weekday, "interval_start_s": np.arange(n_int) * interval_s,
+            "available": available[:seconds].reshape(n_int, per).mean(axis=1),
+            "busy": busy[:seconds].reshape(n_int, per).mean(axis=1)}))
+    if not rows:
+        return pd.DataFrame(columns=["date", "weekday", "interval_start_s", "available", "busy"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def _count_in(start: np.ndarray, end: np.ndarray, span: int) -> np.ndarray:
+    """How many of the half-open second ranges ``[start, end)`` cover each second of ``[0, span)``."""
+    diff = np.zeros(span + 1)
+    np.add.at(diff, start, 1.0)
+    np.add.at(diff, end, -1.0)
+    return np.cumsum(diff[:-1])
 
 
 # -------------------------------------------------------------- repeat calls
