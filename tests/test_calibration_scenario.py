@@ -170,3 +170,28 @@ def test_calibrated_scenario_is_checked_before_it_is_written(simulated_log):
     with pytest.raises(Exception, match=r"scenario\.agent_groups\.agents\.staffing"):
         check_scenario(raw)
     assert replace(calibration, name="x").scenario()["name"] == "x"
+
+
+def test_busyness_cv_of_simulated_days_is_inside_its_interval():
+    """40 Mondays simulated with busyness_cv 0.2 (Poisson-gamma daily volumes): the estimate's
+    chi-square interval covers the true value, and a Poisson-only log gives an interval near 0."""
+    from sim import single_queue_scenario
+    from sim.calibration import day_variability
+    from sim.config import RunSpec
+
+    def days(cv: float) -> pd.DataFrame:
+        scenario = replace(single_queue_scenario(150.0, 60.0, 40, horizon_s=2 * 3600), busyness_cv=cv)
+        run = RunSpec(replications=40, seed=99, horizon_s=2 * 3600, figures=False)
+        frames = []
+        for day in range(40):
+            c = simulate(scenario, run, day, keep_contacts=True).contacts
+            frames.append(pd.DataFrame({"date": pd.Timestamp("2024-01-01") + pd.Timedelta(days=7 * day),
+                                        "weekday": "Monday", "queue_entry_s": 8 * 3600 + c.arrival_time_s,
+                                        "contact_type": "calls"}))
+        return pd.concat(frames, ignore_index=True)
+
+    busy = day_variability(days(0.2))
+    assert busy.n_days == 40
+    assert busy.busyness_ci[0] <= 0.2 <= busy.busyness_ci[1], (busy.busyness_cv, busy.busyness_ci)
+    calm = day_variability(days(0.0))
+    assert calm.busyness_ci[0] == 0.0 and calm.busyness_ci[1] < 0.2, (calm.busyness_cv, calm.busyness_ci)

@@ -3,7 +3,7 @@
 - :func:`arrival_rates`: offered contacts per interval (and weekday) as rates per hour, with a
   Student-t interval across days and an exact Poisson (Garwood) interval on the pooled count.
 - :func:`day_variability`: day-to-day variability of daily volumes beyond Poisson, as the scenario's
-  ``busyness_cv`` (method of moments, pooled within weekdays).
+  ``busyness_cv`` (method of moments, pooled within weekdays), with a chi-square interval.
 - :func:`fit_handle_times`: exponential, lognormal and gamma fitted by maximum likelihood
   (scipy.stats, location fixed at 0) per contact type; the family with the smallest AIC
   (2k - 2 log L) is chosen; KS statistics are reported (their p-values ignore that the parameters
@@ -120,7 +120,8 @@ def arrival_rates(log: pd.DataFrame, *, interval_minutes: float = 30, by_weekday
 @dataclass
 class DayVariability:
     """Daily volumes' variability beyond Poisson: Var(V) = m + (m cv)^2 within a weekday (the model of
-    ``scenario.busyness_cv``).  ``busyness_cv`` = sqrt(max(0, pooled excess variance) / pooled m^2)."""
+    ``scenario.busyness_cv``).  ``busyness_cv`` = sqrt(max(0, pooled excess variance) / pooled m^2);
+    ``busyness_ci``: percentile bootstrap interval (days resampled within each weekday)."""
 
     busyness_cv: float
     raw_cv: float  # pooled CV of daily volumes within weekdays, Poisson noise included
@@ -128,24 +129,36 @@ class DayVariability:
     dispersion: float  # pooled variance / mean (1 for Poisson)
     n_days: int
     by_weekday: pd.DataFrame  # weekday, n_days, mean, sd
+    busyness_ci: tuple[float, float] = (math.nan, math.nan)
 
 
-def day_variability(log: pd.DataFrame, *, contact_type: str | None = None) -> DayVariability:
+def _moments(groups: list[np.ndarray]) -> tuple[float, float, float]:
+    """Pooled (sum of squares, sum of means, sum of squared means), each weighted by n - 1."""
+    ss = sum(float(((g - g.mean()) ** 2).sum()) for g in groups)
+    mean_term = sum(float(g.mean()) * (len(g) - 1) for g in groups)
+    sq_term = sum(float(g.mean()) ** 2 * (len(g) - 1) for g in groups)
+    return ss, mean_term, sq_term
+
+
+def day_variability(log: pd.DataFrame, *, contact_type: str | None = None,
+                    confidence: float = 0.95) -> DayVariability:
     """Method of moments across days of the same weekday (weekdays with one day carry no information)."""
     daily = arrival_rates(log, interval_minutes=60, by_weekday=False, contact_type=contact_type).daily
     g = daily.groupby("weekday", observed=True)["volume"]
     table = pd.DataFrame({"n_days": g.size(), "mean": g.mean(), "sd": g.std(ddof=1)}).reset_index()
-    use = table[table["n_days"] >= 2]
-    dof = use["n_days"] - 1
-    ss = (use["sd"] ** 2 * dof).sum()
-    mean_term = (use["mean"] * dof).sum()
-    sq_term = (use["mean"] ** 2 * dof).sum()
+    groups = [grp.to_numpy(dtype=float) for _, grp in g if len(grp) >= 2]
+    ss, mean_term, sq_term = _moments(groups)
     if sq_term <= 0:
         return DayVariability(math.nan, math.nan, math.nan, math.nan, len(daily), table)
-    excess = (ss - mean_term) / sq_term
+    dof = sum(len(x) - 1 for x in groups)
+    alpha = 1.0 - confidence
+    raw2, poisson2 = ss / sq_term, mean_term / sq_term
+    raw2_low = raw2 * dof / stats.chi2.ppf(1 - alpha / 2, dof)
+    raw2_high = raw2 * dof / stats.chi2.ppf(alpha / 2, dof)
     return DayVariability(
-        busyness_cv=math.sqrt(max(0.0, excess)), raw_cv=math.sqrt(ss / sq_term),
-        poisson_cv=math.sqrt(mean_term / sq_term), dispersion=ss / mean_term, n_days=len(daily), by_weekday=table)
+        busyness_cv=math.sqrt(max(0.0, raw2 - poisson2)), raw_cv=math.sqrt(raw2), poisson_cv=math.sqrt(poisson2),
+        dispersion=ss / mean_term, n_days=len(daily), by_weekday=table,
+        busyness_ci=(math.sqrt(max(0.0, raw2_low - poisson2)), math.sqrt(max(0.0, raw2_high - poisson2))))
 
 
 # -------------------------------------------------------------- handle times

@@ -139,7 +139,8 @@ def _markdown(import_report: ImportReport, c: Calibration, comparison: Compariso
         "with a chi-square interval; `all` marks a type with too few observations that takes the pooled "
         "estimate.",
         "",
-        f"Day-to-day variability: `busyness_cv` = {v.busyness_cv:.3f} ({c.busyness_basis}; daily volumes' "
+        f"Day-to-day variability: `busyness_cv` = {v.busyness_cv:.3f} (95% interval "
+        f"{v.busyness_ci[0]:.3f}-{v.busyness_ci[1]:.3f}; {c.busyness_basis}; daily volumes' "
         f"dispersion {v.dispersion:.2f}, 1 for Poisson, over {v.n_days} days).",
         "",
         *[f"Note: {n}." for n in c.notes],
