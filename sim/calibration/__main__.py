@@ -81,8 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                                 break_s=args.break_s)
         comparison = None
         if not args.no_compare:
-            comparison = compare_to_log(log, calibration, replications=args.replications, seed=args.seed,
-                                        break_s=args.break_s)
+            comparison = compare_to_log(log, calibration, replications=args.replications, seed=args.seed)
         out = args.out or Path("results") / "calibration" / name
         scenario_path = Path(args.scenario_dir) / f"{name}.yaml" if args.scenario_dir else None
         write_calibration(out, log, imported.report, calibration, comparison, scenario_path=scenario_path,

@@ -167,8 +167,10 @@ class Comparison:
 
 
 def compare_to_log(log: pd.DataFrame, calibration: Calibration, *, replications: int = 20, seed: int = 12345,
-                   confidence: float = 0.95, break_s: float = BREAK_S) -> Comparison:
-    """Simulate the calibrated scenario and the replay of every logged day, and compare with the log."""
+                   confidence: float = 0.95, break_s: float | None = None) -> Comparison:
+    """Simulate the calibrated scenario and the replay of every logged day, and compare with the log.
+    ``break_s``: for the days' staffing; default the calibration's."""
+    break_s = calibration.break_s if break_s is None else break_s
     hours = _hours(calibration)
     observed = observed_kpis(log, calibration)
     base = calibration.scenario()

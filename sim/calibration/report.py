@@ -147,7 +147,7 @@ def _markdown(import_report: ImportReport, c: Calibration, comparison: Compariso
         "",
         "![Arrivals](arrivals.png)", "", "![Handle times](handle_times.png)", "", "![Patience](patience.png)", "",
         "Staffing: the agents available to answer in each interval (in service, or idle between services "
-        "while nobody waits; a gap of 10 min or more is a break), averaged over the days and rounded. Agents "
+        f"while nobody waits; a gap of {c.break_s:g} s or more is a break), averaged over the days and rounded. Agents "
         "seen serving are more: an agent idle while customers wait was doing something else.",
         "",
         "![Staffing](staffing.png)", "",

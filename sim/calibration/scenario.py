@@ -70,6 +70,7 @@ class Calibration:
     variability: DayVariability
     busyness_basis: str  # "within weekdays", "across days" or "not estimable"
     outside_hours: int  # contacts offered outside the opening hours (left out)
+    break_s: float = BREAK_S  # a gap between an agent's services at least this long is a break
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -257,7 +258,7 @@ def calibrate(log: pd.DataFrame, *, name: str, source: str = "", interval_minute
         service_level_threshold_s=float(service_level_threshold_s), service_level_target=float(service_level_target),
         rates=rates, volumes=volumes, handle_times=handle, handle_source=handle_source, patience=pat,
         patience_source=patience_source, staffing=staff, variability=variability, busyness_basis=basis,
-        outside_hours=int((~inside).sum()), notes=notes)
+        outside_hours=int((~inside).sum()), break_s=float(break_s), notes=notes)
 
 
 def scenario_yaml(calibration: Calibration, command: str = "") -> str:
