@@ -1,0 +1,294 @@
+"""Schedule optimiser: how many agents on each shift pattern cover a staffing requirement at least
+cost, as a mixed-integer programme (``scipy.optimize.milp``).
+
+A :class:`ShiftPlan` (YAML, e.g. ``configs/workforce/default.yaml``; :func:`load_shift_plan`) lists
+shift *families*: a paid length, start times (``from``/``to``/``every_minutes``) and breaks at fixed
+offsets from the start; which families each agent group may work; wages per hour; and optional limits
+(headcount per group, agents per pattern).  Each family expands into one pattern per start time.
+
+The programme (:func:`schedule`), over integer agents ``x[p] >= 0`` per (group, pattern) and
+continuous shortfalls ``u[g, t] >= 0``::
+
+    minimise   sum_p wage[g(p)] * paid_hours[p] * x[p]  +  PENALTY * sum_{g,t} u[g, t]
+    subject to sum_{p of g} cover[p, t] * x[p] + u[g, t] >= required[g, t]    for every group and interval
+               sum_{p of g} x[p] <= max_headcount[g];   sum_{p of g in family f} x[p] <= max_agents[f];
+               x[p] <= max_per_pattern
+
+``cover[p, t]`` is the share of interval ``t`` the pattern is on duty (breaks excluded).  The
+shortfalls make the programme always feasible: with no limits binding they are 0 and the roster
+covers the requirement; otherwise the intervals with ``u > 0`` are reported as uncovered instead of
+failing.  The roster's staffing for simulation is the on-duty time-average per interval rounded
+down (:attr:`Roster.staffing`), so it never claims more agents than the roster has.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from .config import Scenario
+from .errors import ConfigError
+from .validation import check_keys, clock, integer, join, mapping, number
+
+__all__ = ["Break", "ShiftFamily", "ShiftPlan", "Pattern", "Roster", "load_shift_plan", "expand_patterns",
+           "coverage_matrix", "schedule", "PENALTY"]
+
+PENALTY = 1e6  # cost of one agent-interval not covered: far above any wage, so coverage comes first
+PLAN_KEYS = ("families", "groups", "wage_per_hour", "max_headcount", "max_per_pattern")
+FAMILY_KEYS = ("length_hours", "starts", "breaks", "max_agents")
+START_KEYS = ("from", "to", "every_minutes")
+BREAK_KEYS = ("after_hours", "minutes")
+
+
+@dataclass(frozen=True)
+class Break:
+    """Off duty for ``minutes`` starting ``after_hours`` into the shift."""
+
+    after_hours: float
+    minutes: float
+
+
+@dataclass(frozen=True)
+class ShiftFamily:
+    """Shifts of one paid length and break pattern, at several start times (clock seconds)."""
+
+    name: str
+    length_hours: float
+    starts_s: tuple[float, ...]
+    breaks: tuple[Break, ...] = ()
+    max_agents: int | None = None  # agents of one group on this family, all starts together
+
+
+@dataclass(frozen=True)
+class ShiftPlan:
+    families: Mapping[str, ShiftFamily]
+    groups: Mapping[str, tuple[str, ...]]  # agent group -> families it may work
+    wage_per_hour: Mapping[str, float]
+    max_headcount: Mapping[str, int] = field(default_factory=dict)
+    max_per_pattern: int | None = None
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One family at one start: ``group``, ``name`` (``family@hh:mm``), start (clock s), paid hours."""
+
+    group: str
+    family: str
+    name: str
+    start_s: float
+    paid_hours: float
+    breaks: tuple[Break, ...]
+
+
+def _clock(value: Any, where: str) -> float:
+    return clock(value, where)
+
+
+def load_shift_plan(source: str | Path | Mapping[str, Any], scenario: Scenario) -> ShiftPlan:
+    """Read and check a shift plan against ``scenario`` (groups, opening hours); errors name the key."""
+    raw = yaml.safe_load(Path(source).read_text(encoding="utf-8")) if isinstance(source, (str, Path)) else source
+    raw = mapping(raw, "shifts")
+    check_keys(raw, "shifts", PLAN_KEYS, required=("families", "groups", "wage_per_hour"))
+    open_s, close_s = scenario.open_time_s, scenario.open_time_s + scenario.length_s
+    families = {}
+    for name, spec in mapping(raw["families"], "shifts.families").items():
+        where = join("shifts.families", str(name))
+        spec = mapping(spec, where)
+        check_keys(spec, where, FAMILY_KEYS, required=("length_hours", "starts"))
+        length = number(spec["length_hours"], join(where, "length_hours"), positive=True)
+        starts = mapping(spec["starts"], join(where, "starts"))
+        check_keys(starts, join(where, "starts"), START_KEYS, required=("from",))
+        first = _clock(starts["from"], join(where, "starts.from"))
+        last = _clock(starts.get("to", starts["from"]), join(where, "starts.to"))
+        every = number(starts.get("every_minutes", 30), join(where, "starts.every_minutes"), positive=True)
+        if last < first:
+            raise ConfigError(join(where, "starts.to"), "expected a time no earlier than starts.from")
+        times = tuple(first + k * every * 60 for k in range(int(math.floor((last - first) / (every * 60) + 1e-9)) + 1))
+        for t in times:
+            if t < open_s - 1e-9 or t + length * 3600 > close_s + 1e-9:
+                raise ConfigError(where, f"a shift starting at {_hhmm(t)} for {length:g} h falls outside the opening "
+                                         f"hours {_hhmm(open_s)}-{_hhmm(close_s)}")
+        breaks = []
+        for i, b in enumerate(spec.get("breaks") or []):
+            bw = join(where, f"breaks[{i}]")
+            b = mapping(b, bw)
+            check_keys(b, bw, BREAK_KEYS, required=BREAK_KEYS)
+            brk = Break(number(b["after_hours"], join(bw, "after_hours"), minimum=0),
+                        number(b["minutes"], join(bw, "minutes"), positive=True))
+            if brk.after_hours * 60 + brk.minutes > length * 60 + 1e-9:
+                raise ConfigError(bw, f"expected a break inside the {length:g} h shift")
+            if breaks and brk.after_hours * 60 < breaks[-1].after_hours * 60 + breaks[-1].minutes - 1e-9:
+                raise ConfigError(bw, "overlaps the break before it (breaks in order, not overlapping)")
+            breaks.append(brk)
+        cap = spec.get("max_agents")
+        cap = None if cap is None else integer(cap, join(where, "max_agents"), minimum=0)
+        families[str(name)] = ShiftFamily(str(name), float(length), times, tuple(breaks), cap)
+    groups = {}
+    for g, names in mapping(raw["groups"], "shifts.groups").items():
+        where = join("shifts.groups", str(g))
+        if g not in scenario.agent_groups:
+            raise ConfigError(where, f"unknown agent group; expected one of {', '.join(scenario.agent_groups)}")
+        if not isinstance(names, (list, tuple)) or not names:
+            raise ConfigError(where, f"expected a non-empty list of shift families, got {names!r}")
+        for n in names:
+            if n not in families:
+                raise ConfigError(where, f"unknown shift family {n!r}; expected one of {', '.join(families)}")
+        groups[str(g)] = tuple(str(n) for n in names)
+    wages = {}
+    for g, w in mapping(raw["wage_per_hour"], "shifts.wage_per_hour").items():
+        where = join("shifts.wage_per_hour", str(g))
+        if g not in scenario.agent_groups:
+            raise ConfigError(where, f"unknown agent group; expected one of {', '.join(scenario.agent_groups)}")
+        wages[str(g)] = number(w, where, minimum=0)
+    for g in groups:
+        if g not in wages:
+            raise ConfigError(join("shifts.wage_per_hour", g), "missing: every scheduled group needs a wage")
+    heads = {}
+    for g, h in mapping(raw.get("max_headcount") or {}, "shifts.max_headcount").items():
+        if g not in groups:
+            raise ConfigError(join("shifts.max_headcount", str(g)), f"not a scheduled group ({', '.join(groups)})")
+        heads[str(g)] = integer(h, join("shifts.max_headcount", str(g)), minimum=0)
+    per = raw.get("max_per_pattern")
+    per = None if per is None else integer(per, "shifts.max_per_pattern", minimum=0)
+    return ShiftPlan(families, groups, wages, heads, per)
+
+
+def expand_patterns(plan: ShiftPlan) -> list[Pattern]:
+    """Every (group, family, start) the plan allows, in a fixed order."""
+    out = []
+    for g, names in plan.groups.items():
+        for n in names:
+            f = plan.families[n]
+            for start in f.starts_s:
+                out.append(Pattern(g, n, f"{n}@{_hhmm(start)}", start, f.length_hours, f.breaks))
+    return out
+
+
+def coverage_matrix(patterns: Sequence[Pattern], scenario: Scenario) -> np.ndarray:
+    """(patterns, intervals): share of each interval a pattern's agent is on duty, breaks excluded."""
+    n, dt = scenario.n_intervals, scenario.interval_s
+    lo = scenario.open_time_s + dt * np.arange(n)
+    hi = lo + dt
+    out = np.zeros((len(patterns), n))
+    for k, p in enumerate(patterns):
+        spans = [(p.start_s, p.start_s + p.paid_hours * 3600)]
+        off = [(p.start_s + b.after_hours * 3600, p.start_s + b.after_hours * 3600 + b.minutes * 60) for b in p.breaks]
+        on = np.zeros(n)
+        for a, b in spans:
+            on += np.clip(np.minimum(hi, b) - np.maximum(lo, a), 0, None)
+        for a, b in off:
+            on -= np.clip(np.minimum(hi, b) - np.maximum(lo, a), 0, None)
+        out[k] = on / dt
+    return out
+
+
+@dataclass
+class Roster:
+    """The MILP's answer: agents per pattern, what they cover, the cost and what is left uncovered."""
+
+    patterns: list[Pattern]
+    agents: np.ndarray  # per pattern
+    cover: np.ndarray  # (patterns, intervals)
+    required: dict[str, np.ndarray]
+    groups: tuple[str, ...]
+    wage_per_hour: Mapping[str, float]
+    status: str
+
+    def covered(self, group: str) -> np.ndarray:
+        """Time-average agents on duty per interval (breaks excluded)."""
+        rows = [k for k, p in enumerate(self.patterns) if p.group == group]
+        return self.agents[rows] @ self.cover[rows] if rows else np.zeros(self.cover.shape[1])
+
+    @property
+    def staffing(self) -> dict[str, list[int]]:
+        """Whole agents per interval for the simulation: the on-duty average rounded down."""
+        return {g: [int(math.floor(v + 1e-9)) for v in self.covered(g)] for g in self.groups}
+
+    @property
+    def cost(self) -> float:
+        return float(sum(self.wage_per_hour[p.group] * p.paid_hours * a for p, a in zip(self.patterns, self.agents)))
+
+    def shifts_table(self) -> pd.DataFrame:
+        rows = [{"group": p.group, "family": p.family, "pattern": p.name, "start": _hhmm(p.start_s),
+                 "paid_hours": p.paid_hours, "agents": int(a), "cost": self.wage_per_hour[p.group] * p.paid_hours * a}
+                for p, a in zip(self.patterns, self.agents) if a > 0]
+        return pd.DataFrame(rows, columns=["group", "family", "pattern", "start", "paid_hours", "agents", "cost"])
+
+    def coverage_table(self, scenario: Scenario) -> pd.DataFrame:
+        """One row per group and interval: required, covered (on-duty average), staffing (whole), gap."""
+        rows = []
+        for g in self.groups:
+            cov = self.covered(g)
+            for t in range(scenario.n_intervals):
+                rows.append({"group": g, "interval": _hhmm(scenario.open_time_s + t * scenario.interval_s),
+                             "required": int(self.required[g][t]), "covered": round(float(cov[t]), 4),
+                             "staffing": int(math.floor(cov[t] + 1e-9)),
+                             "gap": round(max(0.0, float(self.required[g][t] - cov[t])), 4)})
+        return pd.DataFrame(rows)
+
+    def uncovered(self, scenario: Scenario) -> pd.DataFrame:
+        table = self.coverage_table(scenario)
+        return table[table["gap"] > 1e-6].reset_index(drop=True)
+
+
+def schedule(plan: ShiftPlan, required: Mapping[str, Sequence[int]], scenario: Scenario, *,
+             time_limit_s: float = 60.0) -> Roster:
+    """Least-cost roster covering ``required`` (agents per group and interval), or as much of it as the
+    limits allow (see the module docstring)."""
+    groups = tuple(g for g in plan.groups if g in required)
+    for g in required:
+        if g not in plan.groups:
+            raise ConfigError(join("shifts.groups", g), "missing: the requirement staffs this group but the plan "
+                                                        "gives it no shift families")
+    patterns = [p for p in expand_patterns(plan) if p.group in groups]
+    cover = coverage_matrix(patterns, scenario)
+    n_p, n_t = len(patterns), scenario.n_intervals
+    n_u = len(groups) * n_t
+    cost = np.array([plan.wage_per_hour[p.group] * p.paid_hours for p in patterns] + [PENALTY] * n_u)
+    rows, lower = [], []
+    for gi, g in enumerate(groups):
+        req = np.asarray(required[g], dtype=float)
+        if len(req) != n_t:
+            raise ConfigError(f"required.{g}", f"expected {n_t} intervals, got {len(req)}")
+        for t in range(n_t):
+            row = np.zeros(n_p + n_u)
+            for k, p in enumerate(patterns):
+                if p.group == g:
+                    row[k] = cover[k, t]
+            row[n_p + gi * n_t + t] = 1.0
+            rows.append(row)
+            lower.append(req[t])
+    constraints = [LinearConstraint(np.array(rows), np.array(lower), np.inf)]
+    for g, cap in plan.max_headcount.items():
+        if g in groups:
+            row = np.array([1.0 if p.group == g else 0.0 for p in patterns] + [0.0] * n_u)
+            constraints.append(LinearConstraint(row[None, :], -np.inf, cap))
+    for g in groups:
+        for name in plan.groups[g]:
+            cap = plan.families[name].max_agents
+            if cap is not None:
+                row = np.array([1.0 if (p.group == g and p.family == name) else 0.0 for p in patterns] + [0.0] * n_u)
+                constraints.append(LinearConstraint(row[None, :], -np.inf, cap))
+    upper = np.full(n_p + n_u, np.inf)
+    if plan.max_per_pattern is not None:
+        upper[:n_p] = plan.max_per_pattern
+    integrality = np.array([1] * n_p + [0] * n_u)
+    res = milp(cost, integrality=integrality, bounds=Bounds(0, upper), constraints=constraints,
+               options={"time_limit": time_limit_s})
+    if res.x is None:
+        raise RuntimeError(f"the schedule programme found no solution: {res.message}")
+    agents = np.round(res.x[:n_p]).astype(int)
+    return Roster(patterns, agents, cover, {g: np.asarray(required[g], dtype=float) for g in groups}, groups,
+                  plan.wage_per_hour, "optimal" if res.status == 0 else str(res.message))
+
+
+def _hhmm(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
