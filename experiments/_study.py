@@ -12,7 +12,10 @@ writes into ``results/studies/<name>/``:
   (``<key>`` plus the columns of :data:`sim.compare.COMPARE_COLUMNS`): the paired difference and its
   interval, next to the half-width an independent comparison would have had;
 - ``<name>.png``: the study's figure, one panel per KPI, a line per channel with its CI band, in the
-  style of :mod:`sim.plots`.
+  common style of :mod:`sim.style`;
+- ``study.json``: what ``python -m sim.report`` needs to report the study: its key and baseline value,
+  the channels' service-level targets, the measurement window, replications, seed, confidence and,
+  where the study has one, its cost basis.
 
 Every study takes ``--replications``, ``--hours`` (horizon: arrivals stop after this many hours of
 the day; default the whole day), ``--seed``, ``--workers`` and ``--out``.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import math
 import sys
 import time
@@ -41,13 +45,13 @@ if str(REPO) not in sys.path:  # run as `python experiments/<study>.py` from a c
 from sim import ExperimentResult, load_config, run_experiment  # noqa: E402
 from sim.compare import COMPARE_COLUMNS, compare  # noqa: E402
 from sim.experiment import atomic_write  # noqa: E402
-from sim.plots import (LABEL_SIZE, PALETTE, TITLE_SIZE, _channel_colour, _channel_order, _legend,  # noqa: E402
-                       _new_figure, save_figures)
+from sim.style import (ALL_LABEL, GREY, LABEL_SIZE, TITLE_SIZE, channel_colour, channel_order,  # noqa: E402
+                       legend, new_figure, plot_line, reference_line, save_figures, target_line)
 from sim.progress import Progress  # noqa: E402
 from sim.stats import t_interval  # noqa: E402
 
 __all__ = ["REPO", "RESULTS", "Panel", "default_raw", "parser", "run_points", "add_metric", "kpi_table",
-           "paired_table", "write_table", "draw", "finish"]
+           "paired_table", "write_table", "draw", "study_info", "finish"]
 
 RESULTS = REPO / "results" / "studies"
 CONFIGS = REPO / "configs"
@@ -189,10 +193,9 @@ class Panel:
 def draw(table: pd.DataFrame, key: str, panels: Sequence[Panel], title: str, xlabel: str,
          x_scale: float = 1.0, baseline: float | None = None):
     """The study figure: one panel per :class:`Panel`, a line per channel with its CI band against
-    ``key`` (times ``x_scale``); a grey vertical line marks the ``baseline`` value."""
-    fig, axes = _new_figure(nrows=len(panels), sharex=True)
-    fig.set_size_inches(10.0, 2.7 * len(panels) + 0.9)
-    channels_seen = _channel_order([c for p in panels for c in p.channels])
+    ``key`` (times ``x_scale``); targets dashed, a grey dotted vertical line marks the ``baseline``."""
+    fig, axes = new_figure(nrows=len(panels), sharex=True, size=(10.0, 2.7 * len(panels) + 0.9))
+    channels_seen = channel_order([c for p in panels for c in p.channels])
     handles: dict[str, Any] = {}
     for ax, panel in zip(axes, panels):
         rows = table[table["metric"] == panel.metric]
@@ -203,23 +206,19 @@ def draw(table: pd.DataFrame, key: str, panels: Sequence[Panel], title: str, xla
                 continue
             x = part[key].to_numpy(dtype=float) * x_scale
             mean = part["mean"].to_numpy(dtype=float) * panel.scale
-            colour = PALETTE[7] if ch == _ALL else _channel_colour(ch, channels_seen)
-            style = "--" if ch == _ALL else "-"
-            (line,) = ax.plot(x, mean, color=colour, linestyle=style, linewidth=2.2, marker="o", markersize=4,
-                              label="whole centre" if ch == _ALL else ch)
+            line = plot_line(ax, x, mean, ch, channels_seen)
             handles.setdefault(line.get_label(), line)
             high = mean
             if panel.bands:
                 low = part["ci_low"].to_numpy(dtype=float) * panel.scale
                 high = part["ci_high"].to_numpy(dtype=float) * panel.scale
-                ax.fill_between(x, low, high, color=colour, alpha=0.18, linewidth=0)
+                ax.fill_between(x, low, high, color=line.get_color(), alpha=0.18, linewidth=0)
             finite = np.concatenate([mean[np.isfinite(mean)], high[np.isfinite(high)]])
             top = max(top, float(finite.max()) if finite.size else 0.0)
         for ch, value in panel.targets:
-            colour = PALETTE[7] if ch == _ALL else _channel_colour(ch, channels_seen)
-            ax.axhline(value, color=colour, linestyle=":", linewidth=1.4)
+            target_line(ax, value, channel_colour(ch, channels_seen), f"{ch} target")
         if baseline is not None:
-            ax.axvline(baseline * x_scale, color="#999999", linestyle=":", linewidth=1.2)
+            reference_line(ax, baseline * x_scale, "baseline")
         cap = 100.0 if panel.scale == 100.0 else math.inf
         ax.set_ylim(0, min(max(top * 1.1, 1.0), cap) if cap < math.inf else max(top * 1.1, 1.0))
         ax.set_ylabel(panel.label, fontsize=LABEL_SIZE)
@@ -227,24 +226,41 @@ def draw(table: pd.DataFrame, key: str, panels: Sequence[Panel], title: str, xla
     for ax in axes[:-1]:
         ax.tick_params(labelbottom=False)
     axes[0].set_title(title, fontsize=TITLE_SIZE)
-    order = [*channels_seen, "whole centre"]
-    legend = [handles[k] for k in sorted(handles, key=lambda k: order.index(k) if k in order else len(order))]
+    order = [*channels_seen, ALL_LABEL]
+    shown = [handles[k] for k in sorted(handles, key=lambda k: order.index(k) if k in order else len(order))]
+    from matplotlib.lines import Line2D
+
     if baseline is not None:
-        from matplotlib.lines import Line2D
-
-        legend.append(Line2D([], [], color="#999999", linestyle=":", label="baseline"))
+        shown.append(Line2D([], [], color=GREY, linestyle=":", linewidth=1.5, label="baseline"))
     if any(p.targets for p in panels):
-        from matplotlib.lines import Line2D
-
-        legend.append(Line2D([], [], color="#555555", linestyle=":", linewidth=1.4, label="SL target"))
-    _legend(axes[0], legend)
+        shown.append(Line2D([], [], color="#555555", linestyle="--", linewidth=1.5, label="SL target"))
+    legend(axes[0], shown)
     return fig
 
 
-def finish(name: str, out: Path, tables: dict[str, pd.DataFrame], figure, started: float) -> list[Path]:
-    """Write the tables (``<stem>.csv``) and the figure (``<name>.png``) into ``out``; print where."""
+def study_info(key: str, baseline: Any, result: ExperimentResult, **extra: Any) -> dict[str, Any]:
+    """``study.json``: what the report needs beyond the tables (the baseline point's ``result``
+    gives the targets, window and run options; ``extra``: e.g. the study's cost basis)."""
+    config = result.config
+    return {
+        "key": key, "baseline": baseline, "scenario": config.scenario.name,
+        "targets": {name: {"threshold_s": ch.service_level_threshold_s, "target": ch.service_level_target}
+                    for name, ch in config.scenario.channels.items()},
+        "window_hours": (config.run.horizon_s - config.run.warmup_s) / 3600.0,
+        "replications": config.run.replications, "seed": config.run.seed, "confidence": config.run.confidence,
+        **extra,
+    }
+
+
+def finish(name: str, out: Path, tables: dict[str, pd.DataFrame], figure, started: float,
+           info: dict[str, Any] | None = None) -> list[Path]:
+    """Write the tables (``<stem>.csv``), the figure (``<name>.png``) and ``info`` (``study.json``,
+    :func:`study_info`) into ``out``; print where."""
     out.mkdir(parents=True, exist_ok=True)
     written = [write_table(table, out / f"{stem}.csv") for stem, table in tables.items()]
+    if info is not None:
+        text = json.dumps({"study": name, **info}, indent=2, default=float) + "\n"
+        written.append(atomic_write(out / "study.json", lambda tmp: tmp.write_text(text, encoding="utf-8")))
     written.extend(save_figures({name: figure}, out))
     print(f"{name}: {time.perf_counter() - started:.1f} s; wrote:")
     for path in written:

@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     ], f"Channel shift: phone {args.source} volume moved to chat", f"share of {args.source} volume moved to chat (%)",
         x_scale=100.0, baseline=0.0)
     _study.print_table(kpis, KEY, ("offered", "service_level", "asa_s", "occupancy"), ("phone", "chat", "all"))
-    _study.finish(NAME, args.out, {"kpis": kpis, "paired_vs_baseline": paired}, figure, started)
+    _study.finish(NAME, args.out, {"kpis": kpis, "paired_vs_baseline": paired}, figure, started,
+                  _study.study_info(KEY, 0.0, dict(results)[0.0], x_label=f"share of {args.source} volume moved to chat"))
     return 0
 
 

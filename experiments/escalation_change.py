@@ -57,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.contact_type} escalation probability", baseline=baseline)
     _study.print_table(kpis, KEY, ("escalation_rate", "transfer_asa_s", "end_to_end_time_s", "service_level"),
                        ("phone", "all"))
-    _study.finish(NAME, args.out, {"kpis": kpis, "paired_vs_baseline": paired}, figure, started)
+    _study.finish(NAME, args.out, {"kpis": kpis, "paired_vs_baseline": paired}, figure, started,
+                  _study.study_info(KEY, baseline, dict(results)[baseline],
+                                    x_label=f"{args.contact_type} escalation probability"))
     return 0
 
 

@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     ], "Forecast risk: day-level busyness (Poisson-gamma arrivals)", "busyness CV (day-to-day forecast error)",
         baseline=0.0)
     _study.print_table(kpis, KEY, ("sl_risk", "service_level"), ("phone", "chat", "email", "all"))
-    _study.finish(NAME, args.out, {"kpis": kpis, "paired_vs_baseline": paired}, figure, started)
+    _study.finish(NAME, args.out, {"kpis": kpis, "paired_vs_baseline": paired}, figure, started,
+                  _study.study_info(KEY, 0.0, dict(results)[0.0], x_label="busyness CV (day-to-day forecast error)"))
     return 0
 
 

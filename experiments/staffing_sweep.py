@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
+from sim.cost import agent_hours_by_replication, window_hours  # noqa: E402
 from _study import Panel  # noqa: E402
 
 NAME = "staffing_sweep"
@@ -49,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         points.append((round(100 * factor), raw))
     results = _study.run_points(points, args)
 
-    def cost(result):
-        window_h = (result.config.run.horizon_s - result.config.run.warmup_s) / 3600.0
-        return lambda reps: _study.metric_by_replication(reps, "all", "agents_staffed") * window_h * args.wage
+    def cost(result):  # the cost basis of sim.cost: logged-in agent-hours x wage
+        window_h = window_hours(result.config.run)
+        return lambda reps: agent_hours_by_replication(reps, window_h) * args.wage
 
     results = [(v, _study.add_metric(r, "all", "cost", cost(r))) for v, r in results]
     kpis = _study.kpi_table(results, KEY, METRICS)
@@ -66,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     ], f"Staffing sweep: {args.group} at 80-120% of the default", f"{args.group} staffing (% of default)",
         baseline=100)
     _study.print_table(kpis, KEY, ("service_level", "asa_s", "abandon_rate", "cost"), ("phone", "chat", "all"))
-    _study.finish(NAME, args.out, {"kpis": kpis, "paired_vs_baseline": paired}, figure, started)
+    _study.finish(NAME, args.out, {"kpis": kpis, "paired_vs_baseline": paired}, figure, started,
+                  _study.study_info(KEY, 100, dict(results)[100], x_label=f"{args.group} staffing (% of default)",
+                                    wage_per_hour=args.wage,
+                                    cost_basis=f"logged-in agent-hours in the measurement window x {args.wage:g} "
+                                               "per agent-hour"))
     return 0
 
 

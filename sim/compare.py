@@ -14,7 +14,9 @@ From the command line, on two run folders (same ``run.seed``)::
 
     python -m sim.compare results/default/<baseline> results/default/<alternative>
 
-prints the table and writes it as ``comparison.csv`` into the alternative's folder.
+prints the table with a verdict per KPI (:func:`with_verdicts`: "significantly better / worse /
+no detectable difference", :func:`sim.kpis.verdict`) and writes it as ``comparison.csv`` into
+the alternative's folder.
 From Python::
 
     from sim import run_experiment
@@ -35,9 +37,10 @@ import numpy as np
 import pandas as pd
 
 from .experiment import ExperimentResult
+from .kpis import verdict
 from .stats import paired_difference, welch_half_width
 
-__all__ = ["COMPARE_COLUMNS", "compare", "compare_replications", "compare_folders", "main"]
+__all__ = ["COMPARE_COLUMNS", "compare", "compare_replications", "compare_folders", "with_verdicts", "main"]
 
 COMPARE_COLUMNS = ["channel", "metric", "baseline_mean", "alternative_mean", "diff_mean", "diff_ci_low",
                    "diff_ci_high", "n_reps", "independent_half_width", "variance_reduction"]
@@ -105,6 +108,16 @@ def compare_replications(baseline: pd.DataFrame, alternative: pd.DataFrame, conf
     return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
 
 
+def with_verdicts(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (:data:`COMPARE_COLUMNS`) with a ``verdict`` column: the paired interval in words
+    (:func:`sim.kpis.verdict`): "significantly better" or "significantly worse" when it excludes 0
+    for a KPI with a better direction, "significantly higher/lower" for one without (occupancy,
+    handle time, volumes), "no detectable difference" when it contains 0, "not enough data"
+    when there is no interval (fewer than 2 pairs)."""
+    verdicts = [verdict(m, lo, hi) for m, lo, hi in zip(table["metric"], table["diff_ci_low"], table["diff_ci_high"])]
+    return table.assign(verdict=pd.Series(verdicts, index=table.index, dtype=object))
+
+
 def _ratio(independent: float, paired: float) -> float:
     if not (math.isfinite(independent) and math.isfinite(paired)):
         return math.nan
@@ -153,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     path = args.alternative / "comparison.csv"
     table.to_csv(path, index=False, float_format="%.10g")
-    shown = table[table.metric.isin(["service_level", "asa_s", "abandon_rate", "occupancy", "aht_s"])]
+    shown = with_verdicts(table[table.metric.isin(["service_level", "asa_s", "abandon_rate", "occupancy", "aht_s"])])
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"written: {path}")

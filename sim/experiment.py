@@ -216,12 +216,7 @@ def write_outputs(result: ExperimentResult, folder: Path, *, figures: bool = Tru
 
         targets = {name: (ch.service_level_threshold_s, ch.service_level_target)
                    for name, ch in result.config.scenario.channels.items()}
-        figs = {
-            "service_level_by_interval": plots.service_level_by_interval(result.intervals, targets),
-            "asa_and_queue_by_interval": plots.asa_and_queue_by_interval(result.intervals),
-            "occupancy_by_interval": plots.occupancy_by_interval(result.intervals),
-        }
-        written.extend(plots.save_figures(figs, folder / "figures"))
+        written.extend(plots.save_figures(plots.interval_figures(result.intervals, targets), folder / "figures"))
     written.insert(0, _write_csv(result.summary, folder / "summary.csv"))
     return written
 

@@ -1,17 +1,27 @@
-"""Turn the simulator's per-interval result tables into matplotlib Figures in one
-consistent, slide-ready style: titles, axis labels with units, the colour-blind-safe Okabe–Ito
-palette (each channel keeps its colour across figures), light grids and fonts of at least
-11 pt. Figures are built with ``matplotlib.figure.Figure`` directly rather than pyplot, so no
-global state leaks and the module is safe under any backend; NaN values (intervals with
-nothing offered) become gaps rather than errors, an empty table yields a figure that says
-"no data", and ``save_figures`` writes PNGs that are byte-identical when the same figure is
-saved twice on the same machine."""
+"""A run's tables -> matplotlib Figures, in the common style of :mod:`sim.style`.
+
+Interval charts (the ``intervals`` table of one run, :mod:`sim.experiment`):
+
+- :func:`service_level_by_interval`: service level per channel against each channel's target;
+- :func:`asa_and_queue_by_interval`: average speed of answer, and the backlog (mean contacts waiting);
+- :func:`abandonment_by_interval`: abandonment per channel;
+- :func:`occupancy_by_interval`: the whole centre's occupancy over the agents staffed;
+- :func:`interval_figures`: all four, by file stem (what ``python -m sim`` writes into ``figures/``).
+
+The service-level and abandonment charts take an optional ``baseline`` intervals table, drawn as
+thin dotted lines in the same colours. :func:`paired_differences` draws a comparison
+(:func:`sim.compare.compare`): each KPI's paired difference per channel with its interval,
+marked by its verdict.
+
+Every function takes tables and returns a ``matplotlib.figure.Figure``; NaN values (intervals
+with nothing offered) become gaps, and an empty table gives a figure that says "no data".
+Nothing here imports the model.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,84 +30,21 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-__all__ = ["PALETTE", "service_level_by_interval", "asa_and_queue_by_interval",
-           "occupancy_by_interval", "save_figures"]
+from .kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi, verdict
+from .style import (ALL, GREEN, GREY, LABEL_SIZE, PALETTE, SKY, TICK_SIZE, TITLE_SIZE, VERMILLION, channel_colour,
+                    channel_label, channel_order, format_seconds, legend, new_figure, no_data_figure, plot_line,
+                    save_figures, target_line)
 
-#: Okabe–Ito colour-blind-safe palette.
-PALETTE: tuple[str, ...] = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
-)
-_KNOWN_CHANNELS: tuple[str, ...] = ("phone", "chat", "email")
-_ALL = "all"
-FIGSIZE: tuple[float, float] = (10.0, 5.5)
-TITLE_SIZE = 15
-LABEL_SIZE = 13
-TICK_SIZE = 11
-LEGEND_SIZE = 11
+__all__ = ["PALETTE", "service_level_by_interval", "asa_and_queue_by_interval", "abandonment_by_interval",
+           "occupancy_by_interval", "interval_figures", "paired_differences", "save_figures"]
+
 MAX_XTICKS = 12
-DPI = 120
 X_LABEL = "Interval start (hh:mm)"
-
-
-def _settle_layout(fig: Figure, max_draws: int = 8) -> Figure:
-    """Iterate the figure's layout engine to a fixed point, then freeze it.
-
-    Constrained layout moves axes a little on each draw until it converges, so without this
-    the first and second ``savefig`` of one figure differ; a frozen layout saves identically.
-    """
-    engine = fig.get_layout_engine()
-    if engine is None or type(engine).__name__ == "PlaceHolderLayoutEngine":
-        return fig
-    previous: np.ndarray | None = None
-    for _ in range(max_draws):
-        fig.draw_without_rendering()
-        bounds = np.array([ax.get_position().bounds for ax in fig.axes], dtype=float)
-        if previous is not None and previous.shape == bounds.shape and np.allclose(
-                previous, bounds, rtol=0.0, atol=1e-9):
-            break
-        previous = bounds
-    fig.set_layout_engine("none")
-    return fig
-
-
-def _new_figure(nrows: int = 1, sharex: bool = False) -> tuple[Figure, list[Axes]]:
-    fig = Figure(figsize=FIGSIZE, layout="constrained")
-    axes = list(fig.subplots(nrows, 1, sharex=sharex, squeeze=False)[:, 0])
-    for ax in axes:
-        ax.tick_params(labelsize=TICK_SIZE)
-        ax.grid(True, color="#cccccc", linewidth=0.6, alpha=0.6)
-        ax.set_axisbelow(True)
-        ax.spines[["top", "right"]].set_visible(False)
-    return fig, axes
-
-
-def _no_data_figure(title: str) -> Figure:
-    fig = Figure(figsize=FIGSIZE, layout="constrained")
-    ax = fig.add_subplot()
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, "no data", ha="center", va="center", fontsize=LABEL_SIZE + 5,
-            color="#555555", transform=ax.transAxes)
-    fig.suptitle(title, fontsize=TITLE_SIZE)
-    return fig
 
 
 def _has_data(intervals: pd.DataFrame | None, columns: Sequence[str]) -> bool:
     return (intervals is not None and not intervals.empty
             and all(c in intervals.columns for c in ("interval_start_s", "channel", *columns)))
-
-
-def _channel_order(channels: Sequence[str]) -> list[str]:
-    present = {str(c) for c in channels if str(c) != _ALL}
-    known = [c for c in _KNOWN_CHANNELS if c in present]
-    return known + sorted(present - set(known))
-
-
-def _channel_colour(channel: str, order: Sequence[str]) -> str:
-    """Stable colours: phone/chat/email always get the first three; others follow."""
-    if channel in _KNOWN_CHANNELS:
-        return PALETTE[_KNOWN_CHANNELS.index(channel)]
-    extras = [c for c in order if c not in _KNOWN_CHANNELS]
-    return PALETTE[(len(_KNOWN_CHANNELS) + extras.index(channel)) % len(PALETTE)]
 
 
 def _interval_axis(intervals: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
@@ -128,83 +75,86 @@ def _set_interval_ticks(ax: Axes, labels: Sequence[str]) -> None:
     ax.set_xlabel(X_LABEL, fontsize=LABEL_SIZE)
 
 
-def _format_seconds(seconds: float) -> str:
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds / 3600:g} h"
-    if seconds >= 120 and seconds % 60 == 0:
-        return f"{seconds / 60:g} min"
-    return f"{seconds:g} s"
-
-
-def _legend(ax: Axes, handles: Sequence[Artist], x: float = 1.01) -> None:
-    ax.legend(handles=list(handles), fontsize=LEGEND_SIZE, loc="upper left",
-              bbox_to_anchor=(x, 1.0), frameon=False)
-
-
-def _plot_channel(ax: Axes, values: pd.Series, channel: str, colour: str) -> Line2D:
-    (line,) = ax.plot(np.arange(len(values)), values.to_numpy(dtype=float), color=colour,
-                      linewidth=2.2, marker="o", markersize=4, label=channel)
-    return line
-
-
-def service_level_by_interval(
-    intervals: pd.DataFrame, targets: Mapping[str, tuple[float, float]]
-) -> Figure:
-    """Service level (%) per channel by interval, with each channel's target as a dashed line."""
-    title = "Service level by interval"
-    ok = _has_data(intervals, ["service_level"])
-    channels = _channel_order(intervals["channel"].unique()) if ok else []
+def _by_channel(intervals: pd.DataFrame, column: str, title: str, ylabel: str, scale: float,
+                baseline: pd.DataFrame | None, targets: Mapping[str, tuple[float, float]] | None = None,
+                top: float | None = None) -> Figure:
+    """One line per channel of ``column`` (x ``scale``) by interval, optional baseline and target lines."""
+    channels = channel_order(intervals["channel"].astype(str).unique()) if _has_data(intervals, [column]) else []
     if not channels:
-        return _no_data_figure(title)
+        return no_data_figure(title)
     starts, labels = _interval_axis(intervals)
-    wide = _wide(intervals, "service_level", starts)
-    fig, (ax,) = _new_figure()
+    wide = _wide(intervals, column, starts)
+    base = _wide(baseline, column, starts) if _has_data(baseline, [column]) else None
+    x = np.arange(len(starts))
+    fig, (ax,) = new_figure()
     handles: list[Artist] = []
     for ch in channels:
-        colour = _channel_colour(ch, channels)
-        handles.append(_plot_channel(ax, wide[ch] * 100.0, ch, colour))
-        if ch in targets:
+        handles.append(plot_line(ax, x, wide[ch] * scale, ch, channels))
+        if base is not None and ch in base.columns:
+            plot_line(ax, x, base[ch] * scale, ch, channels, label=f"{ch} baseline", baseline=True)
+        if targets and ch in targets:
             threshold_s, target = targets[ch]
-            handles.append(ax.axhline(
-                100.0 * target, color=colour, linestyle="--", linewidth=1.5,
-                label=f"{ch} target {100.0 * target:g}% in {_format_seconds(threshold_s)}"))
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("Service level (%)", fontsize=LABEL_SIZE)
+            handles.append(target_line(ax, 100.0 * target, channel_colour(ch, channels),
+                                       f"{ch} target {100.0 * target:g}% in {format_seconds(threshold_s)}"))
+    if base is not None:
+        handles.append(Line2D([], [], color=GREY, linestyle=":", linewidth=1.8, label="baseline (dotted)"))
+    if top is not None:
+        ax.set_ylim(0, top)
+    else:
+        ax.set_ylim(bottom=0)
+    ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
     ax.set_title(title, fontsize=TITLE_SIZE)
     _set_interval_ticks(ax, labels)
-    _legend(ax, handles)
+    legend(ax, handles)
+    return fig
+
+
+def service_level_by_interval(intervals: pd.DataFrame, targets: Mapping[str, tuple[float, float]],
+                              baseline: pd.DataFrame | None = None) -> Figure:
+    """Service level (%) per channel by interval, each channel's target ``(threshold s, target share)``
+    as a dashed line in its colour; a ``baseline`` run's intervals as dotted lines."""
+    return _by_channel(intervals, "service_level", "Service level by interval", "Service level (%)", 100.0,
+                       baseline, targets, top=100.0)
+
+
+def abandonment_by_interval(intervals: pd.DataFrame, baseline: pd.DataFrame | None = None) -> Figure:
+    """Abandonment (% of offered contacts) per channel by interval; a ``baseline`` dotted."""
+    title = "Abandonment by interval"
+    fig = _by_channel(intervals, "abandon_rate", title, "Abandoned (% of offered)", 100.0, baseline)
+    if fig.axes and fig.axes[0].get_ylim()[1] < 5.0 and fig.axes[0].get_title() == title:
+        fig.axes[0].set_ylim(0, 5.0)  # a calm day should look calm, not magnified noise
     return fig
 
 
 def asa_and_queue_by_interval(intervals: pd.DataFrame, asa_scale: str = "linear") -> Figure:
-    """ASA (s) per channel on top, mean queue length (contacts) below, sharing the interval axis.
+    """ASA (s) per channel on top, the backlog (mean contacts waiting) below, sharing the interval axis.
 
     ``asa_scale`` is passed to ``set_yscale`` (e.g. "symlog" when email waits dwarf phone's).
     """
-    title = "Average speed of answer and queue length by interval"
+    title = "Average speed of answer and backlog by interval"
     ok = _has_data(intervals, ["asa_s", "mean_queue_length"])
-    channels = _channel_order(intervals["channel"].unique()) if ok else []
+    channels = channel_order(intervals["channel"].astype(str).unique()) if ok else []
     if not channels:
-        return _no_data_figure(title)
+        return no_data_figure(title)
     starts, labels = _interval_axis(intervals)
     asa = _wide(intervals, "asa_s", starts)
     queue = _wide(intervals, "mean_queue_length", starts)
-    fig, (ax_asa, ax_q) = _new_figure(nrows=2, sharex=True)
+    x = np.arange(len(starts))
+    fig, (ax_asa, ax_q) = new_figure(nrows=2, sharex=True)
     handles = []
     for ch in channels:
-        colour = _channel_colour(ch, channels)
-        handles.append(_plot_channel(ax_asa, asa[ch], ch, colour))
-        _plot_channel(ax_q, queue[ch], ch, colour)
+        handles.append(plot_line(ax_asa, x, asa[ch], ch, channels))
+        plot_line(ax_q, x, queue[ch], ch, channels)
     ax_asa.set_yscale(asa_scale)
     if asa_scale == "linear":
         ax_asa.set_ylim(bottom=0)
     ax_q.set_ylim(bottom=0)
     ax_asa.set_ylabel("ASA (s)", fontsize=LABEL_SIZE)
-    ax_q.set_ylabel("Mean queue length (contacts)", fontsize=LABEL_SIZE)
+    ax_q.set_ylabel("Backlog, mean waiting (contacts)", fontsize=LABEL_SIZE)
     ax_asa.set_title(title, fontsize=TITLE_SIZE)
     _set_interval_ticks(ax_q, labels)
     ax_asa.tick_params(labelbottom=False)
-    _legend(ax_asa, handles)
+    legend(ax_asa, handles)
     return fig
 
 
@@ -212,23 +162,21 @@ def occupancy_by_interval(intervals: pd.DataFrame) -> Figure:
     """Whole-centre occupancy (%) as a line over agents staffed as bars on a twin y axis."""
     title = "Occupancy and staffing by interval (whole centre)"
     if not _has_data(intervals, ["occupancy", "agents_staffed"]):
-        return _no_data_figure(title)
-    rows = intervals[intervals["channel"].astype(str) == _ALL]
+        return no_data_figure(title)
+    rows = intervals[intervals["channel"].astype(str) == ALL]
     if rows.empty:
-        return _no_data_figure(title)
+        return no_data_figure(title)
     starts, labels = _interval_axis(rows)
-    occupancy = _wide(rows, "occupancy", starts)[_ALL].to_numpy(dtype=float) * 100.0
-    staffed = _wide(rows, "agents_staffed", starts)[_ALL].to_numpy(dtype=float)
+    occupancy = _wide(rows, "occupancy", starts)[ALL].to_numpy(dtype=float) * 100.0
+    staffed = _wide(rows, "agents_staffed", starts)[ALL].to_numpy(dtype=float)
     x = np.arange(len(starts))
-    fig, (ax,) = _new_figure()
+    fig, (ax,) = new_figure()
     twin = ax.twinx()
     twin.tick_params(labelsize=TICK_SIZE)
     twin.spines["top"].set_visible(False)
     ok = np.isfinite(staffed)
-    bars = twin.bar(x[ok], staffed[ok], width=0.8, color=PALETTE[5], alpha=0.45,
-                    label="agents staffed")
-    (line,) = ax.plot(x, occupancy, color=PALETTE[3], linewidth=2.4, marker="o",
-                      markersize=4, label="occupancy")
+    bars = twin.bar(x[ok], staffed[ok], width=0.8, color=SKY, alpha=0.45, label="agents staffed")
+    (line,) = ax.plot(x, occupancy, color=VERMILLION, linewidth=2.4, marker="o", markersize=4, label="occupancy")
     ax.set_zorder(twin.get_zorder() + 1)  # draw the line above the bars
     ax.patch.set_visible(False)
     ax.set_ylim(0, 100)
@@ -238,25 +186,80 @@ def occupancy_by_interval(intervals: pd.DataFrame) -> Figure:
     twin.set_ylabel("Agents staffed (agents)", fontsize=LABEL_SIZE)
     ax.set_title(title, fontsize=TITLE_SIZE)
     _set_interval_ticks(ax, labels)
-    _legend(ax, [line, bars], x=1.08)
+    legend(ax, [line, bars], x=1.08)
     return fig
 
 
-def save_figures(figures: Mapping[str, Figure], folder: str | Path) -> list[Path]:
-    """Write each figure as ``<name>.png`` (dpi 120, no software metadata); return the paths.
+def interval_figures(intervals: pd.DataFrame, targets: Mapping[str, tuple[float, float]],
+                     baseline: pd.DataFrame | None = None) -> dict[str, Figure]:
+    """The interval charts of one run by file stem; ``baseline``: another run's intervals to overlay."""
+    return {
+        "service_level_by_interval": service_level_by_interval(intervals, targets, baseline),
+        "asa_and_queue_by_interval": asa_and_queue_by_interval(intervals),
+        "abandonment_by_interval": abandonment_by_interval(intervals, baseline),
+        "occupancy_by_interval": occupancy_by_interval(intervals),
+    }
 
-    Each figure's constrained layout is first settled and frozen (see ``_settle_layout``), so
-    saving the same figure again, here or with ``savefig``, gives byte-identical files on the
-    same machine. Creates ``folder`` if needed; names must be plain file stems.
+
+_VERDICT_STYLE = {  # colour and marker: the verdict reads without colour too
+    VERDICT_BETTER: (GREEN, "o", "full"),
+    VERDICT_WORSE: (VERMILLION, "X", "full"),
+    VERDICT_NONE: (GREY, "o", "none"),
+}
+
+
+def paired_differences(comparison: pd.DataFrame,
+                       metrics: Sequence[str] = ("service_level", "asa_s", "abandon_rate", "occupancy"),
+                       confidence: float = 0.95) -> Figure:
+    """Each KPI's paired difference (alternative - baseline) per channel with its interval, one panel
+    per KPI; a vertical line at 0; markers by verdict (better: green dot, worse: vermillion cross,
+    no detectable difference: hollow grey; KPIs without a better direction in grey).
+
+    ``comparison``: :data:`sim.compare.COMPARE_COLUMNS` rows (channel, metric, diff_mean,
+    diff_ci_low, diff_ci_high, ...).
     """
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    for name, fig in figures.items():
-        if not name or Path(name).name != name:
-            raise ValueError(f"figure name must be a plain file stem, got {name!r}")
-        path = out / f"{name}.png"
-        _settle_layout(fig)
-        fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None})
-        paths.append(path)
-    return paths
+    title = f"Change against the baseline (paired difference, {confidence:.0%} CI)"
+    needed = {"channel", "metric", "diff_mean", "diff_ci_low", "diff_ci_high"}
+    if comparison is None or comparison.empty or not needed <= set(comparison.columns):
+        return no_data_figure(title)
+    rows = comparison[comparison["metric"].isin(metrics)]
+    metrics = [m for m in metrics if m in set(rows["metric"])]
+    if not metrics:
+        return no_data_figure(title)
+    channels = channel_order(rows["channel"].astype(str).unique(), include_all=True)
+    ncols = 2 if len(metrics) > 1 else 1
+    nrows = math.ceil(len(metrics) / ncols)
+    fig, axes = new_figure(nrows, ncols, sharey=True, size=(10.0, 1.0 + nrows * (0.55 * len(channels) + 1.2)))
+    y = {ch: i for i, ch in enumerate(reversed(channels))}
+    seen: dict[str, Artist] = {}
+    for ax, metric in zip(axes, metrics):
+        info = kpi(metric)
+        ax.axvline(0.0, color="#555555", linewidth=1.2)
+        part = rows[rows["metric"] == metric]
+        for r in part.itertuples():
+            word = verdict(metric, r.diff_ci_low, r.diff_ci_high)
+            colour, marker, fill = _VERDICT_STYLE.get(word, (GREY, "s", "full"))
+            mean, low, high = (float(v) * info.scale for v in (r.diff_mean, r.diff_ci_low, r.diff_ci_high))
+            if not math.isfinite(mean):
+                continue
+            err = [[mean - low], [high - mean]] if math.isfinite(low) and math.isfinite(high) else None
+            handle = ax.errorbar([mean], [y[str(r.channel)]], xerr=err, color=colour, marker=marker, fillstyle=fill,
+                                 markersize=9, linewidth=2.2, capsize=5, label=word)
+            seen.setdefault(word, handle)
+        ax.set_xlabel(f"Δ {info.name} ({info.diff_unit})" if info.diff_unit else f"Δ {info.name}", fontsize=LABEL_SIZE)
+        lo, hi = ax.get_xlim()
+        span = max(abs(lo), abs(hi), 1e-9)
+        ax.set_xlim(-span * 1.1, span * 1.1)  # zero in the middle: the eye reads left/right as down/up
+        ax.grid(False, axis="y")
+    for ax in axes[len(metrics):]:
+        ax.set_visible(False)
+    axes[0].set_yticks(list(y.values()), [channel_label(ch) for ch in y])
+    axes[0].set_ylim(-0.6, len(channels) - 0.4)
+    for ax in axes[:len(metrics)]:
+        ax.tick_params(labelleft=True)
+    fig.suptitle(title, fontsize=TITLE_SIZE)
+    order = [VERDICT_BETTER, VERDICT_WORSE, VERDICT_NONE]
+    handles = [seen[k] for k in sorted(seen, key=lambda k: order.index(k) if k in order else len(order))]
+    if handles:
+        fig.legend(handles=handles, fontsize=TICK_SIZE, loc="outside lower center", ncols=len(handles), frameon=False)
+    return fig

@@ -42,7 +42,7 @@ except ImportError:  # pragma: no cover
     _Callback = object
 
 __all__ = ["DONE", "ERROR", "SUMMARY", "SUMMARY_COLUMNS", "SweepSpecError", "SweepCallback", "expand_sweep",
-           "is_done", "mark_done", "clear_status", "record_failure", "collect_sweep", "write_sweep", "main"]
+           "is_done", "mark_done", "clear_status", "record_failure", "collect_sweep", "point_folders", "write_sweep", "main"]
 
 DONE = "done"
 ERROR = "error.txt"
@@ -291,6 +291,21 @@ def collect_sweep(sweep_dir: str | Path) -> pd.DataFrame:
     return table
 
 
+def point_folders(sweep_dir: str | Path, keys: Sequence[str]) -> list[tuple[dict[str, Any], Path]]:
+    """Every job folder of the sweep with the values of the swept ``keys`` it ran with (parsed as
+    :func:`collect_sweep` parses them), to find a point's own files (e.g. its ``config.yaml``)."""
+    out = []
+    for folder in _job_folders(Path(sweep_dir)):
+        overrides = _read_overrides(folder) or []
+        values = {k: None for k in keys}
+        for item in overrides:
+            k = _key_name(item.partition("=")[0])
+            if k in values:
+                values[k] = _value(item)
+        out.append((values, folder))
+    return out
+
+
 def swept_keys(table: pd.DataFrame) -> list[str]:
     """The swept-key columns of a table from :func:`collect_sweep`."""
     return [c for c in table.columns if c not in (*SUMMARY_COLUMNS, *STATUS_COLUMNS)]
@@ -307,10 +322,28 @@ def write_sweep(sweep_dir: str | Path, *, figures: bool = True) -> list[Path]:
     ]
     if figures:
         from . import sweep_plots
-        from .plots import save_figures
+        from .style import save_figures
 
-        written.extend(save_figures(sweep_plots.sweep_figures(table), sweep_dir))
+        swept_target = any("service_level_target" in k for k in swept_keys(table))
+        targets = None if swept_target else _targets(sweep_dir)
+        written.extend(save_figures(sweep_plots.sweep_figures(table, targets), sweep_dir))
     return written
+
+
+def _targets(sweep_dir: Path) -> dict[str, float] | None:
+    """``{channel: service-level target}`` from the first point's ``config.yaml`` (for the target
+    lines of the sweep figures); None if there is none to read."""
+    import yaml
+
+    for folder in _job_folders(sweep_dir):
+        try:
+            raw = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8")) or {}
+            from .config import load_config
+
+            return {name: ch.service_level_target for name, ch in load_config(raw).scenario.channels.items()}
+        except Exception:
+            continue
+    return None
 
 
 def summarise(table: pd.DataFrame) -> str:

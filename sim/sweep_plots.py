@@ -1,47 +1,56 @@
-"""Sweep figures from the tidy sweep table (:func:`sim.sweep.collect_sweep`), in the style of
-:mod:`sim.plots` (its helpers, palette, fonts and channel colours are reused, not copied).
+"""Sweep figures from the tidy sweep table (:func:`sim.sweep.collect_sweep`; a what-if study's
+``kpis.csv`` has the same shape), in the common style of :mod:`sim.style`.
 
 - :func:`kpis_vs_swept`: for one swept key, service level, ASA and abandonment per channel
-  against the swept value, each with its confidence band; failed points are marked.
+  against the swept value, each with its confidence band, the channels' service-level targets
+  dashed; failed points are marked.
 - :func:`service_level_heatmap`: for two swept keys, the service level of one channel
   (default ``all``) over the grid of their values.
+- :func:`cost_vs_service`: each point's cost against its service level, with both intervals,
+  the cost-service Pareto front (:func:`pareto_front`) joined and labelled.
 - :func:`sweep_figures`: the figures that fit the table's swept keys, by file stem.
 
-Every function takes the table and returns a ``matplotlib.figure.Figure``; a table with no
-finished point gives a figure that says "no data".
+Every function takes tables and returns a ``matplotlib.figure.Figure``; a table with no
+finished point gives a figure that says "no data". Nothing here imports the model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-from .plots import (LABEL_SIZE, PALETTE, TICK_SIZE, TITLE_SIZE, _channel_colour, _channel_order, _legend,
-                    _new_figure, _no_data_figure)
-from .sweep import swept_keys
+from .kpis import kpi
+from .style import (ALL, BLACK, BLUE, GREY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, VERMILLION, channel_colour,
+                    channel_order, legend, new_figure, no_data_figure, plot_line, reference_line, target_line)
 
-__all__ = ["kpis_vs_swept", "service_level_heatmap", "sweep_figures", "SWEEP_METRICS"]
+__all__ = ["kpis_vs_swept", "service_level_heatmap", "cost_vs_service", "pareto_front", "sweep_figures",
+           "SWEEP_METRICS", "swept_columns"]
 
 #: metric -> (axis label, scale to plot units)
 SWEEP_METRICS: dict[str, tuple[str, float]] = {
-    "service_level": ("Service level (%)", 100.0),
-    "asa_s": ("ASA (s)", 1.0),
-    "abandon_rate": ("Abandon rate (%)", 100.0),
-    "mean_wait_s": ("Mean wait (s)", 1.0),
-    "occupancy": ("Occupancy (%)", 100.0),
-    "p_wait": ("P(wait) (%)", 100.0),
+    m: (kpi(m).label, kpi(m).scale)
+    for m in ("service_level", "asa_s", "abandon_rate", "mean_wait_s", "occupancy", "p_wait")
 }
-_ALL = "all"
-_ALL_COLOUR = PALETTE[7]
-_FAILED_COLOUR = "#999999"
+SWEEP_METRICS["asa_s"] = ("ASA (s)", 1.0)
+SWEEP_METRICS["abandon_rate"] = ("Abandoned (% of offered)", 100.0)
+_SUMMARY = ("channel", "metric", "mean", "ci_low", "ci_high", "n_reps", "status", "error")
+
+
+def swept_columns(table: pd.DataFrame) -> list[str]:
+    """The swept-key columns of a sweep table (everything before the summary columns)."""
+    return [c for c in table.columns if c not in _SUMMARY]
 
 
 def _ok(table: pd.DataFrame) -> pd.DataFrame:
-    if table is None or table.empty or "status" not in table.columns:
+    if table is None or table.empty:
         return pd.DataFrame(columns=[] if table is None else table.columns)
+    if "status" not in table.columns:  # a study's kpis.csv: every row is a finished point
+        return table
     return table[table["status"].astype(str) == "ok"]
 
 
@@ -59,30 +68,36 @@ def _label(value) -> str:
 
 
 def kpis_vs_swept(table: pd.DataFrame, key: str,
-                  metrics: Sequence[str] = ("service_level", "asa_s", "abandon_rate")) -> Figure:
-    """Each metric per channel against the swept ``key``, with its CI band (one panel per metric)."""
+                  metrics: Sequence[str] = ("service_level", "asa_s", "abandon_rate"),
+                  targets: Mapping[str, float] | None = None, xlabel: str | None = None) -> Figure:
+    """Each metric per channel against the swept ``key``, with its CI band (one panel per metric).
+
+    ``targets``: ``{channel: service-level target share}``, dashed on the service-level panel.
+    The whole centre (``all``) is drawn, dashed black, only when there are several channels.
+    """
     title = f"Service level, ASA and abandonment against {key}" if tuple(metrics) == (
         "service_level", "asa_s", "abandon_rate") else f"KPIs against {key}"
+    if table is None or key not in table.columns:
+        return no_data_figure(title)
     ok = _ok(table)
-    if key not in table.columns:
-        return _no_data_figure(title)
     ok = ok[ok["metric"].isin(metrics) & ok[key].notna()]
     if ok.empty:
-        return _no_data_figure(title)
+        return no_data_figure(title)
     all_values = table[key].dropna()
     if pd.api.types.is_numeric_dtype(all_values):
         all_values = all_values.sort_values()
     pos, numeric = _positions(all_values)
-    channels = _channel_order(ok["channel"].astype(str).unique())
-    if _ALL in set(ok["channel"].astype(str)):
-        channels.append(_ALL)
-    failed = table[(table["status"].astype(str) == "failed") & table[key].notna()][key].unique().tolist()
+    channels = channel_order(ok["channel"].astype(str).unique())
+    if len(channels) != 1 and ALL in set(ok["channel"].astype(str)) or not channels:
+        channels.append(ALL)
+    failed = []
+    if "status" in table.columns:
+        failed = table[(table["status"].astype(str) == "failed") & table[key].notna()][key].unique().tolist()
 
-    fig, axes = _new_figure(nrows=len(metrics), sharex=True)
-    fig.set_size_inches(10.0, 2.9 * len(metrics) + 0.8)
+    fig, axes = new_figure(nrows=len(metrics), sharex=True, size=(10.0, 2.9 * len(metrics) + 0.8))
     handles = []
     for ax, metric in zip(axes, metrics):
-        label, scale = SWEEP_METRICS.get(metric, (metric, 1.0))
+        label, scale = SWEEP_METRICS.get(metric, (kpi(metric).label, kpi(metric).scale))
         rows = ok[ok["metric"] == metric]
         for ch in channels:
             part = rows[rows["channel"].astype(str) == ch]
@@ -90,25 +105,29 @@ def kpis_vs_swept(table: pd.DataFrame, key: str,
                 continue
             part = part.assign(_x=part[key].map(pos)).sort_values("_x")
             x = part["_x"].to_numpy(dtype=float)
-            colour = _ALL_COLOUR if ch == _ALL else _channel_colour(ch, channels)
-            style = "--" if ch == _ALL else "-"
-            (line,) = ax.plot(x, part["mean"].to_numpy(dtype=float) * scale, color=colour, linestyle=style,
-                              linewidth=2.2, marker="o", markersize=4, label=ch)
+            line = plot_line(ax, x, part["mean"].to_numpy(dtype=float) * scale, ch, channels)
             ax.fill_between(x, part["ci_low"].to_numpy(dtype=float) * scale,
-                            part["ci_high"].to_numpy(dtype=float) * scale, color=colour, alpha=0.18,
+                            part["ci_high"].to_numpy(dtype=float) * scale, color=line.get_color(), alpha=0.18,
                             linewidth=0)
             if ax is axes[0]:
                 handles.append(line)
+        if metric == "service_level" and targets:
+            for ch in channels:
+                if ch in targets:
+                    mark = target_line(ax, 100.0 * targets[ch], channel_colour(ch, channels),
+                                       f"{ch} target {100.0 * targets[ch]:g}%")
+                    if ax is axes[0]:
+                        handles.append(mark)
         for value in failed:
-            mark = ax.axvline(pos[value], color=_FAILED_COLOUR, linestyle=":", linewidth=1.5, label="failed point")
+            mark = reference_line(ax, pos[value], "failed point")
         if failed and ax is axes[0]:
             handles.append(mark)
         bounds = rows[["mean", "ci_high"]].to_numpy(dtype=float) * scale
         top = float(np.nanmax(bounds)) if np.isfinite(bounds).any() else 0.0
         top = max(top * 1.1, 1.0)
-        ax.set_ylim(0, min(top, 100.0) if scale == 100.0 else top)
+        ax.set_ylim(0, 100.0 if metric == "service_level" else (min(top, 100.0) if scale == 100.0 else top))
         ax.set_ylabel(label, fontsize=LABEL_SIZE)
-    axes[-1].set_xlabel(key, fontsize=LABEL_SIZE)
+    axes[-1].set_xlabel(xlabel or key, fontsize=LABEL_SIZE)
     ticks = sorted(pos.values())
     if not numeric or len(ticks) <= 12:
         axes[-1].set_xticks(ticks, [_label(v) for v in sorted(pos, key=pos.get)])
@@ -117,27 +136,27 @@ def kpis_vs_swept(table: pd.DataFrame, key: str,
     axes[0].set_title(title, fontsize=TITLE_SIZE)
     for ax in axes[:-1]:
         ax.tick_params(labelbottom=False)
-    _legend(axes[0], handles)
+    legend(axes[0], handles)
     return fig
 
 
-def service_level_heatmap(table: pd.DataFrame, x_key: str, y_key: str, channel: str = _ALL,
+def service_level_heatmap(table: pd.DataFrame, x_key: str, y_key: str, channel: str = ALL,
                           metric: str = "service_level") -> Figure:
     """``metric`` (default service level, %) of ``channel`` over the grid of two swept keys."""
-    label, scale = SWEEP_METRICS.get(metric, (metric, 1.0))
+    label, scale = SWEEP_METRICS.get(metric, (kpi(metric).label, kpi(metric).scale))
     title = f"{label.split(' (')[0]} ({channel}) by {x_key} and {y_key}"
-    if x_key not in table.columns or y_key not in table.columns:
-        return _no_data_figure(title)
+    if table is None or x_key not in table.columns or y_key not in table.columns:
+        return no_data_figure(title)
     ok = _ok(table)
     rows = ok[(ok["metric"] == metric) & (ok["channel"].astype(str) == channel)]
     if rows.empty:
-        return _no_data_figure(title)
+        return no_data_figure(title)
     xs = sorted(table[x_key].dropna().unique().tolist(), key=lambda v: (isinstance(v, str), v))
     ys = sorted(table[y_key].dropna().unique().tolist(), key=lambda v: (isinstance(v, str), v))
     grid = rows.groupby([y_key, x_key])["mean"].mean().unstack(x_key).reindex(index=ys, columns=xs)
     values = grid.to_numpy(dtype=float) * scale
 
-    fig, (ax,) = _new_figure()
+    fig, (ax,) = new_figure()
     ax.grid(False)
     cmap = _colormap()
     vmax = 100.0 if scale == 100.0 else (np.nanmax(values) if np.isfinite(values).any() else 1.0)
@@ -164,11 +183,85 @@ def _colormap():
     return matplotlib.colormaps["viridis"].with_extremes(bad="#dddddd")
 
 
-def sweep_figures(table: pd.DataFrame) -> dict[str, Figure]:
+def pareto_front(cost: Sequence[float], service: Sequence[float]) -> np.ndarray:
+    """Which points are on the cost-service Pareto front: no other point costs at most as much
+    and serves at least as well, and is strictly better in one of the two. NaNs are never on it."""
+    c = np.asarray(cost, dtype=float)
+    s = np.asarray(service, dtype=float)
+    ok = np.isfinite(c) & np.isfinite(s)
+    front = np.zeros(c.size, dtype=bool)
+    for i in np.flatnonzero(ok):
+        others = ok & (c <= c[i]) & (s >= s[i]) & ((c < c[i]) | (s > s[i]))
+        front[i] = not others.any()
+    return front
+
+
+def cost_vs_service(points: pd.DataFrame, cost_label: str, service_label: str = "Service level (%)",
+                    target: float | None = None, title: str = "Cost against service") -> Figure:
+    """Each point's cost (x) against its service level (y, %), both with their intervals.
+
+    ``points``: one row per point, columns ``label`` (what the point is, e.g. ``agents=14``),
+    ``cost``, ``cost_low``, ``cost_high``, ``service``, ``service_low``, ``service_high`` (shares),
+    optional ``meets_target`` (filled markers meet every channel's target, hollow ones do not).
+    The Pareto front (:func:`pareto_front`) is joined by a line; every point is labelled.
+    ``target``: a service-level target share, drawn dashed.
+    """
+    needed = {"label", "cost", "service"}
+    if points is None or points.empty or not needed <= set(points.columns):
+        return no_data_figure(title)
+    p = points.copy()
+    for col in ("cost_low", "cost_high", "service_low", "service_high"):
+        if col not in p.columns:
+            p[col] = np.nan
+    p = p[np.isfinite(p["cost"].astype(float)) & np.isfinite(p["service"].astype(float))]
+    if p.empty:
+        return no_data_figure(title)
+    front = pareto_front(p["cost"], p["service"])
+    fig, (ax,) = new_figure()
+    handles = []
+    x = p["cost"].to_numpy(dtype=float)
+    y = p["service"].to_numpy(dtype=float) * 100.0
+    meets = p["meets_target"].to_numpy() if "meets_target" in p.columns else np.full(len(p), None)
+    xerr = _err(x, p["cost_low"].to_numpy(dtype=float), p["cost_high"].to_numpy(dtype=float))
+    yerr = _err(y, p["service_low"].to_numpy(dtype=float) * 100.0, p["service_high"].to_numpy(dtype=float) * 100.0)
+    ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="none", color=GREY, ecolor=GREY, elinewidth=1.2, capsize=3, zorder=1)
+    order = np.argsort(x[front])
+    (front_line,) = ax.plot(x[front][order], y[front][order], color=VERMILLION, linewidth=2.4, zorder=2,
+                            label="Pareto front (cheapest for its service)")
+    handles.append(front_line)
+    for i in range(len(p)):
+        filled = True if meets[i] is None or pd.isna(meets[i]) else bool(meets[i])
+        ax.plot([x[i]], [y[i]], marker="o", markersize=10, color=BLUE, markerfacecolor=BLUE if filled else "white",
+                markeredgewidth=2, zorder=3)
+        ax.annotate(str(p["label"].iloc[i]), (x[i], y[i]), textcoords="offset points", xytext=(6, -14),
+                    fontsize=TICK_SIZE, color=BLACK)
+    if "meets_target" in p.columns and p["meets_target"].notna().any():
+        handles.append(Line2D([], [], marker="o", markersize=10, color=BLUE, linestyle="none", markeredgewidth=2,
+                              label="meets every channel's target"))
+        handles.append(Line2D([], [], marker="o", markersize=10, color=BLUE, markerfacecolor="white",
+                              linestyle="none", markeredgewidth=2, label="misses a target"))
+    if target is not None and math.isfinite(target):
+        handles.append(target_line(ax, 100.0 * target, BLACK, f"target {100.0 * target:g}%"))
+    ax.set_ylim(max(0.0, min(float(np.nanmin(y)) - 10.0, 100.0 * (target or 1.0) - 10.0)), 100.0)
+    ax.margins(x=0.12)  # room for the labels of the points at either end
+    ax.set_xlabel(cost_label, fontsize=LABEL_SIZE)
+    ax.set_ylabel(service_label, fontsize=LABEL_SIZE)
+    ax.set_title(title, fontsize=TITLE_SIZE)
+    legend(ax, handles)
+    return fig
+
+
+def _err(value: np.ndarray, low: np.ndarray, high: np.ndarray):
+    if not (np.isfinite(low) & np.isfinite(high)).any():
+        return None
+    return np.vstack([np.nan_to_num(value - low), np.nan_to_num(high - value)]).clip(min=0.0)
+
+
+def sweep_figures(table: pd.DataFrame, targets: Mapping[str, float] | None = None) -> dict[str, Figure]:
     """The sweep figures that fit ``table``: one swept key -> ``sweep_kpis``; two -> ``sweep_service_level_heatmap``."""
-    keys = swept_keys(table)
+    keys = swept_columns(table)
     if len(keys) == 1:
-        return {"sweep_kpis": kpis_vs_swept(table, keys[0])}
+        return {"sweep_kpis": kpis_vs_swept(table, keys[0], targets=targets)}
     if len(keys) == 2:
         return {"sweep_service_level_heatmap": service_level_heatmap(table, keys[0], keys[1])}
     return {}

@@ -12,7 +12,8 @@ from .conftest import REPO
 
 OUTPUT_FILES = ("summary.csv", "intervals.csv", "groups.csv", "replications.csv", "config.yaml",
                 "contacts.parquet", "figures/service_level_by_interval.png",
-                "figures/asa_and_queue_by_interval.png", "figures/occupancy_by_interval.png")
+                "figures/asa_and_queue_by_interval.png", "figures/abandonment_by_interval.png",
+                "figures/occupancy_by_interval.png")
 
 
 def run_cli(*overrides: str) -> subprocess.CompletedProcess:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 
 import pandas as pd
@@ -50,6 +51,10 @@ def test_study_writes_its_tables_and_figure(name, tmp_path, capsys):
     png = out / f"{name}.png"
     assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert str(png) in capsys.readouterr().out
+    info = json.loads((out / "study.json").read_text(encoding="utf-8"))  # what python -m sim.report reads
+    assert info["study"] == name and info["key"] == key and info["baseline"] == baseline
+    assert info["window_hours"] == 2.0 and info["replications"] == 2
+    assert {ch: t["target"] for ch, t in info["targets"].items()} == {"phone": 0.8, "chat": 0.8, "email": 0.9}
 
 
 def test_staffing_sweep_cost_is_agent_hours_times_wage(tmp_path):

@@ -1,0 +1,173 @@
+"""Numbers and settings into the words and tables of a strategy report (:mod:`sim.report`).
+
+- :func:`scenario_tables`: the scenario in readable tables (channels and targets, contact types,
+  staffing, policies) from a validated :class:`sim.config.SimConfig`;
+- :func:`run_table`: how it was run; :func:`config_changes`: what differs between two runs;
+- :func:`kpi_cell`, :func:`diff_cell`: a mean with its interval, a difference with its interval;
+- :func:`target_text`, :func:`words`, :func:`count_text`: small phrases the summaries are built of.
+
+Pure functions of their arguments: no files, no figures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .kpis import kpi
+from .report_doc import Table
+from .style import format_seconds
+
+__all__ = ["kpi_cell", "diff_cell", "target_text", "words", "count_text", "scenario_tables", "run_table",
+           "config_changes", "hours_text"]
+
+
+def kpi_cell(metric: str, mean: float, low: float, high: float) -> str:
+    """``83.2% ± 2.7`` (the half-width of the interval; the unit is the row's, shares keep their %);
+    a share with a Wilson interval (``sl_risk``) as ``10% [2–40]``."""
+    info = kpi(metric)
+    if mean is None or not math.isfinite(mean):
+        return "–"
+    text = info.show(mean, unit=False)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return text
+    half = (high - low) / 2.0
+    if metric == "sl_risk":  # a share with a Wilson interval, not symmetric: show its bounds
+        return f"{text} [{low * info.scale:.{info.digits}f}–{high * info.scale:.{info.digits}f}]"
+    return f"{text} ± {half * info.scale:,.{info.digits}f}"
+
+
+def diff_cell(metric: str, mean: float, low: float, high: float) -> str:
+    """``+8.0 pp [5.1, 10.9]``."""
+    info = kpi(metric)
+    if mean is None or not math.isfinite(mean):
+        return "–"
+    text = info.show_diff(mean)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return text
+    return f"{text} [{low * info.scale:+,.{info.digits}f}, {high * info.scale:+,.{info.digits}f}]"
+
+
+def target_text(threshold_s: float, target: float) -> str:
+    """``80% in 20 s``."""
+    return f"{100.0 * target:g}% in {format_seconds(threshold_s)}"
+
+
+def hours_text(hours: float) -> str:
+    return f"{hours:g} h"
+
+
+def words(items: Iterable[str], empty: str = "none") -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = [str(i) for i in items]
+    if not items:
+        return empty
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def count_text(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _dist(d) -> str:
+    if d is None:
+        return "never abandons"
+    cv = f", CV {d.cv:g}" if d.cv is not None else ""
+    return f"{format_seconds(round(d.mean_s, 1))} mean ({d.kind}{cv})"
+
+
+def _range(values: Iterable[float]) -> str:
+    values = list(values)
+    lo, hi = min(values), max(values)
+    return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
+
+
+def scenario_tables(config) -> list[Table]:
+    """Channels, contact types, staffing and policies of ``config`` (a :class:`sim.config.SimConfig`)."""
+    sc = config.scenario
+    interval_h = sc.interval_s / 3600.0
+    by_channel: dict[str, list[str]] = {}
+    for name, ct in sc.contact_types.items():
+        by_channel.setdefault(ct.channel, []).append(name)
+    channels = Table(["Channel", "Service-level target", "Contact types"],
+                     [[name, target_text(ch.service_level_threshold_s, ch.service_level_target),
+                       ", ".join(by_channel.get(name, []))] for name, ch in sc.channels.items()],
+                     "Channels and their targets")
+    types = []
+    for name, ct in sc.contact_types.items():
+        if sc.trace is not None:
+            volume, peak = "from the trace", "–"
+        elif ct.rate_per_hour is None:
+            volume, peak = "escalations only", "–"
+        else:
+            volume = f"{sum(ct.rate_per_hour) * interval_h:,.0f}"
+            peak = f"{max(ct.rate_per_hour):,.0f}"
+        escalation = (f"{100 * ct.escalation.probability:g}% to {ct.escalation.to}" if ct.escalation else "–")
+        capacity = "unlimited" if ct.queue_capacity is None else f"{ct.queue_capacity}"
+        types.append([name, ct.channel, volume, peak, _dist(ct.handle_time), _dist(ct.patience), str(ct.priority),
+                      escalation, capacity])
+    contact_types = Table(["Contact type", "Channel", "Contacts per day", "Peak per hour", "Handle time",
+                           "Patience", "Priority", "Escalation", "Queue capacity"], types, "Contact types")
+    staffing = Table(["Agent group", "Skills (in order of preference)", "Agents per interval", "Agent-hours scheduled"],
+                     [[name, ", ".join(g.skills), _range(g.staffing), f"{sum(g.staffing) * interval_h:,.1f}"]
+                      for name, g in sc.agent_groups.items()]
+                     + [["all groups", "", _range([sum(s) for s in zip(*(g.staffing for g in sc.agent_groups.values()))]),
+                         f"{sum(sum(g.staffing) for g in sc.agent_groups.values()) * interval_h:,.1f}"]],
+                     "Staffing")
+    open_h = sc.open_time_s / 3600.0
+    hours = (f"{int(open_h):02d}:{int(round(open_h % 1 * 60)):02d}, {sc.n_intervals} intervals of "
+             f"{format_seconds(sc.interval_s)}")
+    policies = Table(["Policy", "Setting"], [
+        ["Opening", hours],
+        ["Agent selection (several agents idle)", sc.routing.agent_selection.replace("_", " ")],
+        ["Queue selection (an agent becomes free)", sc.routing.queue_selection.replace("_", " ")],
+        ["Arrivals", f"replayed from {sc.trace}" if sc.trace else "Poisson, rates per interval"],
+        ["Forecast uncertainty (day busyness CV)", f"{sc.busyness_cv:g}" if sc.busyness_cv else "none"],
+    ], "Routing and other policies")
+    return [channels, contact_types, staffing, policies]
+
+
+def run_table(config, window_h: float, warmup_s: float) -> Table:
+    """Replications, seed, window, warm-up, confidence, service-level definition."""
+    run = config.run
+    return Table(["Setting", "Value"], [
+        ["Replications (simulated days)", str(run.replications)],
+        ["Seed", str(run.seed)],
+        ["Measurement window", f"{hours_text(window_h)} after a warm-up of {hours_text(warmup_s / 3600.0)}"],
+        ["Confidence level of intervals", f"{100 * run.confidence:g}%"],
+        ["Service level counts", {"offered": "answered in time / offered (abandons are misses)",
+                                  "answered": "answered in time / answered",
+                                  "offered_excl_short_abandons":
+                                      f"answered in time / offered, abandons within {run.short_abandon_s:g} s left out"}
+         .get(run.service_level_variant, run.service_level_variant)],
+    ], "How it was run")
+
+
+def _flatten(raw: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(raw, Mapping):
+        out: dict[str, Any] = {}
+        for k, v in raw.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out or {prefix: {}}
+    return {prefix: raw}
+
+
+def _short(value: Any, width: int = 70) -> str:
+    text = "(not set)" if value is _MISSING else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+_MISSING = object()
+_IGNORED = ("run.workers", "run.executor", "run.scheduler_address", "run.figures", "run.save_contacts")
+
+
+def config_changes(baseline: Mapping | None, alternative: Mapping | None) -> Table | None:
+    """Keys whose values differ between two runs' ``config.yaml`` (how they ran aside: workers,
+    executor, outputs); None if either is unknown."""
+    if baseline is None or alternative is None:
+        return None
+    a, b = _flatten(baseline), _flatten(alternative)
+    rows = [[key, _short(a.get(key, _MISSING)), _short(b.get(key, _MISSING))]
+            for key in dict.fromkeys([*a, *b]) if key not in _IGNORED and a.get(key, _MISSING) != b.get(key, _MISSING)]
+    return Table(["Setting", "Baseline", "This option"], rows, "What differs from the baseline")

@@ -1,0 +1,176 @@
+"""The common figure style (sim.style) and the report's figures: each draws what it should (lines,
+labels, target lines, Pareto front), and every figure is readable at slide size."""
+
+from __future__ import annotations
+
+import matplotlib.colors as mcolors
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from sim import plots, sweep_plots
+from sim.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE
+from sim.style import BLACK, FIGSIZE, GREEN, GREY, MIN_FONT_SIZE, PALETTE, VERMILLION, channel_colour
+
+from .test_plots import TARGETS, make_intervals
+
+
+def comparison() -> pd.DataFrame:
+    rows = []
+    for ch, sl, asa in (("phone", (0.05, 0.03, 0.07), (-4.0, -5.0, -3.0)), ("chat", (0.0, -0.01, 0.01), (-1, -2, 0.5)),
+                        ("all", (-0.02, -0.03, -0.01), (-3.0, -4.0, -2.0))):
+        rows.append({"channel": ch, "metric": "service_level", "diff_mean": sl[0], "diff_ci_low": sl[1],
+                     "diff_ci_high": sl[2]})
+        rows.append({"channel": ch, "metric": "asa_s", "diff_mean": asa[0], "diff_ci_low": asa[1], "diff_ci_high": asa[2]})
+    rows.append({"channel": "all", "metric": "occupancy", "diff_mean": 0.02, "diff_ci_low": 0.01, "diff_ci_high": 0.03})
+    return pd.DataFrame(rows)
+
+
+def points() -> pd.DataFrame:
+    """Four sweep points; C is dominated by B (costs more, serves worse)."""
+    return pd.DataFrame({
+        "label": ["A", "B", "C", "D"], "cost": [100.0, 120.0, 130.0, 150.0], "cost_low": [99, 119, 129, 149],
+        "cost_high": [101, 121, 131, 151], "service": [0.6, 0.82, 0.75, 0.9], "service_low": [0.55, 0.8, 0.7, 0.88],
+        "service_high": [0.65, 0.84, 0.8, 0.92], "meets_target": [False, True, False, True]})
+
+
+def sweep_table() -> pd.DataFrame:
+    rows = []
+    for agents in (10, 12, 14):
+        for ch in ("phone", "chat", "all"):
+            for metric, value in (("service_level", 0.5 + 0.1 * (agents - 10) / 2), ("asa_s", 40.0 / agents),
+                                  ("abandon_rate", 0.01 * (16 - agents))):
+                rows.append({"scenario.agents": agents, "channel": ch, "metric": metric, "mean": value,
+                             "ci_low": value * 0.95, "ci_high": value * 1.05, "n_reps": 5, "status": "ok", "error": ""})
+    return pd.DataFrame(rows)
+
+
+FIGURES = {
+    "service_level_by_interval": lambda: plots.service_level_by_interval(make_intervals(), TARGETS, make_intervals()),
+    "asa_and_queue_by_interval": lambda: plots.asa_and_queue_by_interval(make_intervals()),
+    "abandonment_by_interval": lambda: plots.abandonment_by_interval(make_intervals(), make_intervals()),
+    "occupancy_by_interval": lambda: plots.occupancy_by_interval(make_intervals()),
+    "paired_differences": lambda: plots.paired_differences(comparison()),
+    "kpis_vs_swept": lambda: sweep_plots.kpis_vs_swept(sweep_table(), "scenario.agents", targets={"phone": 0.8}),
+    "service_level_heatmap": lambda: sweep_plots.service_level_heatmap(
+        sweep_table().assign(b=1), "scenario.agents", "b"),
+    "cost_vs_service": lambda: sweep_plots.cost_vs_service(points(), "Staffed agent-hours (agent-h)", target=0.8),
+    "no data": lambda: plots.abandonment_by_interval(make_intervals().iloc[0:0]),
+}
+ALLOWED = {mcolors.to_hex(c) for c in (*PALETTE, GREY, "#555555", "#cccccc", "#ffffff")}
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_every_figure_is_slide_sized_titled_and_readable(name):
+    fig = FIGURES[name]()
+    assert isinstance(fig, Figure)
+    assert fig.get_size_inches()[0] == pytest.approx(FIGSIZE[0]), "1200 px wide at 120 dpi: a slide's width"
+    fig.canvas.draw()
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    small = [(t.get_text(), t.get_fontsize()) for t in texts if t.get_fontsize() < MIN_FONT_SIZE]
+    assert not small, f"text smaller than {MIN_FONT_SIZE} pt: {small}"
+    titles = [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text() if fig._suptitle else ""]
+    assert any(titles), "every figure has a title"
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.axison or ax.get_label() == "<colorbar>":
+            continue
+        if ax.get_ylabel() and name != "service_level_heatmap":  # the heatmap's axes are the swept keys
+            assert "(" in ax.get_ylabel() and ")" in ax.get_ylabel(), f"y label without a unit: {ax.get_ylabel()!r}"
+        for line in ax.get_lines():
+            assert mcolors.to_hex(line.get_color()) in ALLOWED, f"{line.get_label()}: off-palette colour"
+
+
+def test_abandonment_by_interval_draws_each_channel_in_percent_with_the_baseline_dotted():
+    table = make_intervals()
+    base = table.assign(abandon_rate=table["abandon_rate"] * 2)
+    fig = plots.abandonment_by_interval(table, base)
+    (ax,) = fig.axes
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert {"phone", "chat", "email", "phone baseline", "chat baseline", "email baseline"} <= set(lines)
+    assert np.allclose(lines["phone"].get_ydata(), 10.0)
+    assert np.allclose(lines["phone baseline"].get_ydata(), 20.0)
+    assert lines["phone baseline"].get_linestyle() == ":" and lines["phone"].get_linestyle() == "-"
+    assert lines["phone baseline"].get_color() == lines["phone"].get_color() == channel_colour("phone")
+    assert ax.get_ylabel() == "Abandoned (% of offered)" and "hh:mm" in ax.get_xlabel()
+    assert ax.get_title() == "Abandonment by interval"
+    assert "baseline (dotted)" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_service_level_by_interval_overlays_a_baseline_and_keeps_its_target_lines():
+    fig = plots.service_level_by_interval(make_intervals(), TARGETS, make_intervals())
+    lines = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
+    assert lines["chat baseline"].get_linestyle() == ":"
+    target = lines["phone target 80% in 20 s"]
+    assert target.get_linestyle() == "--" and np.allclose(target.get_ydata(), 80.0)
+
+
+def test_interval_figures_are_the_four_charts_of_a_run():
+    figures = plots.interval_figures(make_intervals(), TARGETS)
+    assert list(figures) == ["service_level_by_interval", "asa_and_queue_by_interval", "abandonment_by_interval",
+                             "occupancy_by_interval"]
+    assert "backlog" in figures["asa_and_queue_by_interval"].axes[0].get_title()
+
+
+def test_paired_differences_marks_each_channel_by_its_verdict_around_zero():
+    fig = plots.paired_differences(comparison())
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_xlabel() for ax in visible] == ["Δ Service level (pp)", "Δ Average speed of answer (s)",
+                                                   "Δ Occupancy (pp)"]
+    sl = visible[0]
+    assert [t.get_text() for t in sl.get_yticklabels()] == ["whole centre", "chat", "phone"]
+    zero = [ln for ln in sl.get_lines() if np.allclose(ln.get_xdata(), 0.0) and ln.get_linestyle() == "-"
+            and len(ln.get_xdata()) == 2]
+    assert zero, "a vertical line at 0"
+    markers = {(float(ln.get_xdata()[0]), float(ln.get_ydata()[0])): ln for ln in sl.get_lines() if ln.get_marker() not in
+               ("None", None, "")}
+    assert mcolors.to_hex(markers[(5.0, 2.0)].get_color()) == mcolors.to_hex(GREEN)  # phone: better
+    assert mcolors.to_hex(markers[(0.0, 1.0)].get_color()) == mcolors.to_hex(GREY)  # chat: no difference
+    assert markers[(0.0, 1.0)].get_fillstyle() == "none"
+    assert mcolors.to_hex(markers[(-2.0, 0.0)].get_color()) == mcolors.to_hex(VERMILLION)  # all: worse
+    lo, hi = sl.get_xlim()
+    assert lo == pytest.approx(-hi), "zero in the middle"
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[:3] == [VERDICT_BETTER, VERDICT_WORSE, VERDICT_NONE]
+
+
+def test_pareto_front_keeps_points_nothing_beats():
+    front = sweep_plots.pareto_front([100, 120, 130, 150, np.nan, 120], [0.6, 0.82, 0.75, 0.9, 0.99, 0.82])
+    assert front.tolist() == [True, True, False, True, False, True]
+    assert sweep_plots.pareto_front([], []).tolist() == []
+
+
+def test_cost_vs_service_joins_the_front_marks_targets_and_labels_points():
+    fig = sweep_plots.cost_vs_service(points(), "Staffed agent-hours (agent-h)", target=0.8)
+    (ax,) = fig.axes
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    front = lines["Pareto front (cheapest for its service)"]
+    assert front.get_xdata().tolist() == [100.0, 120.0, 150.0], "C is dominated by B"
+    assert np.allclose(front.get_ydata(), [60.0, 82.0, 90.0])
+    target = lines["target 80%"]
+    assert target.get_linestyle() == "--" and np.allclose(target.get_ydata(), 80.0)
+    assert mcolors.to_hex(target.get_color()) == mcolors.to_hex(BLACK)
+    assert sorted(t.get_text() for t in ax.texts) == ["A", "B", "C", "D"]
+    hollow = [ln for ln in ax.get_lines() if ln.get_marker() == "o" and ln.get_markerfacecolor() == "white"
+              and len(ln.get_xdata()) == 1]
+    assert sorted(float(ln.get_xdata()[0]) for ln in hollow) == [100.0, 130.0], "points missing a target are hollow"
+    assert ax.get_xlabel() == "Staffed agent-hours (agent-h)" and ax.get_ylabel() == "Service level (%)"
+    assert ax.get_ylim()[1] == 100.0
+
+
+def test_cost_vs_service_without_points_says_no_data():
+    fig = sweep_plots.cost_vs_service(points().iloc[0:0], "cost")
+    assert "no data" in [t.get_text() for t in fig.findobj(Text)]
+
+
+def test_kpis_vs_swept_draws_target_lines_and_the_whole_centre_only_with_several_channels():
+    fig = sweep_plots.kpis_vs_swept(sweep_table(), "scenario.agents", targets={"phone": 0.8, "chat": 0.7})
+    sl = fig.axes[0]
+    labels = [ln.get_label() for ln in sl.get_lines()]
+    assert labels == ["phone", "chat", "whole centre", "phone target 80%", "chat target 70%"]
+    target = sl.get_lines()[3]
+    assert target.get_linestyle() == "--" and np.allclose(target.get_ydata(), 80.0)
+    one = sweep_table()
+    one = one[one.channel == "phone"]
+    assert [ln.get_label() for ln in sweep_plots.kpis_vs_swept(one, "scenario.agents").axes[0].get_lines()] == ["phone"]

@@ -1,0 +1,261 @@
+"""``python -m sim.report``: what a report says about runs, comparisons, sweeps and studies, and that a
+failed or empty run gives a report that says so instead of a crash."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import math
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from sim import compare as compare_mod
+from sim import sweep as sweep_mod
+from sim.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_UNKNOWN, VERDICT_WORSE, kpi, verdict
+from sim.report import folder_kind, intervals_meeting, load_run, main
+from sim.report_doc import Image, Page, Paragraph, Table, render_html, render_markdown
+from sim.report_text import diff_cell, kpi_cell
+
+from .conftest import REPO
+from .report_helpers import default_raw, more_generalists, run_folder
+
+sys.path.insert(0, str(REPO / "experiments"))
+
+
+# ------------------------------------------------------------------ verdicts and words
+
+
+@pytest.mark.parametrize("metric, low, high, expected", [
+    ("service_level", 0.01, 0.05, VERDICT_BETTER),
+    ("service_level", -0.05, -0.01, VERDICT_WORSE),
+    ("service_level", -0.01, 0.02, VERDICT_NONE),
+    ("asa_s", -9.0, -2.0, VERDICT_BETTER),
+    ("abandon_rate", 0.001, 0.01, VERDICT_WORSE),
+    ("agent_hours", 10.0, 12.0, VERDICT_WORSE),
+    ("occupancy", 0.01, 0.02, "significantly higher"),
+    ("occupancy", -0.02, -0.01, "significantly lower"),
+    ("service_level", math.nan, math.nan, VERDICT_UNKNOWN),
+    ("service_level", 0.0, 0.0, VERDICT_NONE),
+])
+def test_verdict_follows_the_interval_and_the_kpis_direction(metric, low, high, expected):
+    assert verdict(metric, low, high) == expected
+
+
+def test_with_verdicts_adds_one_verdict_per_row():
+    table = pd.DataFrame({"channel": ["phone", "phone"], "metric": ["service_level", "asa_s"],
+                          "diff_ci_low": [0.02, -1.0], "diff_ci_high": [0.04, 2.0]})
+    assert compare_mod.with_verdicts(table)["verdict"].tolist() == [VERDICT_BETTER, VERDICT_NONE]
+
+
+def test_cells_show_means_and_intervals_in_the_kpis_units():
+    assert kpi_cell("service_level", 0.832, 0.805, 0.859) == "83.2% ± 2.7"
+    assert kpi_cell("asa_s", 7.04, 5.84, 8.24) == "7.0 ± 1.2"
+    assert kpi_cell("asa_s", 7.0, math.nan, math.nan) == "7.0"
+    assert kpi_cell("sl_risk", 0.1, 0.02, 0.4) == "10% [2–40]"
+    assert kpi_cell("asa_s", math.nan, math.nan, math.nan) == "–"
+    assert diff_cell("service_level", 0.094, 0.078, 0.109) == "+9.4 pp [+7.8, +10.9]"
+    assert diff_cell("asa_s", -4.0, -4.7, -3.4) == "-4.0 s [-4.7, -3.4]"
+    assert kpi("service_level").label == "Service level (%)"
+
+
+def test_intervals_meeting_counts_intervals_with_contacts_at_or_above_target():
+    intervals = pd.DataFrame({"channel": ["phone"] * 4 + ["chat"] * 2,
+                              "service_level": [0.9, 0.8, 0.7, math.nan, 0.5, 0.95]})
+    assert intervals_meeting(intervals, {"phone": (20, 0.8), "chat": (60, 0.8), "email": (14400, 0.9)}) == {
+        "phone": (2, 3), "chat": (1, 2)}
+
+
+# ------------------------------------------------------------------ the document
+
+
+def test_html_escapes_text_and_embeds_images_and_markdown_links_them():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1], [0, 1])
+    from sim.style import png_bytes
+
+    page = Page("A <b>page</b>", [Paragraph("x < y & z", "summary"), Table(["KPI", "value"], [["a|b", "1.0 s ± 0.1"]]),
+                                  Image("fig", fig, "a figure")])
+    html = render_html("Title", [page], {"fig": png_bytes(fig)})
+    assert "<b>page</b>" not in html and "A &lt;b&gt;page&lt;/b&gt;" in html
+    assert "x &lt; y &amp; z" in html
+    (data,) = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert '<td class="num">1.0 s ± 0.1</td>' in html, "numbers are right-aligned"
+    md = render_markdown("Title", [page])
+    assert "| a\\|b | 1.0 s ± 0.1 |" in md and "|---|---:|" in md
+    assert "![a figure](figures/fig.png)" in md
+
+
+# ------------------------------------------------------------------ run reports
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report_runs")
+    raw = default_raw(replications=4)
+    base = run_folder(raw, root / "base")
+    alt = run_folder(more_generalists(raw), root / "more_generalists")
+    return base, alt
+
+
+def _images_and_links(out):
+    html = (out / "report.html").read_text(encoding="utf-8")
+    md = (out / "report.md").read_text(encoding="utf-8")
+    embedded = re.findall(r'<img src="data:image/png;base64,[^"]+"', html)
+    linked = re.findall(r"!\[[^\]]*\]\((figures/[^)]+\.png)\)", md)
+    return html, md, embedded, linked
+
+
+def test_run_report_against_a_baseline(runs, tmp_path, capsys):
+    base, alt = runs
+    out = tmp_path / "report"
+    assert main([str(alt), "--baseline", str(base), "--wage-per-hour", "25", "--out", str(out)]) == 0
+    assert str(out / "report.html") in capsys.readouterr().out
+    html, md, embedded, linked = _images_and_links(out)
+    # the figures: paired differences and four interval charts, embedded in the HTML, files for the Markdown
+    assert len(embedded) == len(linked) == 5
+    for link in linked:
+        assert (out / link).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html, "no network needed"
+    # the scenario in readable tables, and what differs
+    for text in ("Channels and their targets", "80% in 20 s", "Contact types", "Staffing", "generalists",
+                 "longest idle", "What differs from the baseline", "scenario.agent_groups.generalists.staffing"):
+        assert text in md, text
+    # the KPI table with intervals, the paired differences with verdicts, the cost basis
+    assert re.search(r"\| Service level \(%\) \| \d+\.\d% ± \d+\.\d \|", md)
+    assert "significantly better" in md and "Staff cost (agent-hours x 25 per hour)" in md
+    assert "Cost basis: staffed agent-hours" in md
+    # the summary paragraph, computed from the numbers
+    (summary,) = re.findall(r"^> \*\*(.*)\*\*$", md, re.M)
+    assert summary.startswith("more_generalists against default (4 replications of a 12 h day): phone meets 80% in 20 s in ")
+    assert re.search(r"phone meets 80% in 20 s in (\d+) of 24 intervals \(baseline (\d+) of 24\)", summary)
+    assert re.search(r"at \+\d+\.\d% staffed agent-hours \(\+\d+ agent-h, \+[\d,]+ at 25 per agent-hour\)", summary)
+    assert "Significantly better: phone service level (+" in summary
+
+
+def test_run_report_alone_writes_into_the_run_folder(runs):
+    base, _ = runs
+    assert main([str(base)]) == 0
+    out = base / "report"
+    html, md, embedded, linked = _images_and_links(out)
+    assert len(embedded) == len(linked) == 4
+    assert "Against the baseline" not in md
+    assert "Staffed agent-hours (agent-h)" in md and "No wage was given" in md
+    assert re.search(r"phone meets 80% in 20 s in \d+ of 24 intervals \(\d+\.\d% over the day\)", md)
+
+
+def test_runs_with_different_seeds_are_reported_as_not_paired(runs, tmp_path):
+    base, _ = runs
+    other = run_folder(more_generalists(default_raw(replications=3, seed=7)), tmp_path / "other_seed")
+    assert main([str(other), "--baseline", str(base), "--out", str(tmp_path / "r")]) == 0
+    assert "do not share customers" in (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ failed and empty runs
+
+
+def test_a_failed_run_gives_a_report_that_says_so(runs, tmp_path):
+    base, _ = runs
+    failed = tmp_path / "failed"
+    failed.mkdir()
+    (failed / "config.yaml").write_text((base / "config.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (failed / "error.txt").write_text("MemoryError: out of memory\n", encoding="utf-8")
+    assert main([str(failed), "--baseline", str(base)]) == 0
+    md = (failed / "report" / "report.md").read_text(encoding="utf-8")
+    assert "the run failed: MemoryError: out of memory" in md
+    assert "no KPIs or charts" in md
+    assert "Channels and their targets" in md, "the scenario is still described"
+    assert load_run(failed).status == "failed"
+
+
+def test_an_empty_folder_and_a_run_that_measured_nothing_give_reports_that_say_so(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main([str(empty)]) == 0
+    md = (empty / "report" / "report.md").read_text(encoding="utf-8")
+    assert "no results in this folder" in md and "The scenario cannot be described" in md
+    raw = {"scenario": {"preset": "single_queue", "arrival_rate_per_hour": 0, "mean_handle_time_s": 180,
+                        "agents": 2}, "run": {"replications": 2, "horizon_hours": 2, "figures": False}}
+    nothing = run_folder(raw, tmp_path / "nothing")
+    assert main([str(nothing), "--baseline", str(empty)]) == 0
+    md = (nothing / "report" / "report.md").read_text(encoding="utf-8")
+    assert "no contact was offered in the measurement window" in md
+    assert "No comparison: the baseline" in md
+
+
+def test_a_baseline_folder_that_does_not_exist_is_a_one_line_error(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "sim.report", str(tmp_path), "--baseline", str(tmp_path / "no_such_folder")],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "sim.report: error:" in proc.stderr
+
+
+# ------------------------------------------------------------------ sweeps and studies
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    """A sweep folder as Hydra leaves it: three points of single_queue agents, the middle one failed."""
+    root = tmp_path_factory.mktemp("report_sweep") / "agents"
+    for job, agents in enumerate((11, 12, 13)):
+        folder = root / str(job)
+        overrides = ["scenario=single_queue", f"scenario.agents={agents}"]
+        (folder / ".hydra").mkdir(parents=True)
+        (folder / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides), encoding="utf-8")
+        if agents == 12:
+            sweep_mod.record_failure(folder, RuntimeError("the machine ran out of disk"))
+            continue
+        raw = {"scenario": {"name": "single_queue", "preset": "single_queue", "arrival_rate_per_hour": 200,
+                            "mean_handle_time_s": 180, "agents": agents},
+               "run": {"replications": 3, "horizon_hours": 4, "figures": False}}
+        run_folder(raw, folder)
+        sweep_mod.mark_done(folder, overrides)
+    sweep_mod.write_sweep(root, figures=False)
+    return root
+
+
+def test_sweep_report_with_a_failed_point_and_the_cost_trade_off(sweep_dir, tmp_path):
+    assert folder_kind(sweep_dir) == "sweep"
+    out = tmp_path / "r"
+    assert main([str(sweep_dir), "--out", str(out)]) == 0
+    html, md, embedded, linked = _images_and_links(out)
+    assert linked == ["figures/kpis_vs_swept.png", "figures/cost_vs_service.png"] and len(embedded) == 2
+    (summary,) = re.findall(r"^> \*\*(.*)\*\*$", md, re.M)
+    assert summary.startswith("3 points over scenario.agents, 2 finished, 1 failed (agents=12).")
+    assert "agents=13" in summary and "intervals" in summary
+    assert "RuntimeError: the machine ran out of disk" in md
+    assert "| agents=11 | ok |" in md and "| agents=12 | failed |" in md
+    assert "Staffed agent-hours (agent-h)" in md, "cost basis without a wage: agent-hours"
+
+
+def test_study_report_uses_the_studys_cost_and_paired_verdicts(tmp_path):
+    study = importlib.import_module("staffing_sweep")
+    folder = tmp_path / "staffing_sweep"
+    assert study.main(["--replications", "2", "--hours", "2", "--quiet", "--out", str(folder), "--wage", "10"]) == 0
+    info = yaml.safe_load((folder / "study.json").read_text(encoding="utf-8"))
+    assert info["key"] == "staffing_pct" and info["baseline"] == 100 and info["targets"]["phone"]["target"] == 0.8
+    assert folder_kind(folder) == "study"
+    assert main([str(folder)]) == 0
+    md = (folder / "report" / "report.md").read_text(encoding="utf-8")
+    assert "9 points over staffing_pct, all finished." in md
+    assert "Staff cost (agent-hours x 10 per hour)" in md and "(the study's own cost)" in md
+    assert "Paired differences against staffing_pct=100" in md
+    assert re.search(r"\| staffing_pct=80 \| -\d+\.\d pp \((worse|no difference)\)", md)
+    assert "figures/cost_vs_service.png" in md
+
+
+def test_several_folders_give_one_page_each(runs, sweep_dir, tmp_path):
+    base, alt = runs
+    out = tmp_path / "both"
+    assert main([str(alt), str(sweep_dir), "--baseline", str(base), "--out", str(out)]) == 0
+    html, md, embedded, linked = _images_and_links(out)
+    assert html.count('<section class="page">') == 2
+    assert "## more_generalists against default" in md and "## Sweep over scenario.agents" in md
+    assert len(set(linked)) == len(linked) == 7, "figure names are unique across pages"

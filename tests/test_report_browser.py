@@ -1,0 +1,88 @@
+"""The HTML report in a real headless browser (Debian's chromium through its chromedriver, driven by
+Selenium): every image loads, and what the browser paints is not blank.
+
+``.ci/run`` installs ``chromium`` and ``chromium-driver`` when they are missing. Elsewhere, without
+them, the test skips and says why; under CI (``CI`` set) a missing browser is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+
+import pytest
+
+from sim.report import main
+
+from .report_helpers import default_raw, more_generalists, run_folder
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
+
+
+def _browser():
+    if not (CHROMIUM and CHROMEDRIVER):
+        reason = ("Debian's chromium and chromedriver are not installed (apt-get install chromium chromium-driver; "
+                  ".ci/run does it)")
+        if os.environ.get("CI"):
+            pytest.fail(f"under CI the browser test must run: {reason}")
+        pytest.skip(reason)
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the test extra: pip install -e '.[test]'")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+                "--window-size=1280,1600", "--force-device-scale-factor=1"):
+        options.add_argument(arg)
+    # the Debian driver by path: Selenium Manager never looks for (or downloads) another one
+    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+
+
+def _spread(png: bytes) -> float:
+    """Standard deviation of the grey levels of a PNG: about 0 for a blank (one-colour) picture."""
+    from PIL import Image, ImageStat
+
+    return ImageStat.Stat(Image.open(io.BytesIO(png)).convert("L")).stddev[0]
+
+
+@pytest.fixture(scope="module")
+def report_html(tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser")
+    raw = default_raw(replications=3)
+    base = run_folder(raw, root / "base")
+    alt = run_folder(more_generalists(raw), root / "alt")
+    assert main([str(alt), "--baseline", str(base), "--wage-per-hour", "25", "--out", str(root / "report")]) == 0
+    # the HTML alone, away from its figures folder: it must need nothing beside it
+    alone = root / "alone"
+    alone.mkdir()
+    shutil.copy(root / "report" / "report.html", alone / "report.html")
+    return alone / "report.html"
+
+
+def test_html_report_renders_in_headless_chromium_with_every_image_loaded(report_html, tmp_path):
+    driver = _browser()
+    try:
+        driver.set_page_load_timeout(60)
+        driver.get(report_html.as_uri())
+        assert driver.execute_script("return document.readyState") == "complete"
+        assert driver.title.startswith("Strategy report: more_generalists against default")
+        images = driver.execute_script(
+            "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight, i.alt]);")
+        assert len(images) == 5, images
+        for complete, width, height, alt in images:
+            assert complete and width > 0 and height > 0, f"image not loaded: {alt}"
+            assert width == 1200, f"{alt}: figures are 1200 px wide, slide size"
+        text = driver.find_element("tag name", "body").text
+        assert "significantly better" in text and "Paired differences" in text
+        # what the browser paints: the top of the page, and the first chart
+        page = driver.get_screenshot_as_png()
+        (tmp_path / "page.png").write_bytes(page)
+        assert _spread(page) > 10.0, "the page screenshot is blank"
+        figure = driver.find_elements("tag name", "img")[0]
+        driver.execute_script("arguments[0].scrollIntoView();", figure)
+        chart = figure.screenshot_as_png
+        assert _spread(chart) > 10.0, "the chart is painted blank"
+    finally:
+        driver.quit()
