@@ -421,9 +421,10 @@ def _short_key(key: str) -> str:
     return key.rsplit(".", 1)[-1]
 
 
-def _point_label(point: tuple, keys: list[str]) -> str:
-    return ", ".join(f"{_short_key(k)}={v:g}" if isinstance(v, float) else f"{_short_key(k)}={v}"
-                     for k, v in zip(keys, point))
+def _point_label(point: tuple, keys: list[str], short: bool = False) -> str:
+    """``agents=14`` (``short``: ``14``); several keys joined by commas."""
+    values = [f"{v:g}" if isinstance(v, float) else str(v) for v in point]
+    return ", ".join(v if short else f"{_short_key(k)}={v}" for k, v in zip(keys, values))
 
 
 def load_sweep(folder: Path) -> Grid:
@@ -586,25 +587,25 @@ def grid_summary(grid: Grid, points: pd.DataFrame, service_channel: str, wage: f
     if grid.targets:
         targets = words(f"{ch} {target_text(*tt)}" for ch, tt in grid.targets.items())
         meeting = ok[ok["meets_target"].map(lambda v: v is True or v == True)]  # noqa: E712 (object column)
-        if meeting.empty:
-            text += f" No point meets every target ({targets})"
+        if meeting.empty or not has_cost:
+            text += (f" No point meets every target over the day ({targets})" if meeting.empty else
+                     f" {len(meeting)} of {len(ok)} points meet every target over the day ({targets}): "
+                     f"{words(meeting['label'].tolist())}")
             if np.isfinite(service.to_numpy()).any():
                 best = ok.loc[service.idxmax()]
                 text += f"; the best {sl_name} is {kpi('service_level').show(best['service'])}, at {best['label']}"
             text += "."
         else:
-            pick = meeting.loc[meeting["cost"].astype(float).idxmin()] if has_cost else meeting.iloc[0]
-            text += (f" The {'cheapest' if has_cost else 'first'} point meeting every target over the day ({targets}) "
-                     f"is {pick['label']}: ")
+            pick = meeting.loc[meeting["cost"].astype(float).idxmin()]
+            text += f" The cheapest point meeting every target over the day ({targets}) is {pick['label']}: "
             details = [f"{sl_name} {kpi('service_level').show(pick['service'])}"]
             if pick["met"]:
                 details.append("target met in " + words(f"{k} of {n} intervals" + (f" ({ch})" if len(pick["met"]) > 1 else "")
                                                         for ch, (k, n) in pick["met"].items()))
-            if has_cost:
-                cheapest = ok.loc[cost.idxmin()]
-                extra = (f" ({_relative(pick['cost'] - cheapest['cost'], cheapest['cost'])} on the cheapest point, "
-                         f"{cheapest['label']})" if pick["cost"] > cheapest["cost"] else " (the cheapest point)")
-                details.append(f"{what} {pick['cost']:,.0f}{unit}{extra}")
+            cheapest = ok.loc[cost.idxmin()]
+            extra = (f" ({_relative(pick['cost'] - cheapest['cost'], cheapest['cost'])} on the cheapest point, "
+                     f"{cheapest['label']})" if pick["cost"] > cheapest["cost"] else " (the cheapest point)")
+            details.append(f"{what} {pick['cost']:,.0f}{unit}{extra}")
             text += ", ".join(details) + "."
     elif np.isfinite(service.to_numpy()).any():
         best = ok.loc[service.idxmax()]
@@ -711,10 +712,14 @@ def grid_page(grid: Grid, wage: float | None = None, service_channel: str | None
     if np.isfinite(ok["cost"].to_numpy(dtype=float)).any():
         target = grid.targets.get(service_channel, (None, None))[1]
         table = ok[["label", "cost", "cost_low", "cost_high", "service", "service_low", "service_high", "meets_target"]]
+        title = "Cost against service level"
+        if len(grid.keys) == 1:  # label the points by their value alone; the title says of what
+            table = table.assign(label=[_point_label(p, grid.keys, short=True) for p in ok["point"]])
+            title += f" (points: {_short_key(grid.keys[0])})"
         page.add(Image(f"{prefix}cost_vs_service",
                        sweep_plots.cost_vs_service(table, _cost_label(grid, wage),
                                                    f"Service level, {channel_label(service_channel)} (%)", target,
-                                                   "Cost against service level"),
+                                                   title),
                        "Cost against service level per point; the Pareto front joined (no point is cheaper and better "
                        "served than a point on it)"))
         page.add(Paragraph(_cost_note(wage) if not _uses_own_cost(grid, wage)

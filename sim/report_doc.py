@@ -92,7 +92,8 @@ p.note { font-size: 14px; color: #444; }
 table { border-collapse: collapse; margin: 8px 0 18px; font-size: 15px; }
 caption { text-align: left; font-weight: bold; padding: 4px 0; }
 th, td { border: 1px solid #ccc; padding: 5px 10px; text-align: left; vertical-align: top; }
-th { background: #f0f0f0; } .num { text-align: right; white-space: nowrap; }
+th { background: #f0f0f0; } .num { text-align: right; }
+div.table { max-width: 100%; overflow-x: auto; } table.wide { font-size: 13px; } table.wide td, table.wide th { padding: 4px 6px; }
 tr:nth-child(even) td { background: #fafafa; }
 figure { margin: 12px 0 24px; } figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 14px; color: #444; margin-top: 4px; }
@@ -138,7 +139,8 @@ def _html_block(block, images: dict[str, bytes]) -> str:
         body = "\n".join("<tr>" + "".join(f"<td{cls(i)}>{_esc(c)}</td>" for i, c in enumerate(row)) + "</tr>"
                          for row in block.rows)
         caption = f"<caption>{_esc(block.caption)}</caption>" if block.caption else ""
-        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
+        wide = ' class="wide"' if len(block.header) > 6 else ""
+        return f'<div class="table"><table{wide}>{caption}<thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table></div>'
     if isinstance(block, Image):
         data = base64.b64encode(images[block.name]).decode("ascii")
         return (f'<figure><img src="data:image/png;base64,{data}" alt="{_esc(block.caption)}">'

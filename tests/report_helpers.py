@@ -38,3 +38,9 @@ def run_folder(raw: dict[str, Any], folder: Path) -> Path:
     write_outputs(result, folder, figures=False)
     (folder / "config.yaml").write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return folder
+
+
+def base_and_option(root: Path, replications: int = 4) -> tuple[Path, Path]:
+    """The default scenario and ``more_generalists`` (same seed), as two run folders under ``root``."""
+    raw = default_raw(replications=replications)
+    return run_folder(raw, root / "base"), run_folder(more_generalists(raw), root / "more_generalists")

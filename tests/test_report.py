@@ -22,7 +22,7 @@ from sim.report_doc import Image, Page, Paragraph, Table, render_html, render_ma
 from sim.report_text import diff_cell, kpi_cell
 
 from .conftest import REPO
-from .report_helpers import default_raw, more_generalists, run_folder
+from .report_helpers import base_and_option, default_raw, more_generalists, run_folder
 
 sys.path.insert(0, str(REPO / "experiments"))
 
@@ -98,11 +98,7 @@ def test_html_escapes_text_and_embeds_images_and_markdown_links_them():
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("report_runs")
-    raw = default_raw(replications=4)
-    base = run_folder(raw, root / "base")
-    alt = run_folder(more_generalists(raw), root / "more_generalists")
-    return base, alt
+    return base_and_option(tmp_path_factory.mktemp("report_runs"), replications=4)
 
 
 def _images_and_links(out):

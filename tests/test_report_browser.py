@@ -15,7 +15,7 @@ import pytest
 
 from sim.report import main
 
-from .report_helpers import default_raw, more_generalists, run_folder
+from .report_helpers import base_and_option
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
@@ -50,9 +50,7 @@ def _spread(png: bytes) -> float:
 @pytest.fixture(scope="module")
 def report_html(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
-    raw = default_raw(replications=3)
-    base = run_folder(raw, root / "base")
-    alt = run_folder(more_generalists(raw), root / "alt")
+    base, alt = base_and_option(root, replications=3)
     assert main([str(alt), "--baseline", str(base), "--wage-per-hour", "25", "--out", str(root / "report")]) == 0
     # the HTML alone, away from its figures folder: it must need nothing beside it
     alone = root / "alone"
@@ -86,3 +84,14 @@ def test_html_report_renders_in_headless_chromium_with_every_image_loaded(report
         assert _spread(chart) > 10.0, "the chart is painted blank"
     finally:
         driver.quit()
+
+
+def test_ci_installs_the_browser_without_a_prompt_then_runs_the_readmes_test_command():
+    from .conftest import REPO
+
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    command = [line for line in ci.splitlines() if line.strip() and not line.lstrip().startswith("#")][-1]
+    assert command.endswith("python -m pytest") and command in readme, "the README's test command is CI's"
+    assert "chromium chromium-driver" in ci and "DEBIAN_FRONTEND=noninteractive" in ci and "</dev/null" in ci
+    assert "apt-get install chromium chromium-driver" in readme
