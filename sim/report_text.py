@@ -20,7 +20,7 @@ from .report_doc import Table
 from .style import format_seconds
 
 __all__ = ["kpi_cell", "diff_cell", "target_text", "words", "count_text", "scenario_tables", "run_table",
-           "config_changes", "hours_text"]
+           "config_changes", "hours_text", "relative_text", "cost_note"]
 
 
 def kpi_cell(metric: str, mean: float, low: float, high: float) -> str:
@@ -171,3 +171,20 @@ def config_changes(baseline: Mapping | None, alternative: Mapping | None) -> Tab
     rows = [[key, _short(a.get(key, _MISSING)), _short(b.get(key, _MISSING))]
             for key in dict.fromkeys([*a, *b]) if key not in _IGNORED and a.get(key, _MISSING) != b.get(key, _MISSING)]
     return Table(["Setting", "Baseline", "This option"], rows, "What differs from the baseline")
+
+
+def relative_text(diff: float, base: float) -> str:
+    """``+4.1%``: ``diff`` relative to ``base``."""
+    if not (math.isfinite(diff) and math.isfinite(base)) or base == 0:
+        return "–"
+    return f"{100.0 * diff / base:+.1f}%"
+
+
+def cost_note(wage: float | None) -> str:
+    """The report's note on its cost basis (:mod:`sim.cost`)."""
+    text = ("Cost basis: staffed agent-hours = agents logged in (time average, whole centre) x the measurement "
+            "window's length; it is not a simulator output but computed from one.")
+    if wage is None:
+        return text + " No wage was given (--wage-per-hour), so costs are in agent-hours."
+    return text + f" Staff cost = agent-hours x {wage:g} per agent-hour (one rate for every group; no overhead, " \
+                  "shrinkage or overtime premium)."

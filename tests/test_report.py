@@ -17,7 +17,8 @@ import yaml
 from sim import compare as compare_mod
 from sim import sweep as sweep_mod
 from sim.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_UNKNOWN, VERDICT_WORSE, kpi, verdict
-from sim.report import folder_kind, intervals_meeting, load_run, main
+from sim.report import folder_kind, main
+from sim.report_run import intervals_meeting, load_run
 from sim.report_doc import Image, Page, Paragraph, Table, render_html, render_markdown
 from sim.report_text import diff_cell, kpi_cell
 

@@ -1,0 +1,375 @@
+"""A sweep's or a what-if study's page of the strategy report (:mod:`sim.report`): the points,
+their failures, the KPIs against the swept value, the cost-service trade-off with its Pareto front,
+a study's paired differences against its baseline point, and the summary paragraph."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import sweep_plots
+from .compare import with_verdicts
+from .cost import window_hours
+from .kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi
+from .report_doc import Heading, Image, Page, Paragraph, Table
+from .report_run import intervals_meeting, read_config, read_csv
+from .report_text import (cost_note, count_text, hours_text, kpi_cell, relative_text, target_text, words)
+from .style import ALL, channel_label, channel_order
+
+__all__ = ["Grid", "load_sweep", "load_study", "grid_summary", "grid_page"]
+
+@dataclass
+class Grid:
+    """A sweep or study as the report sees it: the tidy ``table`` (swept ``keys`` + summary
+    columns [+ status, error]) and what is known per point."""
+
+    name: str
+    kind: str  # "sweep" | "study"
+    folder: Path
+    table: pd.DataFrame
+    keys: list[str]
+    targets: dict[str, tuple[float, float]]
+    windows: dict[tuple, float]  # point -> measurement window (h)
+    intervals: dict[tuple, pd.DataFrame]  # point -> its intervals table (sweeps)
+    paired: pd.DataFrame | None = None
+    baseline: Any = None
+    xlabel: str | None = None
+    cost_basis: str | None = None  # a study's own cost metric: its basis, and its wage
+    wage: float | None = None
+    settings: list[list[str]] | None = None
+    problem: str = ""
+
+
+def _norm(value) -> Any:
+    """A swept value as a comparable key: numbers as rounded floats, the rest as text, missing as None."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    try:
+        return round(float(value), 9)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _point(row, keys) -> tuple:
+    return tuple(_norm(row[k]) for k in keys)
+
+
+def _short_key(key: str) -> str:
+    return key.rsplit(".", 1)[-1]
+
+
+def _point_label(point: tuple, keys: list[str], short: bool = False) -> str:
+    """``agents=14`` (``short``: ``14``); several keys joined by commas."""
+    values = [f"{v:g}" if isinstance(v, float) else str(v) for v in point]
+    return ", ".join(v if short else f"{_short_key(k)}={v}" for k, v in zip(keys, values))
+
+
+def load_sweep(folder: Path) -> Grid:
+    """A Hydra multirun folder: ``sweep.csv`` (or the job folders) and each point's config and intervals."""
+    from .sweep import collect_sweep, point_folders
+
+    problem = ""
+    table = read_csv(folder / "sweep.csv")
+    if table is None:
+        try:
+            table = collect_sweep(folder)
+        except Exception as exc:
+            table, problem = pd.DataFrame(), f"the sweep table cannot be read: {exc}"
+    keys = sweep_plots.swept_columns(table)
+    targets: dict[str, tuple[float, float]] = {}
+    windows, intervals, first = {}, {}, None
+    for values, job in point_folders(folder, keys):
+        point = tuple(_norm(values[k]) for k in keys)
+        _, config, _, _ = read_config(job)
+        if config is not None:
+            windows[point] = window_hours(config.run)
+            first = first or config
+            if not targets:
+                targets = {n: (c.service_level_threshold_s, c.service_level_target)
+                           for n, c in config.scenario.channels.items()}
+        frame = read_csv(job / "intervals.csv")
+        if frame is not None:
+            intervals[point] = frame
+    settings = _sweep_settings(folder, keys, first)
+    return Grid(f"Sweep over {words(keys)}" if keys else f"Sweep {folder.name}", "sweep", folder, table, keys, targets,
+                windows, intervals, settings=settings, problem=problem)
+
+
+def _sweep_settings(folder: Path, keys: list[str], config) -> list[list[str]] | None:
+    """The sweep's overrides (``multirun.yaml``) and, from a point's config, how each point ran."""
+    import yaml
+
+    rows = []
+    try:
+        data = yaml.safe_load((folder / "multirun.yaml").read_text(encoding="utf-8"))
+        rows = [[item.partition("=")[0], item.partition("=")[2]] for item in map(str, data["hydra"]["overrides"]["task"])]
+    except Exception:
+        pass
+    if config is not None:
+        run = config.run
+        rows += [["Replications per point", str(run.replications)], ["Seed", str(run.seed)],
+                 ["Measurement window", f"{hours_text(window_hours(run))} after {hours_text(run.warmup_s / 3600)} warm-up"]]
+    return rows or None
+
+
+def load_study(folder: Path) -> Grid:
+    """A what-if study folder (``experiments/*.py``): ``kpis.csv``, ``study.json``, ``paired_vs_baseline.csv``."""
+    table = read_csv(folder / "kpis.csv")
+    info: dict[str, Any] = {}
+    if (folder / "study.json").is_file():
+        try:
+            info = json.loads((folder / "study.json").read_text(encoding="utf-8"))
+        except Exception:
+            info = {}
+    problem = ""
+    if table is None or table.empty:
+        table, problem = pd.DataFrame(), "kpis.csv is empty or unreadable"
+    key = info.get("key") or (table.columns[0] if len(table.columns) else "value")
+    targets = {ch: (float(t["threshold_s"]), float(t["target"])) for ch, t in (info.get("targets") or {}).items()}
+    points = {_point(r, [key]) for _, r in table.iterrows()} if key in table.columns else set()
+    windows = {p: float(info["window_hours"]) for p in points} if "window_hours" in info else {}
+    paired = read_csv(folder / "paired_vs_baseline.csv")
+    if paired is not None and not paired.empty:
+        paired = with_verdicts(paired)
+    return Grid(f"Study: {info.get('study', folder.name)}", "study", folder, table, [key] if key in table.columns else [],
+                targets, windows, {}, paired=paired, baseline=info.get("baseline"), xlabel=info.get("x_label"),
+                cost_basis=info.get("cost_basis"), wage=info.get("wage_per_hour"), problem=problem,
+                settings=_study_settings(info, key))
+
+
+def _study_settings(info: dict[str, Any], key: str) -> list[list[str]] | None:
+    if not info:
+        return None
+    rows = [["What changes", f"{info.get('x_label') or key} ({key})"], ["Baseline point", f"{key}={info.get('baseline')}"],
+            ["Scenario", str(info.get("scenario", "?"))]]
+    if "window_hours" in info:
+        rows.append(["Measurement window", hours_text(float(info["window_hours"]))])
+    rows += [[label, str(info[k])] for k, label in (("replications", "Replications per point"), ("seed", "Seed (every point)"))
+             if k in info]
+    return rows
+
+
+def _points(grid: Grid, wage: float | None, service_channel: str) -> pd.DataFrame:
+    """One row per point: its label, status, error, service, cost and whether it meets every target."""
+    t = grid.table
+    rows = []
+    if t.empty or not grid.keys:
+        return pd.DataFrame(rows)
+    own_cost = _uses_own_cost(grid, wage)
+    t = t.assign(_point=pd.Series([_point(r, grid.keys) for _, r in t.iterrows()], index=t.index, dtype=object))
+    for point, part in t.groupby("_point", sort=False):
+        st = str(part["status"].iloc[0]) if "status" in part.columns else "ok"
+        cells = {(str(r.channel), str(r.metric)): r for r in part.itertuples()} if st == "ok" else {}
+        error = part["error"].iloc[0] if "error" in part.columns and st != "ok" else ""
+        row: dict[str, Any] = {"point": point, "label": _point_label(point, grid.keys), "status": st,
+                               "error": "" if pd.isna(error) else str(error),
+                               "kpis": {k: (c.mean, c.ci_low, c.ci_high) for k, c in cells.items()}}
+        sl = cells.get((service_channel, "service_level"))
+        row["service"], row["service_low"], row["service_high"] = (sl.mean, sl.ci_low, sl.ci_high) if sl else (math.nan,) * 3
+        cost = _point_cost(cells, grid.windows.get(point), wage, own_cost)
+        row["cost"], row["cost_low"], row["cost_high"] = cost
+        per_channel = [cells.get((ch, "service_level")) for ch in grid.targets]
+        row["meets_target"] = (all(c is not None and c.mean >= grid.targets[ch][1] - 1e-12
+                                   for c, ch in zip(per_channel, grid.targets)) if grid.targets and st == "ok" else None)
+        row["met"] = intervals_meeting(grid.intervals.get(point), grid.targets) if st == "ok" else {}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _uses_own_cost(grid: Grid, wage: float | None) -> bool:
+    """A study's own ``cost`` metric is used when no ``--wage-per-hour`` is given (its wage, its basis)."""
+    return bool(grid.cost_basis) and wage is None and ((grid.table.get("metric") == "cost").any()
+                                                       if "metric" in grid.table.columns else False)
+
+
+def _point_cost(cells: dict, window_h: float | None, wage: float | None, own_cost: bool) -> tuple:
+    """(mean, low, high) of a point's cost: agents staffed x window (x wage), or the study's own cost."""
+    own = cells.get((ALL, "cost"))
+    if own_cost and own is not None:
+        return own.mean, own.ci_low, own.ci_high
+    staffed = cells.get((ALL, "agents_staffed"))
+    if staffed is None or window_h is None or not math.isfinite(window_h):
+        return (math.nan,) * 3
+    scale = window_h * (wage if wage is not None else 1.0)
+    return staffed.mean * scale, staffed.ci_low * scale, staffed.ci_high * scale
+
+
+def _cost_label(grid: Grid, wage: float | None) -> str:
+    if _uses_own_cost(grid, wage):
+        return f"Staff cost (agent-hours x {grid.wage:g} per hour)" if grid.wage is not None else "Staff cost"
+    return f"Staff cost (agent-hours x {wage:g} per hour)" if wage is not None else "Staffed agent-hours (agent-h)"
+
+
+def grid_summary(grid: Grid, points: pd.DataFrame, service_channel: str, wage: float | None) -> str:
+    """The summary paragraph of a sweep or study page, from the numbers."""
+    if points.empty:
+        return f"{grid.name}: no point to report ({grid.problem or 'the table is empty'})."
+    counts = points["status"].value_counts()
+    ok = points[points["status"] == "ok"]
+    n_ok = int(counts.get("ok", 0))
+    text = f"{count_text(len(points), 'point')} over {words(grid.keys)}, " + \
+        ("all finished" if n_ok == len(points) else f"{n_ok} finished")
+    for st in ("failed", "incomplete"):
+        if counts.get(st, 0):
+            text += f", {int(counts[st])} {st} ({words(points[points['status'] == st]['label'].tolist())})"
+    text += "."
+    if ok.empty:
+        return text + " There are no results to compare."
+    cost = ok["cost"].astype(float)
+    has_cost = bool(np.isfinite(cost.to_numpy()).any())
+    unit = "" if _uses_own_cost(grid, wage) or wage is not None else " agent-h"
+    what = "staff cost" if unit == "" else "staffed agent-hours"
+    service = ok["service"].astype(float)
+    sl_name = f"{channel_label(service_channel)} service level"
+    if grid.targets:
+        targets = words(f"{ch} {target_text(*tt)}" for ch, tt in grid.targets.items())
+        meeting = ok[ok["meets_target"].map(lambda v: v is True or v == True)]  # noqa: E712 (object column)
+        if meeting.empty or not has_cost:
+            text += (f" No point meets every target over the day ({targets})" if meeting.empty else
+                     f" {len(meeting)} of {len(ok)} points meet every target over the day ({targets}): "
+                     f"{words(meeting['label'].tolist())}")
+            if np.isfinite(service.to_numpy()).any():
+                best = ok.loc[service.idxmax()]
+                text += f"; the best {sl_name} is {kpi('service_level').show(best['service'])}, at {best['label']}"
+            text += "."
+        else:
+            pick = meeting.loc[meeting["cost"].astype(float).idxmin()]
+            text += f" The cheapest point meeting every target over the day ({targets}) is {pick['label']}: "
+            details = [f"{sl_name} {kpi('service_level').show(pick['service'])}"]
+            if pick["met"]:
+                details.append("target met in " + words(f"{k} of {n} intervals" + (f" ({ch})" if len(pick["met"]) > 1 else "")
+                                                        for ch, (k, n) in pick["met"].items()))
+            cheapest = ok.loc[cost.idxmin()]
+            extra = (f" ({relative_text(pick['cost'] - cheapest['cost'], cheapest['cost'])} on the cheapest point, "
+                     f"{cheapest['label']})" if pick["cost"] > cheapest["cost"] else " (the cheapest point)")
+            details.append(f"{what} {pick['cost']:,.0f}{unit}{extra}")
+            text += ", ".join(details) + "."
+    elif np.isfinite(service.to_numpy()).any():
+        best = ok.loc[service.idxmax()]
+        text += f" The best {sl_name} is {kpi('service_level').show(best['service'])}, at {best['label']}."
+    if has_cost:
+        front = sweep_plots.pareto_front(cost, service)
+        if front.sum() < len(ok):
+            text += (f" On the cost-service Pareto front (no other point is cheaper and at least as well served): "
+                     f"{words(ok[front]['label'].tolist())}; the other points cost more for less service.")
+        else:
+            text += " Every point is on the cost-service Pareto front: each step up in cost buys more service."
+    else:
+        text += " No cost-service trade-off: the points report no agents staffed with a known window, nor a cost."
+    return text
+
+
+def _points_table(grid: Grid, points: pd.DataFrame, wage: float | None) -> Table:
+    channels = list(grid.targets) or channel_order({k[0] for kp in points["kpis"] for k in kp})
+    header = ["Point", "Status"] + [f"{ch} service level" for ch in channels] + \
+             ["ASA, whole centre (s)", "Abandonment, whole centre", "Occupancy", _cost_label(grid, wage)]
+    has_met = any(bool(m) for m in points["met"])
+    if has_met:
+        header.append("Intervals meeting target")
+    rows = []
+    for _, p in points.iterrows():
+        none = (math.nan,) * 3
+        cells = [kpi_cell("service_level", *p["kpis"].get((ch, "service_level"), none)) for ch in channels]
+        cells += [kpi_cell(m, *p["kpis"].get((ALL, m), none)) for m in ("asa_s", "abandon_rate", "occupancy")]
+        cost = "–" if not math.isfinite(p["cost"]) else (
+            f"{p['cost']:,.0f}" + (f" ± {(p['cost_high'] - p['cost_low']) / 2:,.0f}" if math.isfinite(p["cost_high"]) else ""))
+        line = [p["label"], p["status"], *cells, cost]
+        if has_met:
+            line.append(", ".join(f"{ch} {k}/{n}" for ch, (k, n) in p["met"].items()) or "–")
+        rows.append(line)
+    return Table(header, rows, "Points (mean ± half-width of the confidence interval)")
+
+
+def _paired_table(grid: Grid) -> Table | None:
+    """A study's paired differences against its baseline point: service level per channel, then the
+    whole centre's other KPIs, each cell the difference and its verdict."""
+    p = grid.paired
+    if p is None or p.empty or not grid.keys or grid.keys[0] not in p.columns:
+        return None
+    key = grid.keys[0]
+    columns = [(ch, "service_level") for ch in grid.targets if ((p["channel"] == ch) & (p["metric"] == "service_level")).any()]
+    others = [m for m in dict.fromkeys(p["metric"]) if m != "service_level"]
+    columns += [(ALL, m) for m in others if ((p["channel"] == ALL) & (p["metric"] == m)).any()]
+    short = {VERDICT_BETTER: "better", VERDICT_WORSE: "worse", VERDICT_NONE: "no difference"}
+    rows = []
+    for value, part in p.groupby(key, sort=True):
+        cells = {(str(r.channel), str(r.metric)): r for r in part.itertuples()}
+        line = [_point_label((_norm(value),), [key])]
+        for ch, m in columns:
+            r = cells.get((ch, m))
+            line.append("–" if r is None else f"{kpi(m).show_diff(r.diff_mean)} ({short.get(r.verdict, r.verdict.replace('significantly ', ''))})")
+        rows.append(line)
+    header = ["Point"] + [f"{ch} {kpi(m).name.lower()}" if ch != ALL else kpi(m).name for ch, m in columns]
+    base = f"{_short_key(key)}={grid.baseline}" if grid.baseline is not None else "the baseline point"
+    return Table(header, rows, f"Paired differences against {base} (same customers), with verdicts")
+
+
+def grid_page(grid: Grid, wage: float | None = None, service_channel: str | None = None, prefix: str = "") -> Page:
+    """The page of a sweep or a study."""
+    channels = list(grid.targets)
+    if service_channel is None:
+        service_channel = channels[0] if len(channels) == 1 else ALL
+    points = _points(grid, wage, service_channel)
+    page = Page(grid.name)
+    page.add(Heading("Summary"), Paragraph(grid_summary(grid, points, service_channel, wage), "summary"))
+    if grid.problem:
+        page.add(Paragraph(f"{grid.folder}: {grid.problem}.", "warning"))
+    if grid.settings or grid.targets:
+        page.add(Heading("Setup"))
+    if grid.settings:
+        page.add(Table(["Setting", "Value(s)"], grid.settings,
+                       "The sweep's command-line overrides" if grid.kind == "sweep" else "The study"))
+    if grid.targets:
+        page.add(Table(["Channel", "Service-level target"], [[ch, target_text(*t)] for ch, t in grid.targets.items()],
+                       "Targets"))
+    if points.empty:
+        return page
+    page.add(Heading("Points"), _points_table(grid, points, wage))
+    failed = points[points["status"] != "ok"]
+    if not failed.empty:
+        page.add(Table(["Point", "Status", "Error"], [[p["label"], p["status"], p["error"]] for _, p in failed.iterrows()],
+                       "Points without results"))
+    paired = _paired_table(grid)
+    if paired is not None:
+        page.add(Heading("Against the baseline point"), paired)
+    ok = points[points["status"] == "ok"]
+    if ok.empty:
+        page.add(Paragraph("No point has results, so there are no figures.", "warning"))
+        return page
+    page.add(Heading("Figures"))
+    if len(grid.keys) == 1:
+        targets = {ch: t for ch, (_, t) in grid.targets.items()}
+        page.add(Image(f"{prefix}kpis_vs_swept", sweep_plots.kpis_vs_swept(grid.table, grid.keys[0], targets=targets,
+                                                                          xlabel=grid.xlabel),
+                       f"Service level, ASA and abandonment against {grid.xlabel or grid.keys[0]}, with confidence bands"))
+    elif len(grid.keys) == 2:
+        page.add(Image(f"{prefix}service_level_heatmap",
+                       sweep_plots.service_level_heatmap(grid.table, grid.keys[0], grid.keys[1]),
+                       "Whole-centre service level over the grid"))
+    if np.isfinite(ok["cost"].to_numpy(dtype=float)).any():
+        target = grid.targets.get(service_channel, (None, None))[1]
+        table = ok[["label", "cost", "cost_low", "cost_high", "service", "service_low", "service_high", "meets_target"]]
+        title = "Cost against service level"
+        if len(grid.keys) == 1:  # label the points by their value alone; the title says of what
+            table = table.assign(label=[_point_label(p, grid.keys, short=True) for p in ok["point"]])
+            title += f" (points: {_short_key(grid.keys[0])})"
+        page.add(Image(f"{prefix}cost_vs_service",
+                       sweep_plots.cost_vs_service(table, _cost_label(grid, wage),
+                                                   f"Service level, {channel_label(service_channel)} (%)", target,
+                                                   title),
+                       "Cost against service level per point; the Pareto front joined (no point is cheaper and better "
+                       "served than a point on it)"))
+        page.add(Paragraph(cost_note(wage) if not _uses_own_cost(grid, wage)
+                           else f"Cost basis: {grid.cost_basis} (the study's own cost).", "note"))
+    else:
+        page.add(Paragraph("No cost-service trade-off: the points do not report agents staffed with a known "
+                           "measurement window, nor a cost.", "note"))
+    return page

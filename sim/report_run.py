@@ -1,0 +1,320 @@
+"""A run folder's page of the strategy report (:mod:`sim.report`): reading the folder (never
+raising for a failed, unfinished or empty one), the summary paragraph, the scenario, the KPI table,
+the paired differences against a baseline run with verdicts, and the interval charts."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import plots
+from .compare import compare_replications, with_verdicts
+from .cost import window_hours, with_cost
+from .kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi
+from .report_doc import Heading, Image, Page, Paragraph, Table
+from .report_text import (config_changes, cost_note, diff_cell, hours_text, kpi_cell, relative_text, run_table,
+                          scenario_tables, target_text, words)
+from .stats import t_interval
+from .style import ALL, channel_label, channel_order
+
+__all__ = ["RunData", "read_config", "read_csv", "load_run", "intervals_meeting", "kpi_table", "verdict_table",
+           "run_summary", "run_page"]
+
+KPI_ROWS = ("offered", "service_level", "sl_risk", "asa_s", "mean_wait_s", "abandon_rate", "p_wait", "aht_s",
+            "escalation_rate", "transfer_asa_s", "end_to_end_time_s", "mean_queue_length", "occupancy",
+            "agents_staffed", "agent_hours", "cost")
+COMPARE_ROWS = ("service_level", "asa_s", "abandon_rate", "mean_wait_s", "occupancy", "agent_hours", "cost")
+HEADLINE = ("service_level", "asa_s", "abandon_rate")
+
+
+# ------------------------------------------------------------------- reading
+
+
+@dataclass
+class RunData:
+    """One run folder as the report sees it. ``status``: ``ok``, ``empty`` (ran, measured no
+    contact), ``failed`` (``error.txt``) or ``missing`` (no results); ``problem``: why not ok."""
+
+    folder: Path
+    name: str
+    status: str
+    problem: str = ""
+    raw: dict | None = None
+    config: Any = None
+    config_error: str = ""
+    summary: pd.DataFrame | None = None
+    intervals: pd.DataFrame | None = None
+    replications: pd.DataFrame | None = None
+    window_h: float = math.nan
+    warmup_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def targets(self) -> dict[str, tuple[float, float]]:
+        if self.config is None:
+            return {}
+        return {n: (c.service_level_threshold_s, c.service_level_target) for n, c in self.config.scenario.channels.items()}
+
+    @property
+    def confidence(self) -> float:
+        return self.config.run.confidence if self.config is not None else 0.95
+
+
+def read_csv(path: Path) -> pd.DataFrame | None:
+    try:
+        return pd.read_csv(path) if path.is_file() else None
+    except Exception:
+        return None
+
+
+def _first_line(path: Path) -> str:
+    lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    return lines[0] if lines else "failed"
+
+
+def read_config(folder: Path) -> tuple[dict | None, Any, str, float]:
+    """``(raw config.yaml, SimConfig or None, why not, warm-up s)`` of a run folder."""
+    import yaml
+
+    path = folder / "config.yaml"
+    if not path.is_file():
+        return None, None, "no config.yaml in the folder", 0.0
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except Exception as exc:
+        return None, None, f"config.yaml unreadable: {exc}", 0.0
+    try:
+        from .config import load_config
+
+        config = load_config(raw)
+    except Exception as exc:
+        return raw, None, f"config.yaml not valid here: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", 0.0
+    warmup_s = config.run.warmup_s
+    if config.run.warmup_auto and (folder / "warmup.json").is_file():
+        try:
+            warmup_s = float(json.loads((folder / "warmup.json").read_text(encoding="utf-8"))["warmup_s"])
+        except Exception:
+            pass
+    from dataclasses import replace
+
+    return raw, replace(config, run=replace(config.run, warmup_s=warmup_s)), "", warmup_s
+
+
+def load_run(folder: str | Path) -> RunData:
+    """Everything the report uses from a ``python -m sim`` folder; never raises for a bad folder."""
+    folder = Path(folder)
+    raw, config, error, warmup_s = read_config(folder)
+    name = (config.scenario.name if config is not None
+            else str(((raw or {}).get("scenario") or {}).get("name") or folder.name))
+    run = RunData(folder, name, "ok", raw=raw, config=config, config_error=error, warmup_s=warmup_s)
+    if config is not None:
+        run.window_h = window_hours(config.run)
+    summary = read_csv(folder / "summary.csv")
+    if summary is None or summary.empty:
+        if (folder / "error.txt").is_file():
+            run.status, run.problem = "failed", f"the run failed: {_first_line(folder / 'error.txt')}"
+        elif (folder / "summary.csv").is_file():
+            run.status, run.problem = "missing", "summary.csv is empty or unreadable"
+        else:
+            run.status, run.problem = "missing", ("no results in this folder (no summary.csv): the run failed before "
+                                                  "writing them, was interrupted, or is still running")
+        return run
+    run.summary = summary
+    run.intervals = read_csv(folder / "intervals.csv")
+    run.replications = read_csv(folder / "replications.csv")
+    offered = summary[(summary["channel"] == ALL) & (summary["metric"] == "offered")]["mean"]
+    if offered.empty or not (offered.fillna(0.0) > 0).any():
+        run.status, run.problem = "empty", "no contact was offered in the measurement window, so there is nothing to measure"
+    return run
+
+
+# ---------------------------------------------------------------- run pages
+
+
+def _summary_rows(run: RunData, wage: float | None) -> pd.DataFrame:
+    """``summary`` plus ``agent_hours`` (and ``cost``) for the whole centre, with t-intervals."""
+    summary = run.summary
+    if run.replications is None or not math.isfinite(run.window_h):
+        return summary
+    reps = with_cost(run.replications, run.window_h, wage)
+    extra = []
+    for metric in ("agent_hours", "cost"):
+        values = reps[(reps["metric"] == metric)]["value"].to_numpy(dtype=float)
+        if values.size:
+            est = t_interval(values, run.confidence)
+            extra.append({"channel": ALL, "metric": metric, "mean": est.mean, "ci_low": est.low, "ci_high": est.high,
+                          "n_reps": est.n})
+    return pd.concat([summary, pd.DataFrame(extra)], ignore_index=True) if extra else summary
+
+
+def _metric_name(metric: str, wage: float | None) -> str:
+    if metric == "cost":
+        return f"Staff cost (agent-hours x {wage:g} per hour)"
+    return kpi(metric).label
+
+
+def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float) -> Table:
+    """KPIs (rows) per channel (columns) as ``mean ± half-width``."""
+    channels = channel_order(summary["channel"].astype(str).unique(), include_all=True)
+    cells = {(str(r.channel), str(r.metric)): r for r in summary.itertuples()}
+    rows = []
+    for metric in KPI_ROWS:
+        line = [kpi_cell(metric, cells[(ch, metric)].mean, cells[(ch, metric)].ci_low, cells[(ch, metric)].ci_high)
+                if (ch, metric) in cells else "–" for ch in channels]
+        if any(c != "–" for c in line):
+            rows.append([_metric_name(metric, wage), *line])
+    return Table(["KPI", *[channel_label(c) for c in channels]], rows,
+                 f"KPIs per channel: mean ± half-width of the {100 * confidence:g}% confidence interval")
+
+
+def intervals_meeting(intervals: pd.DataFrame | None, targets: dict[str, tuple[float, float]]) -> dict[str, tuple[int, int]]:
+    """``{channel: (intervals meeting its target, intervals with contacts)}`` (mean service level per interval)."""
+    out: dict[str, tuple[int, int]] = {}
+    if intervals is None or intervals.empty or "service_level" not in intervals.columns:
+        return out
+    for ch, (_, target) in targets.items():
+        sl = pd.to_numeric(intervals[intervals["channel"].astype(str) == ch]["service_level"], errors="coerce")
+        sl = sl[np.isfinite(sl.to_numpy(dtype=float))]
+        if len(sl):
+            out[ch] = (int((sl >= target - 1e-12).sum()), int(len(sl)))
+    return out
+
+
+def _comparison(run: RunData, base: RunData, wage: float | None) -> pd.DataFrame | None:
+    if run.replications is None or base.replications is None:
+        return None
+    a = with_cost(run.replications, run.window_h, wage) if math.isfinite(run.window_h) else run.replications
+    b = with_cost(base.replications, base.window_h, wage) if math.isfinite(base.window_h) else base.replications
+    return with_verdicts(compare_replications(b, a, base.confidence))
+
+
+def verdict_table(comparison: pd.DataFrame, wage: float | None, confidence: float) -> Table:
+    rows = []
+    channels = channel_order(comparison["channel"].astype(str).unique(), include_all=True)
+    cells = {(str(r.channel), str(r.metric)): r for r in comparison.itertuples()}
+    for metric in COMPARE_ROWS:
+        for ch in channels:
+            r = cells.get((ch, metric))
+            if r is None or not math.isfinite(r.baseline_mean):
+                continue
+            info = kpi(metric)
+            rows.append([_metric_name(metric, wage), channel_label(ch), info.show(r.baseline_mean),
+                         info.show(r.alternative_mean), diff_cell(metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high),
+                         r.verdict])
+    return Table(["KPI", "Channel", "Baseline", "This option", f"Difference [{100 * confidence:g}% CI]", "Verdict"],
+                 rows, "Paired differences (this option - baseline, same customers in each replication)")
+
+
+def run_summary(run: RunData, base: RunData | None, comparison: pd.DataFrame | None, wage: float | None) -> str:
+    """The summary paragraph of a run page, from the numbers."""
+    if not run.ok:
+        return f"{run.name}: {run.problem}."
+    cells = {(str(r.channel), str(r.metric)): r for r in _summary_rows(run, wage).itertuples()}
+    met = intervals_meeting(run.intervals, run.targets)
+    base_met = intervals_meeting(base.intervals, base.targets) if base is not None and base.ok else {}
+    parts = []
+    for ch, (threshold, target) in run.targets.items():
+        if ch not in met:
+            continue
+        k, n = met[ch]
+        sl = cells.get((ch, "service_level"))
+        text = f"{ch} meets {target_text(threshold, target)} in {k} of {n} intervals"
+        if ch in base_met:
+            text += f" (baseline {base_met[ch][0]} of {base_met[ch][1]})"
+        elif sl is not None:
+            text += f" ({kpi('service_level').show(sl.mean)} over the day)"
+        parts.append(text)
+    head = f"{run.name} against {base.name}" if comparison is not None else run.name
+    if run.config is not None:
+        head += f" ({run.config.run.replications} replications of a {hours_text(run.window_h)} day)"
+    sentence = f"{head}: " + (words(parts) if parts else "no channel has a service-level target")
+    hours = cells.get((ALL, "agent_hours"))
+    if comparison is not None:
+        c = {(str(r.channel), str(r.metric)): r for r in comparison.itertuples()}
+        h = c.get((ALL, "agent_hours"))
+        if h is not None and math.isfinite(h.diff_mean):
+            sentence += f", at {relative_text(h.diff_mean, h.baseline_mean)} staffed agent-hours ({h.diff_mean:+,.0f} agent-h"
+            cost = c.get((ALL, "cost"))
+            sentence += (f", {cost.diff_mean:+,.0f} at {wage:g} per agent-hour)" if cost is not None else ")")
+        sentence += "."
+        groups: dict[str, list[str]] = {VERDICT_BETTER: [], VERDICT_WORSE: [], VERDICT_NONE: []}
+        for (ch, metric), r in c.items():
+            if metric in HEADLINE and ch != ALL and r.verdict in groups:
+                groups[r.verdict].append(f"{ch} {kpi(metric).name.lower()}"
+                                         + (f" ({kpi(metric).show_diff(r.diff_mean)})" if r.verdict != VERDICT_NONE else ""))
+        sentence += (f" Significantly better: {words(groups[VERDICT_BETTER])}. Significantly worse: "
+                     f"{words(groups[VERDICT_WORSE])}. No detectable difference: {words(groups[VERDICT_NONE])}.")
+    else:
+        if hours is not None and math.isfinite(hours.mean):
+            sentence += f", with {hours.mean:,.0f} staffed agent-hours"
+            cost = cells.get((ALL, "cost"))
+            if cost is not None:
+                sentence += f" ({cost.mean:,.0f} at {wage:g} per agent-hour)"
+        sentence += "."
+        ab, occ = cells.get((ALL, "abandon_rate")), cells.get((ALL, "occupancy"))
+        if ab is not None and occ is not None:
+            sentence += (f" Whole centre: {kpi('abandon_rate').show(ab.mean)} of offered contacts abandoned, "
+                         f"agents {kpi('occupancy').show(occ.mean)} occupied.")
+    return sentence
+
+
+def run_page(run: RunData, base: RunData | None = None, wage: float | None = None, prefix: str = "") -> Page:
+    """The page of one run folder (against ``base`` if given)."""
+    title = f"{run.name} against {base.name}" if base is not None else run.name
+    page = Page(title)
+    comparison = None
+    if base is not None and run.ok and base.ok:
+        comparison = _comparison(run, base, wage)
+        if run.config is not None and base.config is not None and run.config.run.seed != base.config.run.seed:
+            page.add(Paragraph(f"The two runs have different seeds ({base.config.run.seed} and {run.config.run.seed}): "
+                               "they do not share customers, so the differences are not paired and their intervals "
+                               "are wider than they need be. Run both with the same run.seed.", "warning"))
+    page.add(Heading("Summary"), Paragraph(run_summary(run, base, comparison, wage), "summary"))
+    if not run.ok:
+        page.add(Paragraph(f"This report has no KPIs or charts: there are no results to show in {run.folder}.",
+                           "warning"))
+    if base is not None and not base.ok:
+        page.add(Paragraph(f"No comparison: the baseline {base.folder}: {base.problem}.", "warning"))
+    page.add(Heading("Scenario"))
+    if run.config is not None:
+        page.add(*scenario_tables(run.config), run_table(run.config, run.window_h, run.warmup_s))
+    else:
+        page.add(Paragraph(f"The scenario cannot be described: {run.config_error}.", "note"))
+    if base is not None:
+        changes = config_changes(base.raw, run.raw)
+        if changes is not None and changes.rows:
+            page.add(changes)
+    if run.ok:
+        summary = _summary_rows(run, wage)
+        page.add(Heading("KPIs per channel"), kpi_table(summary, wage, run.confidence))
+        page.add(Paragraph(cost_note(wage), "note"))
+    if comparison is not None and not comparison.empty:
+        page.add(Heading("Against the baseline"), verdict_table(comparison, wage, base.confidence),
+                 Paragraph(f"A difference is significant when its {100 * base.confidence:g}% interval excludes 0; "
+                           "\"better\" and \"worse\" follow the KPI's direction (service level up; waits, abandonment "
+                           "and agent-hours down); occupancy has none, so it is \"higher\" or \"lower\".", "note"),
+                 Image(f"{prefix}paired_differences", plots.paired_differences(comparison, confidence=base.confidence),
+                       "Paired differences against the baseline per channel, with intervals"))
+    if run.ok:
+        baseline_intervals = base.intervals if comparison is not None else None
+        page.add(Heading("By interval"))
+        captions = {
+            "service_level_by_interval": "Service level per interval against each channel's target (dashed)",
+            "asa_and_queue_by_interval": "Average speed of answer and backlog (mean contacts waiting) per interval",
+            "abandonment_by_interval": "Abandonment per interval",
+            "occupancy_by_interval": "Occupancy of the whole centre and agents staffed per interval",
+        }
+        for name, fig in plots.interval_figures(run.intervals, run.targets, baseline_intervals).items():
+            page.add(Image(f"{prefix}{name}", fig, captions[name] + (" (baseline dotted)" if baseline_intervals is not None
+                                                                      and name in ("service_level_by_interval",
+                                                                                   "abandonment_by_interval") else "")))
+    return page
