@@ -31,7 +31,7 @@ import _study  # noqa: E402
 
 from sim.errors import ConfigError  # noqa: E402
 from sim.metrics import clock_label  # noqa: E402
-from sim.plots import save_figures  # noqa: E402
+from sim.style import save_figures  # noqa: E402
 from sim.schedule import load_shift_plan, schedule  # noqa: E402
 from sim.staffing import optimise_staffing, verify  # noqa: E402
 from sim.workforce_plots import coverage_figure, verification_figure  # noqa: E402

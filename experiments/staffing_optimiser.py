@@ -28,7 +28,7 @@ import _study  # noqa: E402
 
 from sim.errors import ConfigError  # noqa: E402
 from sim.metrics import clock_label  # noqa: E402
-from sim.plots import save_figures  # noqa: E402
+from sim.style import save_figures  # noqa: E402
 from sim.staffing import Targets, optimise_staffing, verify  # noqa: E402
 from sim.workforce_plots import requirements_figure, verification_figure  # noqa: E402
 

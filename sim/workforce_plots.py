@@ -2,7 +2,7 @@
 staffing in a fresh simulation against its target, and a roster's coverage against the requirement.
 
 Each function takes tables (as written by the staffing and schedule commands) and returns a matplotlib
-Figure in the style of :mod:`sim.plots`; nothing here imports the model.
+Figure in the common style of :mod:`sim.style`; nothing here imports the model.
 """
 
 from __future__ import annotations
@@ -13,20 +13,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .plots import FIGSIZE, LABEL_SIZE, LEGEND_SIZE, PALETTE, TICK_SIZE, TITLE_SIZE
+from .style import FIGSIZE, LABEL_SIZE, LEGEND_SIZE, PALETTE, TITLE_SIZE, new_figure, target_line
 
 __all__ = ["requirements_figure", "verification_figure", "coverage_figure"]
 
 
 def _axes(nrows: int = 1, height: float | None = None):
-    fig = Figure(figsize=(FIGSIZE[0], height or FIGSIZE[1]), layout="constrained")
-    axes = fig.subplots(nrows, 1, squeeze=False)[:, 0]
-    for ax in axes:
-        ax.tick_params(labelsize=TICK_SIZE)
-        ax.grid(True, color="#cccccc", linewidth=0.6, alpha=0.6)
-        ax.set_axisbelow(True)
-        ax.spines[["top", "right"]].set_visible(False)
-    return fig, axes
+    return new_figure(nrows, size=(FIGSIZE[0], height or FIGSIZE[1]))
 
 
 def _ticks(ax, labels: Sequence[str]) -> None:
@@ -70,8 +63,7 @@ def verification_figure(intervals: pd.DataFrame, targets: dict[str, float], titl
         ax.plot(x, 100 * sub["service_level"], color=colour, linewidth=2, marker="o", markersize=3, label=channel)
         ax.fill_between(x, 100 * sub["service_level_low"], 100 * sub["service_level_high"], color=colour, alpha=0.2)
         if channel in targets:
-            ax.axhline(100 * targets[channel], color=colour, linestyle=":", linewidth=1.5,
-                       label=f"{channel} target {100 * targets[channel]:.0f}%")
+            target_line(ax, 100 * targets[channel], colour, f"{channel} target {100 * targets[channel]:.0f}%")
     _ticks(ax, labels)
     ax.set_xlabel("Interval start (hh:mm)", fontsize=LABEL_SIZE)
     ax.set_ylabel("Service level (%)", fontsize=LABEL_SIZE)

@@ -1,7 +1,7 @@
 """Figures of a calibration: fitted against empirical, and simulated against observed.
 
-Each function takes the calibration's tables and returns a matplotlib Figure, in the style of
-:mod:`sim.plots` (Okabe–Ito palette, titles, axis labels with units); :func:`sim.plots.save_figures`
+Each function takes the calibration's tables and returns a matplotlib Figure, in the common style of
+:mod:`sim.style` (Okabe–Ito palette, titles, axis labels with units); :func:`sim.style.save_figures`
 writes them.  Times of day on the x axes are clock times.
 """
 
@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import stats
 
-from ..plots import FIGSIZE, LABEL_SIZE, LEGEND_SIZE, PALETTE, TICK_SIZE, TITLE_SIZE
+from ..style import FIGSIZE, LABEL_SIZE, LEGEND_SIZE, PALETTE, TICK_SIZE, TITLE_SIZE, new_figure
 from .estimate import HandleTimeFit, PatienceEstimate
 from .replay import HOUR_S, KPIS, Comparison
 from .scenario import Calibration
@@ -28,19 +28,11 @@ KPI_LABELS = {"service_level": "Service level (share answered within T)", "asa_s
               "abandon_rate": "Abandonment rate (share of offered)"}
 
 
-def _style(ax: Axes) -> None:
-    ax.tick_params(labelsize=TICK_SIZE)
-    ax.grid(True, color="#cccccc", linewidth=0.6, alpha=0.6)
-    ax.set_axisbelow(True)
-    ax.spines[["top", "right"]].set_visible(False)
-
-
 def _figure(nrows: int = 1, ncols: int = 1, height: float | None = None) -> tuple[Figure, np.ndarray]:
-    fig = Figure(figsize=(FIGSIZE[0], height or FIGSIZE[1]), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    for ax in axes.flat:
-        _style(ax)
-    return fig, axes
+    fig, axes = new_figure(nrows, ncols, size=(FIGSIZE[0], height or FIGSIZE[1]))
+    grid = np.empty((nrows, ncols), dtype=object)
+    grid.flat[:] = axes
+    return fig, grid
 
 
 def _clock_ticks(ax: Axes, lo_s: float, hi_s: float) -> None:

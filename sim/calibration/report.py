@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiment import atomic_write
-from ..plots import save_figures
+from ..style import save_figures
 from . import figures
 from .estimate import staffing_from_activity
 from .logs import ImportReport
