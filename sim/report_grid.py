@@ -358,9 +358,9 @@ def grid_page(grid: Grid, wage: float | None = None, service_channel: str | None
         target = grid.targets.get(service_channel, (None, None))[1]
         table = ok[["label", "cost", "cost_low", "cost_high", "service", "service_low", "service_high", "meets_target"]]
         title = "Cost against service level"
-        if len(grid.keys) == 1:  # label the points by their value alone; the title says of what
-            table = table.assign(label=[_point_label(p, grid.keys, short=True) for p in ok["point"]])
-            title += f" (points: {_short_key(grid.keys[0])})"
+        # label the points by their values alone; the title says of what
+        table = table.assign(label=[_point_label(p, grid.keys, short=True) for p in ok["point"]])
+        title += f" (points: {', '.join(_short_key(k) for k in grid.keys)})"
         page.add(Image(f"{prefix}cost_vs_service",
                        sweep_plots.cost_vs_service(table, _cost_label(grid, wage),
                                                    f"Service level, {channel_label(service_channel)} (%)", target,

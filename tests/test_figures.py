@@ -174,3 +174,17 @@ def test_kpis_vs_swept_draws_target_lines_and_the_whole_centre_only_with_several
     one = sweep_table()
     one = one[one.channel == "phone"]
     assert [ln.get_label() for ln in sweep_plots.kpis_vs_swept(one, "scenario.agents").axes[0].get_lines()] == ["phone"]
+
+
+@pytest.mark.parametrize("module", ["style", "kpis", "plots", "sweep_plots", "workforce_plots"])
+def test_figure_modules_import_nothing_from_the_model(module):
+    import ast
+
+    from .conftest import REPO
+
+    tree = ast.parse((REPO / "sim" / f"{module}.py").read_text(encoding="utf-8"))
+    inside = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level >= 1}
+    absolute = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    absolute |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 0}
+    assert inside <= {"style", "kpis"}, f"sim.{module} imports {sorted(inside)} from the package"
+    assert not any(name.split(".")[0] in ("sim", "simpy") for name in absolute)
