@@ -2,7 +2,8 @@
 
 Data flows one way: config (:mod:`sim.config`) -> model (:mod:`sim.model`) ->
 records (:mod:`sim.records`) -> metrics (:mod:`sim.metrics`) -> statistics
-(:mod:`sim.stats`) -> tables and figures (:mod:`sim.experiment`, :mod:`sim.plots`).
+(:mod:`sim.stats`) -> tables and figures (:mod:`sim.experiment`, :mod:`sim.plots`, in the style of
+:mod:`sim.style`) -> a strategy report (:mod:`sim.report`).
 """
 
 from .config import RunSpec, Scenario, SimConfig, load_config, single_queue_scenario

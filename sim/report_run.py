@@ -60,9 +60,17 @@ class RunData:
 
     @property
     def targets(self) -> dict[str, tuple[float, float]]:
-        if self.config is None:
+        """``{channel: (threshold s, target share)}``; from ``config.yaml`` as written when it does not
+        validate here (e.g. a trace file that has moved)."""
+        if self.config is not None:
+            return {n: (c.service_level_threshold_s, c.service_level_target)
+                    for n, c in self.config.scenario.channels.items()}
+        channels = ((self.raw or {}).get("scenario") or {}).get("channels") or {}
+        try:
+            return {str(n): (float(c["service_level_threshold_s"]), float(c["service_level_target"]))
+                    for n, c in channels.items()}
+        except (TypeError, KeyError, ValueError, AttributeError):
             return {}
-        return {n: (c.service_level_threshold_s, c.service_level_target) for n, c in self.config.scenario.channels.items()}
 
     @property
     def confidence(self) -> float:
@@ -222,7 +230,9 @@ def run_summary(run: RunData, base: RunData | None, comparison: pd.DataFrame | N
     met = intervals_meeting(run.intervals, run.targets)
     base_met = intervals_meeting(base.intervals, base.targets) if base is not None and base.ok else {}
     parts = []
-    for ch, (threshold, target) in run.targets.items():
+    targets = run.targets
+    for ch in channel_order(targets):
+        threshold, target = targets[ch]
         if ch not in met:
             continue
         k, n = met[ch]

@@ -256,3 +256,19 @@ def test_several_folders_give_one_page_each(runs, sweep_dir, tmp_path):
     assert html.count('<section class="page">') == 2
     assert "## more_generalists against default" in md and "## Sweep over scenario.agents" in md
     assert len(set(linked)) == len(linked) == 7, "figure names are unique across pages"
+
+
+def test_a_run_whose_config_no_longer_validates_is_still_reported_with_its_targets(runs, tmp_path):
+    import shutil
+
+    base, _ = runs
+    moved = tmp_path / "moved"
+    shutil.copytree(base, moved, ignore=shutil.ignore_patterns("report"))
+    raw = yaml.safe_load((moved / "config.yaml").read_text(encoding="utf-8"))
+    raw["scenario"]["trace"] = str(tmp_path / "gone.csv")  # e.g. a trace file that has moved since the run
+    (moved / "config.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    assert main([str(moved)]) == 0
+    md = (moved / "report" / "report.md").read_text(encoding="utf-8")
+    assert "The scenario cannot be described: config.yaml not valid here: scenario.trace" in md
+    assert re.search(r"default: phone meets 80% in 20 s in \d+ of 24 intervals", md)
+    assert "Service level (%)" in md
