@@ -27,7 +27,7 @@ class Agent:
     """One agent.  ``contact`` is the contact in service, or ``None`` when idle;
     ``timer`` is the model's reusable service-end event for this agent."""
 
-    __slots__ = ("id", "group", "idle_since", "contact", "leaving", "timer")
+    __slots__ = ("id", "group", "idle_since", "contact", "leaving", "timer", "leave_at", "last_end")
 
     def __init__(self, agent_id: int, group: "AgentGroup", now: float) -> None:
         self.id = agent_id
@@ -36,13 +36,15 @@ class Agent:
         self.contact = None
         self.leaving = False
         self.timer = None
+        self.leave_at = None  # when its shift ended, if it is finishing a contact past the end (overtime)
+        self.last_end = now  # end of its last service
 
 
 class AgentGroup:
     """Agents sharing skills (queues in order of preference) and a staffing table."""
 
     __slots__ = ("name", "index", "skills", "staffing", "idle", "members", "n_staffed", "staffed_area", "last_t",
-                 "pick_contact")
+                 "pick_contact", "overtime_s")
 
     def __init__(self, name: str, index: int, staffing: tuple[int, ...]) -> None:
         self.name = name
@@ -55,6 +57,7 @@ class AgentGroup:
         self.n_staffed = 0
         self.staffed_area = 0.0
         self.last_t = 0.0
+        self.overtime_s = 0.0  # agent-seconds worked past shift ends (agents finishing a contact)
 
     def accrue(self, now: float) -> None:
         """Add logged-in agent-seconds since the last change."""
@@ -67,16 +70,18 @@ class AgentGroup:
         out, self.staffed_area = self.staffed_area, 0.0
         return out
 
-    def set_staffing(self, target: int, now: float, next_id) -> list[Agent]:
-        """Log agents in or out to reach ``target``; returns new agents, not yet idle or busy."""
+    def set_staffing(self, target: int, now: float, next_id, shift_end: bool = False) -> list[Agent]:
+        """Log agents in or out to reach ``target``; returns new agents, not yet idle or busy.
+        ``shift_end``: the drop is a shift ending, so busy agents who stay on work overtime."""
         self.accrue(now)
         active = [a for a in self.members.values() if not a.leaving]
         added: list[Agent] = []
         if target > len(active):
             need = target - len(active)
-            for agent in self.members.values():  # cancel pending log-offs first
-                if need and agent.leaving:
+            for agent in self.members.values():  # cancel pending log-offs first (not of ended shifts)
+                if need and agent.leaving and agent.leave_at is None:
                     agent.leaving = False
+                    agent.leave_at = None
                     need -= 1
             for _ in range(need):
                 agent = Agent(next_id(), self, now)
@@ -95,11 +100,14 @@ class AgentGroup:
                     break
                 if agent.contact is not None and not agent.leaving:
                     agent.leaving = True
+                    agent.leave_at = now if shift_end else None
                     excess -= 1
         return added
 
     def log_off(self, agent: Agent, now: float) -> None:
         """A leaving agent has finished its contact."""
         self.accrue(now)
+        if agent.leave_at is not None:
+            self.overtime_s += now - agent.leave_at
         del self.members[agent.id]
         self.n_staffed -= 1

@@ -20,11 +20,13 @@ form so that both run through the same code.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ConfigError
+from .workforce_config import (BLOCK_KEYS, BREAK_KEYS, COST_KEYS, SHIFT_KEYS, SHRINKAGE_KEYS, UNAVAILABILITY_KEYS,
+                               Costs, Shift, Shrinkage, parse_costs, parse_shifts, parse_shrinkage, read_roster)
 from .validation import (boolean, check_keys, choice, clock, integer, join, mapping, number, probability, show,
                          table)
 
@@ -61,7 +63,7 @@ RUN_KEYS = ("replications", "seed", "warmup_hours", "horizon_hours", "confidence
             "save_contacts", "figures", "service_level_variant", "short_abandon_s", "target_half_width",
             "target_metric", "max_replications", "executor", "scheduler_address")
 CENTRE_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", "channels",
-               "contact_types", "agent_groups", "routing", "trace", "busyness_cv")
+               "contact_types", "agent_groups", "routing", "trace", "busyness_cv", "roster", "costs")
 SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_time_s", "agents",
                      "mean_patience_s", "queue_capacity", "service_level_threshold_s",
                      "service_level_target", "interval_minutes", "trace", "busyness_cv")
@@ -71,7 +73,7 @@ CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group
 ARRIVAL_KEYS = ("rate_per_hour", "volume", "profile")
 DISTRIBUTION_KEYS = ("dist", "mean_s", "cv", "samples_s")
 ESCALATION_KEYS = ("probability", "to")
-AGENT_GROUP_KEYS = ("skills", "staffing")
+AGENT_GROUP_KEYS = ("skills", "staffing", "shifts", "shrinkage")
 ROUTING_KEYS = ("agent_selection", "queue_selection")
 
 #: key path pattern -> allowed keys; ``<name>`` stands for a user-chosen name.
@@ -85,6 +87,12 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "scenario.contact_types.<type>.escalation": ESCALATION_KEYS,
     "<distribution>": DISTRIBUTION_KEYS,
     "scenario.agent_groups.<group>": AGENT_GROUP_KEYS,
+    "scenario.agent_groups.<group>.shifts[]": SHIFT_KEYS,
+    "scenario.agent_groups.<group>.shifts[].breaks[]": BREAK_KEYS,
+    "scenario.agent_groups.<group>.shrinkage": SHRINKAGE_KEYS,
+    "scenario.agent_groups.<group>.shrinkage.unavailability": UNAVAILABILITY_KEYS,
+    "scenario.agent_groups.<group>.shrinkage.blocks[]": BLOCK_KEYS,
+    "scenario.costs": COST_KEYS,
     "scenario.routing": ROUTING_KEYS,
 }
 
@@ -157,6 +165,8 @@ class AgentGroupSpec:
     name: str
     skills: tuple[str, ...]
     staffing: tuple[int, ...]
+    shifts: tuple[Shift, ...] = ()  # when set, agents on duty follow these (sim.duty); staffing = the plan
+    shrinkage: Shrinkage | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +207,8 @@ class Scenario:
     routing: RoutingSpec = RoutingSpec()
     trace: Path | None = None
     busyness_cv: float = 0.0
+    roster: Path | None = None
+    costs: Costs | None = None
 
     @property
     def length_s(self) -> float:
@@ -334,7 +346,10 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
                 raise ConfigError(where, f"expected a contact type ({', '.join(contact_types)}), got {show(ct.escalation.to)}")
             if ct.escalation.to == name:
                 raise ConfigError(where, "a contact type cannot escalate to itself")
-    groups = {name: _parse_group(name, v, f"{path}.agent_groups.{name}", n, contact_types)
+    roster_path, rostered = _parse_roster(spec.get("roster"), join(path, "roster"), groups_raw, contact_types,
+                                          open_s, close_s)
+    groups = {name: _parse_group(name, v, f"{path}.agent_groups.{name}", n, contact_types, open_s, close_s,
+                                 interval_s, rostered.get(str(name), ()))
               for name, v in groups_raw.items()}
     for name in contact_types:
         if not any(name in g.skills for g in groups.values()):
@@ -344,7 +359,8 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
         name=str(spec.get("name", "centre")), open_time_s=open_s, interval_s=interval_s, n_intervals=n,
         channels=channels, contact_types=contact_types, agent_groups=groups, routing=routing,
         trace=_parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
-        busyness_cv=_busyness_cv(spec, path),
+        busyness_cv=_busyness_cv(spec, path), roster=roster_path,
+        costs=parse_costs(spec.get("costs"), join(path, "costs"), tuple(groups), tuple(channels)),
     )
 
 
@@ -419,9 +435,10 @@ def _parse_arrivals(raw: Any, path: str, n: int, interval_s: float) -> tuple[flo
     return tuple(volume * w / total / (interval_s / 3600.0) for w in weights)
 
 
-def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[str, ContactTypeSpec]) -> AgentGroupSpec:
+def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[str, ContactTypeSpec],
+                 open_s: float, close_s: float, interval_s: float, rostered: tuple[Shift, ...] = ()) -> AgentGroupSpec:
     spec = mapping(raw, path)
-    check_keys(spec, path, AGENT_GROUP_KEYS, required=AGENT_GROUP_KEYS)
+    check_keys(spec, path, AGENT_GROUP_KEYS, required=("skills",))
     skills = spec["skills"]
     if isinstance(skills, str) or not isinstance(skills, (list, tuple)) or not skills:
         raise ConfigError(join(path, "skills"), f"expected a non-empty list of contact types in order of preference, got {show(skills)}")
@@ -430,8 +447,38 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
             raise ConfigError(f"{path}.skills[{i}]", f"unknown contact type {show(skill)}; expected one of {', '.join(contact_types)}")
     if len(set(skills)) != len(skills):
         raise ConfigError(join(path, "skills"), "lists a contact type twice")
-    staffing = table(spec["staffing"], join(path, "staffing"), n, lambda v, p: integer(v, p))
-    return AgentGroupSpec(name=name, skills=tuple(str(s) for s in skills), staffing=staffing)
+    sources = [k for k in ("staffing", "shifts") if k in spec] + (["roster"] if rostered else [])
+    if len(sources) != 1:
+        raise ConfigError(path, "expected exactly one of staffing, shifts or rows in the scenario's roster, got "
+                                + (" and ".join(sources) if sources else "none"))
+    shifts = parse_shifts(spec["shifts"], join(path, "shifts"), open_s, close_s) if "shifts" in spec else rostered
+    shrinkage = parse_shrinkage(spec.get("shrinkage"), join(path, "shrinkage"), open_s, close_s, parse_distribution)
+    if shrinkage is not None and not shifts:
+        raise ConfigError(join(path, "shrinkage"), "needs shifts or a roster (absence is per agent-day); with a "
+                                                   "staffing table, lower the table instead")
+    group = AgentGroupSpec(name=name, skills=tuple(str(s) for s in skills), staffing=(), shifts=shifts,
+                           shrinkage=shrinkage)
+    if shifts:
+        from .duty import planned_staffing
+
+        staffing = planned_staffing(group, open_s, interval_s, n)
+    else:
+        staffing = table(spec["staffing"], join(path, "staffing"), n, lambda v, p: integer(v, p))
+    return replace(group, staffing=staffing)
+
+
+def _parse_roster(raw: Any, path: str, groups_raw: Mapping[str, Any], contact_types: Mapping[str, ContactTypeSpec],
+                  open_s: float, close_s: float) -> tuple[Path | None, dict[str, tuple[Shift, ...]]]:
+    """``scenario.roster``: a CSV of agent shifts (``sim.workforce_config.read_roster``)."""
+    if raw is None:
+        return None, {}
+    if not isinstance(raw, str) or not raw:
+        raise ConfigError(path, f"expected the path of a roster CSV file, got {show(raw)}")
+    roster = Path(raw)
+    if not roster.is_file():
+        raise ConfigError(path, f"no such file: {raw} (paths are relative to the directory python -m sim runs in)")
+    skills = {str(g): tuple(mapping(v, f"{path}").get("skills") or ()) for g, v in groups_raw.items()}
+    return roster, read_roster(roster, skills, tuple(contact_types), open_s, close_s)
 
 
 def _parse_routing(raw: Any, path: str) -> RoutingSpec:

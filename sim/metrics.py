@@ -36,6 +36,7 @@ import math
 import numpy as np
 
 from .config import RunSpec, Scenario
+from .costs import COST_METRICS, group_workforce, replication_costs
 from .records import TALLY_FIELDS, ReplicationResult
 
 __all__ = ["SUMMARY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "INTERVAL_METRICS", "CENTRE_ONLY",
@@ -53,7 +54,7 @@ SUMMARY_METRICS = (
 RISK_METRICS = ("sl_risk",)
 #: Row order of ``summary.csv`` within a channel.
 SUMMARY_ORDER = SUMMARY_METRICS[:SUMMARY_METRICS.index("service_level") + 1] + RISK_METRICS \
-    + SUMMARY_METRICS[SUMMARY_METRICS.index("service_level") + 1:]
+    + SUMMARY_METRICS[SUMMARY_METRICS.index("service_level") + 1:] + COST_METRICS
 INTERVAL_METRICS = ("offered", "answered", "abandoned", "service_level", "asa_s", "abandon_rate",
                     "mean_queue_length", "occupancy", "agents_staffed")
 CENTRE_ONLY = ("occupancy", "agents_staffed")
@@ -133,11 +134,14 @@ def _window_kpis(result: ReplicationResult, run: RunSpec, start: float, end: flo
 def replication_summary(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[tuple[str, str], float]:
     """``{(channel, metric): value}`` for each channel and ``all`` over the window."""
     per = _window_kpis(result, run, run.warmup_s, run.horizon_s)
-    return {(channel, metric): value for channel, kpis in per.items() for metric, value in kpis.items()}
+    out = {(channel, metric): value for channel, kpis in per.items() for metric, value in kpis.items()}
+    out.update({("all", metric): value for metric, value in replication_costs(result, scenario).items()})
+    return out
 
 
 def group_summary(result: ReplicationResult, run: RunSpec) -> dict[tuple[str, str], float]:
-    """``{(group, metric): value}``: occupancy and agents staffed per agent group."""
+    """``{(group, metric): value}``: occupancy and agents staffed per agent group; when a group works
+    shifts, also :data:`~sim.costs.WORKFORCE_METRICS` (over the whole day) for every group."""
     seg = result.segments
     inside = _inside(result, run.warmup_s, run.horizon_s)
     busy = seg.busy_area[inside].sum(axis=0)
@@ -147,6 +151,8 @@ def group_summary(result: ReplicationResult, run: RunSpec) -> dict[tuple[str, st
     for i, name in enumerate(result.group_names):
         out[(name, "occupancy")] = float(_ratio(busy[i], staffed[i]))
         out[(name, "agents_staffed")] = float(staffed[i]) / length
+        if result.workforce:  # some group works shifts: paid and overtime hours, shrinkage for all
+            out.update({(name, m): v for m, v in group_workforce(result, name, i).items()})
     return out
 
 

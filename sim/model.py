@@ -43,6 +43,7 @@ from simpy.core import NORMAL, URGENT
 from .arrivals import day_factors, days_covered, poisson_arrival_times, read_trace, scale_by_day
 from .config import RunSpec, Scenario
 from .distributions import UNIFORM, Sampler
+from .duty import duty_timeline, planned_shrinkage
 from .records import ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, N_TALLY, ContactRecords, ReplicationResult, Segments
 from .routing import AGENT_SELECTORS, WAITING, Queue, queue_selector
 from .agents import AgentGroup
@@ -171,6 +172,14 @@ class CentreModel:
             ranked = [(g.skills.index(q), g) for g in self.groups if q in g.skills]
             q.groups = [g for _, g in ranked]
             q.tiers = [[g for r, g in ranked if r == rank] for rank in sorted({r for r, _ in ranked})]
+        # groups with shifts follow their duty timeline (sim.duty), the others their staffing table
+        self.duty = {}
+        for group, (name, spec) in zip(self.groups, scenario.agent_groups.items()):
+            if spec.shifts:
+                self.duty[group.index] = duty_timeline(spec, scenario.open_time_s,
+                                                       stream(seed, replication, f"absence:{name}"),
+                                                       stream(seed, replication, f"unavailable:{name}"))
+        self.table_groups = [g for g in self.groups if g.index not in self.duty]
         self._pick_agent = AGENT_SELECTORS[scenario.routing.agent_selection]
         for group in self.groups:
             group.pick_contact = queue_selector(scenario.routing.queue_selection, group)
@@ -200,10 +209,18 @@ class CentreModel:
         scenario, run = self.scenario, self.run_spec
         for t in self.ends[:-1]:
             env.call_at(t, self._on_flush, None, priority=URGENT)
-        for k in range(scenario.n_intervals):
-            t = k * scenario.interval_s
-            if t < run.horizon_s:
-                env.call_at(t, self._on_staffing, k, priority=URGENT)
+        if self.table_groups:
+            for k in range(scenario.n_intervals):
+                t = k * scenario.interval_s
+                if t < run.horizon_s:
+                    env.call_at(t, self._on_staffing, k, priority=URGENT)
+        for index, timeline in self.duty.items():
+            group = self.groups[index]
+            if not timeline.times or timeline.times[0] > 0:
+                env.call_at(0.0, self._on_duty, (group, 0, False), priority=URGENT)
+            for t, count, shift_end in zip(timeline.times, timeline.counts, timeline.shift_end):
+                if t < run.horizon_s:
+                    env.call_at(max(t, 0.0), self._on_duty, (group, count, shift_end), priority=URGENT)
         if scenario.trace is not None:
             rows = read_trace(scenario.trace, scenario.contact_types)
             self._schedule_trace(iter([r for r in rows if r.arrival_time_s < run.horizon_s]))
@@ -327,6 +344,7 @@ class CentreModel:
             self._offer(contact, target, now, False)
         else:
             self._finish(contact, ANSWERED, now)
+        agent.last_end = now
         if agent.leaving:
             agent.group.log_off(agent, now)
             return
@@ -389,9 +407,16 @@ class CentreModel:
     def _on_staffing(self, ev) -> None:
         k = ev.arg
         now = self.env._now
-        for group in self.groups:
+        for group in self.table_groups:
             for agent in group.set_staffing(group.staffing[k], now, self._agent_ids.__next__):
                 self._next_for(agent, now)
+
+    def _on_duty(self, ev) -> None:
+        """A change point of a group's duty timeline (shifts, breaks, shrinkage)."""
+        group, count, shift_end = ev.arg
+        now = self.env._now
+        for agent in group.set_staffing(count, now, self._agent_ids.__next__, shift_end):
+            self._next_for(agent, now)
 
     def _on_flush(self, ev) -> None:
         """A segment bound: close the logged-in integrals and move to the next segment."""
@@ -521,8 +546,27 @@ class CentreModel:
         return ReplicationResult(
             replication=self.replication, segments=segments, contacts=contacts,
             type_names=self.type_names, channel_names=self.channel_names, group_names=self.group_names,
-            end_time_s=end,
+            end_time_s=end, workforce=self._workforce(),
         )
+
+    def _workforce(self) -> dict[str, dict[str, float]]:
+        """Per group with shifts: the day's scheduled, shrinkage and overtime agent-seconds.  Agents kept
+        past the horizon by the drain work overtime until their last service ends when their shifts
+        are over by then."""
+        out = {}
+        horizon = self.run_spec.horizon_s
+        for index, tl in self.duty.items():
+            group = self.groups[index]
+            overtime = group.overtime_s
+            after = [c for t, c in zip(tl.times, tl.counts) if t <= horizon + 1e-9]
+            if self.run_spec.drain and (not after or after[-1] == 0):
+                overtime += sum(max(0.0, a.last_end - horizon) for a in group.members.values())
+            spec = self.scenario.agent_groups[group.name]
+            out[group.name] = {"scheduled_s": tl.scheduled_s, "breaks_s": tl.breaks_s, "blocks_s": tl.blocks_s,
+                               "absent_s": tl.absent_s, "unavailable_s": tl.unavailable_s, "overtime_s": overtime,
+                               "shrinkage_realised": tl.realised_shrinkage,
+                               "shrinkage_planned": planned_shrinkage(spec, self.scenario.open_time_s)}
+        return out
 
 
 def simulate(scenario: Scenario, run: RunSpec, replication: int, *, keep_contacts: bool = False,

@@ -23,7 +23,7 @@ seconds waiting per queue, busy and logged-in agent-seconds per group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -109,3 +109,4 @@ class ReplicationResult:
     channel_names: tuple[str, ...]
     group_names: tuple[str, ...]
     end_time_s: float  # simulation time when the run stopped
+    workforce: dict = field(default_factory=dict)  # group -> shift, shrinkage and overtime totals (sim.duty)

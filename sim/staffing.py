@@ -157,10 +157,10 @@ def erlang_c_requirement(config: SimConfig) -> list[int]:
 
 
 def with_staffing(config: SimConfig, staffing: Mapping[str, list[int]]) -> SimConfig:
-    """``config`` with the given groups' staffing tables replaced."""
+    """``config`` with the given groups' staffing tables replaced (their shifts, if any, dropped)."""
     groups = dict(config.scenario.agent_groups)
     for g, counts in staffing.items():
-        groups[g] = replace(groups[g], staffing=tuple(int(n) for n in counts))
+        groups[g] = replace(groups[g], staffing=tuple(int(n) for n in counts), shifts=(), shrinkage=None)
     return replace(config, scenario=replace(config.scenario, agent_groups=groups))
 
 

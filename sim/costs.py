@@ -1,0 +1,58 @@
+"""Costs of one replication (``scenario.costs``), over the whole simulated day (warm-up and drain
+included: the centre pays for them too).
+
+- ``labour_cost``: per group, wage x paid hours, plus wage x ``overtime_premium`` x overtime hours.
+  Paid hours are the scheduled shift hours for a group with shifts (breaks and absence paid, as the
+  roster is), else its logged-in hours; overtime is the time agents finish contacts past their shift
+  ends (groups with shifts; :mod:`sim.duty`).
+- ``telephony_cost``: ``telephony_per_minute`` x the minutes contacts of the ``telephony_channels``
+  spend on the line: waiting (also abandoners, until they hang up), in service, and waiting after an
+  escalation.
+- ``total_cost`` = labour + telephony; ``cost_per_contact`` = total / contacts answered.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .config import Scenario
+from .records import TALLY_FIELDS, ReplicationResult
+
+__all__ = ["COST_METRICS", "WORKFORCE_METRICS", "replication_costs", "group_workforce"]
+
+COST_METRICS = ("labour_cost", "telephony_cost", "total_cost", "cost_per_contact")
+WORKFORCE_METRICS = ("paid_hours", "overtime_hours", "shrinkage_planned", "shrinkage_realised")
+_F = {name: i for i, name in enumerate(TALLY_FIELDS)}
+
+
+def group_workforce(result: ReplicationResult, group: str, index: int) -> dict[str, float]:
+    """Paid and overtime hours of a group over the day, and its shrinkage shares (NaN without shifts)."""
+    wf = result.workforce.get(group)
+    if wf is None:
+        staffed = float(result.segments.staffed_area[:, index].sum())
+        return {"paid_hours": staffed / 3600.0, "overtime_hours": 0.0, "shrinkage_planned": math.nan,
+                "shrinkage_realised": math.nan}
+    return {"paid_hours": wf["scheduled_s"] / 3600.0, "overtime_hours": wf["overtime_s"] / 3600.0,
+            "shrinkage_planned": wf["shrinkage_planned"], "shrinkage_realised": wf["shrinkage_realised"]}
+
+
+def replication_costs(result: ReplicationResult, scenario: Scenario) -> dict[str, float]:
+    """:data:`COST_METRICS` of one replication (empty without ``scenario.costs``)."""
+    costs = scenario.costs
+    if costs is None:
+        return {}
+    labour = 0.0
+    for i, group in enumerate(result.group_names):
+        hours = group_workforce(result, group, i)
+        wage = costs.wage_per_hour[group]
+        labour += wage * (hours["paid_hours"] + costs.overtime_premium * hours["overtime_hours"])
+    tally = result.segments.tally.sum(axis=0)  # (channels, fields), the whole day
+    line_s = 0.0
+    for channel in costs.telephony_channels:
+        row = tally[result.channel_names.index(channel)]
+        line_s += row[_F["wait_offered_s"]] + row[_F["handle_s"]] + row[_F["transfer_wait_s"]]
+    telephony = costs.telephony_per_minute * line_s / 60.0
+    answered = float(tally[:, _F["answered"]].sum())
+    total = labour + telephony
+    return {"labour_cost": labour, "telephony_cost": telephony, "total_cost": total,
+            "cost_per_contact": total / answered if answered else math.nan}
