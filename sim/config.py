@@ -447,11 +447,12 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
             raise ConfigError(f"{path}.skills[{i}]", f"unknown contact type {show(skill)}; expected one of {', '.join(contact_types)}")
     if len(set(skills)) != len(skills):
         raise ConfigError(join(path, "skills"), "lists a contact type twice")
-    sources = [k for k in ("staffing", "shifts") if k in spec] + (["roster"] if rostered else [])
+    sources = [k for k in ("staffing", "shifts") if spec.get(k) is not None] + (["roster"] if rostered else [])
     if len(sources) != 1:
         raise ConfigError(path, "expected exactly one of staffing, shifts or rows in the scenario's roster, got "
                                 + (" and ".join(sources) if sources else "none"))
-    shifts = parse_shifts(spec["shifts"], join(path, "shifts"), open_s, close_s) if "shifts" in spec else rostered
+    shifts = parse_shifts(spec["shifts"], join(path, "shifts"), open_s, close_s) if spec.get("shifts") is not None \
+        else rostered
     shrinkage = parse_shrinkage(spec.get("shrinkage"), join(path, "shrinkage"), open_s, close_s, parse_distribution)
     if shrinkage is not None and not shifts:
         raise ConfigError(join(path, "shrinkage"), "needs shifts or a roster (absence is per agent-day); with a "

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .config import SimConfig
+from .costs import COST_METRICS
 from .metrics import INTERVAL_METRICS, SUMMARY_ORDER, group_summary, replication_intervals, replication_summary
 from .model import simulate
 from .stats import t_interval, wilson_interval
@@ -229,6 +230,7 @@ def format_summary(summary: pd.DataFrame, confidence: float) -> str:
     """The per-channel KPI table printed at the end of a run: mean ± CI half-width."""
     shown = ("offered", "answered", "abandoned", "blocked", "service_level", "sl_risk", "asa_s", "mean_wait_s",
              "abandon_rate", "p_wait", "aht_s", "escalation_rate", "end_to_end_time_s", "occupancy")
+    shown += tuple(m for m in COST_METRICS if m in set(summary["metric"]))  # with scenario.costs
     channels = list(dict.fromkeys(summary["channel"]))
     cells = {(r.channel, r.metric): r for r in summary.itertuples()}
     width = 18
@@ -253,6 +255,7 @@ def _cell(metric: str, r) -> str:
     if pct:
         text = f"{100 * r.mean:.1f}%"
         return text + (f" ±{100 * half:.1f}" if math.isfinite(half) else "")
-    digits = 0 if metric in ("offered", "answered", "abandoned", "blocked") else 1
+    digits = 0 if metric in ("offered", "answered", "abandoned", "blocked", "labour_cost", "telephony_cost",
+                             "total_cost") else 2 if metric == "cost_per_contact" else 1
     text = f"{r.mean:.{digits}f}"
     return text + (f" ±{half:.{digits}f}" if math.isfinite(half) else "")

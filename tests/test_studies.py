@@ -75,6 +75,15 @@ EXPERIMENTS = {
     "chat_shift": {"scenario.contact_types.billing.arrivals.volume",
                    "scenario.contact_types.billing_chat.arrivals.volume"},
     "high_escalation": {"scenario.contact_types.technical.escalation.probability"},
+    "shifts_and_costs": {"scenario.agent_groups.specialists.staffing", "scenario.agent_groups.specialists.shifts",
+                         "scenario.agent_groups.specialists.shrinkage.absence_probability",
+                         "scenario.agent_groups.specialists.shrinkage.unavailability.rate_per_hour",
+                         "scenario.agent_groups.specialists.shrinkage.unavailability.duration.dist",
+                         "scenario.agent_groups.specialists.shrinkage.unavailability.duration.mean_s",
+                         "scenario.agent_groups.specialists.shrinkage.blocks",
+                         "scenario.costs.wage_per_hour.generalists", "scenario.costs.wage_per_hour.tech_support",
+                         "scenario.costs.wage_per_hour.specialists", "scenario.costs.overtime_premium",
+                         "scenario.costs.telephony_per_minute"},
 }
 
 
