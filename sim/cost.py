@@ -1,6 +1,9 @@
 """The cost basis of the report and the staffing study, from what a run already reports.
 
-The simulator has no cost of its own. What it does measure is how many agents were logged in:
+A scenario with ``scenario.costs`` has its own cost model (:mod:`sim.costs`: wages per group,
+overtime premium, telephony), reported as ``labour_cost``, ``total_cost`` and ``cost_per_contact``;
+the report shows and compares those when present.  This module is the basis for any run, costs or
+not, from how many agents were logged in:
 ``agents_staffed`` (whole centre, time average over the measurement window). So:
 
 - **staffed agent-hours** = ``agents_staffed`` x the window's length in hours (per replication,
