@@ -27,7 +27,7 @@ class Agent:
     """One agent.  ``contact`` is the contact in service, or ``None`` when idle;
     ``timer`` is the model's reusable service-end event for this agent."""
 
-    __slots__ = ("id", "group", "idle_since", "contact", "leaving", "timer", "leave_at", "last_end")
+    __slots__ = ("id", "group", "idle_since", "contact", "leaving", "timer", "leave_at", "last_end", "load", "resting")
 
     def __init__(self, agent_id: int, group: "AgentGroup", now: float) -> None:
         self.id = agent_id
@@ -38,13 +38,16 @@ class Agent:
         self.timer = None
         self.leave_at = None  # when its shift ended, if it is finishing a contact past the end (overtime)
         self.last_end = now  # end of its last service
+        self.load = None  # AgentLoad (sim.proficiency) in groups with learning or fatigue
+        self.resting = False  # held back by the occupancy cap
 
 
 class AgentGroup:
     """Agents sharing skills (queues in order of preference) and a staffing table."""
 
     __slots__ = ("name", "index", "skills", "staffing", "idle", "members", "n_staffed", "staffed_area", "last_t",
-                 "pick_contact", "overtime_s")
+                 "pick_contact", "overtime_s", "prof", "learning", "fatigue", "experience", "above", "samples",
+                 "adjusts")
 
     def __init__(self, name: str, index: int, staffing: tuple[int, ...]) -> None:
         self.name = name
@@ -58,6 +61,13 @@ class AgentGroup:
         self.staffed_area = 0.0
         self.last_t = 0.0
         self.overtime_s = 0.0  # agent-seconds worked past shift ends (agents finishing a contact)
+        self.prof = None  # queue index -> handle-time multiplier (sim.proficiency), or None
+        self.learning = None
+        self.fatigue = None
+        self.adjusts = False  # any of the three: the model adjusts this group's handle times
+        self.experience: list[float] = []  # contacts handled by agents who logged off, for the next ones
+        self.above = 0  # samples of logged-in agents above the fatigue occupancy threshold
+        self.samples = 0
 
     def accrue(self, now: float) -> None:
         """Add logged-in agent-seconds since the last change."""
@@ -85,6 +95,11 @@ class AgentGroup:
                     need -= 1
             for _ in range(need):
                 agent = Agent(next_id(), self, now)
+                if self.learning is not None or self.fatigue is not None:
+                    from .proficiency import AgentLoad
+
+                    base = self.learning.experience_contacts if self.learning is not None else 0.0
+                    agent.load = AgentLoad(self._take_experience(base))
                 self.members[agent.id] = agent
                 self.n_staffed += 1
                 added.append(agent)
@@ -92,13 +107,12 @@ class AgentGroup:
             excess = len(active) - target
             while excess and self.idle:
                 agent = self.idle.pop()  # most recently idle
-                del self.members[agent.id]
-                self.n_staffed -= 1
+                self._remove(agent)
                 excess -= 1
             for agent in reversed(active):
                 if not excess:
                     break
-                if agent.contact is not None and not agent.leaving:
+                if (agent.contact is not None or agent.resting) and not agent.leaving:
                     agent.leaving = True
                     agent.leave_at = now if shift_end else None
                     excess -= 1
@@ -109,5 +123,17 @@ class AgentGroup:
         self.accrue(now)
         if agent.leave_at is not None:
             self.overtime_s += now - agent.leave_at
+        self._remove(agent)
+
+    def _remove(self, agent: Agent) -> None:
         del self.members[agent.id]
         self.n_staffed -= 1
+        if agent.load is not None:  # its experience stays with the group for the next agent logging in
+            self.experience.append(agent.load.handled)
+
+    def _take_experience(self, base: float) -> float:
+        """The most experienced count handed back by an agent who logged off, else ``base``."""
+        if not self.experience:
+            return base
+        best = max(range(len(self.experience)), key=self.experience.__getitem__)
+        return self.experience.pop(best)

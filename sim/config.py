@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ConfigError
+from .proficiency import (FATIGUE_KEYS, LEARNING_KEYS, FatigueSpec, LearningSpec, parse_fatigue, parse_learning,
+                          parse_proficiency)
 from .workforce_config import (BLOCK_KEYS, BREAK_KEYS, COST_KEYS, SHIFT_KEYS, SHRINKAGE_KEYS, UNAVAILABILITY_KEYS,
                                Costs, Shift, Shrinkage, parse_costs, parse_shifts, parse_shrinkage, read_roster)
 from .validation import (boolean, check_keys, choice, clock, integer, join, mapping, number, probability, show,
@@ -73,7 +75,7 @@ CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group
 ARRIVAL_KEYS = ("rate_per_hour", "volume", "profile")
 DISTRIBUTION_KEYS = ("dist", "mean_s", "cv", "samples_s")
 ESCALATION_KEYS = ("probability", "to")
-AGENT_GROUP_KEYS = ("skills", "staffing", "shifts", "shrinkage")
+AGENT_GROUP_KEYS = ("skills", "staffing", "shifts", "shrinkage", "proficiency", "learning", "fatigue")
 ROUTING_KEYS = ("agent_selection", "queue_selection")
 
 #: key path pattern -> allowed keys; ``<name>`` stands for a user-chosen name.
@@ -92,6 +94,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "scenario.agent_groups.<group>.shrinkage": SHRINKAGE_KEYS,
     "scenario.agent_groups.<group>.shrinkage.unavailability": UNAVAILABILITY_KEYS,
     "scenario.agent_groups.<group>.shrinkage.blocks[]": BLOCK_KEYS,
+    "scenario.agent_groups.<group>.learning": LEARNING_KEYS,
+    "scenario.agent_groups.<group>.fatigue": FATIGUE_KEYS,
     "scenario.costs": COST_KEYS,
     "scenario.routing": ROUTING_KEYS,
 }
@@ -167,6 +171,9 @@ class AgentGroupSpec:
     staffing: tuple[int, ...]
     shifts: tuple[Shift, ...] = ()  # when set, agents on duty follow these (sim.duty); staffing = the plan
     shrinkage: Shrinkage | None = None
+    proficiency: Mapping[str, float] = field(default_factory=dict)  # contact type -> handle-time multiplier
+    learning: LearningSpec | None = None  # new hires (sim.proficiency)
+    fatigue: FatigueSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -457,8 +464,12 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
     if shrinkage is not None and not shifts:
         raise ConfigError(join(path, "shrinkage"), "needs shifts or a roster (absence is per agent-day); with a "
                                                    "staffing table, lower the table instead")
-    group = AgentGroupSpec(name=name, skills=tuple(str(s) for s in skills), staffing=(), shifts=shifts,
-                           shrinkage=shrinkage)
+    group = AgentGroupSpec(
+        name=name, skills=tuple(str(s) for s in skills), staffing=(), shifts=shifts, shrinkage=shrinkage,
+        proficiency=parse_proficiency(spec.get("proficiency"), join(path, "proficiency"), tuple(contact_types),
+                                      tuple(str(s) for s in skills)),
+        learning=parse_learning(spec.get("learning"), join(path, "learning")),
+        fatigue=parse_fatigue(spec.get("fatigue"), join(path, "fatigue")))
     if shifts:
         from .duty import planned_staffing
 

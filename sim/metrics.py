@@ -153,6 +153,8 @@ def group_summary(result: ReplicationResult, run: RunSpec) -> dict[tuple[str, st
         out[(name, "agents_staffed")] = float(staffed[i]) / length
         if result.workforce:  # some group works shifts: paid and overtime hours, shrinkage for all
             out.update({(name, m): v for m, v in group_workforce(result, name, i).items()})
+        if name in result.wellbeing:  # burnout-risk indicator (sim.proficiency)
+            out[(name, "time_above_threshold")] = float(result.wellbeing[name])
     return out
 
 

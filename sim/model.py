@@ -44,6 +44,7 @@ from .arrivals import day_factors, days_covered, poisson_arrival_times, read_tra
 from .config import RunSpec, Scenario
 from .distributions import UNIFORM, Sampler
 from .duty import duty_timeline, planned_shrinkage
+from .proficiency import SAMPLE_S
 from .records import ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, N_TALLY, ContactRecords, ReplicationResult, Segments
 from .routing import AGENT_SELECTORS, WAITING, Queue, queue_selector
 from .agents import AgentGroup
@@ -167,6 +168,10 @@ class CentreModel:
         for i, (name, spec) in enumerate(scenario.agent_groups.items()):
             group = AgentGroup(name, i, spec.staffing)
             group.skills = [self.queues[s] for s in spec.skills]
+            if spec.proficiency:
+                group.prof = {self.queues[t].index: m for t, m in spec.proficiency.items()}
+            group.learning, group.fatigue = spec.learning, spec.fatigue
+            group.adjusts = bool(spec.proficiency) or spec.learning is not None or spec.fatigue is not None
             self.groups.append(group)
         for q in self.queues.values():
             ranked = [(g.skills.index(q), g) for g in self.groups if q in g.skills]
@@ -214,6 +219,11 @@ class CentreModel:
                 t = k * scenario.interval_s
                 if t < run.horizon_s:
                     env.call_at(t, self._on_staffing, k, priority=URGENT)
+        if any(g.fatigue is not None for g in self.groups):
+            t = 0.0
+            while t < run.horizon_s:
+                env.call_at(t, self._on_sample, None)
+                t += SAMPLE_S
         for index, timeline in self.duty.items():
             group = self.groups[index]
             if not timeline.times or timeline.times[0] > 0:
@@ -305,6 +315,8 @@ class CentreModel:
             override = contact.queue.handle_by_group.get(group.index)
             if override is not None:
                 handle = override()
+        if group.adjusts:
+            handle = self._adjust(agent, contact, handle, now)
         if contact.leg == 1:
             contact.wait1 = wait
             contact.handle1 = handle
@@ -323,6 +335,45 @@ class CentreModel:
             timer = agent.timer = Timer(self.env, self._on_service_end, agent)
         timer.callbacks = timer._fns  # timer.at(end), inlined on the hot path
         heappush(self._queue, (end, NORMAL, next(self._eid), timer))
+
+    @staticmethod
+    def _adjust(agent, contact: Contact, handle: float, now: float) -> float:
+        """The handle time as this agent works it: proficiency, learning curve, fatigue (sim.proficiency)."""
+        group = agent.group
+        if group.prof is not None:
+            handle *= group.prof.get(contact.queue.index, 1.0)
+        load = agent.load
+        if load is not None:
+            if group.learning is not None:
+                handle *= group.learning.multiplier(load.handled)
+            fatigue = group.fatigue
+            if fatigue is not None and load.occupancy(now, fatigue.window_s) > fatigue.occupancy_threshold:
+                handle *= fatigue.aht_multiplier
+            load.handled += 1
+            load.spans.append((now, now + handle))
+        return handle
+
+    def _on_rest_end(self, ev) -> None:
+        """An agent held back by the occupancy cap is available again."""
+        agent = ev.arg
+        agent.resting = False
+        now = self.env._now
+        if agent.leaving:
+            agent.group.log_off(agent, now)
+            return
+        self._next_for(agent, now)
+
+    def _on_sample(self, ev) -> None:
+        """Count logged-in agents above their group's fatigue threshold (the burnout-risk indicator)."""
+        now = self.env._now
+        for group in self.groups:
+            fatigue = group.fatigue
+            if fatigue is None:
+                continue
+            for agent in group.members.values():
+                group.samples += 1
+                if agent.load.occupancy(now, fatigue.window_s) > fatigue.occupancy_threshold:
+                    group.above += 1
 
     def _on_service_end(self, ev) -> None:
         agent = ev.arg
@@ -351,8 +402,15 @@ class CentreModel:
         self._next_for(agent, now)
 
     def _next_for(self, agent, now: float) -> None:
-        """A free agent takes the next contact its routing chooses, or goes idle."""
+        """A free agent takes the next contact its routing chooses, or goes idle (or rests, if its
+        occupancy is above its group's cap)."""
         group = agent.group
+        if group.fatigue is not None and group.fatigue.occupancy_cap is not None:
+            until = agent.load.rest_until(now, group.fatigue.window_s, group.fatigue.occupancy_cap)
+            if until > now:
+                agent.resting = True
+                self.env.call_at(until, self._on_rest_end, agent)
+                return
         contact = group.pick_contact(group)
         if contact is None:
             agent.idle_since = now
@@ -547,6 +605,7 @@ class CentreModel:
             replication=self.replication, segments=segments, contacts=contacts,
             type_names=self.type_names, channel_names=self.channel_names, group_names=self.group_names,
             end_time_s=end, workforce=self._workforce(),
+            wellbeing={g.name: g.above / g.samples for g in self.groups if g.fatigue is not None and g.samples},
         )
 
     def _workforce(self) -> dict[str, dict[str, float]]:

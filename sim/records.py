@@ -110,3 +110,4 @@ class ReplicationResult:
     group_names: tuple[str, ...]
     end_time_s: float  # simulation time when the run stopped
     workforce: dict = field(default_factory=dict)  # group -> shift, shrinkage and overtime totals (sim.duty)
+    wellbeing: dict = field(default_factory=dict)  # group -> share of agent-time above its fatigue threshold
