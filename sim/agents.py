@@ -47,7 +47,7 @@ class AgentGroup:
 
     __slots__ = ("name", "index", "skills", "staffing", "idle", "members", "n_staffed", "staffed_area", "last_t",
                  "pick_contact", "overtime_s", "prof", "learning", "fatigue", "experience", "above", "samples",
-                 "adjusts")
+                 "adjusts", "served")
 
     def __init__(self, name: str, index: int, staffing: tuple[int, ...]) -> None:
         self.name = name
@@ -66,6 +66,7 @@ class AgentGroup:
         self.fatigue = None
         self.adjusts = False  # any of the three: the model adjusts this group's handle times
         self.experience: list[float] = []  # contacts handled by agents who logged off, for the next ones
+        self.served = 0  # services started by the group's agents (first and escalation)
         self.above = 0  # samples of logged-in agents above the fatigue occupancy threshold
         self.samples = 0
 

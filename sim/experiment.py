@@ -255,7 +255,7 @@ def _cell(metric: str, r) -> str:
     if pct:
         text = f"{100 * r.mean:.1f}%"
         return text + (f" ±{100 * half:.1f}" if math.isfinite(half) else "")
-    digits = 0 if metric in ("offered", "answered", "abandoned", "blocked", "labour_cost", "telephony_cost",
-                             "total_cost") else 2 if metric == "cost_per_contact" else 1
+    digits = 0 if metric in ("offered", "answered", "abandoned", "blocked", "labour_cost", "vendor_cost",
+                             "telephony_cost", "total_cost") else 2 if metric == "cost_per_contact" else 1
     text = f"{r.mean:.{digits}f}"
     return text + (f" ±{half:.{digits}f}" if math.isfinite(half) else "")

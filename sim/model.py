@@ -315,6 +315,7 @@ class CentreModel:
             override = contact.queue.handle_by_group.get(group.index)
             if override is not None:
                 handle = override()
+        group.served += 1
         if group.adjusts:
             handle = self._adjust(agent, contact, handle, now)
         if contact.leg == 1:
@@ -606,6 +607,7 @@ class CentreModel:
             type_names=self.type_names, channel_names=self.channel_names, group_names=self.group_names,
             end_time_s=end, workforce=self._workforce(),
             wellbeing={g.name: g.above / g.samples for g in self.groups if g.fatigue is not None and g.samples},
+            served={g.name: g.served for g in self.groups},
         )
 
     def _workforce(self) -> dict[str, dict[str, float]]:

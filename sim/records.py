@@ -111,3 +111,4 @@ class ReplicationResult:
     end_time_s: float  # simulation time when the run stopped
     workforce: dict = field(default_factory=dict)  # group -> shift, shrinkage and overtime totals (sim.duty)
     wellbeing: dict = field(default_factory=dict)  # group -> share of agent-time above its fatigue threshold
+    served: dict = field(default_factory=dict)  # group -> services its agents started over the whole run

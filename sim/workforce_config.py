@@ -10,7 +10,8 @@
   exponential time with mean ``1 / rate_per_hour`` available, unavailable for ``duration``), and
   ``blocks`` (scheduled meetings, training: ``{start, minutes, agents, kind}``).
 - ``scenario.costs``: ``wage_per_hour`` per group, ``overtime_premium`` (an overtime hour costs
-  wage x premium), ``telephony_per_minute`` on ``telephony_channels`` (waiting and talking minutes).
+  wage x premium), ``telephony_per_minute`` on ``telephony_channels`` (waiting and talking minutes),
+  ``per_contact`` per group (a price per service, e.g. an outsourced vendor's, with a wage of 0).
 
 Times are clock times (``"HH:MM"``) inside the opening hours; errors name the key path, or the roster
 file and line.
@@ -35,7 +36,7 @@ BREAK_KEYS = ("after_hours", "minutes")
 SHRINKAGE_KEYS = ("absence_probability", "unavailability", "blocks")
 UNAVAILABILITY_KEYS = ("rate_per_hour", "duration")
 BLOCK_KEYS = ("start", "minutes", "agents", "kind")
-COST_KEYS = ("wage_per_hour", "overtime_premium", "telephony_per_minute", "telephony_channels")
+COST_KEYS = ("wage_per_hour", "overtime_premium", "telephony_per_minute", "telephony_channels", "per_contact")
 ROSTER_COLUMNS = ("agent_id", "group", "start", "end", "breaks", "skills")
 
 
@@ -91,6 +92,7 @@ class Costs:
     overtime_premium: float = 1.5
     telephony_per_minute: float = 0.0
     telephony_channels: tuple[str, ...] = ()
+    per_contact: Mapping[str, float] = field(default_factory=dict)  # group -> price per service (a vendor)
 
 
 def _breaks(raw: Any, where: str, length_h: float) -> tuple[Break, ...]:
@@ -189,9 +191,15 @@ def parse_costs(raw: Any, where: str, groups: tuple[str, ...], channels: tuple[s
         if c not in channels:
             raise ConfigError(f"{where}.telephony_channels[{i}]", f"unknown channel {show(c)}; expected one of "
                                                                   f"{', '.join(channels)}")
+    per_contact = {}
+    for g, price in mapping(spec.get("per_contact") or {}, join(where, "per_contact")).items():
+        pw = join(join(where, "per_contact"), str(g))
+        if g not in groups:
+            raise ConfigError(pw, f"unknown agent group; expected one of {', '.join(groups)}")
+        per_contact[str(g)] = number(price, pw, unit="money per contact")
     return Costs(wages, number(spec.get("overtime_premium", 1.5), join(where, "overtime_premium"), minimum=1.0),
                  number(spec.get("telephony_per_minute", 0.0), join(where, "telephony_per_minute")),
-                 tuple(str(c) for c in tel_channels))
+                 tuple(str(c) for c in tel_channels), per_contact)
 
 
 def read_roster(path: Path, groups: Mapping[str, tuple[str, ...]], contact_types: tuple[str, ...],

@@ -181,3 +181,17 @@ def test_same_seed_same_shrinkage_and_a_plain_staffing_table_is_unchanged():
     plain = load_config({"scenario": centre({"agents": {"skills": ["calls"], "staffing": 10}}, rate=60),
                          "run": {"replications": 1, "seed": 5}})
     assert simulate(plain.scenario, plain.run, 0).workforce == {}
+
+
+def test_vendor_is_paid_per_contact_its_agents_serve(tmp_path):
+    trace = tmp_path / "trace.csv"
+    trace.write_text("arrival_time_s,handle_time_s\n0,600\n0,300\n0,300\n")
+    raw = centre({"inhouse": {"skills": ["calls"], "staffing": 1}, "vendor": {"skills": ["calls"], "staffing": 1}},
+                 trace=str(trace), close="10:00",
+                 costs={"wage_per_hour": {"inhouse": 20, "vendor": 0}, "per_contact": {"vendor": 4.5}})
+    config = load_config({"scenario": raw, "run": {"replications": 1}})
+    result = simulate(config.scenario, config.run, 0)
+    assert sum(result.served.values()) == 3
+    costs = replication_costs(result, config.scenario)
+    assert costs["vendor_cost"] == pytest.approx(4.5 * result.served["vendor"]) and result.served["vendor"] >= 1
+    assert costs["total_cost"] == pytest.approx(costs["labour_cost"] + costs["vendor_cost"] + costs["telephony_cost"])
