@@ -35,6 +35,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .config import Scenario
 from .errors import ConfigError
+from .workforce_config import Break, parse_breaks
 from .validation import check_keys, clock, integer, join, mapping, number
 
 __all__ = ["Break", "ShiftFamily", "ShiftPlan", "Pattern", "Roster", "load_shift_plan", "expand_patterns",
@@ -44,15 +45,6 @@ PENALTY = 1e6  # cost of one agent-interval not covered: far above any wage, so 
 PLAN_KEYS = ("families", "groups", "wage_per_hour", "max_headcount", "max_per_pattern")
 FAMILY_KEYS = ("length_hours", "starts", "breaks", "max_agents")
 START_KEYS = ("from", "to", "every_minutes")
-BREAK_KEYS = ("after_hours", "minutes")
-
-
-@dataclass(frozen=True)
-class Break:
-    """Off duty for ``minutes`` starting ``after_hours`` into the shift."""
-
-    after_hours: float
-    minutes: float
 
 
 @dataclass(frozen=True)
@@ -115,18 +107,7 @@ def load_shift_plan(source: str | Path | Mapping[str, Any], scenario: Scenario) 
             if t < open_s - 1e-9 or t + length * 3600 > close_s + 1e-9:
                 raise ConfigError(where, f"a shift starting at {_hhmm(t)} for {length:g} h falls outside the opening "
                                          f"hours {_hhmm(open_s)}-{_hhmm(close_s)}")
-        breaks = []
-        for i, b in enumerate(spec.get("breaks") or []):
-            bw = join(where, f"breaks[{i}]")
-            b = mapping(b, bw)
-            check_keys(b, bw, BREAK_KEYS, required=BREAK_KEYS)
-            brk = Break(number(b["after_hours"], join(bw, "after_hours"), minimum=0),
-                        number(b["minutes"], join(bw, "minutes"), positive=True))
-            if brk.after_hours * 60 + brk.minutes > length * 60 + 1e-9:
-                raise ConfigError(bw, f"expected a break inside the {length:g} h shift")
-            if breaks and brk.after_hours * 60 < breaks[-1].after_hours * 60 + breaks[-1].minutes - 1e-9:
-                raise ConfigError(bw, "overlaps the break before it (breaks in order, not overlapping)")
-            breaks.append(brk)
+        breaks = parse_breaks(spec.get("breaks"), join(where, "breaks"), length)
         cap = spec.get("max_agents")
         cap = None if cap is None else integer(cap, join(where, "max_agents"), minimum=0)
         families[str(name)] = ShiftFamily(str(name), float(length), times, tuple(breaks), cap)

@@ -29,7 +29,7 @@ from .validation import check_keys, clock, integer, join, mapping, number, proba
 
 __all__ = ["Break", "Shift", "Block", "Shrinkage", "Costs", "SHIFT_KEYS", "BREAK_KEYS", "SHRINKAGE_KEYS",
            "UNAVAILABILITY_KEYS", "BLOCK_KEYS", "COST_KEYS", "parse_shifts", "parse_shrinkage", "parse_costs",
-           "read_roster", "ROSTER_COLUMNS"]
+           "read_roster", "parse_breaks", "ROSTER_COLUMNS"]
 
 SHIFT_KEYS = ("start", "length_hours", "agents", "breaks")
 BREAK_KEYS = ("after_hours", "minutes")
@@ -95,7 +95,8 @@ class Costs:
     per_contact: Mapping[str, float] = field(default_factory=dict)  # group -> price per service (a vendor)
 
 
-def _breaks(raw: Any, where: str, length_h: float) -> tuple[Break, ...]:
+def parse_breaks(raw: Any, where: str, length_h: float) -> tuple[Break, ...]:
+    """A list of ``{after_hours, minutes}`` inside a shift of ``length_h`` hours, in order, not overlapping."""
     if raw is None:
         return ()
     if not isinstance(raw, (list, tuple)):
@@ -137,7 +138,7 @@ def parse_shifts(raw: Any, where: str, open_s: float, close_s: float) -> tuple[S
         start = clock(s["start"], join(sw, "start"))
         length = number(s["length_hours"], join(sw, "length_hours"), positive=True, unit="hours")
         shift = Shift(start, length * 3600, integer(s["agents"], join(sw, "agents")),
-                      _breaks(s.get("breaks"), join(sw, "breaks"), length))
+                      parse_breaks(s.get("breaks"), join(sw, "breaks"), length))
         _inside(shift.start_s, shift.end_s, sw, open_s, close_s)
         out.append(shift)
     return tuple(out)

@@ -28,7 +28,7 @@ as per-interval tables per weekday, so that a scenario writer can use them direc
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
