@@ -1,5 +1,5 @@
 """Shared code of the ready what-if studies in ``experiments/`` (staffing_sweep.py, channel_shift.py,
-escalation_change.py, forecast_risk.py).
+escalation_change.py, forecast_risk.py, deflection.py, retrials.py, repeat_contacts.py).
 
 A study changes one thing in the built-in default scenario over a few values (its *points*),
 runs every point through the Python API with the **same seed** (common random numbers: replication
@@ -50,8 +50,8 @@ from sim.style import (ALL_LABEL, GREY, LABEL_SIZE, TITLE_SIZE, channel_colour, 
 from sim.progress import Progress  # noqa: E402
 from sim.stats import t_interval  # noqa: E402
 
-__all__ = ["REPO", "RESULTS", "Panel", "default_raw", "parser", "run_points", "add_metric", "kpi_table",
-           "paired_table", "write_table", "draw", "study_info", "finish"]
+__all__ = ["REPO", "RESULTS", "Panel", "Knob", "default_raw", "parser", "run_points", "add_metric", "kpi_table",
+           "paired_table", "write_table", "draw", "study_info", "finish", "run_knob"]
 
 RESULTS = REPO / "results" / "studies"
 CONFIGS = REPO / "configs"
@@ -276,3 +276,47 @@ def print_table(table: pd.DataFrame, key: str, metrics: Sequence[str], channels:
     ordered = [f"{c}.{m}" for m in metrics for c in channels if f"{c}.{m}" in wide.columns]
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(wide[ordered].to_string(float_format=lambda v: f"{v:.4g}"))
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A one-knob study: the default scenario with one value changed over ``values``.
+
+    ``key`` names the value's column; ``baseline`` is the point the others are paired against
+    (added to ``values`` if missing); ``metrics`` go into the tables, ``shown`` are printed for
+    ``channels``; ``panels``, ``title`` and ``xlabel`` make the figure.
+    """
+
+    name: str
+    key: str
+    values: tuple[float, ...]
+    baseline: float
+    metrics: tuple[str, ...]
+    panels: tuple[Panel, ...]
+    title: str
+    xlabel: str
+    shown: tuple[str, ...]
+    channels: tuple[str, ...] = ("phone", "chat", _ALL)
+
+
+def run_knob(knob: Knob, args: argparse.Namespace, apply: Callable[[dict[str, Any], float], None],
+             derive: Callable[[ExperimentResult], ExperimentResult] | None = None) -> int:
+    """Run ``knob``: ``apply(raw, value)`` changes a copy of the default config for each value;
+    ``derive(result)`` may add KPIs (:func:`add_metric`); writes the tables and the figure."""
+    started = time.perf_counter()
+    base = default_raw()
+    points = []
+    for value in sorted(set(knob.values) | {knob.baseline}):
+        raw = copy.deepcopy(base)
+        apply(raw, value)
+        points.append((value, raw))
+    results = run_points(points, args)
+    if derive is not None:
+        results = [(value, derive(result)) for value, result in results]
+    kpis = kpi_table(results, knob.key, knob.metrics)
+    paired = paired_table(results, knob.key, knob.baseline, knob.metrics)
+    figure = draw(kpis, knob.key, knob.panels, knob.title, knob.xlabel, baseline=knob.baseline)
+    print_table(kpis, knob.key, knob.shown, knob.channels)
+    finish(knob.name, args.out, {"kpis": kpis, "paired_vs_baseline": paired}, figure, started,
+           study_info(knob.key, knob.baseline, dict(results)[knob.baseline]))
+    return 0

@@ -10,6 +10,11 @@ idle, so the longest-idle agent of a group is at its left end.
 Each group integrates its number of logged-in agents over time; the model
 flushes that area into per-segment totals (agent-seconds) at segment bounds.
 Busy time is added by the model when a service starts.
+
+Concurrent work (a group with ``concurrency``, e.g. chat): each logged-in
+agent is ``slots`` slot-agents sharing one :class:`Seat`; routing sees the
+slots, staffing counts agents (slots / ``slots``), and the model counts the
+seat busy while any of its slots is (:mod:`sim.concurrency`).
 """
 
 from __future__ import annotations
@@ -20,14 +25,26 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from .routing import Queue
 
-__all__ = ["Agent", "AgentGroup"]
+__all__ = ["Agent", "AgentGroup", "Seat"]
+
+
+class Seat:
+    """One agent of a concurrent group: how many of its slots are busy (``n``) and since when (s)."""
+
+    __slots__ = ("n", "since")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.since = 0.0
 
 
 class Agent:
     """One agent.  ``contact`` is the contact in service, or ``None`` when idle;
-    ``timer`` is the model's reusable service-end event for this agent."""
+    ``timer`` is the model's reusable service-end event for this agent;
+    ``parent`` the :class:`Seat` it is a slot of (concurrent groups), else ``None``."""
 
-    __slots__ = ("id", "group", "idle_since", "contact", "leaving", "timer", "leave_at", "last_end", "load", "resting")
+    __slots__ = ("id", "group", "idle_since", "contact", "leaving", "timer", "leave_at", "last_end", "load", "resting",
+                 "parent")
 
     def __init__(self, agent_id: int, group: "AgentGroup", now: float) -> None:
         self.id = agent_id
@@ -40,6 +57,7 @@ class Agent:
         self.last_end = now  # end of its last service
         self.load = None  # AgentLoad (sim.proficiency) in groups with learning or fatigue
         self.resting = False  # held back by the occupancy cap
+        self.parent = None
 
 
 class AgentGroup:
@@ -47,7 +65,7 @@ class AgentGroup:
 
     __slots__ = ("name", "index", "skills", "staffing", "idle", "members", "n_staffed", "staffed_area", "last_t",
                  "pick_contact", "overtime_s", "prof", "learning", "fatigue", "experience", "above", "samples",
-                 "adjusts", "served")
+                 "adjusts", "served", "slots", "factors", "seats")
 
     def __init__(self, name: str, index: int, staffing: tuple[int, ...]) -> None:
         self.name = name
@@ -69,6 +87,9 @@ class AgentGroup:
         self.served = 0  # services started by the group's agents (first and escalation)
         self.above = 0  # samples of logged-in agents above the fatigue occupancy threshold
         self.samples = 0
+        self.slots = 1  # contacts an agent holds at once (sim.concurrency)
+        self.factors: tuple[float, ...] = (1.0,)  # handle-time factor by number of contacts held
+        self.seats: list[Seat] = []
 
     def accrue(self, now: float) -> None:
         """Add logged-in agent-seconds since the last change."""
@@ -79,12 +100,16 @@ class AgentGroup:
         """Logged-in agent-seconds since the last flush; resets."""
         self.accrue(now)
         out, self.staffed_area = self.staffed_area, 0.0
-        return out
+        return out / self.slots if self.slots > 1 else out
 
     def set_staffing(self, target: int, now: float, next_id, shift_end: bool = False) -> list[Agent]:
         """Log agents in or out to reach ``target``; returns new agents, not yet idle or busy.
-        ``shift_end``: the drop is a shift ending, so busy agents who stay on work overtime."""
+        ``shift_end``: the drop is a shift ending, so busy agents who stay on work overtime.
+
+        In a concurrent group ``target`` agents are ``target x slots`` slot-agents, every ``slots``
+        new ones sharing a new :class:`Seat`."""
         self.accrue(now)
+        target *= self.slots
         active = [a for a in self.members.values() if not a.leaving]
         added: list[Agent] = []
         if target > len(active):
@@ -94,13 +119,17 @@ class AgentGroup:
                     agent.leaving = False
                     agent.leave_at = None
                     need -= 1
-            for _ in range(need):
+            for i in range(need):
                 agent = Agent(next_id(), self, now)
                 if self.learning is not None or self.fatigue is not None:
                     from .proficiency import AgentLoad
 
                     base = self.learning.experience_contacts if self.learning is not None else 0.0
                     agent.load = AgentLoad(self._take_experience(base))
+                if self.slots > 1:
+                    if i % self.slots == 0:
+                        self.seats.append(Seat())
+                    agent.parent = self.seats[-1]
                 self.members[agent.id] = agent
                 self.n_staffed += 1
                 added.append(agent)

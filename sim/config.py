@@ -24,13 +24,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from .cx import CX_KEYS, CxSpec, parse_cx
 from .errors import ConfigError
+from .journey_config import (CALLBACK_KEYS, OVERFLOW_KEYS, REPEAT_KEYS, RETRIAL_KEYS, SELF_SERVICE_KEYS, VIP_KEYS,
+                             CallbackSpec, OverflowSpec, RepeatSpec, RetrialSpec, SelfServiceSpec, VipSpec,
+                             check_targets, parse_callback, parse_overflow, parse_repeat, parse_retrial,
+                             parse_self_service, parse_vip, DEFERRABLE_KEYS, DeferrableSpec, parse_deferrable)
 from .proficiency import (FATIGUE_KEYS, LEARNING_KEYS, FatigueSpec, LearningSpec, parse_fatigue, parse_learning,
                           parse_proficiency)
 from .workforce_config import (BLOCK_KEYS, BREAK_KEYS, COST_KEYS, SHIFT_KEYS, SHRINKAGE_KEYS, UNAVAILABILITY_KEYS,
                                Costs, Shift, Shrinkage, parse_costs, parse_shifts, parse_shrinkage, read_roster)
-from .validation import (boolean, check_keys, choice, clock, integer, join, mapping, number, probability, show,
-                         table)
+from .validation import (boolean, check_keys, choice, clock, integer, join, keyed, mapping, number, probability,
+                         show, table)
 
 __all__ = [
     "Distribution",
@@ -38,6 +43,7 @@ __all__ = [
     "EscalationSpec",
     "ContactTypeSpec",
     "AgentGroupSpec",
+    "ConcurrencySpec",
     "RoutingSpec",
     "Scenario",
     "RunSpec",
@@ -65,17 +71,19 @@ RUN_KEYS = ("replications", "seed", "warmup_hours", "horizon_hours", "confidence
             "save_contacts", "figures", "service_level_variant", "short_abandon_s", "target_half_width",
             "target_metric", "max_replications", "executor", "scheduler_address")
 CENTRE_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", "channels",
-               "contact_types", "agent_groups", "routing", "trace", "busyness_cv", "roster", "costs")
+               "contact_types", "agent_groups", "routing", "trace", "busyness_cv", "roster", "costs", "cx")
 SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_time_s", "agents",
                      "mean_patience_s", "queue_capacity", "service_level_threshold_s",
                      "service_level_target", "interval_minutes", "trace", "busyness_cv")
 CHANNEL_KEYS = ("service_level_threshold_s", "service_level_target")
 CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group", "patience",
-                     "priority", "queue_capacity", "escalation")
+                     "priority", "queue_capacity", "escalation", "self_service", "retrial", "repeat",
+                     "callback", "overflow", "vip", "deferrable")
 ARRIVAL_KEYS = ("rate_per_hour", "volume", "profile")
 DISTRIBUTION_KEYS = ("dist", "mean_s", "cv", "samples_s")
 ESCALATION_KEYS = ("probability", "to")
-AGENT_GROUP_KEYS = ("skills", "staffing", "shifts", "shrinkage", "proficiency", "learning", "fatigue")
+AGENT_GROUP_KEYS = ("skills", "staffing", "shifts", "shrinkage", "proficiency", "learning", "fatigue", "concurrency")
+CONCURRENCY_KEYS = ("max", "handle_time_factors")
 ROUTING_KEYS = ("agent_selection", "queue_selection")
 
 #: key path pattern -> allowed keys; ``<name>`` stands for a user-chosen name.
@@ -87,6 +95,13 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "scenario.contact_types.<type>": CONTACT_TYPE_KEYS,
     "scenario.contact_types.<type>.arrivals": ARRIVAL_KEYS,
     "scenario.contact_types.<type>.escalation": ESCALATION_KEYS,
+    "scenario.contact_types.<type>.self_service": SELF_SERVICE_KEYS,
+    "scenario.contact_types.<type>.retrial": RETRIAL_KEYS,
+    "scenario.contact_types.<type>.repeat": REPEAT_KEYS,
+    "scenario.contact_types.<type>.callback": CALLBACK_KEYS,
+    "scenario.contact_types.<type>.overflow": OVERFLOW_KEYS,
+    "scenario.contact_types.<type>.vip": VIP_KEYS,
+    "scenario.contact_types.<type>.deferrable": DEFERRABLE_KEYS,
     "<distribution>": DISTRIBUTION_KEYS,
     "scenario.agent_groups.<group>": AGENT_GROUP_KEYS,
     "scenario.agent_groups.<group>.shifts[]": SHIFT_KEYS,
@@ -97,7 +112,9 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "scenario.agent_groups.<group>.learning": LEARNING_KEYS,
     "scenario.agent_groups.<group>.fatigue": FATIGUE_KEYS,
     "scenario.costs": COST_KEYS,
+    "scenario.agent_groups.<group>.concurrency": CONCURRENCY_KEYS,
     "scenario.routing": ROUTING_KEYS,
+    "scenario.cx": CX_KEYS,
 }
 
 
@@ -144,7 +161,13 @@ class ContactTypeSpec:
     that only receives transfers (escalations).  ``patience`` ``None`` means the
     customer never abandons.  Higher ``priority`` is served first under
     ``priority_fcfs`` routing.  ``queue_capacity`` ``None`` is unlimited; arrivals
-    finding that many contacts waiting are blocked.
+    finding that many contacts waiting are blocked.  ``self_service``,
+    ``retrial`` and ``repeat`` (:mod:`sim.journey_config`; ``None`` = off): a
+    bot stage before the queue, retrials of abandoned or blocked customers,
+    repeat contacts of unresolved issues; ``callback``: callbacks offered when
+    the predicted wait is long; ``overflow``: other groups after a wait;
+    ``vip``: a priority class of its arrivals; ``deferrable``: a reserve of
+    agents kept for live work.
     """
 
     name: str
@@ -156,6 +179,22 @@ class ContactTypeSpec:
     priority: int = 0
     queue_capacity: int | None = None
     escalation: EscalationSpec | None = None
+    self_service: SelfServiceSpec | None = None
+    retrial: RetrialSpec | None = None
+    repeat: RepeatSpec | None = None
+    callback: CallbackSpec | None = None
+    overflow: OverflowSpec | None = None
+    vip: VipSpec | None = None
+    deferrable: DeferrableSpec | None = None
+
+
+@dataclass(frozen=True)
+class ConcurrencySpec:
+    """An agent holds up to ``max`` contacts at once; the handle time of a contact started while
+    holding ``n - 1`` others is multiplied by ``handle_time_factors[n - 1]``."""
+
+    max: int
+    handle_time_factors: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -164,6 +203,7 @@ class AgentGroupSpec:
 
     ``skills`` lists contact types in the group's order of preference.
     ``staffing`` has the number of agents logged in for each interval.
+    ``concurrency`` (``None`` = one contact at a time): agents hold several.
     """
 
     name: str
@@ -174,6 +214,7 @@ class AgentGroupSpec:
     proficiency: Mapping[str, float] = field(default_factory=dict)  # contact type -> handle-time multiplier
     learning: LearningSpec | None = None  # new hires (sim.proficiency)
     fatigue: FatigueSpec | None = None
+    concurrency: ConcurrencySpec | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +257,7 @@ class Scenario:
     busyness_cv: float = 0.0
     roster: Path | None = None
     costs: Costs | None = None
+    cx: CxSpec | None = None  # customer-experience proxies (sim.cx); None = off
 
     @property
     def length_s(self) -> float:
@@ -353,11 +395,18 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
                 raise ConfigError(where, f"expected a contact type ({', '.join(contact_types)}), got {show(ct.escalation.to)}")
             if ct.escalation.to == name:
                 raise ConfigError(where, "a contact type cannot escalate to itself")
+    check_targets(contact_types, join(path, "contact_types"))
+    overflow_only = {g for ct in contact_types.values() if ct.overflow is not None for g in ct.overflow.groups}
     roster_path, rostered = _parse_roster(spec.get("roster"), join(path, "roster"), groups_raw, contact_types,
                                           open_s, close_s)
     groups = {name: _parse_group(name, v, f"{path}.agent_groups.{name}", n, contact_types, open_s, close_s,
-                                 interval_s, rostered.get(str(name), ()))
+                                 interval_s, rostered.get(str(name), ()), name in overflow_only)
               for name, v in groups_raw.items()}
+    for name, ct in contact_types.items():
+        for i, group in enumerate(ct.overflow.groups if ct.overflow is not None else ()):
+            if name in groups[group].skills:
+                raise ConfigError(f"{path}.contact_types.{name}.overflow.groups[{i}]",
+                                  f"agent group {show(group)} already serves {name}; overflow goes to other groups")
     for name in contact_types:
         if not any(name in g.skills for g in groups.values()):
             raise ConfigError(f"{path}.contact_types.{name}", "no agent group has this contact type among its skills")
@@ -368,6 +417,7 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
         trace=_parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
         busyness_cv=_busyness_cv(spec, path), roster=roster_path,
         costs=parse_costs(spec.get("costs"), join(path, "costs"), tuple(groups), tuple(channels)),
+        cx=parse_cx(spec.get("cx"), join(path, "cx")),
     )
 
 
@@ -394,13 +444,8 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
     if channel not in channels:
         raise ConfigError(join(path, "channel"), f"expected one of the channels ({', '.join(channels)}), got {show(channel)}")
     rates = _parse_arrivals(spec.get("arrivals"), join(path, "arrivals"), n, interval_s)
-    by_group_raw = mapping(spec.get("handle_time_by_group") or {}, join(path, "handle_time_by_group"))
-    by_group = {}
-    for group, dist in by_group_raw.items():
-        where = f"{path}.handle_time_by_group.{group}"
-        if group not in group_names:
-            raise ConfigError(where, f"expected an agent group ({', '.join(group_names)})")
-        by_group[str(group)] = parse_distribution(dist, where)
+    by_group = keyed(spec.get("handle_time_by_group"), join(path, "handle_time_by_group"), group_names,
+                     "an agent group", parse_distribution)
     patience = spec.get("patience")
     escalation = spec.get("escalation")
     if escalation is not None:
@@ -409,14 +454,22 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
         check_keys(emap, epath, ESCALATION_KEYS, required=ESCALATION_KEYS)
         escalation = EscalationSpec(probability(emap["probability"], join(epath, "probability")), str(emap["to"]))
     capacity = spec.get("queue_capacity")
+    priority = integer(spec.get("priority", 0), join(path, "priority"), minimum=-1_000_000)
     return ContactTypeSpec(
         name=name, channel=str(channel), rate_per_hour=rates,
         handle_time=parse_distribution(spec["handle_time"], join(path, "handle_time")),
         handle_time_by_group=by_group,
         patience=None if patience is None else parse_distribution(patience, join(path, "patience")),
-        priority=integer(spec.get("priority", 0), join(path, "priority"), minimum=-1_000_000),
+        priority=priority,
         queue_capacity=None if capacity is None else integer(capacity, join(path, "queue_capacity")),
         escalation=escalation,
+        self_service=parse_self_service(spec.get("self_service"), join(path, "self_service"), parse_distribution),
+        retrial=parse_retrial(spec.get("retrial"), join(path, "retrial"), parse_distribution),
+        repeat=parse_repeat(spec.get("repeat"), join(path, "repeat"), parse_distribution, group_names),
+        callback=parse_callback(spec.get("callback"), join(path, "callback"), parse_distribution),
+        overflow=parse_overflow(spec.get("overflow"), join(path, "overflow"), group_names),
+        vip=parse_vip(spec.get("vip"), join(path, "vip"), priority),
+        deferrable=parse_deferrable(spec.get("deferrable"), join(path, "deferrable")),
     )
 
 
@@ -443,11 +496,13 @@ def _parse_arrivals(raw: Any, path: str, n: int, interval_s: float) -> tuple[flo
 
 
 def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[str, ContactTypeSpec],
-                 open_s: float, close_s: float, interval_s: float, rostered: tuple[Shift, ...] = ()) -> AgentGroupSpec:
+                 open_s: float, close_s: float, interval_s: float, rostered: tuple[Shift, ...] = (),
+                 overflow_target: bool = False) -> AgentGroupSpec:
+    """An agent group; one that only takes overflow (``overflow_target``) may have no skills of its own."""
     spec = mapping(raw, path)
     check_keys(spec, path, AGENT_GROUP_KEYS, required=("skills",))
     skills = spec["skills"]
-    if isinstance(skills, str) or not isinstance(skills, (list, tuple)) or not skills:
+    if isinstance(skills, str) or not isinstance(skills, (list, tuple)) or not (skills or overflow_target):
         raise ConfigError(join(path, "skills"), f"expected a non-empty list of contact types in order of preference, got {show(skills)}")
     for i, skill in enumerate(skills):
         if skill not in contact_types:
@@ -469,7 +524,8 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
         proficiency=parse_proficiency(spec.get("proficiency"), join(path, "proficiency"), tuple(contact_types),
                                       tuple(str(s) for s in skills)),
         learning=parse_learning(spec.get("learning"), join(path, "learning")),
-        fatigue=parse_fatigue(spec.get("fatigue"), join(path, "fatigue")))
+        fatigue=parse_fatigue(spec.get("fatigue"), join(path, "fatigue")),
+        concurrency=_parse_concurrency(spec.get("concurrency"), join(path, "concurrency")))
     if shifts:
         from .duty import planned_staffing
 
@@ -491,6 +547,23 @@ def _parse_roster(raw: Any, path: str, groups_raw: Mapping[str, Any], contact_ty
         raise ConfigError(path, f"no such file: {raw} (paths are relative to the directory python -m sim runs in)")
     skills = {str(g): tuple(mapping(v, f"{path}").get("skills") or ()) for g, v in groups_raw.items()}
     return roster, read_roster(roster, skills, tuple(contact_types), open_s, close_s)
+
+
+def _parse_concurrency(raw: Any, path: str) -> ConcurrencySpec | None:
+    """``{max: k, handle_time_factors: [...]}``; factors default to 1 + 0.3 (n - 1)."""
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    check_keys(spec, path, CONCURRENCY_KEYS, required=("max",))
+    k = integer(spec["max"], join(path, "max"), minimum=1)
+    factors = spec.get("handle_time_factors")
+    if factors is None:
+        return ConcurrencySpec(k, tuple(1.0 + 0.3 * i for i in range(k)))
+    where = join(path, "handle_time_factors")
+    if isinstance(factors, str) or not isinstance(factors, (list, tuple)) or len(factors) != k:
+        raise ConfigError(where, f"expected a list of {k} factors (one per number of contacts held, 1 to max), "
+                                 f"got {show(factors)}")
+    return ConcurrencySpec(k, tuple(number(f, f"{where}[{i}]", positive=True) for i, f in enumerate(factors)))
 
 
 def _parse_routing(raw: Any, path: str) -> RoutingSpec:

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .records import CONTACT_COLUMNS, OUTCOMES, ContactRecords
+from .records import ATTEMPTS, CALLBACKS, CONTACT_COLUMNS, OUTCOMES, ContactRecords
 
 __all__ = ["CHUNK_ROWS", "ContactLogWriter", "merge_parts", "contacts_frame"]
 
@@ -45,6 +45,12 @@ def _columns(replication: int, cols: dict[str, np.ndarray], type_names: Sequence
         "transfer_handle_time_s": cols["transfer_handle_time_s"].astype(float),
         "end_time_s": cols["end_time_s"].astype(float),
         "end_to_end_s": cols["end_time_s"].astype(float) - cols["arrival_time_s"].astype(float),
+        "customer_id": cols["customer_id"].astype(np.int64),
+        "attempt": np.asarray(ATTEMPTS, dtype=object)[cols["attempt"].astype(np.intp)],
+        "bot_time_s": cols["bot_time_s"].astype(float),
+        "callback": np.asarray(CALLBACKS, dtype=object)[cols["callback"].astype(np.intp)],
+        "overflowed": cols["overflowed"].astype(bool),
+        "vip": cols["vip"].astype(bool),
     }
 
 

@@ -229,7 +229,10 @@ def _write_csv(table: pd.DataFrame, path: Path) -> Path:
 def format_summary(summary: pd.DataFrame, confidence: float) -> str:
     """The per-channel KPI table printed at the end of a run: mean ± CI half-width."""
     shown = ("offered", "answered", "abandoned", "blocked", "service_level", "sl_risk", "asa_s", "mean_wait_s",
-             "abandon_rate", "p_wait", "aht_s", "escalation_rate", "end_to_end_time_s", "occupancy")
+             "abandon_rate", "p_wait", "aht_s", "escalation_rate", "end_to_end_time_s", "deflected",
+             "containment_rate", "retrials", "unique_customers", "repeat_rate", "fcr", "callbacks_accepted",
+             "callback_wait_s", "callback_success", "overflowed", "overflow_answered", "vip_service_level",
+             "csat_modelled", "nps_modelled", "occupancy")
     shown += tuple(m for m in COST_METRICS if m in set(summary["metric"]))  # with scenario.costs
     channels = list(dict.fromkeys(summary["channel"]))
     cells = {(r.channel, r.metric): r for r in summary.itertuples()}
@@ -241,6 +244,8 @@ def format_summary(summary: pd.DataFrame, confidence: float) -> str:
             r = cells.get((ch, metric))
             row += f"{_cell(metric, r):>{width}}"
         lines.append(row)
+    if any(metric.endswith("_modelled") for _, metric in cells):
+        lines.append("*_modelled: customer-experience proxies from a model (scenario.cx), not measurements")
     return "\n".join(lines)
 
 
@@ -251,11 +256,16 @@ def _cell(metric: str, r) -> str:
         bounds = f" [{100 * r.ci_low:.0f}-{100 * r.ci_high:.0f}]" if math.isfinite(r.ci_high) else ""
         return f"{100 * r.mean:.0f}%{bounds}"
     half = (r.ci_high - r.ci_low) / 2 if math.isfinite(r.ci_high) else math.nan
-    pct = metric in ("service_level", "abandon_rate", "p_wait", "escalation_rate", "occupancy", "block_rate")
+    pct = metric in ("service_level", "vip_service_level", "abandon_rate", "p_wait", "escalation_rate", "occupancy", "block_rate",
+                     "containment_rate", "retrial_rate", "repeat_rate", "fcr", "callback_success")
     if pct:
         text = f"{100 * r.mean:.1f}%"
         return text + (f" ±{100 * half:.1f}" if math.isfinite(half) else "")
+    if metric == "csat_modelled":
+        return f"{r.mean:.2f}" + (f" ±{half:.2f}" if math.isfinite(half) else "")
     digits = 0 if metric in ("offered", "answered", "abandoned", "blocked", "labour_cost", "vendor_cost",
-                             "telephony_cost", "total_cost") else 2 if metric == "cost_per_contact" else 1
+                             "telephony_cost", "total_cost", "deflected", "retrials", "unique_customers",
+                             "repeat_contacts", "callbacks_offered", "callbacks_accepted", "overflowed",
+                             "overflow_answered") else 2 if metric == "cost_per_contact" else 1
     text = f"{r.mean:.{digits}f}"
     return text + (f" ±{half:.{digits}f}" if math.isfinite(half) else "")

@@ -4,8 +4,10 @@ Contacts are measured when they *arrive* inside the window ``[warmup, horizon)``
 time averages (queue length, occupancy) integrate over the same window.  The
 definitions, per channel and for the whole centre (``all``):
 
-- ``arrivals``: contacts that arrived; ``blocked``: turned away (queue full);
-  ``offered`` = arrivals - blocked (they reached a queue);
+- ``arrivals``: contacts that arrived (retrials and repeat contacts included);
+  ``blocked``: turned away (queue full); ``offered`` = arrivals - blocked -
+  deflected - still in self-service at the end - accepted callbacks (they
+  reached a live queue);
 - ``answered`` / ``abandoned``: answered / abandoned in the first queue;
   ``in_system``: still waiting or in service when the run stopped;
 - ``service_level``: answered within the channel's threshold T / offered
@@ -24,7 +26,31 @@ definitions, per channel and for the whole centre (``all``):
   the escalation queue of escalated contacts answered there;
 - ``end_to_end_time_s``: first arrival to end of last service, of contacts
   served to the end;
+- journeys (:mod:`sim.journeys`): ``deflected``: resolved in self-service;
+  ``containment_rate`` = deflected / (deflected + ``bot_handoffs``), the
+  contacts that finished self-service; ``bot_time_s``: their mean time in it;
+  ``retrials`` and ``repeat_contacts``: arrivals that are retrials / repeat
+  contacts; ``unique_customers`` = arrivals - retrials - repeat_contacts;
+  ``retrial_rate`` = retrials / arrivals; ``repeat_rate`` = repeat_contacts /
+  arrivals; ``fcr`` = issues resolved on first contact / issues resolved
+  (contact types with a repeat model only; escalations and repeats count against);
+  ``callbacks_offered`` / ``callbacks_accepted``: callbacks offered to / accepted
+  by arrivals that had to wait (:mod:`sim.callbacks`; accepted ones are not in
+  ``offered``); ``callback_wait_s``: mean acceptance-to-callback time of placed
+  callbacks; ``callback_success`` = callbacks answered / placed;
+  ``overflowed``: contacts still waiting at their type's overflow time
+  (:mod:`sim.overflow`); ``overflow_rate`` = overflowed / offered;
+  ``overflow_answered``: of those, answered by an overflow group;
+  ``vip_offered``: offered contacts of VIP classes (:mod:`sim.vip`);
+  ``vip_service_level``: of those, answered within the threshold / offered;
+  ``csat_modelled``, ``nps_modelled``: customer-experience proxies computed
+  from each contact's journey by the model of :mod:`sim.cx` (``scenario.cx``),
+  modelled, not measured: mean CSAT (1-5) and NPS (-100..100) of contacts
+  that left;
 - ``mean_queue_length``: time-average number waiting in the channel's queues;
+  ``backlog``: contacts waiting (or holding a callback) at the end of the
+  window (summary) or of the interval (interval table), e.g. the email
+  backlog carried into the next interval;
 - ``occupancy`` (``all`` only) = busy agent-seconds / logged-in agent-seconds;
   ``agents_staffed`` (``all`` only): time-average agents logged in.
 """
@@ -40,13 +66,17 @@ from .costs import COST_METRICS, group_workforce, replication_costs
 from .records import TALLY_FIELDS, ReplicationResult
 
 __all__ = ["SUMMARY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "INTERVAL_METRICS", "CENTRE_ONLY",
-           "replication_summary", "replication_intervals", "group_summary", "kpis_from_tally", "interval_bounds",
-           "clock_label"]
+           "replication_summary", "replication_intervals", "group_summary", "kpis_from_tally", "offered_count",
+           "interval_bounds", "clock_label"]
 
 SUMMARY_METRICS = (
     "arrivals", "offered", "answered", "abandoned", "blocked", "in_system", "service_level", "asa_s",
     "mean_wait_s", "abandon_rate", "block_rate", "p_wait", "aht_s", "escalation_rate", "transfer_asa_s",
-    "end_to_end_time_s", "mean_queue_length", "occupancy", "agents_staffed",
+    "end_to_end_time_s", "deflected", "containment_rate", "bot_handoffs", "bot_time_s", "retrials",
+    "unique_customers", "retrial_rate", "repeat_contacts", "repeat_rate", "fcr", "callbacks_offered",
+    "callbacks_accepted", "callback_wait_s", "callback_success", "overflowed", "overflow_rate", "overflow_answered",
+    "vip_offered", "vip_service_level", "csat_modelled", "nps_modelled",
+    "mean_queue_length", "backlog", "occupancy", "agents_staffed",
 )
 #: Metrics of the summary that are shares over replications, not means of per-replication values:
 #: ``sl_risk`` = share of replications whose service level is below the channel's target (for
@@ -56,7 +86,7 @@ RISK_METRICS = ("sl_risk",)
 SUMMARY_ORDER = SUMMARY_METRICS[:SUMMARY_METRICS.index("service_level") + 1] + RISK_METRICS \
     + SUMMARY_METRICS[SUMMARY_METRICS.index("service_level") + 1:] + COST_METRICS
 INTERVAL_METRICS = ("offered", "answered", "abandoned", "service_level", "asa_s", "abandon_rate",
-                    "mean_queue_length", "occupancy", "agents_staffed")
+                    "mean_queue_length", "backlog", "occupancy", "agents_staffed")
 CENTRE_ONLY = ("occupancy", "agents_staffed")
 _F = {name: i for i, name in enumerate(TALLY_FIELDS)}
 
@@ -74,7 +104,8 @@ def kpis_from_tally(t: np.ndarray, run: RunSpec) -> dict[str, np.ndarray]:
     Works on one tally vector (0-d results) or on stacks of them (e.g. interval x channel).
     """
     g = {name: t[..., i] for name, i in _F.items()}
-    offered = g["arrivals"] - g["blocked"]
+    offered = offered_count(t)
+    bot_done = g["deflected"] + g["bot_handoffs"]
     variant = run.service_level_variant
     if variant == "offered":
         sl_den = offered
@@ -99,7 +130,36 @@ def kpis_from_tally(t: np.ndarray, run: RunSpec) -> dict[str, np.ndarray]:
         "escalation_rate": _ratio(g["escalated"], g["answered"]),
         "transfer_asa_s": _ratio(g["transfer_wait_s"], g["transfers_answered"]),
         "end_to_end_time_s": _ratio(g["end_to_end_s"], g["completed"]),
+        "deflected": g["deflected"],
+        "containment_rate": _ratio(g["deflected"], bot_done),
+        "bot_handoffs": g["bot_handoffs"],
+        "bot_time_s": _ratio(g["bot_time_s"], bot_done),
+        "retrials": g["retrials"],
+        "unique_customers": g["arrivals"] - g["retrials"] - g["repeat_contacts"],
+        "retrial_rate": _ratio(g["retrials"], g["arrivals"]),
+        "repeat_contacts": g["repeat_contacts"],
+        "repeat_rate": _ratio(g["repeat_contacts"], g["arrivals"]),
+        "fcr": _ratio(g["resolved_first_contact"], g["issues_resolved"]),
+        "callbacks_offered": g["callbacks_offered"],
+        "callbacks_accepted": g["callbacks_accepted"],
+        "callback_wait_s": _ratio(g["callback_wait_s"], g["callbacks_placed"]),
+        "callback_success": _ratio(g["callbacks_reached"], g["callbacks_placed"]),
+        "overflowed": g["overflowed"],
+        "overflow_rate": _ratio(g["overflowed"], offered),
+        "overflow_answered": g["overflow_answered"],
+        "vip_offered": g["vip_offered"],
+        "vip_service_level": _ratio(g["vip_answered_within_threshold"], g["vip_offered"]),
+        "csat_modelled": _ratio(g["csat_sum"], g["cx_scored"]),
+        "nps_modelled": 100.0 * _ratio(g["promoters"] - g["detractors"], g["cx_scored"]),
     }
+
+
+def offered_count(t: np.ndarray) -> np.ndarray:
+    """Offered contacts from tallies (last axis :data:`~sim.records.TALLY_FIELDS`): arrivals that reached
+    a live queue, i.e. not blocked, deflected, still in self-service or holding a callback."""
+    g = {name: t[..., _F[name]] for name in ("arrivals", "blocked", "deflected", "in_self_service",
+                                             "callbacks_accepted")}
+    return g["arrivals"] - g["blocked"] - g["deflected"] - g["in_self_service"] - g["callbacks_accepted"]
 
 
 def _inside(result: ReplicationResult, start: float, end: float) -> np.ndarray:
@@ -119,16 +179,27 @@ def _window_kpis(result: ReplicationResult, run: RunSpec, start: float, end: flo
     busy = float(seg.busy_area[inside].sum())
     staffed = float(seg.staffed_area[inside].sum())
     out = {}
+    backlog = _backlog_at_end(seg, inside, len(result.channel_names))
     for idx, channel in enumerate(result.channel_names):
         kpis = {k: float(v) for k, v in kpis_from_tally(tally[idx], run).items()}
         kpis["mean_queue_length"] = float(queue[idx]) / length
+        kpis["backlog"] = float(backlog[idx])
         out[channel] = kpis
     kpis = {k: float(v) for k, v in kpis_from_tally(tally.sum(axis=0), run).items()}
     kpis["mean_queue_length"] = float(queue.sum()) / length
+    kpis["backlog"] = float(backlog.sum())
     kpis["occupancy"] = float(_ratio(busy, staffed))
     kpis["agents_staffed"] = staffed / length
     out["all"] = kpis
     return out
+
+
+def _backlog_at_end(seg, inside: np.ndarray, n_channels: int) -> np.ndarray:
+    """Contacts waiting per channel at the end of the last segment in ``inside`` (NaN if none)."""
+    rows = np.flatnonzero(inside)
+    if not len(rows) or seg.backlog_end is None:
+        return np.full(n_channels, math.nan)
+    return seg.backlog_end[rows[-1]]
 
 
 def replication_summary(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[tuple[str, str], float]:
@@ -192,6 +263,11 @@ def replication_intervals(result: ReplicationResult, scenario: Scenario, run: Ru
     np.add.at(queue, idx, seg.queue_area[keep])
     busy = np.bincount(idx, weights=seg.busy_area[keep].sum(axis=1), minlength=n_int)
     staffed = np.bincount(idx, weights=seg.staffed_area[keep].sum(axis=1), minlength=n_int)
+    last = np.full(n_int, -1)  # each interval's last segment: its backlog is the interval's
+    np.maximum.at(last, idx, np.flatnonzero(keep))
+    backlog = np.full((n_int, n_ch), math.nan)
+    if seg.backlog_end is not None:
+        backlog[last >= 0] = seg.backlog_end[last[last >= 0]]
     per_channel = kpis_from_tally(tally, run)  # each (n_int, n_ch)
     centre = kpis_from_tally(tally.sum(axis=1), run)  # each (n_int,)
     columns: dict[str, np.ndarray] = {
@@ -202,6 +278,8 @@ def replication_intervals(result: ReplicationResult, scenario: Scenario, run: Ru
     for metric in INTERVAL_METRICS:
         if metric == "mean_queue_length":
             both = np.column_stack([queue / lengths[:, None], queue.sum(axis=1) / lengths])
+        elif metric == "backlog":
+            both = np.column_stack([backlog, backlog.sum(axis=1)])
         elif metric == "occupancy":
             both = np.column_stack([np.full((n_int, n_ch), math.nan), _ratio(busy, staffed)])
         elif metric == "agents_staffed":

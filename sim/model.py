@@ -45,6 +45,12 @@ from .config import RunSpec, Scenario
 from .distributions import UNIFORM, Sampler
 from .duty import duty_timeline, planned_shrinkage
 from .proficiency import SAMPLE_S
+from .callbacks import CallbackModel
+from .concurrency import ConcurrencyModel
+from .deferrable import DeferrableModel
+from .journeys import JourneyModel
+from .overflow import OverflowModel
+from .vip import VipModel
 from .records import ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, N_TALLY, ContactRecords, ReplicationResult, Segments
 from .routing import AGENT_SELECTORS, WAITING, Queue, queue_selector
 from .agents import AgentGroup
@@ -109,7 +115,7 @@ class Contact:
     """
 
     __slots__ = ("id", "queue", "seg", "arrival", "t_queue", "handle", "patience", "state", "leg",
-                 "wait1", "group1", "handle1", "origin", "wait2", "handle2")
+                 "wait1", "group1", "handle1", "origin", "wait2", "handle2", "group2")
 
     def __init__(self, cid: int, queue: Queue, seg: int, arrival: float, handle: float, patience: float) -> None:
         self.id = cid
@@ -125,7 +131,37 @@ class Contact:
         self.group1 = -1  # agent group that answered it; -1 = not answered
 
 
-class CentreModel:
+class JourneyContact(Contact):
+    """A contact of a run with customer journeys (:mod:`sim.journeys`).
+
+    ``kind`` is first (0), retrial (1) or repeat (2); returning contacts also
+    carry ``customer`` (the first contact's id), ``tries`` and ``repeats`` so
+    far; ``bot`` is the time spent in self-service (0 = none, -1 = bypassed a
+    full bot); ``cb`` is its callback status (:mod:`sim.callbacks`); ``ov``
+    the leg in which it overflowed, 0 if not (:mod:`sim.overflow`).  The
+    random numbers of its queue's retrial, repeat and callback rules are drawn
+    on creation (``ret``, ``rep``, ``cbk``; ``again``: from the streams of
+    returning contacts), so they follow arrival order (common random numbers).
+    """
+
+    __slots__ = ("kind", "customer", "tries", "repeats", "bot", "cb", "ov", "ret", "rep", "cbk")
+
+    def __init__(self, cid: int, queue: Queue, seg: int, arrival: float, handle: float, patience: float,
+                 again: bool = False) -> None:
+        super().__init__(cid, queue, seg, arrival, handle, patience)
+        self.kind = 0
+        self.bot = 0.0
+        self.cb = 0
+        self.ov = 0
+        if queue.retrial is not None:
+            self.ret = queue.retrial.draw(again)
+        if queue.repeat is not None:
+            self.rep = queue.repeat.draw(again)
+        if queue.callback is not None:
+            self.cbk = queue.callback.draw(again)
+
+
+class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, ConcurrencyModel, DeferrableModel):
     """Builds the queues, groups and arrival streams of one replication and runs it.
 
     ``sink``, if given, receives one tuple per contact in
@@ -160,6 +196,8 @@ class CentreModel:
             if ct.escalation is not None and ct.escalation.probability > 0:
                 q.escalate_p = ct.escalation.probability
                 q.escalate_draw = Sampler(UNIFORM, stream(seed, replication, f"escalation:{name}"))
+            q.enter = self._offer
+            q.pick_agent = AGENT_SELECTORS[scenario.routing.agent_selection]
             self.queues[name] = q
         for name, ct in scenario.contact_types.items():
             if ct.escalation is not None:
@@ -185,9 +223,16 @@ class CentreModel:
                                                        stream(seed, replication, f"absence:{name}"),
                                                        stream(seed, replication, f"unavailable:{name}"))
         self.table_groups = [g for g in self.groups if g.index not in self.duty]
-        self._pick_agent = AGENT_SELECTORS[scenario.routing.agent_selection]
         for group in self.groups:
             group.pick_contact = queue_selector(scenario.routing.queue_selection, group)
+        self.bot_sessions: dict[int, Contact] = {}  # contacts in self-service, by id
+        self.vip_queues: dict[str, Queue] = {}  # VIP class queues by contact type (sim.vip)
+        self._setup_concurrency(scenario)
+        self.all_queues: list[Queue] = []  # the types' queues and their VIP queues, set after the journeys
+        self.journeys = self._setup_journeys(scenario, seed, replication, group_index)
+        self.all_queues = [*self.queues.values(), *self.vip_queues.values()]
+        self._setup_reserve(scenario)
+        self.Contact = JourneyContact if self.journeys else Contact
         # segments: [0, ends[0]), [ends[0], ends[1]), ..., the last one open until the run stops
         horizon = run.horizon_s
         bounds = {k * scenario.interval_s for k in range(scenario.n_intervals + 1)
@@ -203,6 +248,7 @@ class CentreModel:
         self.queue_area = [0.0] * (n_seg * n_ch)
         self.busy_area = [0.0] * (n_seg * n_g)
         self.staffed_area = [0.0] * (n_seg * n_g)
+        self.backlog_end = [0.0] * (n_seg * n_ch)  # contacts waiting at each segment's end
         self.thresholds = [scenario.channels[c].service_level_threshold_s for c in self.channel_names]
         self.short_abandon_s = run.short_abandon_s
         self.day_factors = None  # the busyness factors drawn by run() (None: busyness_cv 0 or a trace)
@@ -247,7 +293,8 @@ class CentreModel:
                                                                                     scenario.interval_s, factors)
                     times = poisson_arrival_times(rates, scenario.interval_s, run.horizon_s,
                                                   stream(run.seed, self.replication, f"arrivals:{name}"))
-                    timer = Timer(env, self._on_arrival, self.queues[name])
+                    timer = Timer(env, self._on_journey_arrival if self.journeys else self._on_arrival,
+                                  self.queues[name])
                     timer.tag = times
                     self._schedule_next(timer)
         if run.drain:
@@ -255,7 +302,9 @@ class CentreModel:
         else:
             env.run(until=run.horizon_s)
         end = env.now if run.drain else run.horizon_s
+        self._note_backlog()
         self._record_in_system(end)
+        self._close_concurrent(end)
         self._flush_staffed(end)
         return self._result(end)
 
@@ -288,13 +337,16 @@ class CentreModel:
         queue = self.queues[row.contact_type]
         now = self.env._now
         patience = math.inf if row.patience_s is None else row.patience_s
-        contact = Contact(next(self._ids), queue, self.seg, now, row.handle_time_s, patience)
+        contact = self._new_contact(queue, now, row.handle_time_s, patience)
         self._schedule_trace(ev.tag)
-        self._offer(contact, queue, now, True)
+        queue.enter(contact, queue, now, True)
+
+    def _new_contact(self, queue: Queue, now: float, handle: float, patience: float) -> Contact:
+        return self.Contact(next(self._ids), queue, self.seg, now, handle, patience)
 
     def _offer(self, contact: Contact, queue: Queue, now: float, first: bool) -> None:
         """A contact reaches ``queue``: served now, blocked, or waits."""
-        agent = self._pick_agent(queue)
+        agent = queue.pick_agent(queue)
         if agent is not None:
             self._start(agent, contact, now)
             return
@@ -303,6 +355,8 @@ class CentreModel:
             return
         queue.n += 1
         queue.waiting.append(contact)
+        if queue.on_wait is not None and queue.on_wait(contact, queue, now, first):
+            return  # holds a callback: no abandonment (sim.callbacks); overflow armed (sim.overflow)
         if contact.patience != INF:
             self.env.call_at(now + contact.patience, self._on_abandon, contact, contact.leg)
 
@@ -313,11 +367,16 @@ class CentreModel:
         handle = contact.handle
         if contact.queue.handle_by_group:
             override = contact.queue.handle_by_group.get(group.index)
-            if override is not None:
+            if override is not None and contact.leg:  # leg 0: a callback attempt (sim.callbacks)
                 handle = override()
+                if contact.queue.bot is not None and contact.bot > 0.0 and contact.leg == 1:  # handed off by self-service
+                    handle *= contact.queue.bot.aht_factor
         group.served += 1
         if group.adjusts:
             handle = self._adjust(agent, contact, handle, now)
+        parent = agent.parent
+        if parent is not None:  # a slot of an agent holding several contacts (sim.concurrency)
+            handle = self._concurrent_start(agent, handle, now)
         if contact.leg == 1:
             contact.wait1 = wait
             contact.handle1 = handle
@@ -325,15 +384,19 @@ class CentreModel:
         else:
             contact.wait2 = wait
             contact.handle2 = handle
+            contact.group2 = group.index
         end = now + handle
-        if end <= self.seg_end:
+        if parent is not None:
+            pass  # busy time is the seat's span (sim.concurrency)
+        elif end <= self.seg_end:
             self.busy_area[self.seg * self.n_groups + group.index] += handle
         else:
             self._add_span(self.busy_area, self.n_groups, group.index, now, end)
         agent.contact = contact
         timer = agent.timer
         if timer is None:
-            timer = agent.timer = Timer(self.env, self._on_service_end, agent)
+            timer = agent.timer = Timer(self.env, self._on_service_end if parent is None else self._on_concurrent_end,
+                                        agent)
         timer.callbacks = timer._fns  # timer.at(end), inlined on the hot path
         heappush(self._queue, (end, NORMAL, next(self._eid), timer))
 
@@ -425,6 +488,9 @@ class CentreModel:
             self.queue_area[self.seg * self.n_channels + queue.channel] += now - t0
         else:
             self._add_span(self.queue_area, self.n_channels, queue.channel, t0, now)
+        if contact.state:  # holds a callback (sim.callbacks); waiting contacts are 0
+            self._place_callback(agent, contact, now)
+            return
         self._start(agent, contact, now)
 
     def _on_abandon(self, ev) -> None:
@@ -478,12 +544,20 @@ class CentreModel:
             self._next_for(agent, now)
 
     def _on_flush(self, ev) -> None:
-        """A segment bound: close the logged-in integrals and move to the next segment."""
+        """A segment bound: close the logged-in integrals, note the backlog, move to the next segment."""
         now = self.env._now
         self._flush_staffed(now)
+        self._note_backlog()
         self.seg += 1
         self.seg_start = now
         self.seg_end = self.ends[self.seg]
+
+    def _note_backlog(self) -> None:
+        """Contacts waiting (or holding a callback) in each channel's queues, at the current segment's end."""
+        base = self.seg * self.n_channels
+        for queue in self.all_queues:
+            if queue.n:
+                self.backlog_end[base + queue.channel] += queue.n
 
     def _flush_staffed(self, now: float) -> None:
         base = self.seg * len(self.groups)
@@ -492,7 +566,7 @@ class CentreModel:
 
     # ------------------------------------------------------------- records
 
-    def _finish(self, contact: Contact, outcome: int, end: float) -> None:
+    def _finish_contact(self, contact: Contact, outcome: int, end: float) -> None:
         """Add a contact that left (or is still there at the end) to its arrival segment's tally.
 
         Offsets into the tally follow :data:`~sim.records.TALLY_FIELDS`.
@@ -549,14 +623,26 @@ class CentreModel:
                 else:
                     acc[4] += 1.0  # in system (waiting)
         if self.sink is not None:
-            escalated = contact.leg == 2
-            first = contact.origin if escalated else contact.queue
-            answered = contact.group1 >= 0
-            self.sink((
-                contact.id, first.index, first.channel, contact.arrival, contact.wait1, answered, outcome,
-                contact.handle1 if answered else NAN, contact.group1, escalated,
-                contact.wait2 if escalated else NAN, contact.handle2 if escalated else NAN, end,
-            ))
+            self._log(contact, outcome, end)
+
+    _finish = _finish_contact  # journeys replace it per run (sim.journeys)
+
+    def _log(self, contact: Contact, outcome: int, end: float) -> None:
+        """Hand the contact's row (:data:`~sim.records.CONTACT_COLUMNS` order) to the sink."""
+        escalated = contact.leg == 2
+        first = contact.origin if escalated else contact.queue
+        answered = contact.group1 >= 0
+        kind = getattr(contact, "kind", 0)
+        bot = getattr(contact, "bot", 0.0)
+        cb = getattr(contact, "cb", 0)
+        ov = getattr(contact, "ov", 0)
+        self.sink((
+            contact.id, first.index, first.channel, contact.arrival, contact.wait1 if contact.leg else contact.wait2,
+            answered, outcome,
+            contact.handle1 if answered else NAN, contact.group1, escalated,
+            contact.wait2 if escalated else NAN, contact.handle2 if escalated else NAN, end,
+            contact.customer if kind else contact.id, kind, bot if bot > 0.0 else 0.0, cb, ov, first.klass == 1,
+        ))
 
     def _finish_escalated(self, contact: Contact, outcome: int, end: float, acc: list[float]) -> None:
         acc[12] += 1.0  # escalated
@@ -578,10 +664,12 @@ class CentreModel:
             acc[4] += 1.0
 
     def _record_in_system(self, end: float) -> None:
-        """Contacts still waiting or in service when the run stopped."""
-        for queue in self.queues.values():
+        """Contacts still in self-service, waiting or in service when the run stopped."""
+        for contact in list(self.bot_sessions.values()):
+            self._finish(contact, IN_SYSTEM, NAN)
+        for queue in self.all_queues:
             for contact in queue.waiting:
-                if contact.state == WAITING:
+                if contact.state <= WAITING:  # waiting, or holding a callback
                     self._leave_queue(contact, end)
                     if contact.leg == 1:
                         contact.wait1 = end - contact.t_queue
@@ -601,6 +689,7 @@ class CentreModel:
             queue_area=np.asarray(self.queue_area).reshape(n_seg, n_ch),
             busy_area=np.asarray(self.busy_area).reshape(n_seg, n_g),
             staffed_area=np.asarray(self.staffed_area).reshape(n_seg, n_g),
+            backlog_end=np.asarray(self.backlog_end).reshape(n_seg, n_ch),
         )
         return ReplicationResult(
             replication=self.replication, segments=segments, contacts=contacts,

@@ -12,8 +12,11 @@ agent-seconds per group) are split exactly at segment bounds.
 seconds from the start of the day).  ``outcome`` is the contact's final fate,
 exactly one of :data:`OUTCOMES`: ``answered`` (served to the end, including any
 escalation), ``abandoned`` (left a queue, the first or the escalation queue),
-``blocked`` (turned away, queue full) or ``in_system`` (still waiting or in
-service when the run stopped).  ``wait_s`` is the wait in the first queue
+``blocked`` (turned away, queue full), ``in_system`` (in self-service, waiting
+or in service when the run stopped) or ``deflected`` (resolved in
+self-service).  Retrials and repeat contacts are arrivals of their own
+(``attempt``), linked to the customer's first contact by ``customer_id``.
+``unreached``: the customer accepted a callback but did not answer it.  ``wait_s`` is the wait in the first queue
 (abandoners: until they left; in system: until the run stopped; blocked: NaN).
 
 :class:`Segments` holds time integrals between flush points (interval
@@ -27,11 +30,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["OUTCOMES", "ANSWERED", "ABANDONED", "BLOCKED", "IN_SYSTEM", "ContactRecords", "Segments",
+__all__ = ["OUTCOMES", "ANSWERED", "ABANDONED", "BLOCKED", "IN_SYSTEM", "DEFLECTED", "UNREACHED", "ATTEMPTS",
+           "CALLBACKS", "ContactRecords", "Segments",
            "ReplicationResult", "CONTACT_COLUMNS", "TALLY_FIELDS", "N_TALLY"]
 
-OUTCOMES = ("answered", "abandoned", "blocked", "in_system")
-ANSWERED, ABANDONED, BLOCKED, IN_SYSTEM = range(4)
+OUTCOMES = ("answered", "abandoned", "blocked", "in_system", "deflected", "unreached")
+ANSWERED, ABANDONED, BLOCKED, IN_SYSTEM, DEFLECTED, UNREACHED = range(6)
 
 #: per segment x channel, over contacts that arrived in the segment (waits in the first queue)
 TALLY_FIELDS = (
@@ -45,13 +49,36 @@ TALLY_FIELDS = (
     "escalated",  # answered and escalated
     "transfer_wait_s", "transfers_answered",  # escalation-queue waits of escalated contacts answered there
     "end_to_end_s", "completed",  # first arrival to end of last service, of contacts served to the end
+    # customer journeys (sim.journeys)
+    "deflected",  # resolved in self-service
+    "bot_handoffs",  # handed off by self-service to the agent queue
+    "bot_time_s",  # time in self-service of contacts that left it (deflected or handed off)
+    "bot_bypassed",  # went straight to the queue: the bot was at its concurrency limit
+    "in_self_service",  # still in self-service when the run stopped (also counted in in_system)
+    "retrials", "repeat_contacts",  # arrivals that are retrials / repeat contacts
+    "issues_resolved",  # answered contacts whose issue was resolved (types with a repeat model)
+    "resolved_first_contact",  # of those: no earlier repeat contact, not escalated
+    # callbacks (sim.callbacks)
+    "callbacks_offered", "callbacks_accepted",  # offers made to arrivals that had to wait; accepted ones
+    "callbacks_placed", "callbacks_reached",  # callbacks an agent made; those the customer answered
+    "callback_wait_s",  # sum of acceptance-to-callback times of placed callbacks
+    # overflow (sim.overflow)
+    "overflowed",  # still waiting after the overflow time: eligible for the overflow groups
+    "overflow_answered",  # of those, answered by an overflow group
+    # priority classes (sim.vip)
+    "vip_offered", "vip_answered_within_threshold",  # VIPs that reached their queue; answered within the threshold
+    # customer-experience proxies (sim.cx), modelled
+    "csat_sum", "cx_scored", "promoters", "detractors",
 )
 N_TALLY = len(TALLY_FIELDS)
 
 CONTACT_COLUMNS = (
     "contact_id", "contact_type", "channel", "arrival_time_s", "wait_s", "answered", "outcome",
     "handle_time_s", "agent_group", "escalated", "transfer_wait_s", "transfer_handle_time_s", "end_time_s",
+    "customer_id", "attempt", "bot_time_s", "callback", "overflowed", "vip",
 )
+ATTEMPTS = ("first", "retrial", "repeat")  # values of the contact log's ``attempt``
+CALLBACKS = ("none", "declined", "waiting", "reached", "unreached")  # values of the contact log's ``callback``
 
 
 @dataclass
@@ -71,12 +98,19 @@ class ContactRecords:
     transfer_wait_s: np.ndarray  # NaN unless escalated
     transfer_handle_time_s: np.ndarray  # NaN unless served after escalation
     end_time_s: np.ndarray  # NaN while in system
+    customer_id: np.ndarray  # int64: the id of the customer's first contact (retrials and repeats share it)
+    attempt: np.ndarray  # int8, index into ATTEMPTS
+    bot_time_s: np.ndarray  # time in self-service (0 if none)
+    callback: np.ndarray  # int8, index into CALLBACKS
+    overflowed: np.ndarray  # int8: the leg (1 first queue, 2 escalation queue) in which it overflowed; 0 = not
+    vip: np.ndarray  # bool: in its contact type's VIP class
 
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> "ContactRecords":
         """Build from row tuples in :data:`CONTACT_COLUMNS` order, sorted by contact id."""
         rows.sort(key=lambda r: r[0])
-        dtypes = (np.int64, np.int16, np.int16, float, float, bool, np.int8, float, np.int16, bool, float, float, float)
+        dtypes = (np.int64, np.int16, np.int16, float, float, bool, np.int8, float, np.int16, bool, float, float, float,
+                  np.int64, np.int8, float, np.int8, np.int8, bool)
         if rows:
             cols = list(zip(*rows))
         else:
@@ -96,6 +130,7 @@ class Segments:
     queue_area: np.ndarray  # (n, n_channels) contact-seconds waiting in the channel's queues
     busy_area: np.ndarray  # (n, n_groups) agent-seconds busy
     staffed_area: np.ndarray  # (n, n_groups) agent-seconds logged in
+    backlog_end: np.ndarray | None = None  # (n, n_channels) contacts waiting when the segment ended
 
 
 @dataclass

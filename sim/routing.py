@@ -36,7 +36,9 @@ class Queue:
 
     __slots__ = ("name", "index", "channel", "priority", "waiting", "n", "capacity", "handle",
                  "handle_by_group", "patience", "escalate_p", "escalate_to", "escalate_draw",
-                 "groups", "tiers")
+                 "groups", "tiers", "enter", "bot", "retrial", "repeat", "handle_again", "patience_again",
+                 "callback", "on_wait", "overflow", "overflow_after", "overflow_set", "vip", "vip_share", "vip_draw",
+                 "klass", "base_enter", "pick_agent", "reserve")
 
     def __init__(self, name: str, index: int, channel: int, priority: int, capacity: Optional[int]) -> None:
         self.name = name
@@ -54,13 +56,25 @@ class Queue:
         self.escalate_draw: Callable[[], float] | None = None
         self.groups: list[AgentGroup] = []  # eligible groups, in config order
         self.tiers: list[list[AgentGroup]] = []  # eligible groups by skill rank, best first
+        # customer journeys (sim.journeys): how an arrival enters (the model's _offer, or the bot first),
+        # the self-service stage, retrial and repeat rules, samplers for returning contacts
+        self.enter = None
+        self.bot = self.retrial = self.repeat = self.callback = None
+        self.on_wait = self.overflow = self.overflow_set = None  # overflow: sim.overflow
+        self.overflow_after = 0.0
+        self.vip = self.vip_share = self.vip_draw = self.base_enter = None  # priority class: sim.vip
+        self.klass = 0  # 1 for a VIP queue
+        self.pick_agent: Callable[["Queue"], Agent | None] | None = None  # agent selection, set by the model
+        self.reserve = 0  # deferrable work: agents of a group kept idle for live work (sim.deferrable)
+        self.handle_again: Callable[[], float] | None = None
+        self.patience_again: Callable[[], float] | None = None
 
     def head(self):
         """The first contact still waiting (drops abandoned ones), or ``None``."""
         waiting = self.waiting
         while waiting:
             contact = waiting[0]
-            if contact.state == WAITING:
+            if contact.state <= WAITING:  # waiting, or holding a callback (-1)
                 return contact
             waiting.popleft()
         return None

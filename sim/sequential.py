@@ -36,6 +36,7 @@ import numpy as np
 from .config import Scenario, SimConfig, resolve_run
 from .executors import map_replications
 from .experiment import ExperimentResult, assemble, run_experiment
+from .metrics import offered_count
 from .records import TALLY_FIELDS
 from .model import simulate
 from .records import ReplicationResult
@@ -86,7 +87,7 @@ def warmup_series(results: Sequence[ReplicationResult], metric: str = "mean_queu
         values = area / (len(results) * np.where(hi > lo, hi - lo, 1.0))
     else:
         tally = sum(res.segments.tally[:, cols, :].sum(axis=1) for res in results)
-        offered = tally[:, TALLY_FIELDS.index("arrivals")] - tally[:, TALLY_FIELDS.index("blocked")]
+        offered = offered_count(tally)
         wait = tally[:, TALLY_FIELDS.index("wait_offered_s")]
         keep &= offered > 0
         values = np.divide(wait, offered, out=np.full(offered.shape, math.nan), where=offered > 0)

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 from .errors import ConfigError
 
-__all__ = ["mapping", "check_keys", "closest", "join", "show", "number", "integer", "probability", "choice",
+__all__ = ["mapping", "keyed", "check_keys", "closest", "join", "show", "number", "integer", "probability", "choice",
            "boolean", "clock", "table"]
 
 
@@ -21,6 +21,18 @@ def mapping(value: Any, path: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ConfigError(path, f"expected a mapping of keys to values, got {show(value)}")
     return value
+
+
+def keyed(value: Any, path: str, names: tuple[str, ...], what: str, convert: Callable[[Any, str], Any]) -> dict:
+    """A mapping (``None`` = empty) whose keys must be among ``names`` (``what`` they are, for the
+    message); each value is read by ``convert(value, key path)``."""
+    out = {}
+    for key, item in mapping(value or {}, path).items():
+        where = f"{path}.{key}"
+        if key not in names:
+            raise ConfigError(where, f"expected {what} ({', '.join(names)}), got {show(key)}")
+        out[str(key)] = convert(item, where)
+    return out
 
 
 def check_keys(value: Mapping[str, Any], path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> None:

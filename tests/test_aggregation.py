@@ -25,7 +25,11 @@ def _default_config(**run):
 
 def _kpis_from_log(log: pd.DataFrame, thresholds: dict[str, float], short_abandon_s: float) -> dict[str, float]:
     """The metric definitions of the README, computed directly from per-contact rows."""
-    offered = log[log.outcome != "blocked"]
+    callback = log.callback.isin(["waiting", "reached", "unreached"])  # accepted a callback: not offered
+    in_bot = (log.outcome == "in_system") & (log.bot_time_s > 0) & log.wait_s.isna() & ~callback  # in self-service
+    offered = log[~log.outcome.isin(["blocked", "deflected"]) & ~in_bot & ~callback]
+    placed = log[log.callback.isin(["reached", "unreached"])]
+    bot_done = log[(log.bot_time_s > 0) & ~in_bot]
     answered = offered[offered.answered]
     abandoned = offered[(offered.outcome == "abandoned") & ~offered.answered]
     within = (answered.wait_s <= answered.channel.map(thresholds)).sum()
@@ -49,6 +53,19 @@ def _kpis_from_log(log: pd.DataFrame, thresholds: dict[str, float], short_abando
         "escalation_rate": ratio((answered.escalated).sum(), len(answered)),
         "transfer_asa_s": esc.transfer_wait_s.mean() if len(esc) else math.nan,
         "end_to_end_time_s": (done.end_time_s - done.arrival_time_s).mean() if len(done) else math.nan,
+        "deflected": int((log.outcome == "deflected").sum()),
+        "containment_rate": ratio((bot_done.outcome == "deflected").sum(), len(bot_done)),
+        "bot_handoffs": int((bot_done.outcome != "deflected").sum()),
+        "bot_time_s": bot_done.bot_time_s.mean() if len(bot_done) else math.nan,
+        "retrials": int((log.attempt == "retrial").sum()),
+        "unique_customers": int((log.attempt == "first").sum()),
+        "repeat_contacts": int((log.attempt == "repeat").sum()),
+        "repeat_rate": ratio((log.attempt == "repeat").sum(), len(log)),
+        "callbacks_offered": int((log.callback != "none").sum()),
+        "callbacks_accepted": int(callback.sum()),
+        "callback_wait_s": placed.wait_s.mean() if len(placed) else math.nan,
+        "callback_success": ratio((placed.callback == "reached").sum(), len(placed)),
+        "overflowed": int(log.overflowed.sum()),
     }
 
 

@@ -71,7 +71,7 @@ def test_contact_log_has_one_row_per_arrival_with_outcomes(two_default_runs):
     for col in ("replication", "contact_type", "channel", "arrival_time_s", "wait_s", "outcome"):
         assert col in log.columns
     assert set(log.replication) == {0, 1, 2}
-    assert set(log.outcome) <= {"answered", "abandoned", "blocked", "in_system"}
+    assert set(log.outcome) <= {"answered", "abandoned", "blocked", "in_system", "deflected", "unreached"}
     summary = pd.read_csv(out / "summary.csv")
     reps = pd.read_csv(out / "replications.csv")
     arrivals = reps[(reps.channel == "all") & (reps.metric == "arrivals")].set_index("replication")["value"]

@@ -111,7 +111,7 @@ def test_every_arrival_ends_exactly_once(q):
         assert area == pytest.approx(np.nansum(c.wait_s), rel=1e-9, abs=1e-6)
 
 
-def test_conservation_holds_in_the_default_centre_with_escalation():
+def test_conservation_holds_in_the_default_centre_with_escalation_and_journeys():
     from .conftest import REPO
     import yaml
 
@@ -127,6 +127,11 @@ def test_conservation_holds_in_the_default_centre_with_escalation():
     # escalated contacts were answered first; their second wait is recorded
     assert c.answered[c.escalated].all()
     assert (~np.isnan(c.transfer_wait_s[c.escalated & (c.outcome == ANSWERED)])).all()
+    # customer journeys: deflected, retried and repeat contacts are arrivals that end exactly once too
+    assert (c.outcome == OUTCOMES.index("deflected")).any()
+    assert (c.attempt == 1).any() and (c.attempt == 2).any()
+    first = c.attempt == 0
+    assert np.isin(c.customer_id[~first], c.contact_id[first]).all()
 
 
 # ------------------------------------------------------------------- Little's law

@@ -30,6 +30,13 @@ STUDIES = {
     "escalation_change": ("escalation_probability", 8, {"transfer_asa_s", "end_to_end_time_s", "service_level"},
                           0.15),
     "forecast_risk": ("busyness_cv", 7, {"sl_risk", "service_level"}, 0.0),
+    "deflection": ("containment", 5, {"offered", "deflected", "service_level", "cost"}, 0.0),
+    "retrials": ("retrial_probability", 5, {"offered", "unique_customers", "retrial_rate"}, 0.5),
+    "repeat_contacts": ("unresolved_factor", 6, {"fcr", "repeat_rate", "service_level"}, 1.0),
+    "callbacks": ("callback_acceptance", 5, {"callbacks_accepted", "abandon_rate", "callback_wait_s"}, 0.0),
+    "overflow": ("vendor_agents", 5, {"service_level", "overflowed", "overflow_answered"}, 0),
+    "chat_concurrency": ("max_chats", 4, {"service_level", "aht_s", "asa_s"}, 1),
+    "email_reserve": ("reserve_agents", 5, {"service_level", "asa_s", "backlog"}, 2),
 }
 
 
@@ -82,7 +89,8 @@ EXPERIMENTS = {
                          "scenario.agent_groups.specialists.shrinkage.unavailability.duration.mean_s",
                          "scenario.agent_groups.specialists.shrinkage.blocks",
                          "scenario.costs.wage_per_hour.generalists", "scenario.costs.wage_per_hour.tech_support",
-                         "scenario.costs.wage_per_hour.specialists", "scenario.costs.overtime_premium",
+                         "scenario.costs.wage_per_hour.specialists", "scenario.costs.wage_per_hour.chat_team",
+                         "scenario.costs.overtime_premium",
                          "scenario.costs.telephony_per_minute"},
 }
 
@@ -137,3 +145,16 @@ def test_experiment_values():
     assert shifted["billing"]["arrivals"]["profile"] == shifted["billing_chat"]["arrivals"]["profile"]
     escalation = _compose(["+experiment=high_escalation"])["scenario"]["contact_types"]["technical"]["escalation"]
     assert escalation == {"probability": 0.25, "to": "technical_tier2"}
+
+
+def test_deflection_lowers_offered_load_and_retrials_keep_unique_customers(tmp_path):
+    deflection = importlib.import_module("deflection")
+    assert deflection.main([*TINY, "--out", str(tmp_path / "d")]) == 0
+    kpis = pd.read_csv(tmp_path / "d" / "kpis.csv").set_index(["containment", "channel", "metric"])["mean"]
+    assert kpis[(0.4, "chat", "offered")] < kpis[(0.0, "chat", "offered")]
+    assert kpis[(0.0, "chat", "deflected")] == 0 < kpis[(0.4, "chat", "deflected")]
+    retrials = importlib.import_module("retrials")
+    assert retrials.main([*TINY, "--out", str(tmp_path / "r")]) == 0
+    kpis = pd.read_csv(tmp_path / "r" / "kpis.csv").set_index(["retrial_probability", "channel", "metric"])["mean"]
+    assert kpis[(0.0, "all", "unique_customers")] == kpis[(0.9, "all", "unique_customers")]
+    assert kpis[(0.0, "all", "retrial_rate")] == 0

@@ -1,0 +1,76 @@
+"""Deflection: the chatbots' containment (share of chats resolved in self-service) from 0% to 40%.
+
+    python experiments/deflection.py                      # ~15 s; results/studies/deflection/
+    python experiments/deflection.py --channel phone      # the IVR instead
+
+One knob: every self-service stage of the chosen channel's contact types (default ``chat``:
+``billing_chat`` and ``technical_chat``) gets the same ``containment``.  More containment means
+fewer contacts reach the agents (lower offered load), so shorter waits and higher service level on
+that channel and, because the generalists also take phone calls, on the phone too.  Staffing stays
+as it is.  Every point runs with the same seed (common random numbers); ``paired_vs_baseline.csv``
+compares each containment with no deflection (0).
+
+Cost (``all``, metric ``cost``) is an assumption of this study, not a model output: busy
+agent-hours in the measurement window (occupancy x agents staffed x window) x ``--wage`` per hour,
+plus self-service sessions (deflected + handed off) x ``--bot-cost`` each.  With staffing fixed,
+what deflection saves is agent workload, which a later staffing change could turn into money.
+
+Writes ``kpis.csv`` (``containment``, channel, metric, mean, ci_low, ci_high, n_reps),
+``paired_vs_baseline.csv`` and ``deflection.png`` (offered load, service level and cost against
+the containment, with CI bands).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _study  # noqa: E402
+from _study import Knob, Panel  # noqa: E402
+
+NAME = "deflection"
+CONTAINMENTS = (0.0, 0.1, 0.2, 0.3, 0.4)
+METRICS = ("offered", "deflected", "containment_rate", "service_level", "asa_s", "abandon_rate", "occupancy",
+           "agents_staffed", "bot_handoffs", "cost", "csat_modelled", "nps_modelled")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = _study.parser(NAME, __doc__)
+    p.add_argument("--channel", default="chat", help="channel whose self-service stages change (default chat)")
+    p.add_argument("--wage", type=float, default=25.0, help="cost per busy agent-hour (default 25)")
+    p.add_argument("--bot-cost", type=float, default=0.10, help="cost per self-service session (default 0.10)")
+    args = p.parse_args(argv)
+    types = _study.default_raw()["scenario"]["contact_types"]
+    bots = [n for n, ct in types.items() if ct.get("channel") == args.channel and ct.get("self_service")]
+    if not bots:
+        p.error(f"no contact type of channel {args.channel!r} has a self_service stage")
+
+    def apply(raw, containment):
+        for name in bots:
+            raw["scenario"]["contact_types"][name]["self_service"]["containment"] = containment
+
+    def cost(result):
+        run = result.config.run
+        window_h = (run.horizon_s - run.warmup_s) / 3600.0
+
+        def per_replication(reps):
+            by = lambda m: _study.metric_by_replication(reps, "all", m)  # noqa: E731
+            busy_h = by("occupancy") * by("agents_staffed") * window_h
+            return busy_h * args.wage + (by("deflected") + by("bot_handoffs")) * args.bot_cost
+        return _study.add_metric(result, "all", "cost", per_replication)
+
+    targets = _study.sl_targets(_study.default_raw(), ("phone", "chat"))
+    knob = Knob(NAME, "containment", CONTAINMENTS, 0.0, METRICS, (
+        Panel("offered", "Offered to agents", 1.0, ("phone", "chat", "all")),
+        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "all"), targets),
+        Panel("cost", "Cost (assumed rates)", 1.0, ("all",)),
+    ), f"Deflection: containment of the {args.channel} self-service ({', '.join(bots)})",
+        f"{args.channel} containment (share resolved in self-service)",
+        ("offered", "deflected", "service_level", "asa_s", "cost"))
+    return _study.run_knob(knob, args, apply, cost)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

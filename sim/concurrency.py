@@ -1,0 +1,54 @@
+"""Concurrent work in the model: agents of a group with ``concurrency`` hold several contacts at once.
+
+:class:`ConcurrencyModel` is a mixin of :class:`~sim.model.CentreModel`.  Such a
+group's agents are ``max`` slot-agents each, sharing a :class:`~sim.agents.Seat`
+(:mod:`sim.agents`): routing hands a contact to an idle slot like to an idle
+agent (longest idle first), so an agent takes up to ``max`` contacts.  The
+handle time of a contact that starts while its agent already holds ``n - 1``
+others is multiplied by ``handle_time_factors[n - 1]``, fixed at its start
+(the curve that says how much slower each chat gets when an agent juggles
+``n``).  Occupancy counts an agent busy while it holds at least one contact,
+not once per contact, so it stays a share of logged-in time; staffing and
+``agents_staffed`` count agents, not slots.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ConcurrencyModel"]
+
+
+class ConcurrencyModel:
+    """Seats of concurrent groups, mixed into :class:`~sim.model.CentreModel`."""
+
+    def _setup_concurrency(self, scenario) -> None:
+        for group in self.groups:
+            spec = scenario.agent_groups[group.name].concurrency
+            if spec is not None:
+                group.slots = spec.max
+                group.factors = spec.handle_time_factors
+
+    def _concurrent_start(self, agent, handle: float, now: float) -> float:
+        """A slot of a seat starts a contact: the inflated handle time (s); the seat may turn busy."""
+        seat = agent.parent
+        factor = agent.group.factors[seat.n]
+        if seat.n == 0:
+            seat.since = now
+        seat.n += 1
+        return handle * factor
+
+    def _on_concurrent_end(self, ev) -> None:
+        """A slot's contact ends: the seat's busy span closes when it holds nothing, then as usual."""
+        agent = ev.arg
+        seat = agent.parent
+        seat.n -= 1
+        if seat.n == 0:
+            self._add_span(self.busy_area, self.n_groups, agent.group.index, seat.since, self.env._now)
+        self._on_service_end(ev)
+
+    def _close_concurrent(self, end: float) -> None:
+        """Busy spans of seats still holding contacts when the run stopped."""
+        for group in self.groups:
+            for seat in group.seats:
+                if seat.n:
+                    self._add_span(self.busy_area, self.n_groups, group.index, seat.since, end)
+                    seat.since = end

@@ -1,0 +1,105 @@
+"""Customer-experience proxies: CSAT and NPS per contact from a documented model (modelled, not measured).
+
+Nothing here is observed: the scores follow from the simulated journey of each
+contact through the coefficients of :class:`CxSpec` (``scenario.cx``), so the
+metrics carry ``_modelled`` in their names.  The model, on the 1-5 CSAT scale:
+
+- answered: ``csat_base`` - min(``wait_penalty_max``, ``wait_penalty_per_minute``
+  x minutes on hold, first and escalation queue) - ``transfer_penalty`` if
+  escalated - ``bot_failure_penalty`` if handed off by self-service -
+  ``unresolved_penalty`` if the issue was not resolved (contact types with a
+  repeat model); a callback that reached the customer counts no hold time;
+- deflected by self-service: ``deflected_csat``;
+- abandoned, blocked, or a callback nobody answered: ``abandoned_csat``;
+
+clipped to [1, 5].  Contacts still in the system at the end get no score.  A
+contact is an NPS promoter when its CSAT is at least ``promoter_csat``, a
+detractor when below ``detractor_csat``; NPS = 100 x (promoters - detractors)
+/ scored contacts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ConfigError
+from .records import TALLY_FIELDS
+from .validation import check_keys, join, mapping, number
+
+__all__ = ["CxSpec", "CX_KEYS", "parse_cx", "CxScorer"]
+
+CX_KEYS = ("csat_base", "wait_penalty_per_minute", "wait_penalty_max", "transfer_penalty", "bot_failure_penalty",
+           "unresolved_penalty", "deflected_csat", "abandoned_csat", "promoter_csat", "detractor_csat")
+_F = {name: i for i, name in enumerate(TALLY_FIELDS)}
+CSAT_SUM, SCORED, PROMOTERS, DETRACTORS = _F["csat_sum"], _F["cx_scored"], _F["promoters"], _F["detractors"]
+
+
+@dataclass(frozen=True)
+class CxSpec:
+    """Coefficients of the CSAT model (1-5 scale; see the module docstring)."""
+
+    csat_base: float = 4.6
+    wait_penalty_per_minute: float = 0.3
+    wait_penalty_max: float = 2.0
+    transfer_penalty: float = 0.4
+    bot_failure_penalty: float = 0.3
+    unresolved_penalty: float = 1.2
+    deflected_csat: float = 4.2
+    abandoned_csat: float = 1.5
+    promoter_csat: float = 4.5
+    detractor_csat: float = 3.5
+
+
+def parse_cx(raw: Any, path: str) -> CxSpec | None:
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    check_keys(spec, path, CX_KEYS)
+    defaults = CxSpec()
+    values = {}
+    for key in CX_KEYS:
+        scale = key.endswith("_csat") or key == "csat_base"
+        values[key] = number(spec.get(key, getattr(defaults, key)), join(path, key), minimum=1.0 if scale else 0.0,
+                             maximum=5.0 if scale or key == "wait_penalty_max" else None)
+    if values["promoter_csat"] < values["detractor_csat"]:
+        raise ConfigError(join(path, "promoter_csat"),
+                          f"expected at least detractor_csat ({values['detractor_csat']:g}), got {values['promoter_csat']:g}")
+    return CxSpec(**values)
+
+
+class CxScorer:
+    """Scores contacts as they leave and adds them to a tally row."""
+
+    __slots__ = ("spec", "per_s")
+
+    def __init__(self, spec: CxSpec) -> None:
+        self.spec = spec
+        self.per_s = spec.wait_penalty_per_minute / 60.0
+
+    def answered(self, acc, hold_s: float, escalated: bool, bot_failed: bool, unresolved: bool) -> None:
+        s = self.spec
+        csat = s.csat_base - min(s.wait_penalty_max, self.per_s * hold_s)
+        if escalated:
+            csat -= s.transfer_penalty
+        if bot_failed:
+            csat -= s.bot_failure_penalty
+        if unresolved:
+            csat -= s.unresolved_penalty
+        self._add(acc, csat)
+
+    def deflected(self, acc) -> None:
+        self._add(acc, self.spec.deflected_csat)
+
+    def lost(self, acc) -> None:
+        """Abandoned, blocked or an unanswered callback."""
+        self._add(acc, self.spec.abandoned_csat)
+
+    def _add(self, acc, csat: float) -> None:
+        csat = 1.0 if csat < 1.0 else 5.0 if csat > 5.0 else csat
+        acc[CSAT_SUM] += csat
+        acc[SCORED] += 1.0
+        if csat >= self.spec.promoter_csat:
+            acc[PROMOTERS] += 1.0
+        elif csat < self.spec.detractor_csat:
+            acc[DETRACTORS] += 1.0

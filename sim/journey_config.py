@@ -1,0 +1,257 @@
+"""The schema of customer journeys: self-service, retrials and repeat contacts (per contact type).
+
+Each part is optional (``null`` or absent = off) and is a frozen dataclass
+read from a mapping by a ``parse_*`` function that raises
+:class:`~sim.errors.ConfigError` naming the key path.  Durations are
+:class:`~sim.config.Distribution` objects (seconds); the distribution reader is
+passed in by :mod:`sim.config`, which owns it.
+
+- :class:`SelfServiceSpec`: a chatbot / IVR stage before the agent queue.
+- :class:`RetrialSpec`: abandoned or blocked customers try again.
+- :class:`RepeatSpec`: answered customers whose issue was not resolved come back.
+- :class:`CallbackSpec`: callbacks (virtual hold) offered when the predicted wait is long.
+- :class:`OverflowSpec`: after a wait, contacts become eligible for other agent groups.
+- :class:`VipSpec`: a share of the contact type's arrivals form a priority class (VIP).
+- :class:`DeferrableSpec`: deferrable work (email) that keeps agents free for live work.
+
+What the model does with them: :mod:`sim.journeys`, :mod:`sim.callbacks`, :mod:`sim.overflow`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from .errors import ConfigError
+from .validation import check_keys, integer, join, keyed, mapping, number, probability, show
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import Distribution
+
+__all__ = ["SelfServiceSpec", "RetrialSpec", "RepeatSpec", "CallbackSpec", "SELF_SERVICE_KEYS", "RETRIAL_KEYS",
+           "REPEAT_KEYS", "CALLBACK_KEYS", "OVERFLOW_KEYS", "VIP_KEYS", "OverflowSpec", "VipSpec", "parse_vip", "DEFERRABLE_KEYS", "DeferrableSpec", "parse_deferrable", "parse_self_service", "parse_retrial",
+           "parse_repeat", "parse_callback", "parse_overflow", "check_targets"]
+
+SELF_SERVICE_KEYS = ("containment", "handle_time", "concurrency", "handoff_aht_factor", "handoff_patience_factor")
+RETRIAL_KEYS = ("probability", "delay", "max_retrials", "switch_to", "switch_probability")
+REPEAT_KEYS = ("probability", "probability_by_group", "delay", "max_repeats", "to")
+CALLBACK_KEYS = ("offer_threshold_s", "acceptance", "success", "attempt_time")
+OVERFLOW_KEYS = ("after_s", "groups")
+VIP_KEYS = ("share", "priority")
+DEFERRABLE_KEYS = ("reserve_agents",)
+
+ParseDistribution = Callable[[Any, str], "Distribution"]
+
+
+@dataclass(frozen=True)
+class SelfServiceSpec:
+    """A self-service stage (chatbot, IVR) every arrival of the contact type goes through first.
+
+    The bot holds the contact for a ``handle_time`` draw (s); with probability
+    ``containment`` it resolves it there (*deflected*), otherwise it hands it
+    off to the agent queue, where its handle time is multiplied by
+    ``handoff_aht_factor`` and its patience by ``handoff_patience_factor``.
+    ``concurrency``: at most that many contacts in the bot at once (``None`` =
+    unlimited); arrivals finding it full bypass it and go straight to the queue.
+    """
+
+    containment: float
+    handle_time: "Distribution"
+    concurrency: int | None = None
+    handoff_aht_factor: float = 1.0
+    handoff_patience_factor: float = 1.0
+
+
+@dataclass(frozen=True)
+class RetrialSpec:
+    """Customers who abandon (in any queue) or are blocked try again.
+
+    With ``probability`` they come back after a ``delay`` draw (s), as a new
+    arrival, at most ``max_retrials`` times per issue; a share
+    ``switch_probability`` of the retrials go to contact type ``switch_to``
+    (e.g. phone -> chat) instead of this one.
+    """
+
+    probability: float
+    delay: "Distribution"
+    max_retrials: int = 3
+    switch_to: str | None = None
+    switch_probability: float = 0.0
+
+
+@dataclass(frozen=True)
+class RepeatSpec:
+    """Answered customers whose issue was not resolved contact the centre again.
+
+    After the last service of a contact, its issue is unresolved with
+    ``probability`` (``probability_by_group[g]`` when group ``g`` gave that
+    service); the customer then returns after a ``delay`` draw (s), as a new
+    arrival of contact type ``to`` (``None`` = this one), at most
+    ``max_repeats`` times per issue.
+    """
+
+    probability: float
+    delay: "Distribution"
+    probability_by_group: Mapping[str, float] = field(default_factory=dict)
+    max_repeats: int = 3
+    to: str | None = None
+
+
+@dataclass(frozen=True)
+class CallbackSpec:
+    """Callbacks (virtual hold) for a contact type.
+
+    An arrival that has to wait is offered a callback when its predicted wait
+    exceeds ``offer_threshold_s``; it accepts with probability ``acceptance``,
+    hangs up and keeps its place in the queue (it no longer abandons).  When an
+    agent takes it, the agent calls back: the customer answers with
+    probability ``success`` and is served; otherwise the agent spends an
+    ``attempt_time`` draw (s) and the contact ends unreached.
+    """
+
+    offer_threshold_s: float
+    acceptance: float
+    success: float = 1.0
+    attempt_time: "Distribution | None" = None
+
+
+@dataclass(frozen=True)
+class OverflowSpec:
+    """A contact still waiting ``after_s`` seconds after it entered the queue becomes
+    eligible for the agent groups ``groups`` too (e.g. an outsourced vendor team)."""
+
+    after_s: float
+    groups: tuple[str, ...]
+
+
+def parse_overflow(raw: Any, path: str, group_names: tuple[str, ...]) -> OverflowSpec | None:
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    check_keys(spec, path, OVERFLOW_KEYS, required=OVERFLOW_KEYS)
+    groups = spec["groups"]
+    if isinstance(groups, str) or not isinstance(groups, (list, tuple)) or not groups:
+        raise ConfigError(join(path, "groups"), f"expected a non-empty list of agent groups, got {show(groups)}")
+    for i, group in enumerate(groups):
+        if group not in group_names:
+            raise ConfigError(f"{path}.groups[{i}]",
+                              f"unknown agent group {show(group)}; expected one of {', '.join(group_names)}")
+    if len(set(groups)) != len(groups):
+        raise ConfigError(join(path, "groups"), "lists an agent group twice")
+    return OverflowSpec(after_s=number(spec["after_s"], join(path, "after_s"), unit="seconds"),
+                        groups=tuple(str(g) for g in groups))
+
+
+@dataclass(frozen=True)
+class VipSpec:
+    """A priority class of the contact type: each arrival belongs to it with probability ``share``;
+    its contacts wait in a queue of their own with ``priority`` (higher is served first under
+    ``priority_fcfs``) and are otherwise like the type's other contacts."""
+
+    share: float
+    priority: int
+
+
+def parse_vip(raw: Any, path: str, base_priority: int) -> VipSpec | None:
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    check_keys(spec, path, VIP_KEYS, required=VIP_KEYS)
+    priority = integer(spec["priority"], join(path, "priority"), minimum=-1_000_000)
+    if priority <= base_priority:
+        raise ConfigError(join(path, "priority"),
+                          f"expected more than the contact type's priority ({base_priority}), got {priority}")
+    return VipSpec(share=probability(spec["share"], join(path, "share")), priority=priority)
+
+
+@dataclass(frozen=True)
+class DeferrableSpec:
+    """Deferrable work: an agent takes it only while ``reserve_agents`` others of its group stay idle."""
+
+    reserve_agents: int = 0
+
+
+def parse_deferrable(raw: Any, path: str) -> DeferrableSpec | None:
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    check_keys(spec, path, DEFERRABLE_KEYS)
+    return DeferrableSpec(integer(spec.get("reserve_agents", 0), join(path, "reserve_agents")))
+
+
+def parse_callback(raw: Any, path: str, parse_distribution: ParseDistribution) -> CallbackSpec | None:
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    check_keys(spec, path, CALLBACK_KEYS, required=("offer_threshold_s", "acceptance"))
+    attempt = spec.get("attempt_time", {"dist": "deterministic", "mean_s": 30.0})
+    return CallbackSpec(
+        offer_threshold_s=number(spec["offer_threshold_s"], join(path, "offer_threshold_s"), unit="seconds"),
+        acceptance=probability(spec["acceptance"], join(path, "acceptance")),
+        success=probability(spec.get("success", 1.0), join(path, "success")),
+        attempt_time=parse_distribution(attempt, join(path, "attempt_time")),
+    )
+
+
+def parse_self_service(raw: Any, path: str, parse_distribution: ParseDistribution) -> SelfServiceSpec | None:
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    check_keys(spec, path, SELF_SERVICE_KEYS, required=("containment", "handle_time"))
+    concurrency = spec.get("concurrency")
+    return SelfServiceSpec(
+        containment=probability(spec["containment"], join(path, "containment")),
+        handle_time=parse_distribution(spec["handle_time"], join(path, "handle_time")),
+        concurrency=None if concurrency is None else integer(concurrency, join(path, "concurrency"), minimum=1),
+        handoff_aht_factor=number(spec.get("handoff_aht_factor", 1.0), join(path, "handoff_aht_factor"), positive=True),
+        handoff_patience_factor=number(spec.get("handoff_patience_factor", 1.0), join(path, "handoff_patience_factor"),
+                                       positive=True),
+    )
+
+
+def parse_retrial(raw: Any, path: str, parse_distribution: ParseDistribution) -> RetrialSpec | None:
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    check_keys(spec, path, RETRIAL_KEYS, required=("probability", "delay"))
+    switch_to = spec.get("switch_to")
+    if switch_to is None and spec.get("switch_probability") is not None:
+        raise ConfigError(join(path, "switch_probability"), "only used with switch_to (the contact type retrials go to)")
+    return RetrialSpec(
+        probability=probability(spec["probability"], join(path, "probability")),
+        delay=parse_distribution(spec["delay"], join(path, "delay")),
+        max_retrials=integer(spec.get("max_retrials", 3), join(path, "max_retrials"), minimum=1),
+        switch_to=None if switch_to is None else str(switch_to),
+        switch_probability=probability(spec.get("switch_probability", 1.0 if switch_to is not None else 0.0),
+                                       join(path, "switch_probability")),
+    )
+
+
+def parse_repeat(raw: Any, path: str, parse_distribution: ParseDistribution,
+                 group_names: tuple[str, ...]) -> RepeatSpec | None:
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    check_keys(spec, path, REPEAT_KEYS, required=("probability", "delay"))
+    by_group = keyed(spec.get("probability_by_group"), join(path, "probability_by_group"), group_names,
+                     "an agent group", probability)
+    to = spec.get("to")
+    return RepeatSpec(
+        probability=probability(spec["probability"], join(path, "probability")),
+        delay=parse_distribution(spec["delay"], join(path, "delay")),
+        probability_by_group=by_group,
+        max_repeats=integer(spec.get("max_repeats", 3), join(path, "max_repeats"), minimum=1),
+        to=None if to is None else str(to),
+    )
+
+
+def check_targets(contact_types: Mapping[str, Any], path: str) -> None:
+    """Retrial ``switch_to`` and repeat ``to`` must name contact types of the scenario."""
+    for name, ct in contact_types.items():
+        for spec, key, target in ((ct.retrial, "retrial.switch_to", ct.retrial and ct.retrial.switch_to),
+                                  (ct.repeat, "repeat.to", ct.repeat and ct.repeat.to)):
+            if spec is None or target is None:
+                continue
+            if target not in contact_types:
+                raise ConfigError(f"{path}.{name}.{key}",
+                                  f"expected a contact type ({', '.join(contact_types)}), got {show(target)}")

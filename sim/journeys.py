@@ -1,0 +1,306 @@
+"""Customer journeys in the model: self-service, retrials and repeat contacts.
+
+:class:`JourneyModel` is a mixin of :class:`~sim.model.CentreModel`; it adds
+nothing to a run whose contact types configure none of these (the model then
+keeps its fast paths), and otherwise replaces the model's ``_finish`` with
+:meth:`JourneyModel._finish_journey`, which adds the journey tallies, decides
+retrials and repeat contacts, then tallies the contact as usual.
+
+- **Self-service** (``self_service``): an arrival of the contact type first
+  spends a bot handling-time draw in the bot (one event); with probability
+  ``containment`` it ends there (outcome ``deflected``), otherwise it is
+  handed off to the agent queue at the end of the bot time, with its handle
+  time and patience multiplied by the hand-off factors.  Its wait is counted
+  from the hand-off; its end-to-end time from its arrival, bot time included.
+  With a ``concurrency`` limit, arrivals finding the bot full bypass it.
+- **Retrials** (``retrial`` of the contact's first contact type): a contact
+  that abandons (any queue) or is blocked comes back with the probability,
+  after a delay draw, as a new arrival (``attempt`` = retrial) on the same
+  contact type or, for a share, on ``switch_to``.
+- **Repeat contacts** (``repeat``): when a contact's last service ends, its
+  issue is unresolved with the probability (per agent group of that service,
+  if given); the customer comes back after a delay draw as a new arrival
+  (``attempt`` = repeat) of the same or the ``to`` contact type.  Otherwise
+  the issue counts as resolved, and as resolved on first contact when the
+  customer had no earlier repeat contact and the contact was not escalated.
+
+Returns are new arrivals (new contact id, same ``customer_id``), tallied in
+the segment and channel they arrive in, so every arrival still ends exactly
+once.  Returns falling at or after the horizon are not simulated (they would
+come on another day).  Returning contacts draw handle time, patience and bot
+decisions from their own streams (``...:again``), so turning returns on does
+not change the draws of first contacts (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+
+from .callbacks import CB_REACHED, CB_UNREACHED, CB_WAITING, Callback
+from .cx import CxScorer
+from .distributions import UNIFORM, Sampler
+from .records import ABANDONED, ANSWERED, BLOCKED, DEFLECTED, IN_SYSTEM, TALLY_FIELDS
+from .routing import WAITING, queue_selector
+from .streams import stream
+
+__all__ = ["FIRST", "RETRIAL", "REPEAT", "IN_BOT", "Bot", "Return", "JourneyModel"]
+
+FIRST, RETRIAL, REPEAT = 0, 1, 2  # contact.kind, indexes into sim.records.ATTEMPTS
+IN_BOT = 3  # contact state while in self-service (WAITING 0, SERVING 1, GONE 2)
+INF = math.inf
+_F = {name: i for i, name in enumerate(TALLY_FIELDS)}
+ARRIVALS, IN_SYSTEM_F = _F["arrivals"], _F["in_system"]
+DEFLECTED_F, HANDOFFS, BOT_TIME, BYPASSED, IN_BOT_F = (
+    _F["deflected"], _F["bot_handoffs"], _F["bot_time_s"], _F["bot_bypassed"], _F["in_self_service"])
+CALLBACKS_OFFERED, OVERFLOWED, OVERFLOW_ANSWERED = _F["callbacks_offered"], _F["overflowed"], _F["overflow_answered"]
+VIP_OFFERED, VIP_WITHIN = _F["vip_offered"], _F["vip_answered_within_threshold"]
+RETRIALS_F, REPEATS_F, RESOLVED, RESOLVED_FIRST = (
+    _F["retrials"], _F["repeat_contacts"], _F["issues_resolved"], _F["resolved_first_contact"])
+
+
+class Bot:
+    """The self-service stage of one contact type (samplers from its streams)."""
+
+    __slots__ = ("containment", "time", "decide", "time_again", "decide_again", "capacity", "n", "aht_factor",
+                 "patience_factor")
+
+    def __init__(self, spec, rng) -> None:
+        self.containment = spec.containment
+        self.time, self.time_again = Sampler(spec.handle_time, rng("bot")), Sampler(spec.handle_time, rng("bot:again"))
+        self.decide, self.decide_again = Sampler(UNIFORM, rng("containment")), Sampler(UNIFORM, rng("containment:again"))
+        self.capacity = spec.concurrency
+        self.n = 0  # contacts in the bot now
+        self.aht_factor = spec.handoff_aht_factor
+        self.patience_factor = spec.handoff_patience_factor
+
+
+class Return:
+    """A retrial or repeat rule of one contact type: probability, delay, limit, where to.
+
+    ``samplers(tag)`` gives the sampler of a named stream of the type; the rule's random
+    numbers are drawn when a contact arrives (:meth:`draw`), from streams of their own for
+    first contacts and for returns, so that whether and when a customer comes back does not
+    depend on the order in which contacts end (common random numbers across scenarios).
+    """
+
+    __slots__ = ("p", "p_by_group", "limit", "target", "switch_to", "switch_p", "_first", "_again")
+
+    def __init__(self, p: float, delay, tag: str, samplers, limit: int, target, p_by_group=None, switch_to=None,
+                 switch_p: float = 0.0) -> None:
+        self.p, self.limit, self.target = p, limit, target
+        self.p_by_group = p_by_group or {}
+        self.switch_to, self.switch_p = switch_to, switch_p
+        self._first, self._again = ((samplers(UNIFORM, f"{tag}{x}"), samplers(UNIFORM, f"{tag}_switch{x}"),
+                                     samplers(delay, f"{tag}_delay{x}")) for x in ("", ":again"))
+
+    def draw(self, again: bool) -> tuple[float, float, float]:
+        """``(decision, switch, delay)`` for a new contact: uniforms and a delay in seconds."""
+        decide, switch, delay = self._again if again else self._first
+        return decide(), switch() if self.switch_to is not None else 1.0, delay()
+
+
+class JourneyModel:
+    """Self-service, retrials and repeat contacts, mixed into :class:`~sim.model.CentreModel`."""
+
+    def _setup_journeys(self, scenario, seed: int, replication: int, group_index: dict[str, int]) -> bool:
+        """Attach bots and return rules to the queues; ``True`` if any contact type has one."""
+        queues = self.queues
+        self.cx = None if scenario.cx is None else CxScorer(scenario.cx)
+        on = self.cx is not None
+        for name, ct in scenario.contact_types.items():
+            q = queues[name]
+
+            def rng(tag: str, name=name):
+                return stream(seed, replication, f"{tag}:{name}")
+
+            if ct.self_service is not None:
+                q.bot = Bot(ct.self_service, rng)
+                q.enter = self._enter_bot
+            def samplers(dist, tag: str, rng=rng):
+                return Sampler(dist, rng(tag))
+
+            if ct.retrial is not None:
+                r = ct.retrial
+                q.retrial = Return(r.probability, r.delay, "retrial", samplers, r.max_retrials, q,
+                                   switch_to=None if r.switch_to is None else queues[r.switch_to],
+                                   switch_p=r.switch_probability)
+            if ct.repeat is not None:
+                r = ct.repeat
+                q.repeat = Return(r.probability, r.delay, "repeat", samplers, r.max_repeats, queues[r.to or name],
+                                  p_by_group={group_index[g]: p for g, p in r.probability_by_group.items()})
+            if ct.callback is not None:
+                q.callback = Callback(ct.callback, ct.handle_time.mean_s, rng)
+            if ct.callback is not None or ct.overflow is not None:
+                q.on_wait = self._on_wait
+            on = on or any(x is not None for x in (ct.self_service, ct.retrial, ct.repeat, ct.callback, ct.overflow,
+                                                   ct.vip))
+        if on:
+            for name, ct in scenario.contact_types.items():
+                q = queues[name]
+                q.handle_again = Sampler(ct.handle_time, stream(seed, replication, f"handle:{name}:again"))
+                if ct.patience is not None:
+                    q.patience_again = Sampler(ct.patience, stream(seed, replication, f"patience:{name}:again"))
+            self._setup_vip(scenario, lambda tag, name: stream(seed, replication, f"{tag}:{name}"), queue_selector)
+            self._setup_overflow(scenario, queue_selector)
+            self._finish = self._finish_journey  # shadows the class's method for this run
+        return on
+
+    def _on_journey_arrival(self, timer) -> None:
+        """A sampled arrival (the model's ``_on_arrival`` when journeys are on)."""
+        queue = timer.arg
+        now = self.env._now
+        patience = queue.patience() if queue.patience is not None else INF
+        contact = self._new_contact(queue, now, queue.handle(), patience)
+        self._schedule_next(timer)
+        queue.enter(contact, queue, now, True)
+
+    # ------------------------------------------------------------ self-service
+
+    def _enter_bot(self, contact, queue, now: float, first: bool) -> None:
+        """An arrival reaches the bot of its contact type (or bypasses it when the bot is full)."""
+        bot = queue.bot
+        if bot.capacity is not None and bot.n >= bot.capacity:
+            contact.bot = -1.0  # bypassed
+            self._offer(contact, queue, now, first)
+            return
+        bot.n += 1
+        t = (bot.time_again if contact.kind else bot.time)()
+        contact.bot = t
+        contact.state = IN_BOT
+        self.bot_sessions[contact.id] = contact
+        self.env.call_at(now + t, self._on_bot_end, contact)
+
+    def _on_bot_end(self, ev) -> None:
+        contact = ev.arg
+        queue = contact.queue
+        bot = queue.bot
+        now = self.env._now
+        bot.n -= 1
+        del self.bot_sessions[contact.id]
+        contact.state = WAITING  # out of the bot
+        if (bot.decide_again if contact.kind else bot.decide)() < bot.containment:
+            self._finish(contact, DEFLECTED, now)
+            return
+        contact.t_queue = now
+        contact.handle *= bot.aht_factor
+        contact.patience *= bot.patience_factor
+        self._offer(contact, queue, now, True)
+
+    # ---------------------------------------------------------------- records
+
+    def _finish_journey(self, contact, outcome: int, end: float) -> None:
+        """Journey tallies, then retrial or resolution, then the usual tally (:meth:`_finish_contact`)."""
+        first = contact.origin if contact.leg == 2 else contact.queue
+        acc = self.tally[contact.seg * self.n_channels + first.channel]
+        kind = contact.kind
+        if kind:
+            acc[RETRIALS_F if kind == RETRIAL else REPEATS_F] += 1.0
+        if contact.ov:
+            acc[OVERFLOWED] += 1.0
+            group = contact.group1 if contact.ov == 1 else contact.group2
+            if group in (contact.queue if contact.ov == 2 else first).overflow_set:
+                acc[OVERFLOW_ANSWERED] += 1.0
+        bot = contact.bot
+        if bot:
+            if bot < 0.0:
+                acc[BYPASSED] += 1.0
+            elif contact.state == IN_BOT:  # still in the bot when the run stopped
+                acc[IN_BOT_F] += 1.0
+                acc[IN_SYSTEM_F] += 1.0
+                self._end_in_self_service(contact, acc, IN_SYSTEM, end)
+                return
+            else:
+                acc[BOT_TIME] += bot
+                if outcome == DEFLECTED:
+                    acc[DEFLECTED_F] += 1.0
+                    if self.cx is not None:
+                        self.cx.deflected(acc)
+                    self._end_in_self_service(contact, acc, DEFLECTED, end)
+                    return
+                acc[HANDOFFS] += 1.0
+        cb = contact.cb
+        cx = self.cx
+        if cb >= CB_WAITING:  # accepted a callback
+            if cb == CB_REACHED and outcome == ANSWERED:
+                unresolved = self._resolve(contact, first, end, acc)
+                if cx is not None:  # no hold time before the callback
+                    leg2 = contact.leg == 2
+                    cx.answered(acc, contact.wait2 if leg2 else 0.0, leg2, bot > 0.0, unresolved)
+            elif cb == CB_UNREACHED and outcome != IN_SYSTEM and cx is not None:
+                cx.lost(acc)
+            self._finish_callback(contact, outcome, end, acc)
+            return
+        if cb:
+            acc[CALLBACKS_OFFERED] += 1.0
+        if first.klass and outcome != BLOCKED:  # a VIP that reached its queue
+            acc[VIP_OFFERED] += 1.0
+            if contact.group1 >= 0 and contact.wait1 <= self.thresholds[first.channel]:
+                acc[VIP_WITHIN] += 1.0
+        if outcome == ANSWERED:
+            unresolved = self._resolve(contact, first, end, acc)
+            if cx is not None:
+                leg2 = contact.leg == 2
+                cx.answered(acc, contact.wait1 + contact.wait2 if leg2 else contact.wait1, leg2, bot > 0.0, unresolved)
+        elif outcome == ABANDONED or outcome == BLOCKED:
+            self._retry(contact, first)
+            if cx is not None:
+                cx.lost(acc)
+        self._finish_contact(contact, outcome, end)
+
+    def _end_in_self_service(self, contact, acc, outcome: int, end: float) -> None:
+        acc[ARRIVALS] += 1.0
+        contact.state = 2  # GONE
+        if self.sink is not None:
+            self._log(contact, outcome, end)
+
+    def _resolve(self, contact, first, end: float, acc) -> bool:
+        """Was the issue resolved by this contact's last service?  If not (``True``), the customer may come back."""
+        rule = first.repeat
+        if rule is None:
+            return False  # resolution is not modelled for this contact type
+        group = contact.group1 if contact.leg == 1 else contact.group2
+        repeats = contact.repeats if contact.kind else 0
+        decide, _, delay = contact.rep
+        if decide < rule.p_by_group.get(group, rule.p):
+            if repeats < rule.limit:
+                tries = contact.tries if contact.kind else 0
+                self._schedule_return(contact, rule.target, REPEAT, end + delay, tries, repeats + 1)
+            return True
+        acc[RESOLVED] += 1.0
+        if repeats == 0 and contact.leg == 1:
+            acc[RESOLVED_FIRST] += 1.0
+        return False
+
+    def _retry(self, contact, first) -> None:
+        """An abandoned or blocked customer may try again."""
+        rule = first.retrial
+        if rule is None:
+            return
+        tries = contact.tries if contact.kind else 0
+        decide, switch, delay = contact.ret
+        if decide >= rule.p or tries >= rule.limit:
+            return
+        target = rule.target
+        if rule.switch_to is not None and switch < rule.switch_p:
+            target = rule.switch_to
+        repeats = contact.repeats if contact.kind else 0
+        self._schedule_return(contact, target, RETRIAL, self.env._now + delay, tries + 1, repeats)
+
+    # ---------------------------------------------------------------- returns
+
+    def _schedule_return(self, contact, queue, kind: int, t: float, tries: int, repeats: int) -> None:
+        if t >= self.run_spec.horizon_s:
+            return  # would come on another day
+        customer = contact.customer if contact.kind else contact.id
+        self.env.call_at(t, self._on_return, (queue, kind, customer, tries, repeats))
+
+    def _on_return(self, ev) -> None:
+        queue, kind, customer, tries, repeats = ev.arg
+        now = self.env._now
+        patience = queue.patience_again() if queue.patience is not None else INF
+        contact = self.Contact(next(self._ids), queue, self.seg, now, queue.handle_again(), patience, True)
+        contact.kind = kind
+        contact.customer = customer
+        contact.tries = tries
+        contact.repeats = repeats
+        queue.enter(contact, queue, now, True)

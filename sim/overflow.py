@@ -1,0 +1,121 @@
+"""Overflow to other agent groups after a wait, for contact types with an ``overflow`` rule.
+
+:class:`OverflowModel` is a mixin of :class:`~sim.model.CentreModel`, used with
+the journeys of :mod:`sim.journeys` (an overflow rule turns them on).
+
+A contact that is still waiting ``after_s`` seconds after it entered its
+queue (one event, scheduled when it starts to wait) becomes eligible for the
+rule's ``groups`` as well (e.g. an outsourced vendor team): it goes to the
+longest-idle agent of those groups if there is one, else it also joins the
+queue's :class:`OverflowQueue`, which those groups have among their skills
+(last, so their own skills come first under ``skill_order``; under
+``priority_fcfs`` it competes with the contact type's priority).  It stays in
+its own queue meanwhile: whichever agent is free first takes it.  Its wait,
+service level and abandonment are counted as usual, under its contact type.
+"""
+
+from __future__ import annotations
+
+from .routing import WAITING, Queue, longest_idle
+
+__all__ = ["OverflowQueue", "OverflowModel"]
+
+
+class OverflowQueue(Queue):
+    """The overflow side of a contact type's queue (``main``): its contacts that waited long enough.
+
+    Entries go stale when the contact leaves ``main`` (answered, abandoned,
+    escalated on); :meth:`head` drops them, and ``n`` is 1 when a contact is
+    waiting here, else 0 (routing only asks whether it is empty).
+    """
+
+    __slots__ = ("main",)
+
+    def __init__(self, main: Queue, groups) -> None:
+        super().__init__(f"{main.name}:overflow", main.index, main.channel, main.priority, None)
+        self.main = main
+        self.groups = list(groups)
+        self.tiers = [self.groups]
+
+    @property
+    def n(self) -> int:  # shadows Queue.n: computed, not counted
+        return 0 if self.head() is None else 1
+
+    @n.setter
+    def n(self, value: int) -> None:
+        pass
+
+    def head(self):
+        waiting, main = self.waiting, self.main
+        while waiting:
+            contact = waiting[0]
+            if contact.state <= WAITING and contact.queue is main:
+                return contact
+            waiting.popleft()
+        return None
+
+
+def _via_overflow(pick, own: set[int]):
+    """Wrap an overflow group's queue selection: a contact taken from an overflow queue is moved to the
+    head of its own queue, where the model removes the contact an agent takes."""
+
+    def pick_contact(group):
+        contact = pick(group)
+        if contact is not None and contact.queue.index not in own:
+            waiting = contact.queue.waiting
+            if waiting[0] is not contact:
+                waiting.remove(contact)
+                waiting.appendleft(contact)
+        return contact
+    return pick_contact
+
+
+class OverflowModel:
+    """Overflow rules, mixed into :class:`~sim.model.CentreModel`."""
+
+    def _setup_overflow(self, scenario, queue_selector) -> bool:
+        """Attach overflow queues to the contact types and the groups they overflow to."""
+        by_name = {g.name: g for g in self.groups}
+        targets = set()
+        for name, ct in scenario.contact_types.items():
+            if ct.overflow is None:
+                continue
+            groups = [by_name[g] for g in ct.overflow.groups]
+            for main in (self.queues[name], self.vip_queues.get(name)):  # and its VIP class (sim.vip)
+                if main is None:
+                    continue
+                main.overflow = OverflowQueue(main, groups)
+                main.overflow_after = ct.overflow.after_s
+                main.overflow_set = frozenset(g.index for g in groups)
+                for group in groups:
+                    group.skills.append(main.overflow)
+                    targets.add(group)
+        for group in targets:
+            own = {q.index for q in group.skills if not isinstance(q, OverflowQueue)}
+            group.pick_contact = _via_overflow(queue_selector(scenario.routing.queue_selection, group), own)
+        return bool(targets)
+
+    def _on_wait(self, contact, queue, now: float, first: bool) -> bool:
+        """A contact starts to wait in ``queue``: arm its overflow; ``True`` if it took a callback instead."""
+        if queue.overflow is not None:
+            self.env.call_at(now + queue.overflow_after, self._on_overflow, contact, contact.leg)
+        return queue.callback is not None and first and self._offer_callback(contact, queue, now)
+
+    def _on_overflow(self, ev) -> None:
+        contact = ev.arg
+        if contact.state > WAITING or contact.leg != ev.tag:
+            return  # answered, gone, or moved on to another queue
+        queue = contact.queue
+        contact.ov = contact.leg
+        agent = longest_idle(queue.overflow)
+        if agent is None:
+            queue.overflow.waiting.append(contact)
+            return
+        now = self.env._now
+        queue.n -= 1
+        queue.waiting.remove(contact)  # not left stale: it may wait again after an escalation
+        self._leave_queue(contact, now)
+        if contact.state:  # holds a callback
+            self._place_callback(agent, contact, now)
+        else:
+            self._start(agent, contact, now)
