@@ -11,6 +11,10 @@ the journeys of :mod:`sim.journeys` (a callback rule turns them on).
   probability ``acceptance``; it then hangs up and keeps its place in the
   queue (virtual hold): routing treats it like any waiting contact, but it no
   longer abandons.  A customer who declines waits as usual.
+- **Scheduled callback** (``scheduled_after_s``): the customer books a
+  callback that much later instead of keeping its place; it leaves the queue
+  and joins it again, at the back, at the booked time (or goes straight to an
+  idle agent then).  Its callback wait is the booked delay plus the lateness.
 - **Callback.**  When an agent takes it, the agent calls back: with
   probability ``success`` the customer answers and is served as usual (its
   handle time, escalation, repeat contact); otherwise the agent is busy for an
@@ -45,10 +49,11 @@ OFFERED, ACCEPTED, PLACED, REACHED, CB_WAIT = (_F["callbacks_offered"], _F["call
 class Callback:
     """The callback rule of one contact type (samplers from its streams)."""
 
-    __slots__ = ("threshold", "mean_handle", "accept_p", "success_p", "attempt", "_first", "_again")
+    __slots__ = ("threshold", "mean_handle", "accept_p", "success_p", "attempt", "scheduled", "_first", "_again")
 
     def __init__(self, spec, mean_handle_s: float, rng) -> None:
         self.threshold = spec.offer_threshold_s
+        self.scheduled = spec.scheduled_after_s  # None: virtual hold (keeps its place)
         self.mean_handle = mean_handle_s
         self.accept_p, self.success_p = spec.acceptance, spec.success
         self.attempt = Sampler(spec.attempt_time, rng("callback_attempt"))
@@ -78,7 +83,26 @@ class CallbackModel:
             return False
         contact.cb = CB_WAITING
         contact.state = CALLBACK_WAITING
+        if rule.scheduled is not None:  # leaves the queue until the booked time
+            queue.waiting.pop()
+            queue.n -= 1
+            self.booked[contact.id] = contact
+            self.env.call_at(now + rule.scheduled, self._on_booked_callback, contact)
         return True
+
+    def _on_booked_callback(self, ev) -> None:
+        """A booked callback falls due: an idle agent calls at once, else it joins the queue's back."""
+        contact = ev.arg
+        del self.booked[contact.id]
+        queue = contact.queue
+        now = self.env._now
+        contact.t_queue = now
+        agent = queue.pick_agent(queue)
+        if agent is not None:
+            self._place_callback(agent, contact, now)
+            return
+        queue.n += 1
+        queue.waiting.append(contact)
 
     def _place_callback(self, agent, contact, now: float) -> None:
         """An agent takes a callback from the queue and calls the customer."""
@@ -100,7 +124,7 @@ class CallbackModel:
         cb = contact.cb
         if cb == CB_UNREACHED:
             acc[PLACED] += 1.0
-            acc[CB_WAIT] += contact.wait2
+            acc[CB_WAIT] += contact.wait2 + (contact.queue.callback.scheduled or 0.0)
             if outcome == IN_SYSTEM:  # the attempt was still going on
                 acc[IN_SYSTEM_F] += 1.0
             else:
@@ -108,7 +132,8 @@ class CallbackModel:
         elif cb == CB_REACHED:
             acc[PLACED] += 1.0
             acc[REACHED] += 1.0
-            acc[CB_WAIT] += contact.wait1
+            acc[CB_WAIT] += contact.wait1 + ((contact.origin if contact.leg == 2 else contact.queue).callback.scheduled
+                                             or 0.0)
             if contact.leg == 1:
                 if outcome == ANSWERED:
                     acc[HANDLE_S] += contact.handle1

@@ -35,7 +35,7 @@ __all__ = ["SelfServiceSpec", "RetrialSpec", "RepeatSpec", "CallbackSpec", "SELF
 SELF_SERVICE_KEYS = ("containment", "handle_time", "concurrency", "handoff_aht_factor", "handoff_patience_factor")
 RETRIAL_KEYS = ("probability", "delay", "max_retrials", "switch_to", "switch_probability")
 REPEAT_KEYS = ("probability", "probability_by_group", "delay", "max_repeats", "to")
-CALLBACK_KEYS = ("offer_threshold_s", "acceptance", "success", "attempt_time")
+CALLBACK_KEYS = ("offer_threshold_s", "acceptance", "success", "attempt_time", "scheduled_after_s")
 OVERFLOW_KEYS = ("after_s", "groups")
 VIP_KEYS = ("share", "priority")
 DEFERRABLE_KEYS = ("reserve_agents",)
@@ -106,13 +106,16 @@ class CallbackSpec:
     hangs up and keeps its place in the queue (it no longer abandons).  When an
     agent takes it, the agent calls back: the customer answers with
     probability ``success`` and is served; otherwise the agent spends an
-    ``attempt_time`` draw (s) and the contact ends unreached.
+    ``attempt_time`` draw (s) and the contact ends unreached.  With
+    ``scheduled_after_s`` the customer books a callback that much later
+    instead: it joins the queue (at the back) only then.
     """
 
     offer_threshold_s: float
     acceptance: float
     success: float = 1.0
     attempt_time: "Distribution | None" = None
+    scheduled_after_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,8 @@ def parse_callback(raw: Any, path: str, parse_distribution: ParseDistribution) -
         acceptance=probability(spec["acceptance"], join(path, "acceptance")),
         success=probability(spec.get("success", 1.0), join(path, "success")),
         attempt_time=parse_distribution(attempt, join(path, "attempt_time")),
+        scheduled_after_s=None if spec.get("scheduled_after_s") is None else number(
+            spec["scheduled_after_s"], join(path, "scheduled_after_s"), positive=True, unit="seconds"),
     )
 
 

@@ -226,6 +226,7 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
         for group in self.groups:
             group.pick_contact = queue_selector(scenario.routing.queue_selection, group)
         self.bot_sessions: dict[int, Contact] = {}  # contacts in self-service, by id
+        self.booked: dict[int, Contact] = {}  # booked callbacks not yet due, by id (sim.callbacks)
         self.vip_queues: dict[str, Queue] = {}  # VIP class queues by contact type (sim.vip)
         self._setup_concurrency(scenario)
         self.all_queues: list[Queue] = []  # the types' queues and their VIP queues, set after the journeys
@@ -665,7 +666,7 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
 
     def _record_in_system(self, end: float) -> None:
         """Contacts still in self-service, waiting or in service when the run stopped."""
-        for contact in list(self.bot_sessions.values()):
+        for contact in [*self.bot_sessions.values(), *self.booked.values()]:
             self._finish(contact, IN_SYSTEM, NAN)
         for queue in self.all_queues:
             for contact in queue.waiting:

@@ -97,9 +97,10 @@ class OverflowModel:
 
     def _on_wait(self, contact, queue, now: float, first: bool) -> bool:
         """A contact starts to wait in ``queue``: arm its overflow; ``True`` if it took a callback instead."""
-        if queue.overflow is not None:
+        took = queue.callback is not None and first and self._offer_callback(contact, queue, now)
+        if queue.overflow is not None and not (took and contact.id in self.booked):  # booked: out of the queue
             self.env.call_at(now + queue.overflow_after, self._on_overflow, contact, contact.leg)
-        return queue.callback is not None and first and self._offer_callback(contact, queue, now)
+        return took
 
     def _on_overflow(self, ev) -> None:
         contact = ev.arg

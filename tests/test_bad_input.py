@@ -279,6 +279,8 @@ CONFIG_CASES = [
                  "scenario.contact_types.billing.callback.acceptance", "<= 1", id="callback-acceptance-above-1"),
     pytest.param(["scenario.contact_types.billing.callback.offer_threshold_s=-5"],
                  "scenario.contact_types.billing.callback.offer_threshold_s", ">= 0", id="callback-threshold-negative"),
+    pytest.param(["+scenario.contact_types.billing.callback.scheduled_after_s=0"],
+                 "scenario.contact_types.billing.callback.scheduled_after_s", "positive", id="callback-booked-at-0"),
     pytest.param(["scenario.contact_types.billing.callback.attempt_time.mean_s=0"],
                  "scenario.contact_types.billing.callback.attempt_time.mean_s", "positive", id="callback-attempt-0"),
     pytest.param(["scenario.contact_types.billing.overflow.groups=[vendor]"],

@@ -221,6 +221,19 @@ def test_unanswered_callback_costs_the_agent_the_attempt_time(tmp_path):
     assert kpis[("phone", "answered")] == 1 and kpis[("phone", "aht_s")] == 100.0
 
 
+def test_booked_callback_joins_the_queue_at_the_booked_time(tmp_path):
+    config = _callback_centre(tmp_path, scheduled_after_s=300)
+    result = _run(config)
+    c = result.contacts
+    # 1 and 2 book callbacks for 310 and 320; at 310 the agent is idle and calls 1 (310-410); 2 joins the
+    # queue at 320 and is called at 410, 90 s late
+    assert [CALLBACKS[x] for x in c.callback] == ["none", "reached", "reached"]
+    assert c.wait_s.tolist() == [0.0, 0.0, 90.0] and c.end_time_s.tolist() == [100.0, 410.0, 510.0]
+    kpis = replication_summary(result, config.scenario, config.run)
+    assert kpis[("phone", "callback_wait_s")] == pytest.approx((300.0 + 390.0) / 2)
+    assert result.segments.queue_area.sum() == pytest.approx(90.0), "not in the queue before the booked time"
+
+
 def test_accepting_callbacks_cuts_abandonment():
     def make(p):
         return _centre({"calls": dict(LOADED, callback={"offer_threshold_s": 60, "acceptance": p})},
@@ -465,7 +478,8 @@ def journey_centres(draw):
         calls["vip"] = {"share": draw(st.floats(0.0, 1.0)), "priority": 3}
     if draw(st.booleans()):
         calls["callback"] = {"offer_threshold_s": draw(st.floats(0.0, 300.0)), "acceptance": draw(st.floats(0.0, 1.0)),
-                             "success": draw(st.floats(0.0, 1.0))}
+                             "success": draw(st.floats(0.0, 1.0)),
+                             "scheduled_after_s": draw(st.one_of(st.none(), st.floats(60.0, 3600.0)))}
     staffing = draw(st.integers(1, 4))
     groups = {"agents": {"skills": ["calls", "chats"], "staffing": staffing}}
     if draw(st.booleans()):
