@@ -28,9 +28,10 @@ from .validation import check_keys, integer, join, keyed, mapping, number, proba
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Distribution
 
-__all__ = ["SelfServiceSpec", "RetrialSpec", "RepeatSpec", "CallbackSpec", "SELF_SERVICE_KEYS", "RETRIAL_KEYS",
-           "REPEAT_KEYS", "CALLBACK_KEYS", "OVERFLOW_KEYS", "VIP_KEYS", "OverflowSpec", "VipSpec", "parse_vip", "DEFERRABLE_KEYS", "DeferrableSpec", "parse_deferrable", "parse_self_service", "parse_retrial",
-           "parse_repeat", "parse_callback", "parse_overflow", "check_targets"]
+__all__ = ["SelfServiceSpec", "RetrialSpec", "RepeatSpec", "CallbackSpec", "OverflowSpec", "VipSpec", "DeferrableSpec",
+           "SELF_SERVICE_KEYS", "RETRIAL_KEYS", "REPEAT_KEYS", "CALLBACK_KEYS", "OVERFLOW_KEYS", "VIP_KEYS",
+           "DEFERRABLE_KEYS", "parse_self_service", "parse_retrial", "parse_repeat", "parse_callback", "parse_overflow",
+           "parse_vip", "parse_deferrable", "check_targets"]
 
 SELF_SERVICE_KEYS = ("containment", "handle_time", "concurrency", "handoff_aht_factor", "handoff_patience_factor")
 RETRIAL_KEYS = ("probability", "delay", "max_retrials", "switch_to", "switch_probability")
