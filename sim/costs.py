@@ -7,10 +7,13 @@ included: the centre pays for them too).
   ends (groups with shifts; :mod:`sim.duty`).
 - ``vendor_cost``: per group, ``per_contact`` x the services its agents started (an outsourced
   vendor paid per contact; services of escalated contacts count at each tier).
+- ``bot_cost``: ``bot_per_contact`` x contacts that went through self-service (deflected there or
+  handed off to an agent; :mod:`sim.journeys`).
 - ``telephony_cost``: ``telephony_per_minute`` x the minutes contacts of the ``telephony_channels``
   spend on the line: waiting (also abandoners, until they hang up), in service, and waiting after an
   escalation.
-- ``total_cost`` = labour + vendor + telephony; ``cost_per_contact`` = total / contacts answered.
+- ``total_cost`` = labour + vendor + bot + telephony; ``cost_per_contact`` = total / contacts
+  handled (answered by an agent, or deflected by self-service).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from .records import TALLY_FIELDS, ReplicationResult
 
 __all__ = ["COST_METRICS", "WORKFORCE_METRICS", "replication_costs", "group_workforce"]
 
-COST_METRICS = ("labour_cost", "vendor_cost", "telephony_cost", "total_cost", "cost_per_contact")
+COST_METRICS = ("labour_cost", "vendor_cost", "bot_cost", "telephony_cost", "total_cost", "cost_per_contact")
 WORKFORCE_METRICS = ("paid_hours", "overtime_hours", "shrinkage_planned", "shrinkage_realised")
 _F = {name: i for i, name in enumerate(TALLY_FIELDS)}
 
@@ -55,7 +58,8 @@ def replication_costs(result: ReplicationResult, scenario: Scenario) -> dict[str
         line_s += row[_F["wait_offered_s"]] + row[_F["handle_s"]] + row[_F["transfer_wait_s"]]
     telephony = costs.telephony_per_minute * line_s / 60.0
     vendor = sum(price * result.served.get(group, 0) for group, price in costs.per_contact.items())
-    answered = float(tally[:, _F["answered"]].sum())
-    total = labour + vendor + telephony
-    return {"labour_cost": labour, "vendor_cost": vendor, "telephony_cost": telephony, "total_cost": total,
-            "cost_per_contact": total / answered if answered else math.nan}
+    bot = costs.bot_per_contact * float(tally[:, _F["deflected"]].sum() + tally[:, _F["bot_handoffs"]].sum())
+    handled = float(tally[:, _F["answered"]].sum() + tally[:, _F["deflected"]].sum())
+    total = labour + vendor + bot + telephony
+    return {"labour_cost": labour, "vendor_cost": vendor, "bot_cost": bot, "telephony_cost": telephony,
+            "total_cost": total, "cost_per_contact": total / handled if handled else math.nan}

@@ -264,7 +264,7 @@ def _cell(metric: str, r) -> str:
     if metric == "csat_modelled":
         return f"{r.mean:.2f}" + (f" ±{half:.2f}" if math.isfinite(half) else "")
     digits = 0 if metric in ("offered", "answered", "abandoned", "blocked", "labour_cost", "vendor_cost",
-                             "telephony_cost", "total_cost", "deflected", "retrials", "unique_customers",
+                             "bot_cost", "telephony_cost", "total_cost", "deflected", "retrials", "unique_customers",
                              "repeat_contacts", "callbacks_offered", "callbacks_accepted", "overflowed",
                              "overflow_answered") else 2 if metric == "cost_per_contact" else 1
     text = f"{r.mean:.{digits}f}"

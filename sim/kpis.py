@@ -81,9 +81,10 @@ KPIS: dict[str, KPI] = {
     # the scenario's own cost model (scenario.costs; sim.costs), whole day
     "labour_cost": KPI("Labour cost (scenario wages)", "", digits=0, better=-1),
     "vendor_cost": KPI("Vendor cost (per contact)", "", digits=0, better=-1),
+    "bot_cost": KPI("Self-service (bot) cost", "", digits=0, better=-1),
     "telephony_cost": KPI("Telephony cost", "", digits=0, better=-1),
     "total_cost": KPI("Total cost (scenario costs)", "", digits=0, better=-1),
-    "cost_per_contact": KPI("Cost per answered contact", "", digits=2, better=-1),
+    "cost_per_contact": KPI("Cost per contact handled", "", digits=2, better=-1),
 }
 
 VERDICT_BETTER = "significantly better"

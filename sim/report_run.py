@@ -28,8 +28,8 @@ __all__ = ["RunData", "read_config", "read_csv", "load_run", "intervals_meeting"
 
 KPI_ROWS = ("offered", "service_level", "sl_risk", "asa_s", "mean_wait_s", "abandon_rate", "p_wait", "aht_s",
             "escalation_rate", "transfer_asa_s", "end_to_end_time_s", "mean_queue_length", "occupancy",
-            "agents_staffed", "agent_hours", "cost", "labour_cost", "vendor_cost", "telephony_cost", "total_cost",
-            "cost_per_contact")
+            "agents_staffed", "agent_hours", "cost", "labour_cost", "vendor_cost", "bot_cost", "telephony_cost",
+            "total_cost", "cost_per_contact")
 COMPARE_ROWS = ("service_level", "asa_s", "abandon_rate", "mean_wait_s", "occupancy", "agent_hours", "cost",
                 "total_cost", "cost_per_contact")  # the last two when the scenario has costs (scenario.costs)
 HEADLINE = ("service_level", "asa_s", "abandon_rate")

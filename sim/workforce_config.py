@@ -11,7 +11,8 @@
   ``blocks`` (scheduled meetings, training: ``{start, minutes, agents, kind}``).
 - ``scenario.costs``: ``wage_per_hour`` per group, ``overtime_premium`` (an overtime hour costs
   wage x premium), ``telephony_per_minute`` on ``telephony_channels`` (waiting and talking minutes),
-  ``per_contact`` per group (a price per service, e.g. an outsourced vendor's, with a wage of 0).
+  ``per_contact`` per group (a price per service, e.g. an outsourced vendor's, with a wage of 0),
+  ``bot_per_contact`` (per contact through a self-service stage).
 
 Times are clock times (``"HH:MM"``) inside the opening hours; errors name the key path, or the roster
 file and line.
@@ -36,7 +37,8 @@ BREAK_KEYS = ("after_hours", "minutes")
 SHRINKAGE_KEYS = ("absence_probability", "unavailability", "blocks")
 UNAVAILABILITY_KEYS = ("rate_per_hour", "duration")
 BLOCK_KEYS = ("start", "minutes", "agents", "kind")
-COST_KEYS = ("wage_per_hour", "overtime_premium", "telephony_per_minute", "telephony_channels", "per_contact")
+COST_KEYS = ("wage_per_hour", "overtime_premium", "telephony_per_minute", "telephony_channels", "per_contact",
+             "bot_per_contact")
 ROSTER_COLUMNS = ("agent_id", "group", "start", "end", "breaks", "skills")
 
 
@@ -93,6 +95,7 @@ class Costs:
     telephony_per_minute: float = 0.0
     telephony_channels: tuple[str, ...] = ()
     per_contact: Mapping[str, float] = field(default_factory=dict)  # group -> price per service (a vendor)
+    bot_per_contact: float = 0.0  # per contact through self-service (deflected or handed off)
 
 
 def parse_breaks(raw: Any, where: str, length_h: float) -> tuple[Break, ...]:
@@ -200,7 +203,8 @@ def parse_costs(raw: Any, where: str, groups: tuple[str, ...], channels: tuple[s
         per_contact[str(g)] = number(price, pw, unit="money per contact")
     return Costs(wages, number(spec.get("overtime_premium", 1.5), join(where, "overtime_premium"), minimum=1.0),
                  number(spec.get("telephony_per_minute", 0.0), join(where, "telephony_per_minute")),
-                 tuple(str(c) for c in tel_channels), per_contact)
+                 tuple(str(c) for c in tel_channels), per_contact,
+                 number(spec.get("bot_per_contact", 0.0), join(where, "bot_per_contact"), unit="money per contact"))
 
 
 def read_roster(path: Path, groups: Mapping[str, tuple[str, ...]], contact_types: tuple[str, ...],

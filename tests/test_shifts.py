@@ -194,4 +194,23 @@ def test_vendor_is_paid_per_contact_its_agents_serve(tmp_path):
     assert sum(result.served.values()) == 3
     costs = replication_costs(result, config.scenario)
     assert costs["vendor_cost"] == pytest.approx(4.5 * result.served["vendor"]) and result.served["vendor"] >= 1
-    assert costs["total_cost"] == pytest.approx(costs["labour_cost"] + costs["vendor_cost"] + costs["telephony_cost"])
+    assert costs["total_cost"] == pytest.approx(costs["labour_cost"] + costs["vendor_cost"] + costs["bot_cost"]
+                                                + costs["telephony_cost"])
+
+
+def test_bot_is_paid_per_contact_through_self_service():
+    raw = centre({"agents": {"skills": ["calls"], "staffing": 5}}, rate=120,
+                 costs={"wage_per_hour": {"agents": 20}, "bot_per_contact": 0.3})
+    raw["contact_types"]["calls"]["self_service"] = {"containment": 0.4,
+                                                     "handle_time": {"dist": "exponential", "mean_s": 60}}
+    config = load_config({"scenario": raw, "run": {"replications": 1, "seed": 2}})
+    result = simulate(config.scenario, config.run, 0)
+    tally = result.segments.tally.sum(axis=(0, 1))
+    from sim.records import TALLY_FIELDS
+    f = {n: i for i, n in enumerate(TALLY_FIELDS)}
+    through = tally[f["deflected"]] + tally[f["bot_handoffs"]]
+    assert tally[f["deflected"]] > 0 and through > tally[f["deflected"]]
+    costs = replication_costs(result, config.scenario)
+    assert costs["bot_cost"] == pytest.approx(0.3 * through)
+    assert costs["cost_per_contact"] == pytest.approx(
+        costs["total_cost"] / (tally[f["answered"]] + tally[f["deflected"]]))

@@ -91,7 +91,7 @@ EXPERIMENTS = {
                          "scenario.costs.wage_per_hour.generalists", "scenario.costs.wage_per_hour.tech_support",
                          "scenario.costs.wage_per_hour.specialists", "scenario.costs.wage_per_hour.chat_team",
                          "scenario.costs.overtime_premium",
-                         "scenario.costs.telephony_per_minute"},
+                         "scenario.costs.telephony_per_minute", "scenario.costs.bot_per_contact"},
 }
 
 
