@@ -37,6 +37,7 @@ STUDIES = {
     "overflow": ("vendor_agents", 5, {"service_level", "overflowed", "overflow_answered"}, 0),
     "chat_concurrency": ("max_chats", 4, {"service_level", "aht_s", "asa_s"}, 1),
     "email_reserve": ("reserve_agents", 5, {"service_level", "asa_s", "backlog"}, 2),
+    "vip_share": ("vip_share", 6, {"vip_service_level", "non_vip_service_level", "service_level"}, 0.05),
 }
 
 
