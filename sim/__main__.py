@@ -40,6 +40,9 @@ def _one_line(exc: BaseException, siblings=None) -> str:
     full_key = getattr(cause, "full_key", None)
     if full_key and "not in struct" in str(cause):
         parent, _, key = str(full_key).rpartition(".")
+        if _schema_allows(parent, key):
+            return (f"{full_key}: a valid key that is not in the composed config; add it with a leading '+': "
+                    f"+{full_key}=...")
         options = siblings(parent) if siblings else []
         close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -57,6 +60,23 @@ def _one_line(exc: BaseException, siblings=None) -> str:
             parts.append(text)
         exc = exc.__cause__
     return "; ".join(parts) or type(exc).__name__
+
+
+def _schema_allows(parent: str, key: str) -> bool:
+    """Whether ``key`` is allowed under the config path ``parent`` by :data:`sim.config.SCHEMA`
+    (``<name>`` matches any name, ``x[]`` any ``x[i]``)."""
+    import re
+
+    from .config import SCHEMA
+
+    segments = parent.split(".") if parent else []
+    for pattern, keys in SCHEMA.items():
+        parts = pattern.split(" (")[0].split(".")
+        if key in keys and len(parts) == len(segments) and all(
+                p.startswith("<") or p == s or (p.endswith("[]") and re.fullmatch(re.escape(p[:-2]) + r"\[\d+\]", s))
+                for p, s in zip(parts, segments)):
+            return True
+    return False
 
 
 MULTIRUN_FLAGS = ("-m", "--multirun")
