@@ -29,7 +29,8 @@ from .errors import ConfigError
 from .journey_config import (CALLBACK_KEYS, OVERFLOW_KEYS, REPEAT_KEYS, RETRIAL_KEYS, SELF_SERVICE_KEYS, VIP_KEYS,
                              CallbackSpec, OverflowSpec, RepeatSpec, RetrialSpec, SelfServiceSpec, VipSpec,
                              check_targets, parse_callback, parse_overflow, parse_repeat, parse_retrial,
-                             parse_self_service, parse_vip, DEFERRABLE_KEYS, DeferrableSpec, parse_deferrable)
+                             parse_self_service, parse_vip, DEFERRABLE_KEYS, HOURS_KEYS, DeferrableSpec,
+                             parse_deferrable)
 from .proficiency import (FATIGUE_KEYS, LEARNING_KEYS, FatigueSpec, LearningSpec, parse_fatigue, parse_learning,
                           parse_proficiency)
 from .workforce_config import (BLOCK_KEYS, BREAK_KEYS, COST_KEYS, SHIFT_KEYS, SHRINKAGE_KEYS, UNAVAILABILITY_KEYS,
@@ -102,6 +103,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "scenario.contact_types.<type>.overflow": OVERFLOW_KEYS,
     "scenario.contact_types.<type>.vip": VIP_KEYS,
     "scenario.contact_types.<type>.deferrable": DEFERRABLE_KEYS,
+    "scenario.contact_types.<type>.deferrable.hours": HOURS_KEYS,
     "<distribution>": DISTRIBUTION_KEYS,
     "scenario.agent_groups.<group>": AGENT_GROUP_KEYS,
     "scenario.agent_groups.<group>.shifts[]": SHIFT_KEYS,
@@ -396,6 +398,11 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
             if ct.escalation.to == name:
                 raise ConfigError(where, "a contact type cannot escalate to itself")
     check_targets(contact_types, join(path, "contact_types"))
+    for name, ct in contact_types.items():
+        hours = ct.deferrable.hours if ct.deferrable is not None else None
+        if hours is not None and (hours[0] < open_s - 1e-9 or hours[1] > close_s + 1e-9):
+            raise ConfigError(f"{path}.contact_types.{name}.deferrable.hours",
+                              f"expected hours inside the opening hours {spec['open_time']}-{spec['close_time']}")
     overflow_only = {g for ct in contact_types.values() if ct.overflow is not None for g in ct.overflow.groups}
     roster_path, rostered = _parse_roster(spec.get("roster"), join(path, "roster"), groups_raw, contact_types,
                                           open_s, close_s)

@@ -10,7 +10,10 @@ as the backlog).  Under ``priority_fcfs`` routing, a low ``priority`` makes
 agents take live contacts first in any case.  Its wait is the first response
 time: ``asa_s`` and ``service_level`` of its channel, with a threshold of
 hours (e.g. ``service_level_threshold_s: 86400`` for 90% within 24 h), and
-``backlog`` is what waits at the end of each interval.
+``backlog`` is what waits at the end of each interval.  ``hours: {from, to}``
+limits the work to those clock hours: before them the backlog builds up, at
+their start idle agents take it, after them it waits (a one-day run ends with
+it in the system: the next day is not simulated).
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from __future__ import annotations
 __all__ = ["DeferrableModel"]
 
 
-def _reserved_picker(reserve: int):
+def _reserved_picker(reserve: int, env):
     """Agent selection for a deferrable queue: the longest-idle agent among groups with more than
-    ``reserve`` idle agents."""
+    ``reserve`` idle agents, and nobody outside the queue's hours."""
 
     def pick(queue):
+        window = queue.window
+        if window is not None and not window[0] <= env._now < window[1]:
+            return None
         best = None
         for group in queue.groups:
             if len(group.idle) > reserve:
@@ -35,13 +41,16 @@ def _reserved_picker(reserve: int):
     return pick
 
 
-def _keeping_reserve(pick):
-    """Queue selection that skips deferrable queues while too few of the group's other agents are idle."""
+def _keeping_reserve(pick, env):
+    """Queue selection that skips deferrable queues while too few of the group's other agents are idle,
+    or outside their hours."""
 
     def pick_contact(group):
         idle = len(group.idle)
         skills = group.skills
-        allowed = [q for q in skills if q.reserve <= idle]
+        now = env._now
+        allowed = [q for q in skills
+                   if q.reserve <= idle and (q.window is None or q.window[0] <= now < q.window[1])]
         if len(allowed) == len(skills):
             return pick(group)
         if not allowed:
@@ -60,14 +69,31 @@ class DeferrableModel:
     def _setup_reserve(self, scenario) -> None:
         wrapped = set()
         for name, ct in scenario.contact_types.items():
-            if ct.deferrable is None or ct.deferrable.reserve_agents == 0:
+            spec = ct.deferrable
+            if spec is None or (spec.reserve_agents == 0 and spec.hours is None):
                 continue
             for queue in (self.queues[name], self.vip_queues.get(name)):
                 if queue is None:
                     continue
-                queue.reserve = ct.deferrable.reserve_agents
-                queue.pick_agent = _reserved_picker(queue.reserve)
+                queue.reserve = spec.reserve_agents
+                if spec.hours is not None:
+                    queue.window = (spec.hours[0] - scenario.open_time_s, spec.hours[1] - scenario.open_time_s)
+                    if queue.window[0] > 0:
+                        self.env.call_at(queue.window[0], self._on_hours_start, queue)
+                queue.pick_agent = _reserved_picker(queue.reserve, self.env)
                 for group in queue.groups:
                     if group.index not in wrapped:
-                        group.pick_contact = _keeping_reserve(group.pick_contact)
+                        group.pick_contact = _keeping_reserve(group.pick_contact, self.env)
                         wrapped.add(group.index)
+
+    def _on_hours_start(self, ev) -> None:
+        """A deferrable queue's hours begin: idle agents take its backlog (as many as may)."""
+        queue = ev.arg
+        now = self.env._now
+        for _ in range(sum(len(g.idle) for g in queue.groups)):
+            if not queue.waiting:
+                break
+            agent = queue.pick_agent(queue)
+            if agent is None:
+                break
+            self._next_for(agent, now)

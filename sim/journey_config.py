@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .errors import ConfigError
-from .validation import check_keys, integer, join, keyed, mapping, number, probability, show
+from .validation import check_keys, clock, integer, join, keyed, mapping, number, probability, show
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Distribution
 
 __all__ = ["SelfServiceSpec", "RetrialSpec", "RepeatSpec", "CallbackSpec", "OverflowSpec", "VipSpec", "DeferrableSpec",
            "SELF_SERVICE_KEYS", "RETRIAL_KEYS", "REPEAT_KEYS", "CALLBACK_KEYS", "OVERFLOW_KEYS", "VIP_KEYS",
-           "DEFERRABLE_KEYS", "parse_self_service", "parse_retrial", "parse_repeat", "parse_callback", "parse_overflow",
+           "DEFERRABLE_KEYS", "HOURS_KEYS", "parse_self_service", "parse_retrial", "parse_repeat", "parse_callback", "parse_overflow",
            "parse_vip", "parse_deferrable", "check_targets"]
 
 SELF_SERVICE_KEYS = ("containment", "handle_time", "concurrency", "handoff_aht_factor", "handoff_patience_factor")
@@ -39,7 +39,8 @@ REPEAT_KEYS = ("probability", "probability_by_group", "delay", "max_repeats", "t
 CALLBACK_KEYS = ("offer_threshold_s", "acceptance", "success", "attempt_time", "scheduled_after_s")
 OVERFLOW_KEYS = ("after_s", "groups")
 VIP_KEYS = ("share", "priority")
-DEFERRABLE_KEYS = ("reserve_agents",)
+DEFERRABLE_KEYS = ("reserve_agents", "hours")
+HOURS_KEYS = ("from", "to")
 
 ParseDistribution = Callable[[Any, str], "Distribution"]
 
@@ -170,9 +171,11 @@ def parse_vip(raw: Any, path: str, base_priority: int) -> VipSpec | None:
 
 @dataclass(frozen=True)
 class DeferrableSpec:
-    """Deferrable work: an agent takes it only while ``reserve_agents`` others of its group stay idle."""
+    """Deferrable work: an agent takes it only while ``reserve_agents`` others of its group stay idle,
+    and only within ``hours`` (clock seconds ``(from, to)``; ``None`` = the opening hours)."""
 
     reserve_agents: int = 0
+    hours: tuple[float, float] | None = None
 
 
 def parse_deferrable(raw: Any, path: str) -> DeferrableSpec | None:
@@ -180,7 +183,16 @@ def parse_deferrable(raw: Any, path: str) -> DeferrableSpec | None:
         return None
     spec = mapping(raw, path)
     check_keys(spec, path, DEFERRABLE_KEYS)
-    return DeferrableSpec(integer(spec.get("reserve_agents", 0), join(path, "reserve_agents")))
+    hours = None
+    if spec.get("hours") is not None:
+        where = join(path, "hours")
+        h = mapping(spec["hours"], where)
+        check_keys(h, where, HOURS_KEYS, required=HOURS_KEYS)
+        start, end = clock(h["from"], join(where, "from")), clock(h["to"], join(where, "to"))
+        if end <= start:
+            raise ConfigError(join(where, "to"), f"expected a time after hours.from {h['from']}, got {h['to']!r}")
+        hours = (start, end)
+    return DeferrableSpec(integer(spec.get("reserve_agents", 0), join(path, "reserve_agents")), hours)
 
 
 def parse_callback(raw: Any, path: str, parse_distribution: ParseDistribution) -> CallbackSpec | None:
