@@ -43,14 +43,13 @@ from simpy.core import NORMAL, URGENT
 from .arrivals import day_factors, days_covered, poisson_arrival_times, read_trace, scale_by_day
 from .config import RunSpec, Scenario
 from .distributions import UNIFORM, Sampler
-from .duty import duty_timeline, planned_shrinkage
-from .proficiency import SAMPLE_S
 from .callbacks import CallbackModel
 from .concurrency import ConcurrencyModel
 from .deferrable import DeferrableModel
 from .journeys import JourneyModel
 from .overflow import OverflowModel
 from .vip import VipModel
+from .workforce_model import WorkforceModel
 from .records import ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, N_TALLY, ContactRecords, ReplicationResult, Segments
 from .routing import AGENT_SELECTORS, WAITING, Queue, queue_selector
 from .agents import AgentGroup
@@ -161,7 +160,8 @@ class JourneyContact(Contact):
             self.cbk = queue.callback.draw(again)
 
 
-class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, ConcurrencyModel, DeferrableModel):
+class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, ConcurrencyModel, DeferrableModel,
+                  WorkforceModel):
     """Builds the queues, groups and arrival streams of one replication and runs it.
 
     ``sink``, if given, receives one tuple per contact in
@@ -206,23 +206,13 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
         for i, (name, spec) in enumerate(scenario.agent_groups.items()):
             group = AgentGroup(name, i, spec.staffing)
             group.skills = [self.queues[s] for s in spec.skills]
-            if spec.proficiency:
-                group.prof = {self.queues[t].index: m for t, m in spec.proficiency.items()}
-            group.learning, group.fatigue = spec.learning, spec.fatigue
-            group.adjusts = bool(spec.proficiency) or spec.learning is not None or spec.fatigue is not None
+            self._setup_traits(group, spec)
             self.groups.append(group)
         for q in self.queues.values():
             ranked = [(g.skills.index(q), g) for g in self.groups if q in g.skills]
             q.groups = [g for _, g in ranked]
             q.tiers = [[g for r, g in ranked if r == rank] for rank in sorted({r for r, _ in ranked})]
-        # groups with shifts follow their duty timeline (sim.duty), the others their staffing table
-        self.duty = {}
-        for group, (name, spec) in zip(self.groups, scenario.agent_groups.items()):
-            if spec.shifts:
-                self.duty[group.index] = duty_timeline(spec, scenario.open_time_s,
-                                                       stream(seed, replication, f"absence:{name}"),
-                                                       stream(seed, replication, f"unavailable:{name}"))
-        self.table_groups = [g for g in self.groups if g.index not in self.duty]
+        self._setup_duty(scenario, seed, replication)  # groups with shifts (sim.workforce_model)
         for group in self.groups:
             group.pick_contact = queue_selector(scenario.routing.queue_selection, group)
         self.bot_sessions: dict[int, Contact] = {}  # contacts in self-service, by id
@@ -266,18 +256,7 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
                 t = k * scenario.interval_s
                 if t < run.horizon_s:
                     env.call_at(t, self._on_staffing, k, priority=URGENT)
-        if any(g.fatigue is not None for g in self.groups):
-            t = 0.0
-            while t < run.horizon_s:
-                env.call_at(t, self._on_sample, None)
-                t += SAMPLE_S
-        for index, timeline in self.duty.items():
-            group = self.groups[index]
-            if not timeline.times or timeline.times[0] > 0:
-                env.call_at(0.0, self._on_duty, (group, 0, False), priority=URGENT)
-            for t, count, shift_end in zip(timeline.times, timeline.counts, timeline.shift_end):
-                if t < run.horizon_s:
-                    env.call_at(max(t, 0.0), self._on_duty, (group, count, shift_end), priority=URGENT)
+        self._schedule_workforce(run.horizon_s)
         if scenario.trace is not None:
             rows = read_trace(scenario.trace, scenario.contact_types)
             self._schedule_trace(iter([r for r in rows if r.arrival_time_s < run.horizon_s]))
@@ -401,45 +380,6 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
         timer.callbacks = timer._fns  # timer.at(end), inlined on the hot path
         heappush(self._queue, (end, NORMAL, next(self._eid), timer))
 
-    @staticmethod
-    def _adjust(agent, contact: Contact, handle: float, now: float) -> float:
-        """The handle time as this agent works it: proficiency, learning curve, fatigue (sim.proficiency)."""
-        group = agent.group
-        if group.prof is not None:
-            handle *= group.prof.get(contact.queue.index, 1.0)
-        load = agent.load
-        if load is not None:
-            if group.learning is not None:
-                handle *= group.learning.multiplier(load.handled)
-            fatigue = group.fatigue
-            if fatigue is not None and load.occupancy(now, fatigue.window_s) > fatigue.occupancy_threshold:
-                handle *= fatigue.aht_multiplier
-            load.handled += 1
-            load.spans.append((now, now + handle))
-        return handle
-
-    def _on_rest_end(self, ev) -> None:
-        """An agent held back by the occupancy cap is available again."""
-        agent = ev.arg
-        agent.resting = False
-        now = self.env._now
-        if agent.leaving:
-            agent.group.log_off(agent, now)
-            return
-        self._next_for(agent, now)
-
-    def _on_sample(self, ev) -> None:
-        """Count logged-in agents above their group's fatigue threshold (the burnout-risk indicator)."""
-        now = self.env._now
-        for group in self.groups:
-            fatigue = group.fatigue
-            if fatigue is None:
-                continue
-            for agent in group.members.values():
-                group.samples += 1
-                if agent.load.occupancy(now, fatigue.window_s) > fatigue.occupancy_threshold:
-                    group.above += 1
-
     def _on_service_end(self, ev) -> None:
         agent = ev.arg
         contact = agent.contact
@@ -536,13 +476,6 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
         for group in self.table_groups:
             for agent in group.set_staffing(group.staffing[k], now, self._agent_ids.__next__):
                 self._next_for(agent, now)
-
-    def _on_duty(self, ev) -> None:
-        """A change point of a group's duty timeline (shifts, breaks, shrinkage)."""
-        group, count, shift_end = ev.arg
-        now = self.env._now
-        for agent in group.set_staffing(count, now, self._agent_ids.__next__, shift_end):
-            self._next_for(agent, now)
 
     def _on_flush(self, ev) -> None:
         """A segment bound: close the logged-in integrals, note the backlog, move to the next segment."""
@@ -700,24 +633,6 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
             served={g.name: g.served for g in self.groups},
         )
 
-    def _workforce(self) -> dict[str, dict[str, float]]:
-        """Per group with shifts: the day's scheduled, shrinkage and overtime agent-seconds.  Agents kept
-        past the horizon by the drain work overtime until their last service ends when their shifts
-        are over by then."""
-        out = {}
-        horizon = self.run_spec.horizon_s
-        for index, tl in self.duty.items():
-            group = self.groups[index]
-            overtime = group.overtime_s
-            after = [c for t, c in zip(tl.times, tl.counts) if t <= horizon + 1e-9]
-            if self.run_spec.drain and (not after or after[-1] == 0):
-                overtime += sum(max(0.0, a.last_end - horizon) for a in group.members.values())
-            spec = self.scenario.agent_groups[group.name]
-            out[group.name] = {"scheduled_s": tl.scheduled_s, "breaks_s": tl.breaks_s, "blocks_s": tl.blocks_s,
-                               "absent_s": tl.absent_s, "unavailable_s": tl.unavailable_s, "overtime_s": overtime,
-                               "shrinkage_realised": tl.realised_shrinkage,
-                               "shrinkage_planned": planned_shrinkage(spec, self.scenario.open_time_s)}
-        return out
 
 
 def simulate(scenario: Scenario, run: RunSpec, replication: int, *, keep_contacts: bool = False,
