@@ -36,7 +36,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from .config import Scenario
 from .errors import ConfigError
 from .workforce_config import Break, parse_breaks
-from .validation import check_keys, clock, integer, join, mapping, number
+from .validation import check_keys, clock, hhmm, integer, join, mapping, number
 
 __all__ = ["Break", "ShiftFamily", "ShiftPlan", "Pattern", "Roster", "load_shift_plan", "expand_patterns",
            "coverage_matrix", "schedule", "PENALTY"]
@@ -105,8 +105,8 @@ def load_shift_plan(source: str | Path | Mapping[str, Any], scenario: Scenario) 
         times = tuple(first + k * every * 60 for k in range(int(math.floor((last - first) / (every * 60) + 1e-9)) + 1))
         for t in times:
             if t < open_s - 1e-9 or t + length * 3600 > close_s + 1e-9:
-                raise ConfigError(where, f"a shift starting at {_hhmm(t)} for {length:g} h falls outside the opening "
-                                         f"hours {_hhmm(open_s)}-{_hhmm(close_s)}")
+                raise ConfigError(where, f"a shift starting at {hhmm(t)} for {length:g} h falls outside the opening "
+                                         f"hours {hhmm(open_s)}-{hhmm(close_s)}")
         breaks = parse_breaks(spec.get("breaks"), join(where, "breaks"), length)
         cap = spec.get("max_agents")
         cap = None if cap is None else integer(cap, join(where, "max_agents"), minimum=0)
@@ -148,7 +148,7 @@ def expand_patterns(plan: ShiftPlan) -> list[Pattern]:
         for n in names:
             f = plan.families[n]
             for start in f.starts_s:
-                out.append(Pattern(g, n, f"{n}@{_hhmm(start)}", start, f.length_hours, f.breaks))
+                out.append(Pattern(g, n, f"{n}@{hhmm(start)}", start, f.length_hours, f.breaks))
     return out
 
 
@@ -197,7 +197,7 @@ class Roster:
         return float(sum(self.wage_per_hour[p.group] * p.paid_hours * a for p, a in zip(self.patterns, self.agents)))
 
     def shifts_table(self) -> pd.DataFrame:
-        rows = [{"group": p.group, "family": p.family, "pattern": p.name, "start": _hhmm(p.start_s),
+        rows = [{"group": p.group, "family": p.family, "pattern": p.name, "start": hhmm(p.start_s),
                  "paid_hours": p.paid_hours, "agents": int(a), "cost": self.wage_per_hour[p.group] * p.paid_hours * a}
                 for p, a in zip(self.patterns, self.agents) if a > 0]
         return pd.DataFrame(rows, columns=["group", "family", "pattern", "start", "paid_hours", "agents", "cost"])
@@ -208,7 +208,7 @@ class Roster:
         for g in self.groups:
             cov = self.covered(g)
             for t in range(scenario.n_intervals):
-                rows.append({"group": g, "interval": _hhmm(scenario.open_time_s + t * scenario.interval_s),
+                rows.append({"group": g, "interval": hhmm(scenario.open_time_s + t * scenario.interval_s),
                              "required": int(self.required[g][t]), "covered": round(float(cov[t]), 4),
                              "staffing": int(math.floor(cov[t] + 1e-9)),
                              "gap": round(max(0.0, float(self.required[g][t] - cov[t])), 4)})
@@ -269,7 +269,3 @@ def schedule(plan: ShiftPlan, required: Mapping[str, Sequence[int]], scenario: S
     return Roster(patterns, agents, cover, {g: np.asarray(required[g], dtype=float) for g in groups}, groups,
                   plan.wage_per_hour, "optimal" if res.status == 0 else str(res.message))
 
-
-def _hhmm(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"

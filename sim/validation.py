@@ -113,6 +113,12 @@ def clock(value: Any, path: str) -> float:
     raise ConfigError(path, f"expected a clock time 'HH:MM', got {show(value)}")
 
 
+def hhmm(seconds: float) -> str:
+    """Seconds after midnight -> ``'HH:MM'`` (the inverse of :func:`clock`, to the minute)."""
+    s = int(round(seconds))
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
+
+
 def table(value: Any, path: str, n: int, convert: Callable[[Any, str], Any]) -> tuple:
     """One value per interval, or one value for all intervals."""
     if isinstance(value, (list, tuple)):

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .errors import ConfigError
-from .validation import check_keys, clock, integer, join, mapping, number, probability, show
+from .validation import check_keys, clock, hhmm, integer, join, mapping, number, probability, show
 
 __all__ = ["Break", "Shift", "Block", "Shrinkage", "Costs", "SHIFT_KEYS", "BREAK_KEYS", "SHRINKAGE_KEYS",
            "UNAVAILABILITY_KEYS", "BLOCK_KEYS", "COST_KEYS", "parse_shifts", "parse_shrinkage", "parse_costs",
@@ -125,8 +125,8 @@ def _check_break(brk: Break, before: list[Break], where: str, length_h: float) -
 
 def _inside(start_s: float, end_s: float, where: str, open_s: float, close_s: float) -> None:
     if start_s < open_s - 1e-9 or end_s > close_s + 1e-9:
-        raise ConfigError(where, f"shift {_hhmm(start_s)}-{_hhmm(end_s)} is outside the opening hours "
-                                 f"{_hhmm(open_s)}-{_hhmm(close_s)}")
+        raise ConfigError(where, f"shift {hhmm(start_s)}-{hhmm(end_s)} is outside the opening hours "
+                                 f"{hhmm(open_s)}-{hhmm(close_s)}")
 
 
 def parse_shifts(raw: Any, where: str, open_s: float, close_s: float) -> tuple[Shift, ...]:
@@ -238,9 +238,9 @@ def read_roster(path: Path, groups: Mapping[str, tuple[str, ...]], contact_types
             if end <= start:
                 raise ConfigError(where, f"end {row['end'].strip()} is not after start {row['start'].strip()}")
             _inside(start, end, where, open_s, close_s)
-            key = f"{agent}@{_hhmm(start)}"
+            key = f"{agent}@{hhmm(start)}"
             if key in seen:
-                raise ConfigError(where, f"agent {agent!r} has two shifts starting at {_hhmm(start)}")
+                raise ConfigError(where, f"agent {agent!r} has two shifts starting at {hhmm(start)}")
             seen.add(key)
             breaks: list[Break] = []
             for part in (row.get("breaks") or "").split(";"):
@@ -252,7 +252,7 @@ def read_roster(path: Path, groups: Mapping[str, tuple[str, ...]], contact_types
                     raise ConfigError(where, f"breaks: expected HH:MM-HH:MM;..., got {part!r}")
                 bs, be = clock(a.strip(), f"{where}: breaks"), clock(b.strip(), f"{where}: breaks")
                 if not start <= bs < be <= end:
-                    raise ConfigError(where, f"break {part} is not inside the shift {_hhmm(start)}-{_hhmm(end)}")
+                    raise ConfigError(where, f"break {part} is not inside the shift {hhmm(start)}-{hhmm(end)}")
                 brk = Break((bs - start) / 3600, (be - bs) / 60)
                 _check_break(brk, breaks, where, (end - start) / 3600)
                 breaks.append(brk)
@@ -266,7 +266,3 @@ def read_roster(path: Path, groups: Mapping[str, tuple[str, ...]], contact_types
             out[group].append(Shift(start, end - start, 1, tuple(breaks), agent))
     return {g: tuple(v) for g, v in out.items() if v}
 
-
-def _hhmm(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"

@@ -97,20 +97,29 @@ def handle_times_figure(calibration: Calibration, log: pd.DataFrame) -> Figure:
     """Empirical CDF of handle times per contact type with its own fit (busiest first) against the
     fitted families; the family chosen by AIC drawn bold."""
     own = [t for t in calibration.types if calibration.handle_source[t] == t][:6]
-    names = own or ["all"]
-    ncols = min(3, len(names))
-    nrows = math.ceil(len(names) / ncols)
-    fig, axes = _figure(nrows, ncols, height=3.6 * nrows + 0.8)
     answered = log[(log["outcome"] == "answered") & log["handle_time_s"].notna()]
-    for ax, name in zip(axes.flat, names):
+
+    def draw(ax: Axes, name: str) -> None:
         sample = answered["handle_time_s"] if name == "all" else \
             answered.loc[answered["contact_type"] == name, "handle_time_s"]
         _cdf_panel(ax, name, calibration.handle_times[name], sample.to_numpy(dtype=float))
-        ax.set_xlabel("Handle time (s, log scale)", fontsize=TICK_SIZE)
-        ax.set_ylabel("Share at most", fontsize=TICK_SIZE)
+
+    return _panels(own or ["all"], draw, "Handle time (s, log scale)", "Share at most",
+                   "Handle times: empirical vs fitted distributions (maximum likelihood)")
+
+
+def _panels(names: list[str], draw, xlabel: str, ylabel: str, title: str) -> Figure:
+    """A grid of up to three panels a row, one per name: ``draw(ax, name)``, then the shared labels."""
+    ncols = min(3, len(names))
+    nrows = math.ceil(len(names) / ncols)
+    fig, axes = _figure(nrows, ncols, height=3.6 * nrows + 0.8)
+    for ax, name in zip(axes.flat, names):
+        draw(ax, name)
+        ax.set_xlabel(xlabel, fontsize=TICK_SIZE)
+        ax.set_ylabel(ylabel, fontsize=TICK_SIZE)
     for ax in list(axes.flat)[len(names):]:
         ax.set_axis_off()
-    fig.suptitle("Handle times: empirical vs fitted distributions (maximum likelihood)", fontsize=TITLE_SIZE)
+    fig.suptitle(title, fontsize=TITLE_SIZE)
     return fig
 
 
@@ -139,17 +148,9 @@ def patience_figure(calibration: Calibration) -> Figure:
     from censored waits against the fitted exponential, for all types pooled and each type with its
     own estimate."""
     names = ["all"] + [t for t in calibration.types if calibration.patience_source[t] == t][:5]
-    ncols = min(3, len(names))
-    nrows = math.ceil(len(names) / ncols)
-    fig, axes = _figure(nrows, ncols, height=3.6 * nrows + 0.8)
-    for ax, name in zip(axes.flat, names):
-        _survival_panel(ax, name, calibration.patience[name])
-        ax.set_xlabel("Time waiting (s)", fontsize=TICK_SIZE)
-        ax.set_ylabel("Share not yet abandoned", fontsize=TICK_SIZE)
-    for ax in list(axes.flat)[len(names):]:
-        ax.set_axis_off()
-    fig.suptitle("Patience: Kaplan-Meier (answered waits censored) vs exponential fit", fontsize=TITLE_SIZE)
-    return fig
+    return _panels(names, lambda ax, name: _survival_panel(ax, name, calibration.patience[name]),
+                   "Time waiting (s)", "Share not yet abandoned",
+                   "Patience: Kaplan-Meier (answered waits censored) vs exponential fit")
 
 
 def staffing_figure(calibration: Calibration, seen: pd.DataFrame) -> Figure:

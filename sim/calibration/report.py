@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiment import atomic_write
+from ..validation import hhmm
 from ..style import save_figures
 from . import figures
 from .estimate import staffing_from_activity
@@ -119,7 +120,7 @@ def _markdown(import_report: ImportReport, c: Calibration, comparison: Compariso
     lines += [
         "## Source", "",
         f"- {import_report}",
-        f"- Days: {len(c.dates)} ({c.dates[0]} to {c.dates[-1]}); opening hours {_hhmm(c.open_s)}-{_hhmm(c.close_s)} "
+        f"- Days: {len(c.dates)} ({c.dates[0]} to {c.dates[-1]}); opening hours {hhmm(c.open_s)}-{hhmm(c.close_s)} "
         f"in {c.interval_s / 60:g}-min intervals (the longest run of intervals with at least 5% of the busiest "
         f"interval's volume); {c.outside_hours} contacts offered outside them are left out.",
         "",
@@ -188,7 +189,3 @@ def _markdown(import_report: ImportReport, c: Calibration, comparison: Compariso
     ]
     return "\n".join(lines)
 
-
-def _hhmm(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
