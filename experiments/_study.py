@@ -44,6 +44,7 @@ if str(REPO) not in sys.path:  # run as `python experiments/<study>.py` from a c
 
 from sim import ExperimentResult, load_config, run_experiment  # noqa: E402
 from sim.compare import COMPARE_COLUMNS, compare  # noqa: E402
+from sim.cost import window_hours  # noqa: E402
 from sim.experiment import atomic_write  # noqa: E402
 from sim.style import (ALL_LABEL, GREY, LABEL_SIZE, TITLE_SIZE, channel_colour, channel_order,  # noqa: E402
                        legend, new_figure, plot_line, reference_line, save_figures, target_line)
@@ -246,7 +247,7 @@ def study_info(key: str, baseline: Any, result: ExperimentResult, **extra: Any) 
         "key": key, "baseline": baseline, "scenario": config.scenario.name,
         "targets": {name: {"threshold_s": ch.service_level_threshold_s, "target": ch.service_level_target}
                     for name, ch in config.scenario.channels.items()},
-        "window_hours": (config.run.horizon_s - config.run.warmup_s) / 3600.0,
+        "window_hours": window_hours(config.run),
         "replications": config.run.replications, "seed": config.run.seed, "confidence": config.run.confidence,
         **extra,
     }

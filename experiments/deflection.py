@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def cost(result):
         run = result.config.run
-        window_h = (run.horizon_s - run.warmup_s) / 3600.0
+        window_h = _study.window_hours(run)
 
         def per_replication(reps):
             by = lambda m: _study.metric_by_replication(reps, "all", m)  # noqa: E731

@@ -299,8 +299,10 @@ def _run(cfg, out: Path, *, multirun: bool) -> Path:
     write_outputs(result, out, figures=config.run.figures)
     elapsed = time.perf_counter() - started
     run = result.config.run
-    print(f"scenario '{config.scenario.name}': {run.replications} replications of "
-          f"{(run.horizon_s - run.warmup_s) / 3600:g} h (after {run.warmup_s / 3600:g} h warm-up), "
+    span = f"{run.days} days of {run.day_open_s / 3600:g} h" if run.days > 1 else \
+        f"{(run.horizon_s - run.warmup_s) / 3600:g} h"
+    print(f"scenario '{config.scenario.name}': {run.replications} replications of {span} "
+          f"(after {run.warmup_s / 3600:g} h warm-up), "
           f"seed {run.seed}, {elapsed:.1f} s")
     print(format_summary(result.summary, run.confidence))
     print(f"outputs: {out}")

@@ -32,7 +32,7 @@ from scipy.special import gammaincinv
 
 from .errors import ConfigError
 
-__all__ = ["poisson_arrival_times", "day_factors", "scale_by_day", "days_covered", "TraceContact", "read_trace"]
+__all__ = ["poisson_arrival_times", "daily_arrival_times", "day_factors", "scale_by_day", "days_covered", "TraceContact", "read_trace"]
 
 DAY_S = 86400.0
 
@@ -92,6 +92,17 @@ def poisson_arrival_times(rate_per_hour: tuple[float, ...], interval_s: float, h
         yield from times.tolist()
         if inside.size < block:
             return
+
+
+def daily_arrival_times(rate_per_hour: tuple[float, ...], interval_s: float, day_open_s: float, days: int,
+                        rng: np.random.Generator, factors: np.ndarray | None = None) -> Iterator[float]:
+    """Arrival times (s) of a multi-day run: each day ``d`` the day's rate table (times ``factors[d]``)
+    over its opening hours ``[d x 86400, d x 86400 + day_open_s)``, from one generator in sequence."""
+    for d in range(days):
+        rates = rate_per_hour if factors is None else tuple(r * float(factors[d]) for r in rate_per_hour)
+        base = d * DAY_S
+        for t in poisson_arrival_times(rates, interval_s, day_open_s, rng):
+            yield base + t
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ class CallbackModel:
             queue.waiting.pop()
             queue.n -= 1
             self.booked[contact.id] = contact
-            self.env.call_at(now + rule.scheduled, self._on_booked_callback, contact)
+            self.env.call_at(self._when_open(now + rule.scheduled), self._on_booked_callback, contact)
         return True
 
     def _on_booked_callback(self, ev) -> None:

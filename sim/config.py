@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from .arrivals import DAY_S
 from .cx import CX_KEYS, CxSpec, parse_cx
 from .errors import ConfigError
 from .journey_config import (CALLBACK_KEYS, OVERFLOW_KEYS, REPEAT_KEYS, RETRIAL_KEYS, SELF_SERVICE_KEYS, VIP_KEYS,
@@ -68,7 +69,7 @@ EXECUTORS = ("processes", "dask")  # run.executor (sim/executors.py)
 
 # The keys allowed at each level of the config (docs/configuration.md documents each one).
 TOP_KEYS = ("scenario", "run")
-RUN_KEYS = ("replications", "seed", "warmup_hours", "horizon_hours", "confidence", "drain", "workers",
+RUN_KEYS = ("replications", "seed", "days", "warmup_hours", "horizon_hours", "confidence", "drain", "workers",
             "save_contacts", "figures", "service_level_variant", "short_abandon_s", "target_half_width",
             "target_metric", "max_replications", "executor", "scheduler_address")
 CENTRE_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", "channels",
@@ -260,6 +261,7 @@ class Scenario:
     roster: Path | None = None
     costs: Costs | None = None
     cx: CxSpec | None = None  # customer-experience proxies (sim.cx); None = off
+    daily: bool = True  # the tables cover a day's opening hours (False: the single_queue preset's horizon)
 
     @property
     def length_s(self) -> float:
@@ -271,7 +273,9 @@ class Scenario:
 class RunSpec:
     """How to run a scenario: replications, seed, statistics window, outputs.
 
-    Contacts arriving in ``[warmup_s, horizon_s)`` are measured.  With ``drain``
+    ``days``: the scenario's opening hours repeated over that many days (a multi-day
+    run: day ``d`` opens at ``d x 86400`` s, the horizon is the last day's close;
+    :data:`DAY_S`).  Contacts arriving in ``[warmup_s, horizon_s)`` are measured.  With ``drain``
     the centre stays open after the horizon, without new arrivals, until every
     contact has left; without it, contacts still there at the horizon are
     counted as ``in_system``.  ``workers`` processes run replications in
@@ -289,6 +293,7 @@ class RunSpec:
 
     replications: int = 10
     seed: int = 12345
+    days: int = 1
     warmup_s: float = 0.0
     horizon_s: float | None = None
     confidence: float = 0.95
@@ -304,6 +309,18 @@ class RunSpec:
     max_replications: int = 200
     executor: str = "processes"
     scheduler_address: str | None = None
+
+    @property
+    def day_open_s(self) -> float:
+        """Opening hours of each day (s): the horizon of a one-day run, the last day's span otherwise."""
+        return self.horizon_s - (self.days - 1) * DAY_S
+
+    def open_seconds(self, start: float, end: float) -> float:
+        """Seconds of opening hours in ``[start, end)`` (a one-day run: ``end - start``)."""
+        if self.days == 1:
+            return end - start
+        length = self.day_open_s
+        return sum(max(0.0, min(end, d * DAY_S + length) - max(start, d * DAY_S)) for d in range(self.days))
 
     @property
     def target(self) -> tuple[str, str]:
@@ -658,7 +675,7 @@ def _parse_single_queue(spec: Mapping[str, Any], path: str, horizon_s: float | N
         channels={"phone": channel}, contact_types=contact_types,
         agent_groups={"agents": AgentGroupSpec("agents", ("calls",), (agents,) * n)},
         routing=RoutingSpec(), trace=_parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
-        busyness_cv=_busyness_cv(spec, path),
+        busyness_cv=_busyness_cv(spec, path), daily=False,
     )
 
 
@@ -694,6 +711,7 @@ def parse_run(raw: Any, path: str = "run") -> RunSpec:
     return RunSpec(
         replications=replications,
         seed=integer(spec.get("seed", defaults.seed), join(path, "seed")),
+        days=integer(spec.get("days", defaults.days), join(path, "days"), minimum=1),
         warmup_s=0.0 if warmup_auto else 3600.0 * number(warmup, join(path, "warmup_hours"), unit="hours"),
         horizon_s=None if horizon is None else 3600.0 * number(horizon, join(path, "horizon_hours"), positive=True, unit="hours"),
         confidence=confidence,
@@ -738,8 +756,14 @@ def resolve_run(run: RunSpec, scenario: Scenario) -> RunSpec:
     """Fill in the horizon (default: the opening hours) and check the window."""
     from dataclasses import replace
 
+    if run.days > 1:
+        if not scenario.daily or run.horizon_s is not None:
+            what = "a centre with opening hours (the single_queue preset runs run.horizon_hours instead)" \
+                if run.horizon_s is None else "run.horizon_hours: null (a multi-day run covers whole days of opening hours)"
+            raise ConfigError("run.days", f"more than 1 day needs {what}, got {run.days}")
+        run = replace(run, horizon_s=(run.days - 1) * DAY_S + scenario.length_s)
     horizon = scenario.length_s if run.horizon_s is None else run.horizon_s
-    if horizon > scenario.length_s + 1e-9:
+    if run.days == 1 and horizon > scenario.length_s + 1e-9:
         raise ConfigError("run.horizon_hours", f"expected at most {scenario.length_s / 3600:g} h, the opening hours "
                                                f"covered by the scenario's interval tables, got {horizon / 3600:g}")
     if run.warmup_s >= horizon:

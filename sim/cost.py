@@ -23,8 +23,9 @@ __all__ = ["window_hours", "agent_hours_by_replication", "with_cost"]
 
 
 def window_hours(run) -> float:
-    """Length of the measurement window of a resolved :class:`sim.config.RunSpec` (hours)."""
-    return (run.horizon_s - run.warmup_s) / 3600.0
+    """Opening hours in the measurement window of a resolved :class:`sim.config.RunSpec` (hours; the
+    nights of a multi-day run are left out, as in ``agents_staffed``)."""
+    return run.open_seconds(run.warmup_s, run.horizon_s) / 3600.0
 
 
 def agent_hours_by_replication(replications: pd.DataFrame, window_h: float) -> pd.Series:

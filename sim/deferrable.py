@@ -2,8 +2,9 @@
 
 :class:`DeferrableModel` is a mixin of :class:`~sim.model.CentreModel`.  A
 contact type with ``deferrable: {reserve_agents: r}`` is worked by an agent
-only while at least ``r`` other agents of that agent's group stay idle for
-live contacts: an arrival goes to the longest-idle agent of a group with more
+of a blended group (one with live skills too) only while at least ``r``
+other agents of that agent's group stay idle for live contacts (a group with
+deferrable skills only, e.g. an email desk, keeps no reserve): an arrival goes to the longest-idle agent of a group with more
 than ``r`` idle agents, and an agent that becomes free takes it only if ``r``
 others of its group are idle; otherwise the contact waits (in its queue,
 as the backlog).  Under ``priority_fcfs`` routing, a low ``priority`` makes
@@ -13,25 +14,31 @@ hours (e.g. ``service_level_threshold_s: 86400`` for 90% within 24 h), and
 ``backlog`` is what waits at the end of each interval.  ``hours: {from, to}``
 limits the work to those clock hours: before them the backlog builds up, at
 their start idle agents take it, after them it waits (a one-day run ends with
-it in the system: the next day is not simulated).
+it in the system).  In a multi-day run (``run.days``, :mod:`sim.days`) every
+deferrable type keeps to its hours, else to the opening hours, each day, so
+the backlog carries over to the next day.  Hours are clock hours of any day
+(simulation time modulo 24 h).
 """
 
 from __future__ import annotations
 
+from .arrivals import DAY_S
+
 __all__ = ["DeferrableModel"]
 
 
-def _reserved_picker(reserve: int, env):
+def _reserved_picker(reserve: int, env, blended: set[int]):
     """Agent selection for a deferrable queue: the longest-idle agent among groups with more than
-    ``reserve`` idle agents, and nobody outside the queue's hours."""
+    ``reserve`` idle agents (any idle agent of a group with no live skills), and nobody outside the
+    queue's hours."""
 
     def pick(queue):
         window = queue.window
-        if window is not None and not window[0] <= env._now < window[1]:
+        if window is not None and not window[0] <= env._now % DAY_S < window[1]:
             return None
         best = None
         for group in queue.groups:
-            if len(group.idle) > reserve:
+            if len(group.idle) > (reserve if group.index in blended else 0):
                 agent = group.idle[0]
                 if best is None or agent.idle_since < best.idle_since:
                     best = agent
@@ -41,14 +48,14 @@ def _reserved_picker(reserve: int, env):
     return pick
 
 
-def _keeping_reserve(pick, env):
-    """Queue selection that skips deferrable queues while too few of the group's other agents are idle,
-    or outside their hours."""
+def _keeping_reserve(pick, env, blended: bool):
+    """Queue selection that skips deferrable queues while too few of the group's other agents are idle
+    (in a ``blended`` group, one with live skills too), or outside their hours."""
 
     def pick_contact(group):
-        idle = len(group.idle)
+        idle = len(group.idle) if blended else 1 << 30
         skills = group.skills
-        now = env._now
+        now = env._now % DAY_S
         allowed = [q for q in skills
                    if q.reserve <= idle and (q.window is None or q.window[0] <= now < q.window[1])]
         if len(allowed) == len(skills):
@@ -68,9 +75,13 @@ class DeferrableModel:
 
     def _setup_reserve(self, scenario) -> None:
         wrapped = set()
+        run = self.run_spec
+        deferrable = {self.queues[n] for n, ct in scenario.contact_types.items() if ct.deferrable is not None}
+        deferrable |= {self.vip_queues[n] for n in self.vip_queues if scenario.contact_types[n].deferrable is not None}
+        blended = {g.index for g in self.groups if any(q not in deferrable for q in g.skills)}
         for name, ct in scenario.contact_types.items():
             spec = ct.deferrable
-            if spec is None or (spec.reserve_agents == 0 and spec.hours is None):
+            if spec is None or (spec.reserve_agents == 0 and spec.hours is None and run.days == 1):
                 continue
             for queue in (self.queues[name], self.vip_queues.get(name)):
                 if queue is None:
@@ -78,12 +89,16 @@ class DeferrableModel:
                 queue.reserve = spec.reserve_agents
                 if spec.hours is not None:
                     queue.window = (spec.hours[0] - scenario.open_time_s, spec.hours[1] - scenario.open_time_s)
-                    if queue.window[0] > 0:
-                        self.env.call_at(queue.window[0], self._on_hours_start, queue)
-                queue.pick_agent = _reserved_picker(queue.reserve, self.env)
+                elif run.days > 1:  # the opening hours of each day
+                    queue.window = (0.0, run.day_open_s)
+                if queue.window is not None and queue.window[0] > 0:
+                    for d in range(run.days):
+                        if d * DAY_S + queue.window[0] < run.horizon_s:
+                            self.env.call_at(d * DAY_S + queue.window[0], self._on_hours_start, queue)
+                queue.pick_agent = _reserved_picker(queue.reserve, self.env, blended)
                 for group in queue.groups:
                     if group.index not in wrapped:
-                        group.pick_contact = _keeping_reserve(group.pick_contact, self.env)
+                        group.pick_contact = _keeping_reserve(group.pick_contact, self.env, group.index in blended)
                         wrapped.add(group.index)
 
     def _on_hours_start(self, ev) -> None:

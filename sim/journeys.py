@@ -289,6 +289,7 @@ class JourneyModel:
     # ---------------------------------------------------------------- returns
 
     def _schedule_return(self, contact, queue, kind: int, t: float, tries: int, repeats: int) -> None:
+        t = self._when_open(t)  # multi-day runs: the nights are skipped (sim.days)
         if t >= self.run_spec.horizon_s:
             return  # would come on another day
         customer = contact.customer if contact.kind else contact.id

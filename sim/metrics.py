@@ -61,6 +61,7 @@ import math
 
 import numpy as np
 
+from .arrivals import DAY_S
 from .config import RunSpec, Scenario
 from .costs import COST_METRICS, group_workforce, replication_costs
 from .records import TALLY_FIELDS, ReplicationResult
@@ -189,7 +190,7 @@ def _window_kpis(result: ReplicationResult, run: RunSpec, start: float, end: flo
     kpis["mean_queue_length"] = float(queue.sum()) / length
     kpis["backlog"] = float(backlog.sum())
     kpis["occupancy"] = float(_ratio(busy, staffed))
-    kpis["agents_staffed"] = staffed / length
+    kpis["agents_staffed"] = staffed / run.open_seconds(start, end)
     out["all"] = kpis
     return out
 
@@ -217,7 +218,7 @@ def group_summary(result: ReplicationResult, run: RunSpec) -> dict[tuple[str, st
     inside = _inside(result, run.warmup_s, run.horizon_s)
     busy = seg.busy_area[inside].sum(axis=0)
     staffed = seg.staffed_area[inside].sum(axis=0)
-    length = run.horizon_s - run.warmup_s
+    length = run.open_seconds(run.warmup_s, run.horizon_s)
     out: dict[tuple[str, str], float] = {}
     for i, name in enumerate(result.group_names):
         out[(name, "occupancy")] = float(_ratio(busy[i], staffed[i]))
@@ -230,14 +231,16 @@ def group_summary(result: ReplicationResult, run: RunSpec) -> dict[tuple[str, st
 
 
 def interval_bounds(scenario: Scenario, run: RunSpec) -> list[tuple[float, float]]:
-    """Reported intervals ``(start, end)`` in seconds: those starting inside the window."""
+    """Reported intervals ``(start, end)`` in seconds: those starting inside the window (each day's, in a
+    multi-day run; the nights are not intervals)."""
     out = []
-    for k in range(scenario.n_intervals):
-        lo = k * scenario.interval_s
-        if lo >= run.horizon_s:
-            break
-        if lo + 1e-9 >= run.warmup_s:
-            out.append((lo, min(lo + scenario.interval_s, run.horizon_s)))
+    for d in range(run.days):
+        for k in range(scenario.n_intervals):
+            lo = d * DAY_S + k * scenario.interval_s
+            if lo >= run.horizon_s:
+                break
+            if lo + 1e-9 >= run.warmup_s:
+                out.append((lo, min(lo + scenario.interval_s, run.horizon_s)))
     return out
 
 
@@ -253,9 +256,11 @@ def replication_intervals(result: ReplicationResult, scenario: Scenario, run: Ru
     starts = np.asarray([lo for lo, _ in intervals], dtype=float)
     lengths = np.asarray([hi - lo for lo, hi in intervals], dtype=float)
     lo, hi = seg.bounds_s[:-1], seg.bounds_s[1:]
-    first = int(round(starts[0] / scenario.interval_s)) if n_int else 0  # index of the first reported interval
-    idx = np.floor((lo + 1e-9) / scenario.interval_s).astype(np.intp) - first  # segment -> reported interval
-    keep = (lo >= run.warmup_s - 1e-9) & (hi <= run.horizon_s + 1e-9) & (hi > lo) & (idx >= 0) & (idx < n_int)
+    ends = np.asarray([e for _, e in intervals], dtype=float)
+    idx = np.searchsorted(starts, lo + 1e-9, side="right") - 1  # segment -> reported interval
+    inside = np.zeros(len(lo), dtype=bool)  # not before the first interval, nor in a night
+    inside[idx >= 0] = hi[idx >= 0] <= ends[idx[idx >= 0]] + 1e-9
+    keep = (lo >= run.warmup_s - 1e-9) & (hi <= run.horizon_s + 1e-9) & (hi > lo) & inside
     idx = idx[keep]
     tally = np.zeros((n_int, n_ch, seg.tally.shape[-1]))
     np.add.at(tally, idx, seg.tally[keep])

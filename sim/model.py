@@ -40,11 +40,13 @@ import numpy as np
 import simpy
 from simpy.core import NORMAL, URGENT
 
-from .arrivals import day_factors, days_covered, poisson_arrival_times, read_trace, scale_by_day
+from .arrivals import DAY_S, daily_arrival_times, day_factors, days_covered, poisson_arrival_times, read_trace, \
+    scale_by_day
 from .config import RunSpec, Scenario
 from .distributions import UNIFORM, Sampler
 from .callbacks import CallbackModel
 from .concurrency import ConcurrencyModel
+from .days import DaysModel, segment_bounds
 from .deferrable import DeferrableModel
 from .journeys import JourneyModel
 from .overflow import OverflowModel
@@ -161,7 +163,7 @@ class JourneyContact(Contact):
 
 
 class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, ConcurrencyModel, DeferrableModel,
-                  WorkforceModel):
+                  WorkforceModel, DaysModel):
     """Builds the queues, groups and arrival streams of one replication and runs it.
 
     ``sink``, if given, receives one tuple per contact in
@@ -225,11 +227,8 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
         self._setup_reserve(scenario)
         self.Contact = JourneyContact if self.journeys else Contact
         # segments: [0, ends[0]), [ends[0], ends[1]), ..., the last one open until the run stops
-        horizon = run.horizon_s
-        bounds = {k * scenario.interval_s for k in range(scenario.n_intervals + 1)
-                  if k * scenario.interval_s < horizon}
-        bounds |= {run.warmup_s, horizon}
-        self.ends = sorted(b for b in bounds if b > 0) + [math.inf]
+        self.ends = segment_bounds(scenario.interval_s, scenario.n_intervals, run.days, run.horizon_s,
+                                   run.warmup_s) + [math.inf]
         n_seg, n_ch, n_g = len(self.ends), len(self.channel_names), len(self.groups)
         self.n_channels, self.n_groups = n_ch, n_g
         self.seg = 0
@@ -251,11 +250,13 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
         scenario, run = self.scenario, self.run_spec
         for t in self.ends[:-1]:
             env.call_at(t, self._on_flush, None, priority=URGENT)
+        self._schedule_days()  # multi-day runs: closings and openings (sim.days)
         if self.table_groups:
-            for k in range(scenario.n_intervals):
-                t = k * scenario.interval_s
-                if t < run.horizon_s:
-                    env.call_at(t, self._on_staffing, k, priority=URGENT)
+            for d in range(run.days):
+                for k in range(scenario.n_intervals):
+                    t = d * DAY_S + k * scenario.interval_s
+                    if t < run.horizon_s:
+                        env.call_at(t, self._on_staffing, k, priority=URGENT)
         self._schedule_workforce(run.horizon_s)
         if scenario.trace is not None:
             rows = read_trace(scenario.trace, scenario.contact_types)
@@ -263,16 +264,20 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
         else:
             factors = None  # busyness: one factor per simulated day, shared by every contact type
             if scenario.busyness_cv > 0:
-                factors = day_factors(scenario.busyness_cv,
-                                      days_covered(scenario.interval_s, scenario.n_intervals, run.horizon_s),
-                                      stream(run.seed, self.replication, "busyness"))
+                n_days = run.days if run.days > 1 else days_covered(scenario.interval_s, scenario.n_intervals,
+                                                                    run.horizon_s)
+                factors = day_factors(scenario.busyness_cv, n_days, stream(run.seed, self.replication, "busyness"))
             self.day_factors = factors
             for name, ct in scenario.contact_types.items():
                 if ct.rate_per_hour is not None:
-                    rates = ct.rate_per_hour if factors is None else scale_by_day(ct.rate_per_hour,
-                                                                                    scenario.interval_s, factors)
-                    times = poisson_arrival_times(rates, scenario.interval_s, run.horizon_s,
-                                                  stream(run.seed, self.replication, f"arrivals:{name}"))
+                    rng = stream(run.seed, self.replication, f"arrivals:{name}")
+                    if run.days > 1:
+                        times = daily_arrival_times(ct.rate_per_hour, scenario.interval_s, run.day_open_s, run.days,
+                                                    rng, factors)
+                    else:
+                        rates = ct.rate_per_hour if factors is None else scale_by_day(ct.rate_per_hour,
+                                                                                        scenario.interval_s, factors)
+                        times = poisson_arrival_times(rates, scenario.interval_s, run.horizon_s, rng)
                     timer = Timer(env, self._on_journey_arrival if self.journeys else self._on_arrival,
                                   self.queues[name])
                     timer.tag = times
@@ -402,6 +407,8 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
             self._finish(contact, ANSWERED, now)
         agent.last_end = now
         if agent.leaving:
+            if self.closing and self._stay_on(agent, now):  # after a closing, live work still waits (sim.days)
+                return
             agent.group.log_off(agent, now)
             return
         self._next_for(agent, now)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from simpy.core import URGENT
 
+from .days import join_days
 from .duty import duty_timeline, planned_shrinkage
 from .proficiency import SAMPLE_S
 from .streams import stream
@@ -35,9 +36,11 @@ class WorkforceModel:
         self.duty = {}
         for group, (name, spec) in zip(self.groups, scenario.agent_groups.items()):
             if spec.shifts:
-                self.duty[group.index] = duty_timeline(spec, scenario.open_time_s,
-                                                       stream(seed, replication, f"absence:{name}"),
-                                                       stream(seed, replication, f"unavailable:{name}"))
+                absence, unavailable = (stream(seed, replication, f"absence:{name}"),
+                                        stream(seed, replication, f"unavailable:{name}"))
+                days = [duty_timeline(spec, scenario.open_time_s, absence, unavailable)
+                        for _ in range(self.run_spec.days)]  # drawn afresh each day (sim.days)
+                self.duty[group.index] = days[0] if len(days) == 1 else join_days(days)
         self.table_groups = [g for g in self.groups if g.index not in self.duty]
 
     def _schedule_workforce(self, horizon_s: float) -> None:

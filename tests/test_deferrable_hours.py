@@ -55,3 +55,16 @@ def test_bad_hours_name_the_key(tmp_path, hours, where):
     with pytest.raises(ConfigError) as err:
         parse_scenario(scenario(tmp_path, "0,email,10\n", hours))
     assert err.value.where == where and "\n" not in str(err.value)
+
+
+def test_an_email_only_desk_keeps_no_reserve_while_blended_agents_do(tmp_path):
+    """Reserve 2: the blended agent (calls and email) never takes email with no other agent of its
+    group idle, but an email-desk agent (email only) answers at once.  Email 1 (0 s) goes to the desk
+    (0-300); email 2 (10 s) waits for the desk (290 s), the blended agent staying free for calls."""
+    raw = scenario(tmp_path, "0,email,300\n10,email,300\n", None)
+    raw["contact_types"]["email"]["deferrable"] = {"reserve_agents": 2}
+    raw["agent_groups"]["desk"] = {"skills": ["email"], "staffing": 1}
+    config = load_config({"scenario": raw, "run": {"replications": 1}})
+    c = simulate(config.scenario, config.run, 0, keep_contacts=True).contacts
+    assert c.wait_s.tolist() == [0.0, 290.0]
+    assert c.agent_group.tolist() == [1, 1]

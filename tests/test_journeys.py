@@ -489,14 +489,15 @@ def journey_centres(draw):
         calls["overflow"] = {"after_s": draw(st.floats(0.0, 300.0)), "groups": ["vendor"]}
         groups["vendor"] = {"skills": draw(st.sampled_from([[], ["chats"]])), "staffing": draw(st.integers(0, 2))}
     return dict(types={"calls": calls, "chats": chats}, groups=groups, drain=draw(st.booleans()),
-                seed=draw(st.integers(0, 10_000)), cx=draw(st.sampled_from([None, {}])))
+                seed=draw(st.integers(0, 10_000)), cx=draw(st.sampled_from([None, {}])),
+                days=draw(st.sampled_from([1, 1, 2])))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(journey_centres())
 def test_every_arrival_ends_exactly_once_with_bots_retrials_repeats_and_callbacks(case):
     config = _centre(case["types"], groups=case["groups"], hours=3, seed=case["seed"], drain=case["drain"],
-                     cx=case["cx"])
+                     cx=case["cx"], days=case["days"])
     result = _run(config)
     c = result.contacts
     assert c.contact_id.tolist() == list(range(len(c))), "each arrival recorded once"

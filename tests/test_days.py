@@ -1,0 +1,231 @@
+"""Multi-day runs (``run.days``, sim.days): the day repeated, closings, the backlog carried over."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sim import simulate
+from sim.arrivals import daily_arrival_times, poisson_arrival_times
+from sim.days import segment_bounds, when_open
+from sim.errors import ConfigError
+from sim.metrics import group_summary, replication_intervals, replication_summary
+from sim.records import ABANDONED, ANSWERED, ATTEMPTS, IN_SYSTEM
+from sim.streams import stream
+
+from .conftest import REPO, centre_config
+
+DAY = 86400.0
+PHONE = {"service_level_threshold_s": 20, "service_level_target": 0.8}
+EMAIL = {"service_level_threshold_s": 86400, "service_level_target": 0.9}
+
+
+def det(mean_s: float) -> dict:
+    return {"dist": "deterministic", "mean_s": mean_s}
+
+
+def two_hour_centre(tmp_path, rows: list[tuple], *, days: int = 2, staffing=1, retrial=None, **run) -> dict:
+    """08:00-10:00, one agent on calls and email (email deferrable, worked when no call waits)."""
+    trace = tmp_path / "trace.csv"
+    trace.write_text("arrival_time_s,contact_type,handle_time_s,patience_s\n"
+                     + "".join(f"{t},{k},{h},{'' if p is None else p}\n" for t, k, h, p in rows))
+    calls = {"channel": "phone", "handle_time": det(300), "priority": 1}
+    if retrial is not None:
+        calls["retrial"] = retrial
+    return centre_config({
+        "open_time": "08:00", "close_time": "10:00", "interval_minutes": 30,
+        "channels": {"phone": PHONE, "email": EMAIL},
+        "contact_types": {"calls": calls,
+                          "email": {"channel": "email", "handle_time": det(300), "priority": 0,
+                                    "deferrable": {"reserve_agents": 0}}},
+        "agent_groups": {"agents": {"skills": ["calls", "email"], "staffing": staffing}},
+        "trace": str(trace),
+    }, days=days, **run)
+
+
+def test_closing_serves_the_waiting_call_then_the_email_backlog_waits_for_the_next_morning(tmp_path):
+    """Closing at 7200 s.  Email A (6900, 400 s) is in service at closing: the agent finishes it at
+    7300 and stays on for call B (7100, waiting 200 s), until 7600.  Email C (7150) is deferrable: not
+    worked after closing, it waits until the agent logs in on day 2 (86400).  Call D (7500, patience
+    50 s) abandons at 7550 (the agent is busy).  Call E (8000, never abandons) waits overnight and,
+    being a call, is taken before C: 86400-86460; C follows: wait 86460 - 7150 = 79310 s."""
+    config = two_hour_centre(tmp_path, [(6900, "email", 400, None), (7100, "calls", 300, None),
+                                        (7150, "email", 100, None), (7500, "calls", 100, 50),
+                                        (8000, "calls", 60, None)])
+    assert config.run.horizon_s == DAY + 7200
+    result = simulate(config.scenario, config.run, 0, keep_contacts=True)
+    c = result.contacts
+    assert c.wait_s.tolist() == [0.0, 200.0, 79310.0, 50.0, 78400.0]
+    assert c.outcome.tolist() == [ANSWERED, ANSWERED, ANSWERED, ABANDONED, ANSWERED]
+    assert c.end_time_s.tolist()[:3] == [7300.0, 7600.0, 86560.0]
+    # backlog: email C at the closing interval's end (day 1, 09:30-10:00), nothing at day 2's close
+    iv = replication_intervals(result, config.scenario, config.run)
+    email = iv["channel"] == "email"
+    assert iv["interval"][email].tolist() == ["08:00", "08:30", "09:00", "09:30",
+                                              "08:00+1d", "08:30+1d", "09:00+1d", "09:30+1d"]
+    assert iv["backlog"][email].tolist() == [0, 0, 0, 1, 0, 0, 0, 0]
+    # the agent stayed 400 s past closing: logged in 7200 + 400 + 7200 s over 4 h of opening hours
+    summary = replication_summary(result, config.scenario, config.run)
+    assert summary[("all", "agents_staffed")] == pytest.approx(14800 / 14400, rel=1e-12)
+    assert group_summary(result, config.run)[("agents", "agents_staffed")] == pytest.approx(14800 / 14400)
+
+
+def test_a_retrial_due_at_night_comes_as_long_after_the_next_opening(tmp_path):
+    """Call A (7000, 600 s) holds the agent past closing; call B (7100, patience 50) abandons at 7150 and
+    retries 600 s later, at 7750: 550 s after closing, so at 86400 + 550 on day 2, answered at once."""
+    config = two_hour_centre(tmp_path, [(7000, "calls", 600, None), (7100, "calls", 100, 50)],
+                             retrial={"probability": 1.0, "delay": det(600)})
+    c = simulate(config.scenario, config.run, 0, keep_contacts=True).contacts
+    assert [ATTEMPTS[a] for a in c.attempt] == ["first", "first", "retrial"]
+    assert c.arrival_time_s.tolist() == [7000.0, 7100.0, DAY + 550.0]
+    assert c.outcome.tolist() == [ANSWERED, ABANDONED, ANSWERED] and c.wait_s[2] == 0.0
+
+
+def test_the_last_day_drains_live_work_and_leaves_the_email_backlog_in_the_system(tmp_path):
+    """Day 2 closes at 93600: call (93500, 300 s) is served to its end by the drain; the email arriving
+    at 93550 waits for hours that do not come again."""
+    config = two_hour_centre(tmp_path, [(DAY + 7100, "calls", 300, None), (DAY + 7150, "email", 100, None)])
+    c = simulate(config.scenario, config.run, 0, keep_contacts=True).contacts
+    assert c.outcome.tolist() == [ANSWERED, IN_SYSTEM]
+    assert c.end_time_s[0] == DAY + 7400
+
+
+def test_when_open_skips_nights_in_opening_hours():
+    L = 7200.0
+    assert when_open(100.0, L) == 100.0
+    assert when_open(7200.0, L) == DAY  # closing time itself: the next opening
+    assert when_open(7750.0, L) == DAY + 550.0
+    assert when_open(7200.0 + 3 * L + 5, L) == 4 * DAY + 5  # 3 days of opening hours after day 2 opens
+    assert when_open(DAY + 20.0, L) == DAY + 20.0
+
+
+def test_segments_cover_each_days_intervals_and_the_nights():
+    ends = segment_bounds(3600.0, 2, 3, 2 * DAY + 7200.0, 0.0)
+    assert ends == [3600.0, 7200.0, DAY, DAY + 3600, DAY + 7200, 2 * DAY, 2 * DAY + 3600, 2 * DAY + 7200]
+    assert segment_bounds(3600.0, 2, 1, 7200.0, 1800.0) == [1800.0, 3600.0, 7200.0]
+
+
+def test_day_one_arrivals_are_the_one_day_runs_and_each_day_redraws():
+    rates = (30.0, 60.0, 10.0)
+    one = list(poisson_arrival_times(rates, 1800.0, 5400.0, stream(7, 0, "arrivals:x")))
+    three = list(daily_arrival_times(rates, 1800.0, 5400.0, 3, stream(7, 0, "arrivals:x")))
+    day = np.floor_divide(three, DAY)
+    assert three[:len(one)] == one and day[len(one) - 1] == 0
+    assert set(day.tolist()) == {0.0, 1.0, 2.0}
+    assert all(t - d * DAY < 5400.0 for t, d in zip(three, day))
+    assert sorted(three) == three
+
+
+def _default_raw():
+    import yaml
+
+    raw = yaml.safe_load((REPO / "configs/scenario/default.yaml").read_text())
+    raw.pop("preset")
+    return raw
+
+
+def test_staffing_tables_and_agents_repeat_every_day():
+    """With no contacts, agents_staffed per interval is the staffing table, every day, exactly."""
+    raw = _default_raw()
+    for ct in raw["contact_types"].values():
+        if ct.get("arrivals"):
+            ct["arrivals"]["volume"] = 0
+    config = centre_config(raw, days=3)
+    result = simulate(config.scenario, config.run, 0)
+    iv = replication_intervals(result, config.scenario, config.run)
+    total = sum(np.asarray(g.staffing, dtype=float) for g in config.scenario.agent_groups.values())
+    staffed = iv["agents_staffed"][iv["channel"] == "all"]
+    np.testing.assert_allclose(staffed, np.tile(total, 3), rtol=1e-12)
+    summary = replication_summary(result, config.scenario, config.run)
+    assert summary[("all", "agents_staffed")] == pytest.approx(total.mean(), rel=1e-12)
+
+
+def test_shifts_repeat_every_day_with_shrinkage_drawn_afresh():
+    raw = _default_raw()
+    for ct in raw["contact_types"].values():
+        if ct.get("arrivals"):
+            ct["arrivals"]["volume"] = 0
+    raw["agent_groups"]["specialists"] = {
+        "skills": ["technical_tier2", "technical"],
+        "shifts": [{"start": "08:00", "length_hours": 8, "agents": 4, "breaks": [{"after_hours": 4, "minutes": 30}]},
+                   {"start": "12:00", "length_hours": 8, "agents": 3}],
+        "shrinkage": {"absence_probability": 0.3}}
+    config = centre_config(raw, days=4, seed=5)
+    result = simulate(config.scenario, config.run, 0)
+    iv = replication_intervals(result, config.scenario, config.run)
+    wf = result.workforce["specialists"]
+    assert wf["scheduled_s"] == 4 * (4 * 8 + 3 * 8) * 3600.0
+    assert 0 < wf["absent_s"] < wf["scheduled_s"]
+    groups = group_summary(result, config.run)
+    # agents on duty never exceed the plan: 4 in the morning, 7 at midday (less breaks), 3 in the evening
+    assert groups[("specialists", "agents_staffed")] <= (4 * 7.5 + 3 * 8) / 12 + 1e-9
+    assert len(iv["interval"]) == 4 * 24 * 4  # four channels' rows (3 + all) x 24 intervals x 4 days
+
+
+def test_conservation_and_littles_law_hold_over_days_in_the_default_centre():
+    config = centre_config(_default_raw(), days=3, seed=11, drain=False)
+    result = simulate(config.scenario, config.run, 0, keep_contacts=True)
+    c = result.contacts
+    assert c.contact_id.tolist() == list(range(len(c))), "each arrival recorded once"
+    assert np.floor_divide(c.arrival_time_s, DAY).max() == 2
+    kpis = replication_summary(result, config.scenario, config.run)
+    assert kpis[("all", "arrivals")] == len(c)
+    assert kpis[("all", "in_system")] == (c.outcome == IN_SYSTEM).sum()
+    # Little's law on the sample path, nights included: queue-length area = total time waited
+    waited = np.nansum(np.where(c.attempt >= 0, c.wait_s, 0.0)) + np.nansum(c.transfer_wait_s)
+    assert result.segments.queue_area.sum() == pytest.approx(waited, rel=1e-9)
+
+
+def test_the_email_backlog_carries_over_and_more_email_agents_shrink_it():
+    """A centre whose evening email cannot all be answered by closing starts day 2 with a backlog; three
+    dedicated email agents make the backlog at day 1's closing smaller (paired over replications)."""
+    raw = _default_raw()
+    raw["contact_types"]["email"]["arrivals"]["volume"] = 900
+    reps = 6
+    diffs = []
+    for r in range(reps):
+        values = []
+        for extra in (0, 3):
+            raw["agent_groups"]["email_desk"] = {"skills": ["email"], "staffing": extra}
+            config = centre_config(raw, days=2, seed=100 + r)
+            result = simulate(config.scenario, config.run, 0)
+            iv = replication_intervals(result, config.scenario, config.run)
+            email = iv["channel"] == "email"
+            closing = iv["backlog"][email][23]
+            values.append(closing)
+        assert values[0] > 0, "the backlog at day 1's closing is carried over"
+        diffs.append(values[1] - values[0])
+    from sim.stats import t_interval
+
+    est = t_interval(np.asarray(diffs, dtype=float), 0.95)
+    assert est.high < 0, est
+
+
+@pytest.mark.parametrize("run, where", [
+    ({"days": 0}, "run.days"),
+    ({"days": 2.5}, "run.days"),
+    ({"days": 2, "horizon_hours": 6}, "run.days"),
+])
+def test_bad_days_name_the_key(run, where):
+    with pytest.raises(ConfigError) as err:
+        centre_config(_default_raw(), **run)
+    assert err.value.where == where and "\n" not in str(err.value)
+
+
+def test_days_with_the_single_queue_preset_is_refused_in_one_line():
+    out = subprocess.run([sys.executable, "-m", "sim", "scenario=single_queue", "run.days=2"],
+                         cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "run.days" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_one_day_run_is_unchanged_by_the_days_key():
+    a = centre_config(_default_raw(), seed=3)
+    b = centre_config(_default_raw(), seed=3, days=1)
+    ra, rb = simulate(a.scenario, a.run, 0), simulate(b.scenario, b.run, 0)
+    sa, sb = replication_summary(ra, a.scenario, a.run), replication_summary(rb, b.scenario, b.run)
+    assert all(sa[k] == sb[k] or (math.isnan(sa[k]) and math.isnan(sb[k])) for k in sa)
