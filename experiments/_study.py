@@ -94,9 +94,28 @@ def _config(raw: dict[str, Any], args: argparse.Namespace):
     run = raw.setdefault("run", {})
     run.update(replications=args.replications, seed=args.seed, workers=args.workers, figures=False,
                save_contacts=False, target_half_width=None)
-    if args.hours is not None:
+    if args.hours is not None and int(run.get("days") or 1) > 1:
+        shorten_day(raw["scenario"], args.hours)  # a multi-day run covers whole days: shorter days instead
+    elif args.hours is not None:
         run["horizon_hours"] = args.hours
     return load_config(raw)
+
+
+def shorten_day(scenario: dict[str, Any], hours: float) -> None:
+    """Close the centre ``hours`` after it opens: the per-interval tables (arrival profiles, rates,
+    staffing) keep their first intervals (a day's volume then arrives in the shorter day)."""
+    h, m = (int(x) for x in str(scenario["open_time"]).split(":"))
+    close = h * 60 + m + round(hours * 60)
+    scenario["close_time"] = f"{close // 60:02d}:{close % 60:02d}"
+    n = round(hours * 60 / scenario["interval_minutes"])
+    for ct in scenario["contact_types"].values():
+        arrivals = ct.get("arrivals") or {}
+        for key in ("profile", "rate_per_hour"):
+            if isinstance(arrivals.get(key), list):
+                arrivals[key] = arrivals[key][:n]
+    for group in scenario["agent_groups"].values():
+        if isinstance(group.get("staffing"), list):
+            group["staffing"] = group["staffing"][:n]
 
 
 def run_points(points: Sequence[tuple[Any, dict[str, Any]]], args: argparse.Namespace

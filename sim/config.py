@@ -757,11 +757,12 @@ def resolve_run(run: RunSpec, scenario: Scenario) -> RunSpec:
     from dataclasses import replace
 
     if run.days > 1:
-        if not scenario.daily or run.horizon_s is not None:
+        whole = (run.days - 1) * DAY_S + scenario.length_s  # to the last day's closing
+        if not scenario.daily or (run.horizon_s is not None and abs(run.horizon_s - whole) > 1e-6):
             what = "a centre with opening hours (the single_queue preset runs run.horizon_hours instead)" \
-                if run.horizon_s is None else "run.horizon_hours: null (a multi-day run covers whole days of opening hours)"
+                if not scenario.daily else "run.horizon_hours: null (a multi-day run covers whole days of opening hours)"
             raise ConfigError("run.days", f"more than 1 day needs {what}, got {run.days}")
-        run = replace(run, horizon_s=(run.days - 1) * DAY_S + scenario.length_s)
+        run = replace(run, horizon_s=whole)
     horizon = scenario.length_s if run.horizon_s is None else run.horizon_s
     if run.days == 1 and horizon > scenario.length_s + 1e-9:
         raise ConfigError("run.horizon_hours", f"expected at most {scenario.length_s / 3600:g} h, the opening hours "

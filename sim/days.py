@@ -22,10 +22,13 @@ opening hours ``L`` later; the horizon is the last day's closing.  Each day:
   while the centre is closed skip the night: they come as long after the next
   opening as they would have come after closing (delays count in opening hours).
 
-The last day ends like a one-day run: with ``run.drain`` the staffing of the
-last interval keeps working until every live contact has left (deferrable work
-outside its hours stays in the system: the backlog carried out of the run),
-without it the run stops at the horizon.
+After the last day, without ``run.drain`` the run stops at the horizon (what
+is left is ``in_system``); with it the days go on, without new arrivals, with
+their staffing, shifts and hours, until nothing waits (or a day ends with no
+fewer contacts waiting than the one before: work no agent can take), so every
+measured contact gets its final outcome, the carried-over backlog included.
+Those extra days are outside the measurement window: their agent time and
+shifts are not the run's (workforce totals cover the run's days).
 """
 
 from __future__ import annotations
@@ -80,23 +83,47 @@ class DaysModel:
     """Opening and closing of the days of a multi-day run, mixed into :class:`~sim.model.CentreModel`."""
 
     closing = False  # between a closing and the next opening (multi-day runs)
+    overtime_at_drain: dict = {}  # overtime per group index when the drain's first extra day opens
+    _waiting_at_close = math.inf
 
-    def _schedule_days(self) -> None:
-        """Closings (every day but the last) and openings (every day but the first)."""
-        run = self.run_spec
-        for d in range(1, run.days):
-            self.env.call_at(d * DAY_S - DAY_S + run.day_open_s, self._on_close, None, priority=URGENT)
-            self.env.call_at(d * DAY_S, self._on_open, None, priority=URGENT)
+    def _schedule_day(self, d: int) -> None:
+        """Day ``d``'s events: opening, staffing-table changes, duty timelines, late deferrable hours,
+        and its closing (every day but the last, and the last with ``run.drain``)."""
+        env, run, scenario = self.env, self.run_spec, self.scenario
+        base = d * DAY_S
+        if d:
+            env.call_at(base, self._on_open, d, priority=URGENT)
+        if self.table_groups:
+            for k in range(scenario.n_intervals):
+                env.call_at(base + k * scenario.interval_s, self._on_staffing, k, priority=URGENT)
+        for index in self.duty_days:
+            group, timeline = self.groups[index], self._duty_day(index, d)
+            for t, count, shift_end in zip(timeline.times, timeline.counts, timeline.shift_end):
+                env.call_at(base + max(t, 0.0), self._on_duty, (group, count, shift_end), priority=URGENT)
+        for queue in self.late_hours:
+            env.call_at(base + queue.window[0], self._on_hours_start, queue)
+        if d < run.days - 1 or run.drain:
+            env.call_at(base + run.day_open_s, self._on_close, d, priority=URGENT)
 
     def _on_close(self, ev) -> None:
-        """Closing: staffing-table agents log off like at a shift end; busy ones stay while live work waits."""
+        """Closing: staffing-table agents log off like at a shift end; busy ones stay while live work waits.
+        From the last day on (the drain), another day follows while contacts wait and fewer than at the
+        previous closing (no arrivals come; contacts no agent can take would wait for ever)."""
         self.closing = True
         now = self.env._now
         for group in self.table_groups:
             group.set_staffing(0, now, self._agent_ids.__next__, True)
+        d = ev.arg
+        if d >= self.run_spec.days - 1:
+            waiting = sum(q.n for q in self.all_queues) + len(self.booked) + len(self.bot_sessions)
+            if 0 < waiting < self._waiting_at_close:
+                self._waiting_at_close = waiting
+                self._schedule_day(d + 1)
 
     def _on_open(self, ev) -> None:
         self.closing = False
+        if ev.arg == self.run_spec.days:  # the drain's first extra day: its shifts are not the run's
+            self.overtime_at_drain = {g.index: g.overtime_s for g in self.groups}
 
     def _stay_on(self, agent, now: float) -> bool:
         """After closing, a leaving agent takes the next live contact it may, if one waits."""

@@ -76,6 +76,7 @@ class DeferrableModel:
     def _setup_reserve(self, scenario) -> None:
         wrapped = set()
         run = self.run_spec
+        self.late_hours = []  # deferrable queues whose hours start after the opening
         deferrable = {self.queues[n] for n, ct in scenario.contact_types.items() if ct.deferrable is not None}
         deferrable |= {self.vip_queues[n] for n in self.vip_queues if scenario.contact_types[n].deferrable is not None}
         blended = {g.index for g in self.groups if any(q not in deferrable for q in g.skills)}
@@ -92,9 +93,9 @@ class DeferrableModel:
                 elif run.days > 1:  # the opening hours of each day
                     queue.window = (0.0, run.day_open_s)
                 if queue.window is not None and queue.window[0] > 0:
-                    for d in range(run.days):
-                        if d * DAY_S + queue.window[0] < run.horizon_s:
-                            self.env.call_at(d * DAY_S + queue.window[0], self._on_hours_start, queue)
+                    self.late_hours.append(queue)
+                    if run.days == 1:  # multi-day runs: scheduled with each day (sim.days)
+                        self.env.call_at(queue.window[0], self._on_hours_start, queue)
                 queue.pick_agent = _reserved_picker(queue.reserve, self.env, blended)
                 for group in queue.groups:
                     if group.index not in wrapped:

@@ -40,7 +40,7 @@ import numpy as np
 import simpy
 from simpy.core import NORMAL, URGENT
 
-from .arrivals import DAY_S, daily_arrival_times, day_factors, days_covered, poisson_arrival_times, read_trace, \
+from .arrivals import daily_arrival_times, day_factors, days_covered, poisson_arrival_times, read_trace, \
     scale_by_day
 from .config import RunSpec, Scenario
 from .distributions import UNIFORM, Sampler
@@ -250,13 +250,14 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
         scenario, run = self.scenario, self.run_spec
         for t in self.ends[:-1]:
             env.call_at(t, self._on_flush, None, priority=URGENT)
-        self._schedule_days()  # multi-day runs: closings and openings (sim.days)
-        if self.table_groups:
+        if run.days > 1:
             for d in range(run.days):
-                for k in range(scenario.n_intervals):
-                    t = d * DAY_S + k * scenario.interval_s
-                    if t < run.horizon_s:
-                        env.call_at(t, self._on_staffing, k, priority=URGENT)
+                self._schedule_day(d)  # staffing, shifts, hours, closing (sim.days)
+        elif self.table_groups:
+            for k in range(scenario.n_intervals):
+                t = k * scenario.interval_s
+                if t < run.horizon_s:
+                    env.call_at(t, self._on_staffing, k, priority=URGENT)
         self._schedule_workforce(run.horizon_s)
         if scenario.trace is not None:
             rows = read_trace(scenario.trace, scenario.contact_types)

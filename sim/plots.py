@@ -66,11 +66,17 @@ def _wide(intervals: pd.DataFrame, column: str, starts: np.ndarray) -> pd.DataFr
     return wide.reindex(starts)
 
 
+def _day_label(label: str) -> str:
+    """``'08:00+1d'`` (a multi-day run's interval) -> ``'08:00\nday 2'``; one-day labels unchanged."""
+    clock, plus, days = label.partition("+")
+    return f"{clock}\nday {int(days.rstrip('d')) + 1}" if plus and days.rstrip("d").isdigit() else label
+
+
 def _set_interval_ticks(ax: Axes, labels: Sequence[str]) -> None:
     n = len(labels)
     step = max(1, math.ceil(n / MAX_XTICKS))
     ticks = list(range(0, n, step))
-    ax.set_xticks(ticks, [labels[i] for i in ticks])
+    ax.set_xticks(ticks, [_day_label(labels[i]) for i in ticks])
     ax.set_xlim(-0.5, max(n - 0.5, 0.5))
     ax.set_xlabel(X_LABEL, fontsize=LABEL_SIZE)
 

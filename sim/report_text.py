@@ -132,9 +132,12 @@ def run_table(config, window_h: float, warmup_s: float) -> Table:
     """Replications, seed, window, warm-up, confidence, service-level definition."""
     run = config.run
     return Table(["Setting", "Value"], [
-        ["Replications (simulated days)", str(run.replications)],
+        ["Replications", str(run.replications) if run.days > 1 else f"{run.replications} (simulated days)"],
+        *([["Days per replication", f"{run.days}, the centre closed overnight (backlog carried over)"]]
+          if run.days > 1 else []),
         ["Seed", str(run.seed)],
-        ["Measurement window", f"{hours_text(window_h)} after a warm-up of {hours_text(warmup_s / 3600.0)}"],
+        ["Measurement window", f"{hours_text(window_h)}{' of opening hours' if run.days > 1 else ''} after a warm-up "
+                               f"of {hours_text(warmup_s / 3600.0)}"],
         ["Confidence level of intervals", f"{100 * run.confidence:g}%"],
         ["Service level counts", {"offered": "answered in time / offered (abandons are misses)",
                                   "answered": "answered in time / answered",

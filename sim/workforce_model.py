@@ -34,13 +34,14 @@ class WorkforceModel:
     def _setup_duty(self, scenario, seed: int, replication: int) -> None:
         """Duty timelines of the groups with shifts; ``table_groups`` follow their staffing tables."""
         self.duty = {}
+        self.duty_days = {}  # multi-day runs: each day's timeline, and how to draw the next (sim.days)
         for group, (name, spec) in zip(self.groups, scenario.agent_groups.items()):
             if spec.shifts:
-                absence, unavailable = (stream(seed, replication, f"absence:{name}"),
-                                        stream(seed, replication, f"unavailable:{name}"))
-                days = [duty_timeline(spec, scenario.open_time_s, absence, unavailable)
-                        for _ in range(self.run_spec.days)]  # drawn afresh each day (sim.days)
+                draw = (spec, scenario.open_time_s, stream(seed, replication, f"absence:{name}"),
+                        stream(seed, replication, f"unavailable:{name}"))
+                days = [duty_timeline(*draw) for _ in range(self.run_spec.days)]  # drawn afresh each day
                 self.duty[group.index] = days[0] if len(days) == 1 else join_days(days)
+                self.duty_days[group.index] = (days, draw)
         self.table_groups = [g for g in self.groups if g.index not in self.duty]
 
     def _schedule_workforce(self, horizon_s: float) -> None:
@@ -51,6 +52,8 @@ class WorkforceModel:
             while t < horizon_s:
                 env.call_at(t, self._on_sample, None)
                 t += SAMPLE_S
+        if self.run_spec.days > 1:
+            return  # each day's timeline is scheduled with the day (sim.days)
         for index, timeline in self.duty.items():
             group = self.groups[index]
             if not timeline.times or timeline.times[0] > 0:
@@ -58,6 +61,13 @@ class WorkforceModel:
             for t, count, shift_end in zip(timeline.times, timeline.counts, timeline.shift_end):
                 if t < horizon_s:
                     env.call_at(max(t, 0.0), self._on_duty, (group, count, shift_end), priority=URGENT)
+
+    def _duty_day(self, index: int, day: int):
+        """A group's duty timeline of day ``day`` of a multi-day run (days of the drain drawn when needed)."""
+        days, draw = self.duty_days[index]
+        while len(days) <= day:
+            days.append(duty_timeline(*draw))
+        return days[day]
 
     def _on_duty(self, ev) -> None:
         """A change point of a group's duty timeline (shifts, breaks, shrinkage)."""
@@ -114,8 +124,10 @@ class WorkforceModel:
         for index, tl in self.duty.items():
             group = self.groups[index]
             overtime = group.overtime_s
+            if self.run_spec.days > 1:  # not the shifts of the drain's extra days (sim.days)
+                overtime = self.overtime_at_drain.get(index, overtime)
             after = [c for t, c in zip(tl.times, tl.counts) if t <= horizon + 1e-9]
-            if self.run_spec.drain and (not after or after[-1] == 0):
+            if self.run_spec.drain and self.run_spec.days == 1 and (not after or after[-1] == 0):
                 overtime += sum(max(0.0, a.last_end - horizon) for a in group.members.values())
             spec = self.scenario.agent_groups[group.name]
             out[group.name] = {"scheduled_s": tl.scheduled_s, "breaks_s": tl.breaks_s, "blocks_s": tl.blocks_s,

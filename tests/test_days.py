@@ -85,13 +85,26 @@ def test_a_retrial_due_at_night_comes_as_long_after_the_next_opening(tmp_path):
     assert c.outcome.tolist() == [ANSWERED, ABANDONED, ANSWERED] and c.wait_s[2] == 0.0
 
 
-def test_the_last_day_drains_live_work_and_leaves_the_email_backlog_in_the_system(tmp_path):
-    """Day 2 closes at 93600: call (93500, 300 s) is served to its end by the drain; the email arriving
-    at 93550 waits for hours that do not come again."""
-    config = two_hour_centre(tmp_path, [(DAY + 7100, "calls", 300, None), (DAY + 7150, "email", 100, None)])
+def test_the_drain_goes_on_with_more_days_until_the_backlog_is_answered(tmp_path):
+    """Day 2 closes at 93600.  The call (93500, 300 s) is served past closing; the email (93550) waits
+    for a third day, opened by the drain: answered at 2 x 86400 (wait 79250 s).  Without the drain
+    the run stops at day 2's closing with both in the system."""
+    rows = [(DAY + 7100, "calls", 300, None), (DAY + 7150, "email", 100, None)]
+    config = two_hour_centre(tmp_path, rows)
     c = simulate(config.scenario, config.run, 0, keep_contacts=True).contacts
-    assert c.outcome.tolist() == [ANSWERED, IN_SYSTEM]
-    assert c.end_time_s[0] == DAY + 7400
+    assert c.outcome.tolist() == [ANSWERED, ANSWERED]
+    assert c.end_time_s[0] == DAY + 7400 and c.wait_s[1] == 2 * DAY - (DAY + 7150)
+    config = two_hour_centre(tmp_path, rows, drain=False)
+    c = simulate(config.scenario, config.run, 0, keep_contacts=True).contacts
+    assert c.outcome.tolist() == [IN_SYSTEM, IN_SYSTEM]
+
+
+def test_the_drain_stops_when_a_day_answers_nothing_of_what_waits(tmp_path):
+    """Email with no agent on duty: the drain tries one more day, nothing changes, the run ends."""
+    config = two_hour_centre(tmp_path, [(100, "email", 100, None)], staffing=[0, 0, 0, 0])
+    result = simulate(config.scenario, config.run, 0, keep_contacts=True)
+    assert result.contacts.outcome.tolist() == [IN_SYSTEM]
+    assert result.end_time_s == 2 * DAY + 7200  # the one extra day's closing
 
 
 def test_when_open_skips_nights_in_opening_hours():

@@ -159,3 +159,20 @@ def test_deflection_lowers_offered_load_and_retrials_keep_unique_customers(tmp_p
     kpis = pd.read_csv(tmp_path / "r" / "kpis.csv").set_index(["retrial_probability", "channel", "metric"])["mean"]
     assert kpis[(0.0, "all", "unique_customers")] == kpis[(0.9, "all", "unique_customers")]
     assert kpis[(0.0, "all", "retrial_rate")] == 0
+
+
+def test_email_backlog_study_runs_several_days_and_writes_the_week(tmp_path, capsys):
+    study = importlib.import_module("email_backlog")
+    out = tmp_path / "email_backlog"
+    assert study.main(["--replications", "2", "--hours", "2", "--days", "2", "--quiet", "--out", str(out)]) == 0
+    kpis = pd.read_csv(out / "kpis.csv")
+    assert list(kpis.columns) == ["email_agents", *KPI_COLUMNS] and kpis.email_agents.nunique() == 5
+    backlog = pd.read_csv(out / "backlog_by_interval.csv")
+    assert sorted(backlog.day.unique()) == [0, 1] and len(backlog) == 5 * 2 * 4  # 4 half-hours a day
+    # the backlog carried into day 2 shrinks as the email desk grows
+    closing = backlog[(backlog.day == 0)].groupby("email_agents").backlog.last()
+    assert closing.is_monotonic_decreasing and closing.iloc[0] > closing.iloc[-1]
+    for png in ("email_backlog.png", "email_backlog_week.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    info = json.loads((out / "study.json").read_text(encoding="utf-8"))
+    assert info["days"] == 2 and info["window_hours"] == 4.0
