@@ -102,8 +102,8 @@ class DaysModel:
                 env.call_at(base + max(t, 0.0), self._on_duty, (group, count, shift_end), priority=URGENT)
         for queue in self.late_hours:
             env.call_at(base + queue.window[0], self._on_hours_start, queue)
-        if d < run.days - 1 or run.drain:
-            env.call_at(base + run.day_open_s, self._on_close, d, priority=URGENT)
+        if (d < run.days - 1 and run.day_open_s < DAY_S) or (d >= run.days - 1 and run.drain):
+            env.call_at(base + run.day_open_s, self._on_close, d, priority=URGENT)  # a 24-hour centre never closes
 
     def _on_close(self, ev) -> None:
         """Closing: staffing-table agents log off like at a shift end; busy ones stay while live work waits.

@@ -242,3 +242,20 @@ def test_a_one_day_run_is_unchanged_by_the_days_key():
     ra, rb = simulate(a.scenario, a.run, 0), simulate(b.scenario, b.run, 0)
     sa, sb = replication_summary(ra, a.scenario, a.run), replication_summary(rb, b.scenario, b.run)
     assert all(sa[k] == sb[k] or (math.isnan(sa[k]) and math.isnan(sb[k])) for k in sa)
+
+
+def test_a_24_hour_centre_runs_on_without_closings(tmp_path):
+    """Open 00:00-24:00: day 2 follows day 1 with no closing; a call in service at midnight is not
+    an overtime stay and agents are not doubled (staffed exactly 1 agent throughout)."""
+    trace = tmp_path / "trace.csv"
+    trace.write_text("arrival_time_s,contact_type,handle_time_s\n86000,calls,1000\n86100,calls,100\n")
+    config = centre_config({
+        "open_time": "00:00", "close_time": "24:00", "interval_minutes": 60,
+        "channels": {"phone": PHONE},
+        "contact_types": {"calls": {"channel": "phone", "handle_time": det(300)}},
+        "agent_groups": {"agents": {"skills": ["calls"], "staffing": 1}},
+        "trace": str(trace)}, days=2)
+    result = simulate(config.scenario, config.run, 0, keep_contacts=True)
+    assert result.contacts.wait_s.tolist() == [0.0, 900.0]
+    summary = replication_summary(result, config.scenario, config.run)
+    assert summary[("all", "agents_staffed")] == pytest.approx(1.0, rel=1e-12)

@@ -95,3 +95,25 @@ def test_more_agents_give_shorter_waits_with_the_same_seed():
     base = _ci(_simulate(200.0, 180.0, 11, hours_reduced=24, hours_full=100), "asa_s")
     more = _ci(_simulate(200.0, 180.0, 12, hours_reduced=24, hours_full=100), "asa_s")
     assert more.high < base.low, f"ASA with 12 agents {more} not below 11 agents {base}"
+
+
+def test_multi_day_runs_match_erlang_c_after_the_first_day():
+    """A 12-hour centre over 3 days (``run.days``), measured from day 2: the overnight closings and
+    the day-by-day staffing leave each day's waits those of the M/M/c queue (Erlang C)."""
+    from .conftest import centre_config
+
+    rate, aht, agents = ERLANG_C_CASES["small_c4_rho075"]
+    scenario = {
+        "open_time": "08:00", "close_time": "20:00", "interval_minutes": 60,
+        "channels": {"phone": {"service_level_threshold_s": 20, "service_level_target": 0.8}},
+        "contact_types": {"calls": {"channel": "phone", "arrivals": {"rate_per_hour": rate},
+                                    "handle_time": {"dist": "exponential", "mean_s": aht}}},
+        "agent_groups": {"agents": {"skills": ["calls"], "staffing": agents}},
+    }
+    config = centre_config(scenario, days=validation_size(3, 10), warmup_hours=24,
+                           replications=validation_size(20, 40), seed=77, confidence=CONFIDENCE)
+    reps = run_experiment(config).replications
+    expected = erlang_c_metrics(rate, aht, agents, 20.0)
+    _assert_inside(reps, "p_wait", expected.p_wait)
+    _assert_inside(reps, "service_level", expected.service_level)
+    _assert_inside(reps, "asa_s", expected.asa_s)
