@@ -420,6 +420,10 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
         if hours is not None and (hours[0] < open_s - 1e-9 or hours[1] > close_s + 1e-9):
             raise ConfigError(f"{path}.contact_types.{name}.deferrable.hours",
                               f"expected hours inside the opening hours {spec['open_time']}-{spec['close_time']}")
+        if ct.deferrable is not None and channels[ct.channel].service_level_threshold_s <= 0:
+            raise ConfigError(f"{path}.channels.{ct.channel}.service_level_threshold_s",
+                              f"expected a response-time target > 0 s for deferrable work (contact type {name}), "
+                              f"e.g. 86400 for 24 h, got 0")
     overflow_only = {g for ct in contact_types.values() if ct.overflow is not None for g in ct.overflow.groups}
     roster_path, rostered = _parse_roster(spec.get("roster"), join(path, "roster"), groups_raw, contact_types,
                                           open_s, close_s)
