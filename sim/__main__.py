@@ -267,7 +267,7 @@ def _run(cfg, out: Path, *, multirun: bool) -> Path:
 
     from .config import load_config
     from .errors import ConfigError
-    from .experiment import atomic_write, format_summary, write_outputs
+    from .experiment import atomic_write, format_days, format_summary, write_outputs
     from .sequential import resolve_warmup, run_configured
 
     raw = OmegaConf.to_container(cfg, resolve=True)
@@ -305,6 +305,8 @@ def _run(cfg, out: Path, *, multirun: bool) -> Path:
           f"(after {run.warmup_s / 3600:g} h warm-up), "
           f"seed {run.seed}, {elapsed:.1f} s")
     print(format_summary(result.summary, run.confidence))
+    if result.days is not None and not result.days.empty:
+        print(format_days(result.days, run.confidence))
     print(f"outputs: {out}")
     return out
 

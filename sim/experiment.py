@@ -8,7 +8,9 @@ aggregates them into tables:
 - ``summary``: ``channel, metric, mean, ci_low, ci_high, n_reps`` (t-intervals);
 - ``intervals``: one row per interval x channel, KPIs averaged over replications;
 - ``groups``: occupancy and staffing per agent group, with CIs;
-- ``replications``: the per-replication KPI values behind ``summary``.
+- ``replications``: the per-replication KPI values behind ``summary``;
+- ``days`` (multi-day runs, ``run.days`` > 1): ``day, channel, metric, mean, ci_low, ci_high, n_reps``
+  over each day's opening hours (:func:`sim.metrics.replication_days`), else ``None``.
 
 :func:`write_outputs` writes them as CSV, and the figures; the per-contact log
 (``run.save_contacts``) is streamed to Parquet while the model runs
@@ -32,11 +34,12 @@ import pandas as pd
 
 from .config import SimConfig
 from .costs import COST_METRICS
-from .metrics import INTERVAL_METRICS, SUMMARY_ORDER, group_summary, replication_intervals, replication_summary
+from .metrics import (DAY_METRICS, INTERVAL_METRICS, SUMMARY_ORDER, group_summary, replication_days,
+                      replication_intervals, replication_summary)
 from .model import simulate
 from .stats import t_interval, wilson_interval
 
-__all__ = ["ExperimentResult", "run_experiment", "replicate", "assemble", "write_outputs", "format_summary",
+__all__ = ["ExperimentResult", "run_experiment", "replicate", "assemble", "write_outputs", "format_summary", "format_days",
            "atomic_write", "sl_risk_rows"]
 
 
@@ -49,6 +52,7 @@ class ExperimentResult:
     intervals: pd.DataFrame
     groups: pd.DataFrame
     replications: pd.DataFrame
+    days: pd.DataFrame | None = None  # per-day KPIs of a multi-day run
 
 
 def replicate(config: SimConfig, replication: int, log_path: Path | None = None) -> dict:
@@ -72,6 +76,8 @@ def replicate(config: SimConfig, replication: int, log_path: Path | None = None)
         "groups": [{"replication": replication, "group": g, "metric": m, "value": v}
                    for (g, m), v in group_summary(result, run).items()],
         "intervals": dict(replication_intervals(result, scenario, run)),
+        "days": [{"replication": replication, "day": d, "channel": ch, "metric": m, "value": v}
+                 for (d, ch, m), v in replication_days(result, run).items()] if run.days > 1 else [],
     }
 
 
@@ -109,7 +115,28 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
         intervals=_average_intervals([out["intervals"] for out in outputs]),
         groups=_aggregate(pd.DataFrame([row for out in outputs for row in out["groups"]]), "group", run.confidence),
         replications=replications,
+        days=_aggregate_days([row for out in outputs for row in out.get("days", ())], run.confidence)
+        if run.days > 1 else None,
     )
+
+
+def _aggregate_days(rows: list[dict], confidence: float) -> pd.DataFrame:
+    """t-intervals per (day, channel, metric) of the per-replication day KPIs."""
+    columns = ["day", "channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    values = pd.DataFrame(rows)
+    order = {m: i for i, m in enumerate(DAY_METRICS)}
+    out = []
+    for (day, channel, metric), part in values.groupby(["day", "channel", "metric"], sort=False):
+        est = t_interval(part["value"].to_numpy(), confidence)
+        out.append({"day": day, "channel": channel, "metric": metric, "mean": est.mean, "ci_low": est.low,
+                    "ci_high": est.high, "n_reps": est.n})
+    table = pd.DataFrame(out, columns=columns)
+    table = table[~(table["metric"].isin(("occupancy", "agents_staffed")) & (table["channel"] != "all"))]
+    channels = {c: i for i, c in enumerate(dict.fromkeys(values["channel"]))}
+    table = table.assign(_c=table["channel"].map(channels), _m=table["metric"].map(order))
+    return table.sort_values(["day", "_c", "_m"], kind="stable").drop(columns=["_c", "_m"]).reset_index(drop=True)
 
 
 def sl_risk_rows(replications: pd.DataFrame, channels, confidence: float) -> list[dict]:
@@ -210,8 +237,9 @@ def write_outputs(result: ExperimentResult, folder: Path, *, figures: bool = Tru
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, table in (("intervals", result.intervals), ("groups", result.groups),
-                        ("replications", result.replications)):
-        written.append(_write_csv(table, folder / f"{name}.csv"))
+                        ("replications", result.replications), ("days", result.days)):
+        if table is not None:
+            written.append(_write_csv(table, folder / f"{name}.csv"))
     if figures:
         from . import plots
 
@@ -246,6 +274,21 @@ def format_summary(summary: pd.DataFrame, confidence: float) -> str:
         lines.append(row)
     if any(metric.endswith("_modelled") for _, metric in cells):
         lines.append("*_modelled: customer-experience proxies from a model (scenario.cx), not measurements")
+    return "\n".join(lines)
+
+
+def format_days(days: pd.DataFrame, confidence: float) -> str:
+    """Per-day lines of a multi-day run: service level and backlog at closing per channel (mean ± CI)."""
+    channels = [c for c in dict.fromkeys(days["channel"]) if c != "all"]
+    cells = {(r.day, r.channel, r.metric): r for r in days.itertuples()}
+    width = 26
+    lines = [f"{'day: SL / backlog at close':<28}" + "".join(f"{c:>{width}}" for c in channels)]
+    for day in sorted(set(days["day"])):
+        row = f"{'day ' + str(day):<28}"
+        for ch in channels:
+            sl, backlog = cells.get((day, ch, "service_level")), cells.get((day, ch, "backlog"))
+            row += f"{_cell('service_level', sl) + ' / ' + _cell('backlog', backlog):>{width}}"
+        lines.append(row)
     return "\n".join(lines)
 
 

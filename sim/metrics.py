@@ -66,8 +66,9 @@ from .config import RunSpec, Scenario
 from .costs import COST_METRICS, group_workforce, replication_costs
 from .records import TALLY_FIELDS, ReplicationResult
 
-__all__ = ["SUMMARY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "INTERVAL_METRICS", "CENTRE_ONLY",
-           "replication_summary", "replication_intervals", "group_summary", "kpis_from_tally", "offered_count",
+__all__ = ["SUMMARY_METRICS", "DAY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "INTERVAL_METRICS", "CENTRE_ONLY",
+           "replication_summary", "replication_intervals", "replication_days", "group_summary", "kpis_from_tally",
+           "offered_count",
            "interval_bounds", "clock_label"]
 
 SUMMARY_METRICS = (
@@ -208,6 +209,27 @@ def replication_summary(result: ReplicationResult, scenario: Scenario, run: RunS
     per = _window_kpis(result, run, run.warmup_s, run.horizon_s)
     out = {(channel, metric): value for channel, kpis in per.items() for metric, value in kpis.items()}
     out.update({("all", metric): value for metric, value in replication_costs(result, scenario).items()})
+    return out
+
+
+#: Per-day KPIs of a multi-day run (``days.csv``).
+DAY_METRICS = ("offered", "answered", "abandoned", "service_level", "asa_s", "abandon_rate", "backlog",
+               "in_system", "occupancy", "agents_staffed")
+
+
+def replication_days(result: ReplicationResult, run: RunSpec) -> dict[tuple[int, str, str], float]:
+    """``{(day, channel or 'all', metric): value}`` of :data:`DAY_METRICS` over each day's opening hours
+    in the window (days from 1; a multi-day run, :mod:`sim.days`).  ``backlog``: waiting at the day's
+    closing, carried into the night; ``in_system``: that day's arrivals still there when the run stopped."""
+    out: dict[tuple[int, str, str], float] = {}
+    for d in range(run.days):
+        start, end = max(d * DAY_S, run.warmup_s), d * DAY_S + run.day_open_s
+        if start >= end:
+            continue
+        for channel, kpis in _window_kpis(result, run, start, end).items():
+            for metric in DAY_METRICS:
+                if metric in kpis:
+                    out[(d + 1, channel, metric)] = kpis[metric]
     return out
 
 

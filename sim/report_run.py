@@ -53,6 +53,7 @@ class RunData:
     summary: pd.DataFrame | None = None
     intervals: pd.DataFrame | None = None
     replications: pd.DataFrame | None = None
+    days: pd.DataFrame | None = None  # days.csv of a multi-day run
     window_h: float = math.nan
     warmup_s: float = 0.0
 
@@ -141,6 +142,7 @@ def load_run(folder: str | Path) -> RunData:
     run.summary = summary
     run.intervals = read_csv(folder / "intervals.csv")
     run.replications = read_csv(folder / "replications.csv")
+    run.days = read_csv(folder / "days.csv") if (folder / "days.csv").is_file() else None
     offered = summary[(summary["channel"] == ALL) & (summary["metric"] == "offered")]["mean"]
     if offered.empty or not (offered.fillna(0.0) > 0).any():
         run.status, run.problem = "empty", "no contact was offered in the measurement window, so there is nothing to measure"
@@ -184,6 +186,24 @@ def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float) -> T
             rows.append([_metric_name(metric, wage), *line])
     return Table(["KPI", *[channel_label(c) for c in channels]], rows,
                  f"KPIs per channel: mean ± half-width of the {100 * confidence:g}% confidence interval")
+
+
+def day_table(days: pd.DataFrame, confidence: float) -> Table:
+    """A multi-day run's days (rows): service level, first response / ASA and backlog at closing per channel."""
+    channels = [c for c in channel_order(days["channel"].astype(str).unique(), include_all=True) if c != ALL]
+    cells = {(int(r.day), str(r.channel), str(r.metric)): r for r in days.itertuples()}
+    header, rows = ["Day"], []
+    for ch in channels:
+        header += [f"{channel_label(ch)}: {kpi(m).label}" for m in ("service_level", "asa_s", "backlog")]
+    for day in sorted({int(d) for d in days["day"]}):
+        line = [str(day)]
+        for ch in channels:
+            for m in ("service_level", "asa_s", "backlog"):
+                r = cells.get((day, ch, m))
+                line.append(kpi_cell(m, r.mean, r.ci_low, r.ci_high) if r is not None else "–")
+        rows.append(line)
+    return Table(header, rows, f"By day (opening hours; backlog at closing): mean ± half-width of the "
+                               f"{100 * confidence:g}% confidence interval")
 
 
 def intervals_meeting(intervals: pd.DataFrame | None, targets: dict[str, tuple[float, float]]) -> dict[str, tuple[int, int]]:
@@ -243,11 +263,15 @@ def run_summary(run: RunData, base: RunData | None, comparison: pd.DataFrame | N
         if ch in base_met:
             text += f" (baseline {base_met[ch][0]} of {base_met[ch][1]})"
         elif sl is not None:
-            text += f" ({kpi('service_level').show(sl.mean)} over the day)"
+            span = f"the {run.config.run.days} days" if run.config is not None and run.config.run.days > 1 else "the day"
+            text += f" ({kpi('service_level').show(sl.mean)} over {span})"
         parts.append(text)
     head = f"{run.name} against {base.name}" if comparison is not None else run.name
     if run.config is not None:
-        head += f" ({run.config.run.replications} replications of a {hours_text(run.window_h)} day)"
+        days = run.config.run.days
+        head += (f" ({run.config.run.replications} replications of {days} days, {hours_text(run.window_h)} of opening "
+                 "hours)" if days > 1 else f" ({run.config.run.replications} replications of a "
+                                           f"{hours_text(run.window_h)} day)")
     sentence = f"{head}: " + (words(parts) if parts else "no channel has a service-level target")
     hours = cells.get((ALL, "agent_hours"))
     if comparison is not None:
@@ -309,6 +333,8 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
         summary = _summary_rows(run, wage)
         page.add(Heading("KPIs per channel"), kpi_table(summary, wage, run.confidence))
         page.add(Paragraph(cost_note(wage), "note"))
+        if run.days is not None and not run.days.empty:
+            page.add(Heading("By day"), day_table(run.days, run.confidence))
     if comparison is not None and not comparison.empty:
         page.add(Heading("Against the baseline"), verdict_table(comparison, wage, base.confidence),
                  Paragraph(f"A difference is significant when its {100 * base.confidence:g}% interval excludes 0; "

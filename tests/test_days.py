@@ -259,3 +259,29 @@ def test_a_24_hour_centre_runs_on_without_closings(tmp_path):
     assert result.contacts.wait_s.tolist() == [0.0, 900.0]
     summary = replication_summary(result, config.scenario, config.run)
     assert summary[("all", "agents_staffed")] == pytest.approx(1.0, rel=1e-12)
+
+
+def test_days_table_splits_the_summary_by_day(tmp_path):
+    """days.csv: per day and channel, over the day's opening hours; offered and answered add up to the
+    summary's, and a warm-up of one day leaves day 1 out."""
+    from sim import run_experiment
+    from sim.experiment import write_outputs
+
+    config = centre_config(_default_raw(), days=3, replications=3)
+    result = run_experiment(config)
+    days = result.days
+    assert sorted(days.day.unique()) == [1, 2, 3]
+    for metric in ("offered", "answered", "abandoned"):
+        per_day = days.query("channel == 'all' and metric == @metric")["mean"].sum()
+        total = result.summary.query("channel == 'all' and metric == @metric")["mean"].iloc[0]
+        assert per_day == pytest.approx(total, rel=1e-9)
+    assert set(days.query("channel == 'phone'").metric) >= {"service_level", "asa_s", "backlog"}
+    assert "occupancy" not in set(days.query("channel == 'phone'").metric)
+    written = write_outputs(result, tmp_path, figures=False)
+    assert tmp_path / "days.csv" in written
+    later = run_experiment(centre_config(_default_raw(), days=3, replications=2, warmup_hours=24))
+    assert sorted(later.days.day.unique()) == [2, 3]
+    one_day = run_experiment(centre_config(_default_raw(), replications=2))
+    assert one_day.days is None
+    write_outputs(one_day, tmp_path / "one", figures=False)
+    assert not (tmp_path / "one" / "days.csv").exists()

@@ -272,3 +272,15 @@ def test_a_run_whose_config_no_longer_validates_is_still_reported_with_its_targe
     assert "The scenario cannot be described: config.yaml not valid here: scenario.trace" in md
     assert re.search(r"default: phone meets 80% in 20 s in \d+ of 24 intervals", md)
     assert "Service level (%)" in md
+
+
+def test_a_multi_day_run_has_a_table_by_day(tmp_path):
+    from .report_helpers import default_raw, run_folder
+
+    folder = run_folder(default_raw(replications=2, days=3), tmp_path / "week")
+    assert main([str(folder), "--out", str(tmp_path / "r")]) == 0
+    md = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
+    assert "### By day" in md and "replications of 3 days" in md
+    rows = [line for line in md.splitlines() if re.match(r"\| [123] \| ", line)]
+    assert len(rows) == 3 and all(line.count("%") >= 3 for line in rows)
+    assert re.search(r"phone meets 80% in 20 s in \d+ of 72 intervals \(\d+\.\d% over the 3 days\)", md)
