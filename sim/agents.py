@@ -12,9 +12,12 @@ flushes that area into per-segment totals (agent-seconds) at segment bounds.
 Busy time is added by the model when a service starts.
 
 Concurrent work (a group with ``concurrency``, e.g. chat): each logged-in
-agent is ``slots`` slot-agents sharing one :class:`Seat`; routing sees the
-slots, staffing counts agents (slots / ``slots``), and the model counts the
-seat busy while any of its slots is (:mod:`sim.concurrency`).
+agent is a :class:`Seat` of ``size`` slot-agents; routing sees the slots, and
+the model counts the seat busy while any of its slots is (:mod:`sim.concurrency`).
+Staffing counts seats: an agent logs in as ``size`` new slots and logs off as a
+whole (its idle slots at once, its busy ones when their contacts end; agents
+holding nothing leave first, the most recently idle first), and logged-in time
+integrates the number of seats.
 """
 
 from __future__ import annotations
@@ -29,13 +32,19 @@ __all__ = ["Agent", "AgentGroup", "Seat"]
 
 
 class Seat:
-    """One agent of a concurrent group: how many of its slots are busy (``n``) and since when (s)."""
+    """One agent of a concurrent group, holding up to ``size`` contacts: its slot-agents still logged in
+    (``slots``), how many of them are busy (``n``) and since when (s).  ``leaving`` and ``leave_at``
+    as for an :class:`Agent`: the seat logs off when its last busy slot is free."""
 
-    __slots__ = ("n", "since")
+    __slots__ = ("size", "slots", "n", "since", "leaving", "leave_at")
 
-    def __init__(self) -> None:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.slots: list[Agent] = []
         self.n = 0
         self.since = 0.0
+        self.leaving = False
+        self.leave_at = None
 
 
 class Agent:
@@ -65,7 +74,7 @@ class AgentGroup:
 
     __slots__ = ("name", "index", "skills", "staffing", "idle", "members", "n_staffed", "staffed_area", "last_t",
                  "pick_contact", "overtime_s", "prof", "learning", "fatigue", "experience", "above", "samples",
-                 "adjusts", "served", "slots", "factors", "seats")
+                 "adjusts", "served", "slots", "factors", "seats", "seated", "n_seats")
 
     def __init__(self, name: str, index: int, staffing: tuple[int, ...]) -> None:
         self.name = name
@@ -89,27 +98,28 @@ class AgentGroup:
         self.samples = 0
         self.slots = 1  # contacts an agent holds at once (sim.concurrency)
         self.factors: tuple[float, ...] = (1.0,)  # handle-time factor by number of contacts held
-        self.seats: list[Seat] = []
+        self.seated = False  # agents are seats of slots (sim.concurrency)
+        self.seats: list[Seat] = []  # logged in
+        self.n_seats = 0
 
     def accrue(self, now: float) -> None:
-        """Add logged-in agent-seconds since the last change."""
-        self.staffed_area += self.n_staffed * (now - self.last_t)
+        """Add logged-in agent-seconds (seats in a concurrent group) since the last change."""
+        self.staffed_area += (self.n_seats if self.seated else self.n_staffed) * (now - self.last_t)
         self.last_t = now
 
     def flush(self, now: float) -> float:
         """Logged-in agent-seconds since the last flush; resets."""
         self.accrue(now)
         out, self.staffed_area = self.staffed_area, 0.0
-        return out / self.slots if self.slots > 1 else out
+        return out
 
     def set_staffing(self, target: int, now: float, next_id, shift_end: bool = False) -> list[Agent]:
         """Log agents in or out to reach ``target``; returns new agents, not yet idle or busy.
         ``shift_end``: the drop is a shift ending, so busy agents who stay on work overtime.
-
-        In a concurrent group ``target`` agents are ``target x slots`` slot-agents, every ``slots``
-        new ones sharing a new :class:`Seat`."""
+        In a concurrent group the agents are seats (:meth:`_staff_seats`)."""
         self.accrue(now)
-        target *= self.slots
+        if self.seated:
+            return self._staff_seats(target, now, next_id, shift_end)
         active = [a for a in self.members.values() if not a.leaving]
         added: list[Agent] = []
         if target > len(active):
@@ -119,20 +129,8 @@ class AgentGroup:
                     agent.leaving = False
                     agent.leave_at = None
                     need -= 1
-            for i in range(need):
-                agent = Agent(next_id(), self, now)
-                if self.learning is not None or self.fatigue is not None:
-                    from .proficiency import AgentLoad
-
-                    base = self.learning.experience_contacts if self.learning is not None else 0.0
-                    agent.load = AgentLoad(self._take_experience(base))
-                if self.slots > 1:
-                    if i % self.slots == 0:
-                        self.seats.append(Seat())
-                    agent.parent = self.seats[-1]
-                self.members[agent.id] = agent
-                self.n_staffed += 1
-                added.append(agent)
+            for _ in range(need):
+                added.append(self._new_agent(now, next_id))
         elif target < len(active):
             excess = len(active) - target
             while excess and self.idle:
@@ -148,12 +146,87 @@ class AgentGroup:
                     excess -= 1
         return added
 
+    def _staff_seats(self, target: int, now: float, next_id, shift_end: bool) -> list[Agent]:
+        """``target`` seats of ``slots`` slot-agents.  Pending log-offs are cancelled first (not of ended
+        shifts; the seat gets back the idle slots it gave up); seats holding nothing leave first, the
+        most recently idle first, then the most recently logged in."""
+        size = self.slots
+        active = [s for s in self.seats if not s.leaving]
+        added: list[Agent] = []
+        if target > len(active):
+            need = target - len(active)
+            for seat in self.seats:
+                if need and seat.leaving and seat.leave_at is None:
+                    seat.leaving = False
+                    for agent in seat.slots:
+                        agent.leaving = False
+                    added += [self._new_slot(seat, now, next_id) for _ in range(seat.size - len(seat.slots))]
+                    need -= 1
+            for _ in range(need):
+                seat = Seat(size)
+                self.seats.append(seat)
+                self.n_seats += 1
+                added += [self._new_slot(seat, now, next_id) for _ in range(size)]
+        elif target < len(active):
+            free: dict[Seat, None] = {}
+            for agent in reversed(self.idle):  # seats holding nothing, the most recently idle first
+                seat = agent.parent
+                if seat.n == 0 and not seat.leaving and not any(a.resting for a in seat.slots):
+                    free[seat] = None
+            order = list(free) + [s for s in reversed(active) if s not in free]
+            for seat in order[:len(active) - target]:
+                self._seat_off(seat, now, shift_end)
+        return added
+
+    def _seat_off(self, seat: Seat, now: float, shift_end: bool) -> None:
+        """Log a seat off: its idle slots at once, its busy (or resting) ones when free."""
+        seat.leaving = True
+        seat.leave_at = now if shift_end else None
+        for agent in [a for a in self.idle if a.parent is seat]:
+            self.idle.remove(agent)
+            self._remove(agent)
+            seat.slots.remove(agent)
+        for agent in seat.slots:
+            agent.leaving = True
+        if not seat.slots:
+            self._seat_gone(seat, now)
+
+    def _seat_gone(self, seat: Seat, now: float) -> None:
+        self.seats.remove(seat)
+        self.n_seats -= 1
+        if seat.leave_at is not None:
+            self.overtime_s += now - seat.leave_at
+
+    def _new_agent(self, now: float, next_id) -> Agent:
+        agent = Agent(next_id(), self, now)
+        if self.learning is not None or self.fatigue is not None:
+            from .proficiency import AgentLoad
+
+            base = self.learning.experience_contacts if self.learning is not None else 0.0
+            agent.load = AgentLoad(self._take_experience(base))
+        self.members[agent.id] = agent
+        self.n_staffed += 1
+        return agent
+
+    def _new_slot(self, seat: Seat, now: float, next_id) -> Agent:
+        agent = self._new_agent(now, next_id)
+        agent.parent = seat
+        seat.slots.append(agent)
+        return agent
+
     def log_off(self, agent: Agent, now: float) -> None:
-        """A leaving agent has finished its contact."""
+        """A leaving agent has finished its contact (a slot of a leaving seat: the seat goes with its last)."""
         self.accrue(now)
-        if agent.leave_at is not None:
-            self.overtime_s += now - agent.leave_at
+        seat = agent.parent
+        if seat is None:
+            if agent.leave_at is not None:
+                self.overtime_s += now - agent.leave_at
+            self._remove(agent)
+            return
         self._remove(agent)
+        seat.slots.remove(agent)
+        if not seat.slots:
+            self._seat_gone(seat, now)
 
     def _remove(self, agent: Agent) -> None:
         del self.members[agent.id]

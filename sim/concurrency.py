@@ -26,6 +26,7 @@ class ConcurrencyModel:
             if spec is not None:
                 group.slots = spec.max
                 group.factors = spec.handle_time_factors
+                group.seated = spec.max > 1
 
     def _concurrent_start(self, agent, handle: float, now: float) -> float:
         """A slot of a seat starts a contact: the inflated handle time (s); the seat may turn busy."""

@@ -128,7 +128,10 @@ class WorkforceModel:
                 overtime = self.overtime_at_drain.get(index, overtime)
             after = [c for t, c in zip(tl.times, tl.counts) if t <= horizon + 1e-9]
             if self.run_spec.drain and self.run_spec.days == 1 and (not after or after[-1] == 0):
-                overtime += sum(max(0.0, a.last_end - horizon) for a in group.members.values())
+                if group.seated:  # an agent holding several contacts works until its last ends
+                    overtime += sum(max(0.0, max(a.last_end for a in seat.slots) - horizon) for seat in group.seats)
+                else:
+                    overtime += sum(max(0.0, a.last_end - horizon) for a in group.members.values())
             spec = self.scenario.agent_groups[group.name]
             out[group.name] = {"scheduled_s": tl.scheduled_s, "breaks_s": tl.breaks_s, "blocks_s": tl.blocks_s,
                                "absent_s": tl.absent_s, "unavailable_s": tl.unavailable_s, "overtime_s": overtime,
