@@ -35,7 +35,8 @@ from .journey_config import (CALLBACK_KEYS, OVERFLOW_KEYS, REPEAT_KEYS, RETRIAL_
 from .proficiency import (FATIGUE_KEYS, LEARNING_KEYS, FatigueSpec, LearningSpec, parse_fatigue, parse_learning,
                           parse_proficiency)
 from .workforce_config import (BLOCK_KEYS, BREAK_KEYS, COST_KEYS, SHIFT_KEYS, SHRINKAGE_KEYS, UNAVAILABILITY_KEYS,
-                               Costs, Shift, Shrinkage, parse_costs, parse_shifts, parse_shrinkage, read_roster)
+                               Costs, Shift, Shrinkage, check_agent_concurrency, parse_costs, parse_shifts,
+                               parse_shrinkage, read_roster)
 from .validation import (boolean, check_keys, choice, clock, integer, join, keyed, mapping, number, probability,
                          show, table)
 
@@ -193,8 +194,9 @@ class ContactTypeSpec:
 
 @dataclass(frozen=True)
 class ConcurrencySpec:
-    """An agent holds up to ``max`` contacts at once; the handle time of a contact started while
-    holding ``n - 1`` others is multiplied by ``handle_time_factors[n - 1]``."""
+    """An agent holds up to ``max`` contacts at once (agents of shifts or roster rows with their own
+    ``concurrency``: that many); the handle time of a contact started while holding ``n - 1`` others
+    is multiplied by ``handle_time_factors[n - 1]`` (at least ``max`` factors, more for such agents)."""
 
     max: int
     handle_time_factors: tuple[float, ...]
@@ -218,6 +220,13 @@ class AgentGroupSpec:
     learning: LearningSpec | None = None  # new hires (sim.proficiency)
     fatigue: FatigueSpec | None = None
     concurrency: ConcurrencySpec | None = None
+
+    @property
+    def pool_sizes(self) -> tuple[int, ...]:
+        """Contacts an agent holds at once, per pool of interchangeable agents (:mod:`sim.duty`): the
+        group's own concurrency (1 without a block) first, then the shifts' overrides, increasing."""
+        own = self.concurrency.max if self.concurrency is not None else 1
+        return (own, *sorted({s.concurrency for s in self.shifts} - {None, own}))
 
 
 @dataclass(frozen=True)
@@ -553,7 +562,7 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
                                       tuple(str(s) for s in skills)),
         learning=parse_learning(spec.get("learning"), join(path, "learning")),
         fatigue=parse_fatigue(spec.get("fatigue"), join(path, "fatigue")),
-        concurrency=_parse_concurrency(spec.get("concurrency"), join(path, "concurrency")))
+        concurrency=_parse_concurrency(spec.get("concurrency"), join(path, "concurrency"), name, shifts))
     if shifts:
         from .duty import planned_staffing
 
@@ -577,21 +586,27 @@ def _parse_roster(raw: Any, path: str, groups_raw: Mapping[str, Any], contact_ty
     return roster, read_roster(roster, skills, tuple(contact_types), open_s, close_s)
 
 
-def _parse_concurrency(raw: Any, path: str) -> ConcurrencySpec | None:
-    """``{max: k, handle_time_factors: [...]}``; factors default to 1 + 0.3 (n - 1)."""
+def _parse_concurrency(raw: Any, path: str, group: str, shifts: tuple[Shift, ...]) -> ConcurrencySpec | None:
+    """``{max: k, handle_time_factors: [...]}``, checked against the per-agent ``concurrency`` of the
+    group's ``shifts`` (roster rows).  The factors may run past ``max``, for agents allowed more; they
+    default to 1 + 0.3 (n - 1) up to the most any agent holds."""
     if raw is None:
+        check_agent_concurrency(shifts, group, None)
         return None
     spec = mapping(raw, path)
     check_keys(spec, path, CONCURRENCY_KEYS, required=("max",))
     k = integer(spec["max"], join(path, "max"), minimum=1)
     factors = spec.get("handle_time_factors")
     if factors is None:
-        return ConcurrencySpec(k, tuple(1.0 + 0.3 * i for i in range(k)))
+        most = max([k] + [s.concurrency for s in shifts if s.concurrency is not None])
+        return ConcurrencySpec(k, tuple(1.0 + 0.3 * i for i in range(most)))
     where = join(path, "handle_time_factors")
-    if isinstance(factors, str) or not isinstance(factors, (list, tuple)) or len(factors) != k:
-        raise ConfigError(where, f"expected a list of {k} factors (one per number of contacts held, 1 to max), "
-                                 f"got {show(factors)}")
-    return ConcurrencySpec(k, tuple(number(f, f"{where}[{i}]", positive=True) for i, f in enumerate(factors)))
+    if isinstance(factors, str) or not isinstance(factors, (list, tuple)) or len(factors) < k:
+        raise ConfigError(where, f"expected a list of {k} factors or more (one per number of contacts held, 1 to "
+                                 f"max, then on for agents allowed more), got {show(factors)}")
+    curve = tuple(number(f, f"{where}[{i}]", positive=True) for i, f in enumerate(factors))
+    check_agent_concurrency(shifts, group, len(curve))
+    return ConcurrencySpec(k, curve)
 
 
 def _parse_routing(raw: Any, path: str) -> RoutingSpec:

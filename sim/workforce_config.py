@@ -1,10 +1,12 @@
 """The workforce parts of a scenario: shifts (per group, or a roster CSV), shrinkage and costs.
 
-- ``scenario.agent_groups.<group>.shifts``: a list of ``{start, length_hours, agents, breaks}``;
-  instead of ``staffing``, the group's agents on duty follow the shifts (breaks off duty).
+- ``scenario.agent_groups.<group>.shifts``: a list of ``{start, length_hours, agents, breaks,
+  concurrency}``; instead of ``staffing``, the group's agents on duty follow the shifts (breaks off duty).
 - ``scenario.roster``: a CSV with one row per agent shift (``agent_id, group, start, end`` and
-  optional ``breaks`` as ``HH:MM-HH:MM;...`` and ``skills`` as ``a;b``); its rows become their group's
-  shifts (a group staffed by a roster has no ``staffing``).
+  optional ``breaks`` as ``HH:MM-HH:MM;...``, ``skills`` as ``a;b`` and ``concurrency``); its rows become
+  their group's shifts (a group staffed by a roster has no ``staffing``).
+- a shift's or roster row's ``concurrency`` (blank or absent: the group's) overrides, for its agents,
+  how many contacts they hold at once (:func:`check_agent_concurrency`; :mod:`sim.concurrency`).
 - ``scenario.agent_groups.<group>.shrinkage``: ``absence_probability`` (per agent-day: the agent
   does not come), ``unavailability`` (short random unavailability of on-duty agents: after an
   exponential time with mean ``1 / rate_per_hour`` available, unavailable for ``duration``), and
@@ -30,16 +32,16 @@ from .validation import check_keys, clock, hhmm, integer, join, mapping, number,
 
 __all__ = ["Break", "Shift", "Block", "Shrinkage", "Costs", "SHIFT_KEYS", "BREAK_KEYS", "SHRINKAGE_KEYS",
            "UNAVAILABILITY_KEYS", "BLOCK_KEYS", "COST_KEYS", "parse_shifts", "parse_shrinkage", "parse_costs",
-           "read_roster", "parse_breaks", "ROSTER_COLUMNS"]
+           "read_roster", "parse_breaks", "ROSTER_COLUMNS", "check_agent_concurrency"]
 
-SHIFT_KEYS = ("start", "length_hours", "agents", "breaks")
+SHIFT_KEYS = ("start", "length_hours", "agents", "breaks", "concurrency")
 BREAK_KEYS = ("after_hours", "minutes")
 SHRINKAGE_KEYS = ("absence_probability", "unavailability", "blocks")
 UNAVAILABILITY_KEYS = ("rate_per_hour", "duration")
 BLOCK_KEYS = ("start", "minutes", "agents", "kind")
 COST_KEYS = ("wage_per_hour", "overtime_premium", "telephony_per_minute", "telephony_channels", "per_contact",
              "bot_per_contact")
-ROSTER_COLUMNS = ("agent_id", "group", "start", "end", "breaks", "skills")
+ROSTER_COLUMNS = ("agent_id", "group", "start", "end", "breaks", "skills", "concurrency")
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,17 @@ class Break:
 
 @dataclass(frozen=True)
 class Shift:
-    """``agents`` agents on duty from ``start_s`` (clock seconds) for ``length_s``, less the breaks."""
+    """``agents`` agents on duty from ``start_s`` (clock seconds) for ``length_s``, less the breaks, each
+    holding up to ``concurrency`` contacts at once (``None``: as their group's agents).  ``where`` is
+    the shift's key path, or a roster row's ``file:line``, for messages."""
 
     start_s: float
     length_s: float
     agents: int = 1
     breaks: tuple[Break, ...] = ()
     agent_id: str | None = None  # set for a roster row
+    concurrency: int | None = None
+    where: str = field(default="", compare=False, repr=False)
 
     @property
     def end_s(self) -> float:
@@ -140,8 +146,10 @@ def parse_shifts(raw: Any, where: str, open_s: float, close_s: float) -> tuple[S
         check_keys(s, sw, SHIFT_KEYS, required=("start", "length_hours", "agents"))
         start = clock(s["start"], join(sw, "start"))
         length = number(s["length_hours"], join(sw, "length_hours"), positive=True, unit="hours")
+        concurrency = s.get("concurrency")
         shift = Shift(start, length * 3600, integer(s["agents"], join(sw, "agents")),
-                      parse_breaks(s.get("breaks"), join(sw, "breaks"), length))
+                      parse_breaks(s.get("breaks"), join(sw, "breaks"), length), None,
+                      None if concurrency is None else integer(concurrency, join(sw, "concurrency"), minimum=1), sw)
         _inside(shift.start_s, shift.end_s, sw, open_s, close_s)
         out.append(shift)
     return tuple(out)
@@ -220,7 +228,7 @@ def read_roster(path: Path, groups: Mapping[str, tuple[str, ...]], contact_types
         for needed in ("agent_id", "group", "start", "end"):
             if needed not in header:
                 raise ConfigError(f"{path}:1", f"missing column '{needed}'; expected {', '.join(ROSTER_COLUMNS)} "
-                                               "(breaks and skills optional)")
+                                               "(breaks, skills and concurrency optional)")
         unknown = [c for c in header if c not in ROSTER_COLUMNS]
         if unknown:
             raise ConfigError(f"{path}:1", f"unknown column {unknown[0]!r}; expected {', '.join(ROSTER_COLUMNS)}")
@@ -263,6 +271,27 @@ def read_roster(path: Path, groups: Mapping[str, tuple[str, ...]], contact_types
             if skills and set(skills) != set(groups[group]):
                 raise ConfigError(where, f"skills {';'.join(skills)} differ from group {group!r}'s "
                                          f"({';'.join(groups[group])}); put this agent in a group with those skills")
-            out[group].append(Shift(start, end - start, 1, tuple(breaks), agent))
+            concurrency = (row.get("concurrency") or "").strip()
+            if concurrency and not (concurrency.isdigit() and int(concurrency) >= 1):
+                raise ConfigError(where, f"concurrency: expected a whole number >= 1, or blank for the group's, "
+                                         f"got {concurrency!r}")
+            out[group].append(Shift(start, end - start, 1, tuple(breaks), agent,
+                                    int(concurrency) if concurrency else None, where))
     return {g: tuple(v) for g, v in out.items() if v}
 
+
+
+def check_agent_concurrency(shifts: tuple[Shift, ...], group: str, n_factors: int | None) -> None:
+    """Per-agent ``concurrency`` of a group's shifts or roster rows: above 1 only in a group with a
+    ``concurrency`` block, and at most ``n_factors``, the length of its handle-time curve."""
+    for shift in shifts:
+        k = shift.concurrency
+        if k is None or k <= (n_factors or 1):
+            continue
+        if n_factors is None:
+            expected = f"expected 1 (agent group {group!r} has no concurrency block; add one for agents holding several)"
+        else:
+            expected = f"expected at most {n_factors} (the length of concurrency.handle_time_factors)"
+        if shift.agent_id is not None:  # a roster row
+            raise ConfigError(shift.where, f"concurrency: {expected}, got {k}")
+        raise ConfigError(join(shift.where, "concurrency"), f"{expected}, got {k}")

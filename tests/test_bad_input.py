@@ -128,6 +128,9 @@ CLI_CASES = [
                  ["scenario.agent_groups.chat_team.concurrency.max", ">= 1"], id="concurrency-0"),
     pytest.param(["scenario.contact_types.billing_chat.self_service.containment=2"],
                  ["scenario.contact_types.billing_chat.self_service.containment", "<= 1"], id="containment-above-1"),
+    pytest.param(["scenario.agent_groups.chat_team.staffing=null",
+                  "+scenario.agent_groups.chat_team.shifts=[{start:'08:00',length_hours:8,agents:2,concurrency:0}]"],
+                 ["scenario.agent_groups.chat_team.shifts[0].concurrency", ">= 1"], id="shift-concurrency-0"),
 ]
 
 
@@ -315,6 +318,19 @@ CONFIG_CASES = [
     pytest.param(["scenario.agent_groups.chat_team.concurrency.handle_time_factors=[1.0]"],
                  "scenario.agent_groups.chat_team.concurrency.handle_time_factors", "expected a list of 2 factors",
                  id="concurrency-factors-wrong-length"),
+    pytest.param(["scenario.agent_groups.chat_team.staffing=null",
+                  "+scenario.agent_groups.chat_team.shifts=[{start:'08:00',length_hours:8,agents:2,concurrency:0}]"],
+                 "scenario.agent_groups.chat_team.shifts[0].concurrency", ">= 1", id="shift-concurrency-0"),
+    pytest.param(["scenario.agent_groups.chat_team.staffing=null",
+                  "+scenario.agent_groups.chat_team.shifts=[{start:'08:00',length_hours:8,agents:2},"
+                  "{start:'12:00',length_hours:8,agents:2,concurrency:3}]"],
+                 "scenario.agent_groups.chat_team.shifts[1].concurrency",
+                 "expected at most 2 (the length of concurrency.handle_time_factors), got 3",
+                 id="shift-concurrency-above-the-curve"),
+    pytest.param(["scenario.agent_groups.specialists.staffing=null",
+                  "+scenario.agent_groups.specialists.shifts=[{start:'08:00',length_hours:8,agents:2,concurrency:2}]"],
+                 "scenario.agent_groups.specialists.shifts[0].concurrency",
+                 "expected 1 (agent group 'specialists' has no concurrency block", id="shift-concurrency-without-block"),
     pytest.param(["scenario.contact_types.email.deferrable.reserve_agents=-1"],
                  "scenario.contact_types.email.deferrable.reserve_agents", ">= 0", id="reserve-negative"),
     # the run window
@@ -453,6 +469,14 @@ def test_cli_reports_malformed_trace_with_file_and_line(tmp_path, lines, line, e
     path = write_csv(tmp_path / "trace.csv", *lines)
     proc, out = run_sim(tmp_path, SQ, trace_override(path), *QUICK)
     assert_one_line_error(proc, out, f"sim: error: {path}:{line}: ", *expected)
+
+
+def test_cli_reports_bad_roster_concurrency_with_file_and_line(tmp_path):
+    roster = write_csv(tmp_path / "roster.csv", "agent_id,group,start,end,concurrency", "ann,chat_team,08:00,16:00,",
+                       "bob,chat_team,08:00,16:00,two")
+    proc, out = run_sim(tmp_path, "scenario.agent_groups.chat_team.staffing=null", f"+scenario.roster='{roster}'",
+                        *QUICK)
+    assert_one_line_error(proc, out, f"sim: error: {roster}:3: concurrency: expected a whole number >= 1", "'two'")
 
 
 def test_cli_runs_a_valid_trace(tmp_path):
