@@ -17,7 +17,9 @@ the model counts the seat busy while any of its slots is (:mod:`sim.concurrency`
 Staffing counts seats: an agent logs in as ``size`` new slots and logs off as a
 whole (its idle slots at once, its busy ones when their contacts end; agents
 holding nothing leave first, the most recently idle first), and logged-in time
-integrates the number of seats.
+integrates the number of seats.  Seats may differ in size (per-agent
+``concurrency`` of shifts or roster rows): staffing then works per size (a pool
+of interchangeable agents), each with its own target.
 """
 
 from __future__ import annotations
@@ -113,13 +115,15 @@ class AgentGroup:
         out, self.staffed_area = self.staffed_area, 0.0
         return out
 
-    def set_staffing(self, target: int, now: float, next_id, shift_end: bool = False) -> list[Agent]:
+    def set_staffing(self, target: int, now: float, next_id, shift_end: bool = False,
+                     size: int | None = None) -> list[Agent]:
         """Log agents in or out to reach ``target``; returns new agents, not yet idle or busy.
         ``shift_end``: the drop is a shift ending, so busy agents who stay on work overtime.
-        In a concurrent group the agents are seats (:meth:`_staff_seats`)."""
+        In a concurrent group the agents are seats (:meth:`_staff_seats`): ``target`` counts those
+        holding up to ``size`` contacts at once (a pool; default: the group's own ``slots``)."""
         self.accrue(now)
         if self.seated:
-            return self._staff_seats(target, now, next_id, shift_end)
+            return self._staff_seats(target, size or self.slots, now, next_id, shift_end)
         active = [a for a in self.members.values() if not a.leaving]
         added: list[Agent] = []
         if target > len(active):
@@ -146,17 +150,16 @@ class AgentGroup:
                     excess -= 1
         return added
 
-    def _staff_seats(self, target: int, now: float, next_id, shift_end: bool) -> list[Agent]:
-        """``target`` seats of ``slots`` slot-agents.  Pending log-offs are cancelled first (not of ended
-        shifts; the seat gets back the idle slots it gave up); seats holding nothing leave first, the
-        most recently idle first, then the most recently logged in."""
-        size = self.slots
-        active = [s for s in self.seats if not s.leaving]
+    def _staff_seats(self, target: int, size: int, now: float, next_id, shift_end: bool) -> list[Agent]:
+        """``target`` seats of ``size`` slot-agents (the other seats are left alone).  Pending log-offs are
+        cancelled first (not of ended shifts; the seat gets back the idle slots it gave up); seats holding
+        nothing leave first, the most recently idle first, then the most recently logged in."""
+        active = [s for s in self.seats if s.size == size and not s.leaving]
         added: list[Agent] = []
         if target > len(active):
             need = target - len(active)
             for seat in self.seats:
-                if need and seat.leaving and seat.leave_at is None:
+                if need and seat.size == size and seat.leaving and seat.leave_at is None:
                     seat.leaving = False
                     for agent in seat.slots:
                         agent.leaving = False
@@ -171,7 +174,7 @@ class AgentGroup:
             free: dict[Seat, None] = {}
             for agent in reversed(self.idle):  # seats holding nothing, the most recently idle first
                 seat = agent.parent
-                if seat.n == 0 and not seat.leaving and not any(a.resting for a in seat.slots):
+                if seat.size == size and seat.n == 0 and not seat.leaving and not any(a.resting for a in seat.slots):
                     free[seat] = None
             order = list(free) + [s for s in reversed(active) if s not in free]
             for seat in order[:len(active) - target]:

@@ -9,7 +9,17 @@ others is multiplied by ``handle_time_factors[n - 1]``, fixed at its start
 (the curve that says how much slower each chat gets when an agent juggles
 ``n``).  Occupancy counts an agent busy while it holds at least one contact,
 not once per contact, so it stays a share of logged-in time; staffing and
-``agents_staffed`` count agents, not slots.
+``agents_staffed`` count agents (seats), not slots, and an agent logs in and
+off as a whole.
+
+**Per agent.**  A shift or roster row may give its agents a ``concurrency`` of
+their own (:mod:`sim.workforce_config`): seats then differ in size.  Agents of
+one size form a pool (:attr:`~sim.config.AgentGroupSpec.pool_sizes`, the group's
+own ``max`` first) with its own duty timeline (:mod:`sim.duty`), and the model
+logs seats of that size in and off to follow it.  The curve is the group's
+(long enough for its largest seat), so an agent of size 1 in a concurrent group
+takes ``handle_time_factors[0]``.  In a group where every pool has size 1 (no
+``max`` above 1 anywhere) agents are plain agents, as without ``concurrency``.
 """
 
 from __future__ import annotations
@@ -24,9 +34,10 @@ class ConcurrencyModel:
         for group in self.groups:
             spec = scenario.agent_groups[group.name].concurrency
             if spec is not None:
-                group.slots = spec.max
+                sizes = scenario.agent_groups[group.name].pool_sizes
+                group.slots = sizes[0]
                 group.factors = spec.handle_time_factors
-                group.seated = spec.max > 1
+                group.seated = max(sizes) > 1
 
     def _concurrent_start(self, agent, handle: float, now: float) -> float:
         """A slot of a seat starts a contact: the inflated handle time (s); the seat may turn busy."""

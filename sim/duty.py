@@ -15,6 +15,15 @@ The timeline is a step function: at each change point the number of agents the g
 logged in.  Agents asked to leave while busy finish their contact first (the model's rule); when the
 drop comes from a shift ending, the time past the shift end is **overtime**.
 
+**Pools.**  Agents of a group who hold the same number of contacts at once (a shift's or roster row's
+``concurrency``, else the group's) are interchangeable: they form a pool, and each pool has a step
+function of its own (``DutyTimeline.pools``), which the model follows pool by pool.  The agents'
+on-duty pieces are drawn as for the whole group (same agent order, same streams) and counted in
+their pool; a block takes its agents from the pools in the order of
+:attr:`~sim.config.AgentGroupSpec.pool_sizes` (the group's own concurrency first, then the overrides
+in increasing order), each down to 0 before the next.  A group without overrides has one pool, whose
+steps are the group's.
+
 Shrinkage shares are agent-time over the scheduled shift agent-time: *planned* = breaks and blocks,
 plus the expected absence and unavailability (unavailability at its long-run share
 ``E[duration] / (1 / rate + E[duration])``); *realised* = what this replication's timeline took away.
@@ -24,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,7 +43,17 @@ from .distributions import draw
 if TYPE_CHECKING:  # pragma: no cover
     from .config import AgentGroupSpec
 
-__all__ = ["DutyTimeline", "duty_timeline", "planned_staffing", "planned_shrinkage"]
+__all__ = ["DutyTimeline", "Steps", "duty_timeline", "planned_staffing", "planned_shrinkage"]
+
+
+@dataclass
+class Steps:
+    """Change points of a pool's agents on duty: ``counts[i]`` from ``times[i]`` (simulation s);
+    ``shift_end[i]``: the drop is shifts of that pool ending (agents still busy then work overtime)."""
+
+    times: list[float]
+    counts: list[int]
+    shift_end: list[bool]
 
 
 @dataclass
@@ -43,7 +62,8 @@ class DutyTimeline:
 
     ``shift_end[i]``: a shift ends at ``times[i]`` (agents still busy then work overtime).
     Agent-seconds over the day: ``scheduled_s`` (shift lengths), ``breaks_s``, ``blocks_s``,
-    ``absent_s``, ``unavailable_s``.
+    ``absent_s``, ``unavailable_s``.  ``pools``: the steps of each pool, by the contacts its agents
+    hold at once, in :attr:`~sim.config.AgentGroupSpec.pool_sizes` order.
     """
 
     times: list[float]
@@ -54,6 +74,7 @@ class DutyTimeline:
     blocks_s: float
     absent_s: float
     unavailable_s: float
+    pools: dict[int, Steps] = field(default_factory=dict)
 
     @property
     def realised_shrinkage(self) -> float:
@@ -76,8 +97,10 @@ def duty_timeline(spec: "AgentGroupSpec", open_s: float, absence_rng: np.random.
                   unavailable_rng: np.random.Generator | None = None) -> DutyTimeline:
     """The group's timeline for one replication (no random shrinkage without the generators);
     ``open_s``: the clock time of simulation time 0."""
-    deltas: dict[float, int] = defaultdict(int)
-    ends: dict[float, int] = defaultdict(int)  # agents whose shift ends at that time (on duty until then)
+    sizes = spec.pool_sizes
+    # per pool: changes of the agents on duty, and agents whose shift ends at that time (on duty until then)
+    pool_deltas: dict[int, dict[float, int]] = {k: defaultdict(int) for k in sizes}
+    pool_ends: dict[int, dict[float, int]] = {k: defaultdict(int) for k in sizes}
     shrink = spec.shrinkage
     p_absent = shrink.absence_probability if shrink is not None and absence_rng is not None else 0.0
     rate = shrink.unavailability_rate_per_hour if shrink is not None and unavailable_rng is not None else 0.0
@@ -85,6 +108,8 @@ def duty_timeline(spec: "AgentGroupSpec", open_s: float, absence_rng: np.random.
     agents = [shift for shift in spec.shifts for _ in range(shift.agents)]
     absent = absence_rng.random(len(agents)) < p_absent if p_absent > 0 else np.zeros(len(agents), bool)
     for shift, away in zip(agents, absent):
+        pool = shift.concurrency or sizes[0]
+        deltas, ends = pool_deltas[pool], pool_ends[pool]
         scheduled += shift.length_s
         off = shift.off_duty()
         breaks_s += sum(b - a for a, b in off)
@@ -112,37 +137,60 @@ def duty_timeline(spec: "AgentGroupSpec", open_s: float, absence_rng: np.random.
                 deltas[b - open_s] -= 1
                 if b == shift.end_s:
                     ends[b - open_s] += 1
-    steps, blocks_s = _steps(deltas, ends, spec, open_s)
-    return DutyTimeline([t for t, _, _ in steps], [c for _, c, _ in steps], [e for _, _, e in steps],
-                        scheduled, breaks_s, blocks_s, absent_s, unavailable_s)
+    steps, pools, blocks_s = _steps(pool_deltas, pool_ends, spec, open_s)
+    return DutyTimeline(steps.times, steps.counts, steps.shift_end, scheduled, breaks_s, blocks_s, absent_s,
+                        unavailable_s, pools)
 
 
-def _steps(deltas: dict[float, int], ends: dict[float, int], spec: "AgentGroupSpec", open_s: float
-           ) -> tuple[list[tuple[float, int, bool]], float]:
-    """Change points ``(time, agents, shift_end)``.  Where shifts end and others start at the same time,
-    the ends come first (a step of their own): the leaving agents finish their contacts as overtime
-    while the arriving ones log in.  Blocks are subtracted (never below 0); returns also the
-    agent-seconds they took."""
+def _steps(deltas: dict[int, dict[float, int]], ends: dict[int, dict[float, int]], spec: "AgentGroupSpec",
+           open_s: float) -> tuple[Steps, dict[int, Steps], float]:
+    """Change points of the group and of each pool (the keys of ``deltas``, in order).  Where shifts end
+    and others start at the same time, the ends come first (a step of their own): the leaving agents
+    finish their contacts as overtime while the arriving ones log in.  Blocks are subtracted, pool by
+    pool in order (never below 0); returns also the agent-seconds they took."""
     blocks = [(b.start_s - open_s, b.start_s + b.length_s - open_s, b.agents)
               for b in (spec.shrinkage.blocks if spec.shrinkage is not None else ())]
-    points = sorted(set(deltas) | {lo for lo, _, _ in blocks} | {hi for _, hi, _ in blocks})
+    points = sorted(set().union(*deltas.values()) | {lo for lo, _, _ in blocks} | {hi for _, hi, _ in blocks})
     steps: list[tuple[float, int, bool]] = []
+    pool_steps: dict[int, list[tuple[float, int, bool]]] = {k: [] for k in deltas}
     taken: list[tuple[float, int]] = []
-    n = 0
+    n = dict.fromkeys(deltas, 0)
     for t in points:
         away = sum(k for lo, hi, k in blocks if lo <= t < hi)
-        if ends.get(t):
-            steps.append((t, max(n - ends[t] - away, 0), True))
-        n += deltas.get(t, 0)
-        after = max(n - away, 0)
+        if any(e.get(t) for e in ends.values()):
+            on = _take({k: n[k] - ends[k].get(t, 0) for k in n}, away)
+            for k, count in on.items():
+                pool_steps[k].append((t, count, bool(ends[k].get(t))))
+            steps.append((t, sum(on.values()), True))
+        for k, d in deltas.items():
+            n[k] += d.get(t, 0)
+        on = _take(n, away)
+        for k, count in on.items():
+            pool_steps[k].append((t, count, False))
+        after = sum(on.values())
         steps.append((t, after, False))
-        taken.append((t, n - after))
+        taken.append((t, sum(n.values()) - after))
     blocks_s = sum(k * (t1 - t0) for (t0, k), (t1, _) in zip(taken, taken[1:]))
+    return _changes(steps), {k: _changes(s) for k, s in pool_steps.items()}, float(blocks_s)
+
+
+def _take(on: dict[int, int], away: int) -> dict[int, int]:
+    """Agents on duty per pool once ``away`` of them are taken, pool by pool in order (none below 0)."""
+    out = {}
+    for k, count in on.items():
+        off = min(count, away)
+        out[k] = count - off
+        away -= off
+    return out
+
+
+def _changes(steps: list[tuple[float, int, bool]]) -> Steps:
+    """The steps that change the count (from 0)."""
     out: list[tuple[float, int, bool]] = []
-    for step in steps:  # keep changes only
+    for step in steps:
         if (out[-1][1] if out else 0) != step[1]:
             out.append(step)
-    return out, float(blocks_s)
+    return Steps([t for t, _, _ in out], [c for _, c, _ in out], [e for _, _, e in out])
 
 
 def planned_staffing(spec: "AgentGroupSpec", open_s: float, interval_s: float, n: int) -> tuple[int, ...]:

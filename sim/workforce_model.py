@@ -56,11 +56,12 @@ class WorkforceModel:
             return  # each day's timeline is scheduled with the day (sim.days)
         for index, timeline in self.duty.items():
             group = self.groups[index]
-            if not timeline.times or timeline.times[0] > 0:
-                env.call_at(0.0, self._on_duty, (group, 0, False), priority=URGENT)
-            for t, count, shift_end in zip(timeline.times, timeline.counts, timeline.shift_end):
-                if t < horizon_s:
-                    env.call_at(max(t, 0.0), self._on_duty, (group, count, shift_end), priority=URGENT)
+            for size, steps in timeline.pools.items():  # pools of agents holding `size` contacts at once
+                if not steps.times or steps.times[0] > 0:
+                    env.call_at(0.0, self._on_duty, (group, size, 0, False), priority=URGENT)
+                for t, count, shift_end in zip(steps.times, steps.counts, steps.shift_end):
+                    if t < horizon_s:
+                        env.call_at(max(t, 0.0), self._on_duty, (group, size, count, shift_end), priority=URGENT)
 
     def _duty_day(self, index: int, day: int):
         """A group's duty timeline of day ``day`` of a multi-day run (days of the drain drawn when needed)."""
@@ -70,10 +71,10 @@ class WorkforceModel:
         return days[day]
 
     def _on_duty(self, ev) -> None:
-        """A change point of a group's duty timeline (shifts, breaks, shrinkage)."""
-        group, count, shift_end = ev.arg
+        """A change point of a pool's duty timeline (shifts, breaks, shrinkage)."""
+        group, size, count, shift_end = ev.arg
         now = self.env._now
-        for agent in group.set_staffing(count, now, self._agent_ids.__next__, shift_end):
+        for agent in group.set_staffing(count, now, self._agent_ids.__next__, shift_end, size):
             self._next_for(agent, now)
 
     @staticmethod
