@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.config import parse_scenario
+from sim.duty import Steps, duty_timeline
 from sim.errors import ConfigError
 from sim.metrics import group_summary, replication_intervals, replication_summary
 from sim.records import IN_SYSTEM, OUTCOMES
@@ -136,6 +137,21 @@ def test_roster_rows_set_the_concurrency_of_their_agents(tmp_path):
     assert a.contacts.handle_time_s.tolist() == [100.0, 100.0, 150.0, 200.0, 100.0, 200.0, 200.0]
     assert np.array_equal(a.segments.tally, b.segments.tally)
     assert np.array_equal(a.segments.staffed_area, b.segments.staffed_area)
+
+
+def test_each_pool_follows_its_shifts_and_blocks_take_the_groups_own_agents_first():
+    team = {"skills": ["chats"], "concurrency": WIDE,
+            "shifts": [{"start": "00:00", "length_hours": 2, "agents": 2},
+                       {"start": "00:00", "length_hours": 1, "agents": 2, "concurrency": 3}],
+            "shrinkage": {"blocks": [{"start": "00:30", "minutes": 30, "agents": 3}]}}
+    timeline = duty_timeline(parse_scenario(_scenario({"team": team})).agent_groups["team"], 0.0)
+    # the block (00:30-01:00) takes both agents of the group's own max (2) and one of those on 3; at
+    # 01:00 the agents on 3 end their shift (overtime if busy), the others come back from the block
+    assert list(timeline.pools) == [2, 3]
+    assert timeline.pools[2] == Steps([0.0, 1800.0, 3600.0, 7200.0], [2, 0, 2, 0], [False, False, False, True])
+    assert timeline.pools[3] == Steps([0.0, 1800.0, 3600.0], [2, 1, 0], [False, False, True])
+    assert (timeline.times, timeline.counts) == ([0.0, 1800.0, 3600.0, 7200.0], [4, 1, 2, 0])
+    assert timeline.blocks_s == 3 * 1800.0
 
 
 def test_an_override_equal_to_the_group_max_changes_nothing():
