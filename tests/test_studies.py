@@ -76,6 +76,19 @@ def test_staffing_sweep_cost_is_agent_hours_times_wage(tmp_path):
     assert kpis[(80, "phone", "service_level")] < kpis[(120, "phone", "service_level")]
 
 
+def test_chat_concurrency_for_some_agents_only_keeps_the_baseline_and_gains_less(tmp_path):
+    study = importlib.import_module("chat_concurrency")
+    kpis = {}
+    for name, extra in (("all", []), ("one", ["--agents", "1"])):
+        assert study.main([*TINY, "--out", str(tmp_path / name), *extra]) == 0
+        kpis[name] = pd.read_csv(tmp_path / name / "kpis.csv").set_index(["max_chats", "channel", "metric"])["mean"]
+    # one chat at a time for everyone either way: the whole-day shifts staff the team as its table did
+    assert kpis["one"].loc[1].equals(kpis["all"].loc[1])
+    # one agent of two on four chats: chats last longer than at one at a time, less than with both on four
+    aht = {name: kpis[name][(4, "chat", "aht_s")] for name in kpis}
+    assert kpis["all"][(1, "chat", "aht_s")] < aht["one"] < aht["all"]
+
+
 # ---------------------------------------------------------------- experiment files
 
 EXPERIMENTS = {
