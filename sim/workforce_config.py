@@ -280,7 +280,6 @@ def read_roster(path: Path, groups: Mapping[str, tuple[str, ...]], contact_types
     return {g: tuple(v) for g, v in out.items() if v}
 
 
-
 def check_agent_concurrency(shifts: tuple[Shift, ...], group: str, n_factors: int | None) -> None:
     """Per-agent ``concurrency`` of a group's shifts or roster rows: above 1 only in a group with a
     ``concurrency`` block, and at most ``n_factors``, the length of its handle-time curve."""
@@ -289,7 +288,8 @@ def check_agent_concurrency(shifts: tuple[Shift, ...], group: str, n_factors: in
         if k is None or k <= (n_factors or 1):
             continue
         if n_factors is None:
-            expected = f"expected 1 (agent group {group!r} has no concurrency block; add one for agents holding several)"
+            expected = (f"expected 1 (agent group {group!r} has no concurrency block; add one for agents "
+                        "holding several)")
         else:
             expected = f"expected at most {n_factors} (the length of concurrency.handle_time_factors)"
         if shift.agent_id is not None:  # a roster row

@@ -330,7 +330,8 @@ CONFIG_CASES = [
     pytest.param(["scenario.agent_groups.specialists.staffing=null",
                   "+scenario.agent_groups.specialists.shifts=[{start:'08:00',length_hours:8,agents:2,concurrency:2}]"],
                  "scenario.agent_groups.specialists.shifts[0].concurrency",
-                 "expected 1 (agent group 'specialists' has no concurrency block", id="shift-concurrency-without-block"),
+                 "expected 1 (agent group 'specialists' has no concurrency block",
+                 id="shift-concurrency-without-block"),
     pytest.param(["scenario.contact_types.email.deferrable.reserve_agents=-1"],
                  "scenario.contact_types.email.deferrable.reserve_agents", ">= 0", id="reserve-negative"),
     # the run window

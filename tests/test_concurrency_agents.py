@@ -247,7 +247,8 @@ def test_bad_per_agent_concurrency_names_the_key_path(groups, where, expected):
 @pytest.mark.parametrize("value, group, expected", [
     ("two", {"concurrency": WIDE}, "concurrency: expected a whole number >= 1, or blank for the group's, got 'two'"),
     ("0", {"concurrency": WIDE}, "concurrency: expected a whole number >= 1"),
-    ("4", {"concurrency": WIDE}, "concurrency: expected at most 3 (the length of concurrency.handle_time_factors), got 4"),
+    ("4", {"concurrency": WIDE},
+     "concurrency: expected at most 3 (the length of concurrency.handle_time_factors), got 4"),
     ("2", {}, "concurrency: expected 1 (agent group 'team' has no concurrency block"),
 ])
 def test_bad_roster_concurrency_names_the_file_and_line(tmp_path, value, group, expected):
@@ -265,4 +266,5 @@ def test_handle_time_factors_longer_than_max_are_allowed_and_default_to_the_larg
     assert spec.concurrency.handle_time_factors == pytest.approx((1.0, 1.3, 1.6, 1.9))
     assert spec.pool_sizes == (2, 4)
     team = {"skills": ["chats"], "staffing": 1, "concurrency": WIDE}
-    assert parse_scenario(_scenario({"team": team})).agent_groups["team"].concurrency.handle_time_factors == (1.0, 1.5, 2.0)
+    spec = parse_scenario(_scenario({"team": team})).agent_groups["team"]
+    assert spec.concurrency.handle_time_factors == (1.0, 1.5, 2.0) and spec.pool_sizes == (2,)
