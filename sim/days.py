@@ -38,7 +38,7 @@ import math
 from simpy.core import URGENT
 
 from .arrivals import DAY_S
-from .duty import DutyTimeline
+from .duty import DutyTimeline, Steps
 
 __all__ = ["DaysModel", "segment_bounds", "join_days", "when_open"]
 
@@ -63,20 +63,27 @@ def when_open(t: float, day_open_s: float) -> float:
 
 
 def join_days(timelines: list[DutyTimeline]) -> DutyTimeline:
-    """One group's duty timelines of consecutive days as one (day ``d``'s times shifted by ``d`` days)."""
+    """One group's duty timelines of consecutive days as one (day ``d``'s times shifted by ``d`` days),
+    its pools' too."""
+    group = _join_steps([Steps(tl.times, tl.counts, tl.shift_end) for tl in timelines])
+    pools = {k: _join_steps([tl.pools[k] for tl in timelines]) for k in timelines[0].pools}
+    return DutyTimeline(group.times, group.counts, group.shift_end,
+                        *(math.fsum(getattr(tl, f) for tl in timelines)
+                          for f in ("scheduled_s", "breaks_s", "blocks_s", "absent_s", "unavailable_s")), pools)
+
+
+def _join_steps(days: list[Steps]) -> Steps:
     times: list[float] = []
     counts: list[int] = []
     ends: list[bool] = []
-    for d, tl in enumerate(timelines):
-        for t, c, e in zip(tl.times, tl.counts, tl.shift_end):
+    for d, steps in enumerate(days):
+        for t, c, e in zip(steps.times, steps.counts, steps.shift_end):
             if counts and counts[-1] == c:
                 continue
             times.append(d * DAY_S + t)
             counts.append(c)
             ends.append(e)
-    return DutyTimeline(times, counts, ends, *(math.fsum(getattr(tl, f) for tl in timelines)
-                                               for f in ("scheduled_s", "breaks_s", "blocks_s", "absent_s",
-                                                         "unavailable_s")))
+    return Steps(times, counts, ends)
 
 
 class DaysModel:
@@ -98,8 +105,9 @@ class DaysModel:
                 env.call_at(base + k * scenario.interval_s, self._on_staffing, k, priority=URGENT)
         for index in self.duty_days:
             group, timeline = self.groups[index], self._duty_day(index, d)
-            for t, count, shift_end in zip(timeline.times, timeline.counts, timeline.shift_end):
-                env.call_at(base + max(t, 0.0), self._on_duty, (group, count, shift_end), priority=URGENT)
+            for size, steps in timeline.pools.items():  # pools of agents holding `size` contacts at once (sim.duty)
+                for t, count, shift_end in zip(steps.times, steps.counts, steps.shift_end):
+                    env.call_at(base + max(t, 0.0), self._on_duty, (group, size, count, shift_end), priority=URGENT)
         for queue in self.late_hours:
             env.call_at(base + queue.window[0], self._on_hours_start, queue)
         if (d < run.days - 1 and run.day_open_s < DAY_S) or (d >= run.days - 1 and run.drain):

@@ -127,6 +127,21 @@ def test_agents_of_one_group_hold_the_chats_their_shifts_allow(tmp_path):
     assert columns["agents_staffed"][rows].tolist() == [2.0, 2.0]
 
 
+def test_agents_hold_the_chats_their_shifts_allow_every_day_of_a_multi_day_run(tmp_path):
+    day = [(t, "chats", 100, None) for t in (0, 10, 20, 30, 40, 50, 60)]
+    trace = _write_trace(tmp_path / "t.csv", day + [(86400 + t, *rest) for t, *rest in day])
+    config = _chats(trace, {"team": {"skills": ["chats"], "concurrency": WIDE, "shifts": _two_agents()}}, days=2)
+    result = _run(config)
+    c = result.contacts
+    # both agents log off at 02:00 and in again the next day: day 2 is day 1 again, 86400 s later
+    assert c.handle_time_s.tolist() == [100.0, 100.0, 150.0, 200.0, 100.0, 200.0, 200.0] * 2
+    assert c.wait_s.tolist() == [0.0, 0.0, 0.0, 0.0, 60.0, 60.0, 110.0] * 2
+    assert (c.end_time_s[7:] - c.end_time_s[:7]).tolist() == [86400.0] * 7
+    groups = group_summary(result, config.run)
+    assert groups[("team", "agents_staffed")] == 2.0
+    assert groups[("team", "occupancy")] == pytest.approx(2 * 560.0 / (2 * 2 * 7200.0))
+
+
 def test_roster_rows_set_the_concurrency_of_their_agents(tmp_path):
     trace = _write_trace(tmp_path / "t.csv", [(t, "chats", 100, None) for t in (0, 10, 20, 30, 40, 50, 60)])
     roster = tmp_path / "roster.csv"
