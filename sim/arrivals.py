@@ -95,14 +95,22 @@ def poisson_arrival_times(rate_per_hour: tuple[float, ...], interval_s: float, h
 
 
 def daily_arrival_times(rate_per_hour: tuple[float, ...], interval_s: float, day_open_s: float, days: int,
-                        rng: np.random.Generator, factors: np.ndarray | None = None) -> Iterator[float]:
-    """Arrival times (s) of a multi-day run: each day ``d`` the day's rate table (times ``factors[d]``)
-    over its opening hours ``[d x 86400, d x 86400 + day_open_s)``, from one generator in sequence."""
+                        rng: np.random.Generator, factors: np.ndarray | None = None,
+                        weekly: tuple[float, ...] = (), overnight: float = 0.0) -> Iterator[float]:
+    """Arrival times (s) of a multi-day run, from one generator in sequence: each day ``d`` the day's
+    rate table times ``factors[d]`` (busyness) and ``weekly[d mod len]`` over its opening hours
+    ``[d x 86400, d x 86400 + day_open_s)``, then ``overnight`` contacts (times the same factors) on
+    average spread uniformly over the night before day ``d + 1`` (none after the last day)."""
+    night = DAY_S - day_open_s
     for d in range(days):
-        rates = rate_per_hour if factors is None else tuple(r * float(factors[d]) for r in rate_per_hour)
+        f = (1.0 if factors is None else float(factors[d])) * (weekly[d % len(weekly)] if weekly else 1.0)
+        rates = rate_per_hour if f == 1.0 else tuple(r * f for r in rate_per_hour)
         base = d * DAY_S
         for t in poisson_arrival_times(rates, interval_s, day_open_s, rng):
             yield base + t
+        if overnight > 0 and night > 0 and d < days - 1:
+            for t in poisson_arrival_times((overnight * f * 3600.0 / night,), night, night, rng):
+                yield base + day_open_s + t
 
 
 @dataclass(frozen=True)

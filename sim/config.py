@@ -82,7 +82,7 @@ CHANNEL_KEYS = ("service_level_threshold_s", "service_level_target")
 CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group", "patience",
                      "priority", "queue_capacity", "escalation", "self_service", "retrial", "repeat",
                      "callback", "overflow", "vip", "deferrable")
-ARRIVAL_KEYS = ("rate_per_hour", "volume", "profile")
+ARRIVAL_KEYS = ("rate_per_hour", "volume", "profile", "day_factors", "overnight_volume")
 DISTRIBUTION_KEYS = ("dist", "mean_s", "cv", "samples_s")
 ESCALATION_KEYS = ("probability", "to")
 AGENT_GROUP_KEYS = ("skills", "staffing", "shifts", "shrinkage", "proficiency", "learning", "fatigue", "concurrency")
@@ -171,7 +171,11 @@ class ContactTypeSpec:
     repeat contacts of unresolved issues; ``callback``: callbacks offered when
     the predicted wait is long; ``overflow``: other groups after a wait;
     ``vip``: a priority class of its arrivals; ``deferrable``: a reserve of
-    agents kept for live work.
+    agents kept for live work.  Over the days of a run (:mod:`sim.days`):
+    ``day_factors`` multiply the rates of day ``d`` by ``day_factors[d mod
+    len]`` (a weekly pattern; ``()`` = 1), ``overnight_volume`` contacts
+    arrive, Poisson and uniformly, in each night between two days (times the
+    factor of the day before it).
     """
 
     name: str
@@ -190,6 +194,8 @@ class ContactTypeSpec:
     overflow: OverflowSpec | None = None
     vip: VipSpec | None = None
     deferrable: DeferrableSpec | None = None
+    day_factors: tuple[float, ...] = ()
+    overnight_volume: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -481,6 +487,7 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
     if channel not in channels:
         raise ConfigError(join(path, "channel"), f"expected one of the channels ({', '.join(channels)}), got {show(channel)}")
     rates = _parse_arrivals(spec.get("arrivals"), join(path, "arrivals"), n, interval_s)
+    day_factors, overnight = _parse_days(spec.get("arrivals"), join(path, "arrivals"))
     by_group = keyed(spec.get("handle_time_by_group"), join(path, "handle_time_by_group"), group_names,
                      "an agent group", parse_distribution)
     patience = spec.get("patience")
@@ -507,6 +514,7 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
         overflow=parse_overflow(spec.get("overflow"), join(path, "overflow"), group_names),
         vip=parse_vip(spec.get("vip"), join(path, "vip"), priority),
         deferrable=parse_deferrable(spec.get("deferrable"), join(path, "deferrable")),
+        day_factors=day_factors, overnight_volume=overnight,
     )
 
 
@@ -530,6 +538,23 @@ def _parse_arrivals(raw: Any, path: str, n: int, interval_s: float) -> tuple[flo
         raise ConfigError(join(path, "profile"), "expected at least one positive weight")
     # the day's volume spread over the intervals in proportion to the weights
     return tuple(volume * w / total / (interval_s / 3600.0) for w in weights)
+
+
+def _parse_days(raw: Any, path: str) -> tuple[tuple[float, ...], float]:
+    """``day_factors`` (a list of numbers >= 0, one per day of a cycle) and ``overnight_volume`` (>= 0)."""
+    if raw is None:
+        return (), 0.0
+    spec = mapping(raw, path)
+    factors = spec.get("day_factors")
+    if factors is None:
+        out: tuple[float, ...] = ()
+    elif isinstance(factors, (list, tuple)) and factors:
+        out = tuple(number(f, f"{path}.day_factors[{i}]") for i, f in enumerate(factors))
+    else:
+        raise ConfigError(join(path, "day_factors"), f"expected a non-empty list of numbers >= 0, one per day "
+                                                     f"(e.g. [1.2, 1, 1, 1, 0.8] for a week), got {show(factors)}")
+    overnight = number(spec.get("overnight_volume", 0.0), join(path, "overnight_volume"), unit="contacts per night")
+    return out, overnight
 
 
 def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[str, ContactTypeSpec],

@@ -218,12 +218,15 @@ DAY_METRICS = ("offered", "answered", "abandoned", "service_level", "asa_s", "ab
 
 
 def replication_days(result: ReplicationResult, run: RunSpec) -> dict[tuple[int, str, str], float]:
-    """``{(day, channel or 'all', metric): value}`` of :data:`DAY_METRICS` over each day's opening hours
-    in the window (days from 1; a multi-day run, :mod:`sim.days`).  ``backlog``: waiting at the day's
-    closing, carried into the night; ``in_system``: that day's arrivals still there when the run stopped."""
+    """``{(day, channel or 'all', metric): value}`` of :data:`DAY_METRICS` for each day of a multi-day
+    run (from 1; :mod:`sim.days`): its opening hours and the night before them (overnight arrivals, and
+    agents staying on past the previous closing), inside the window.  ``backlog``: waiting at the
+    day's closing; ``in_system``: that day's arrivals still there when the run stopped; ``agents_staffed``
+    averages over the opening hours."""
     out: dict[tuple[int, str, str], float] = {}
     for d in range(run.days):
-        start, end = max(d * DAY_S, run.warmup_s), d * DAY_S + run.day_open_s
+        start = max((d - 1) * DAY_S + run.day_open_s if d else 0.0, run.warmup_s)
+        end = d * DAY_S + run.day_open_s
         if start >= end:
             continue
         for channel, kpis in _window_kpis(result, run, start, end).items():

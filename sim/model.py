@@ -274,10 +274,12 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
                     rng = stream(run.seed, self.replication, f"arrivals:{name}")
                     if run.days > 1:
                         times = daily_arrival_times(ct.rate_per_hour, scenario.interval_s, run.day_open_s, run.days,
-                                                    rng, factors)
+                                                    rng, factors, ct.day_factors, ct.overnight_volume)
                     else:
                         rates = ct.rate_per_hour if factors is None else scale_by_day(ct.rate_per_hour,
                                                                                         scenario.interval_s, factors)
+                        if ct.day_factors:  # a one-day run is day 1 of the pattern
+                            rates = tuple(r * ct.day_factors[0] for r in rates)
                         times = poisson_arrival_times(rates, scenario.interval_s, run.horizon_s, rng)
                     timer = Timer(env, self._on_journey_arrival if self.journeys else self._on_arrival,
                                   self.queues[name])

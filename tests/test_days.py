@@ -7,13 +7,14 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import simulate
 from sim.arrivals import daily_arrival_times, poisson_arrival_times
 from sim.days import segment_bounds, when_open
 from sim.errors import ConfigError
-from sim.metrics import group_summary, replication_intervals, replication_summary
+from sim.metrics import group_summary, replication_days, replication_intervals, replication_summary
 from sim.records import ABANDONED, ANSWERED, ATTEMPTS, IN_SYSTEM
 from sim.streams import stream
 
@@ -285,3 +286,77 @@ def test_days_table_splits_the_summary_by_day(tmp_path):
     assert one_day.days is None
     write_outputs(one_day, tmp_path / "one", figures=False)
     assert not (tmp_path / "one" / "days.csv").exists()
+
+
+def _week_centre(calls: dict, email: dict | None = None, **run):
+    types = {"calls": {"channel": "phone", "handle_time": det(60), "priority": 1, "arrivals": calls}}
+    skills = ["calls"]
+    if email is not None:
+        types["email"] = {"channel": "email", "handle_time": det(300), "priority": 0, "arrivals": email,
+                          "deferrable": {"reserve_agents": 0}}
+        skills.append("email")
+    return centre_config({
+        "open_time": "08:00", "close_time": "10:00", "interval_minutes": 30,
+        "channels": {"phone": PHONE, "email": EMAIL}, "contact_types": types,
+        "agent_groups": {"agents": {"skills": skills, "staffing": 3}}}, **run)
+
+
+def test_overnight_email_waits_for_the_next_opening_and_counts_in_the_next_day():
+    config = _week_centre({"rate_per_hour": 0}, {"rate_per_hour": 0, "overnight_volume": 40}, days=3, seed=4)
+    result = simulate(config.scenario, config.run, 0, keep_contacts=True)
+    c = result.contacts
+    t = c.arrival_time_s
+    night = (t % DAY) >= 7200
+    assert len(c) > 0 and night.all(), "overnight email arrives while the centre is closed"
+    assert np.floor_divide(t, DAY).max() == 1, "no night after the last day"
+    start = c.arrival_time_s + c.wait_s
+    assert start.min() == DAY and (start % DAY < 7200).all(), "answered from the next opening on"
+    days = replication_days(result, config.run)
+    assert days[(1, "email", "offered")] == 0
+    assert days[(2, "email", "offered")] == (np.floor_divide(t, DAY) == 0).sum()
+    assert days[(3, "email", "offered")] == (np.floor_divide(t, DAY) == 1).sum()
+
+
+@pytest.mark.validation
+def test_day_factors_and_overnight_volume_give_the_expected_counts():
+    """Poisson counts per day: 100 calls/h x 2 h x the day's factor, 30 emails x the factor per night;
+    each expectation inside the 99% interval over replications."""
+    from sim.stats import t_interval
+
+    reps = 40
+    config = _week_centre({"rate_per_hour": 100, "day_factors": [1.5, 1.0, 0.5]},
+                          {"rate_per_hour": 0, "overnight_volume": 30, "day_factors": [1.0, 2.0, 1.0]},
+                          days=3, replications=reps, seed=22, confidence=0.99)
+    days = pd.DataFrame([row for r in range(reps) for row in _day_rows(config, r)])
+    for day, expected in ((1, 300.0), (2, 200.0), (3, 100.0)):
+        values = days.query("day == @day and channel == 'phone' and metric == 'offered'")["value"].to_numpy()
+        assert t_interval(values, 0.99).contains(expected), (day, values.mean())
+    for day, expected in ((2, 30.0), (3, 60.0)):  # the nights after days 1 and 2 (factors 1 and 2)
+        values = days.query("day == @day and channel == 'email' and metric == 'offered'")["value"].to_numpy()
+        assert t_interval(values, 0.99).contains(expected), (day, values.mean())
+
+
+def _day_rows(config, replication):
+    result = simulate(config.scenario, config.run, replication)
+    return [{"day": d, "channel": ch, "metric": m, "value": v}
+            for (d, ch, m), v in replication_days(result, config.run).items()]
+
+
+def test_a_one_day_run_is_day_one_of_the_weekly_pattern():
+    a = _week_centre({"rate_per_hour": 100, "day_factors": [1.5, 1.0]}, seed=2)
+    b = _week_centre({"rate_per_hour": 150}, seed=2)
+    ca = simulate(a.scenario, a.run, 0, keep_contacts=True).contacts
+    cb = simulate(b.scenario, b.run, 0, keep_contacts=True).contacts
+    assert ca.arrival_time_s.tolist() == cb.arrival_time_s.tolist()
+
+
+@pytest.mark.parametrize("arrivals, where", [
+    ({"rate_per_hour": 10, "day_factors": [1, -0.5]}, "scenario.contact_types.calls.arrivals.day_factors[1]"),
+    ({"rate_per_hour": 10, "day_factors": []}, "scenario.contact_types.calls.arrivals.day_factors"),
+    ({"rate_per_hour": 10, "day_factors": 1.2}, "scenario.contact_types.calls.arrivals.day_factors"),
+    ({"rate_per_hour": 10, "overnight_volume": -3}, "scenario.contact_types.calls.arrivals.overnight_volume"),
+])
+def test_bad_weekly_arrivals_name_the_key(arrivals, where):
+    with pytest.raises(ConfigError) as err:
+        _week_centre(arrivals)
+    assert err.value.where == where and "\n" not in str(err.value)
