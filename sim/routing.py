@@ -29,6 +29,7 @@ from .agents import Agent, AgentGroup
 __all__ = ["Queue", "WAITING", "AGENT_SELECTORS", "QUEUE_SELECTORS", "queue_selector"]
 
 WAITING = 0  # contact state while in a queue
+SERVING, GONE = 1, 2  # in service; left (or recorded at the end)
 
 
 class Queue:

@@ -1,0 +1,210 @@
+"""What a replication measures, as it goes: tallies, time integrals, the contact log, the result.
+
+:class:`TallyModel` is a mixin of :class:`~sim.model.CentreModel`.  When a
+contact leaves (or is still there when the run stops), its outcome and times
+are added to the tally of the segment and channel it arrived in (fields in
+:data:`~sim.records.TALLY_FIELDS` order); waiting, busy and logged-in times go
+into integrals split exactly at segment bounds (:meth:`TallyModel._add_span`),
+and the backlog is noted at each segment's end.  Memory stays flat however many
+contacts pass; the per-contact rows go to the model's optional ``sink``
+(:data:`~sim.records.CONTACT_COLUMNS` order).  :meth:`TallyModel._result` turns
+it all into a :class:`~sim.records.ReplicationResult`.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .records import ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, N_TALLY, ContactRecords, ReplicationResult, Segments
+from .routing import GONE, WAITING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import Contact
+
+__all__ = ["TallyModel"]
+
+NAN = math.nan
+
+
+class TallyModel:
+    """Tallies and integrals of one replication, mixed into :class:`~sim.model.CentreModel`."""
+
+    def _leave_queue(self, contact: Contact, now: float) -> None:
+        """Add the contact's time in its queue to the queue-length integral."""
+        t0 = contact.t_queue
+        ch = contact.queue.channel
+        if t0 >= self.seg_start:
+            self.queue_area[self.seg * self.n_channels + ch] += now - t0
+        else:
+            self._add_span(self.queue_area, self.n_channels, ch, t0, now)
+
+    def _add_span(self, area: list[float], stride: int, index: int, t0: float, t1: float) -> None:
+        """Add the time in ``[t0, t1)`` to ``area[segment * stride + index]``, split at segment bounds."""
+        ends = self.ends
+        k = bisect_right(ends, t0)
+        while t1 > t0:
+            end = ends[k]
+            if t1 <= end:
+                area[k * stride + index] += t1 - t0
+                return
+            area[k * stride + index] += end - t0
+            t0 = end
+            k += 1
+
+    def _on_flush(self, ev) -> None:
+        """A segment bound: close the logged-in integrals, note the backlog, move to the next segment."""
+        now = self.env._now
+        self._flush_staffed(now)
+        self._note_backlog()
+        self.seg += 1
+        self.seg_start = now
+        self.seg_end = self.ends[self.seg]
+
+    def _note_backlog(self) -> None:
+        """Contacts waiting (or holding a callback) in each channel's queues, at the current segment's end."""
+        base = self.seg * self.n_channels
+        for queue in self.all_queues:
+            if queue.n:
+                self.backlog_end[base + queue.channel] += queue.n
+
+    def _flush_staffed(self, now: float) -> None:
+        base = self.seg * len(self.groups)
+        for group in self.groups:
+            self.staffed_area[base + group.index] += group.flush(now)
+
+    def _finish_contact(self, contact: Contact, outcome: int, end: float) -> None:
+        """Add a contact that left (or is still there at the end) to its arrival segment's tally.
+
+        Offsets into the tally follow :data:`~sim.records.TALLY_FIELDS`.
+        """
+        contact.state = GONE
+        if outcome == ANSWERED and contact.leg == 1 and self.sink is None:
+            # the common case: answered in the first queue, served, gone
+            channel = contact.queue.channel
+            acc = self.tally[contact.seg * self.n_channels + channel]
+            wait = contact.wait1
+            acc[0] += 1.0  # arrivals
+            acc[2] += 1.0  # answered
+            acc[8] += wait  # wait_answered_s
+            acc[9] += wait  # wait_offered_s
+            if wait > 0.0:
+                acc[7] += 1.0  # waited
+            if wait <= self.thresholds[channel]:
+                acc[5] += 1.0  # answered_within_threshold
+            acc[10] += contact.handle1  # handle_s
+            acc[11] += 1.0  # handles
+            acc[15] += end - contact.arrival  # end_to_end_s
+            acc[16] += 1.0  # completed
+            return
+        channel = (contact.queue if contact.leg == 1 else contact.origin).channel
+        acc = self.tally[contact.seg * self.n_channels + channel]
+        acc[0] += 1.0  # arrivals
+        if outcome == BLOCKED:
+            acc[1] += 1.0
+        else:
+            wait = contact.wait1
+            acc[9] += wait  # wait_offered_s
+            if wait > 0.0:
+                acc[7] += 1.0  # waited
+            if contact.group1 >= 0:  # answered
+                acc[2] += 1.0
+                acc[8] += wait  # wait_answered_s
+                if wait <= self.thresholds[channel]:
+                    acc[5] += 1.0
+                if contact.leg == 1:
+                    if outcome == ANSWERED:  # the common case: answered, served, gone
+                        acc[10] += contact.handle1
+                        acc[11] += 1.0
+                        acc[15] += end - contact.arrival
+                        acc[16] += 1.0
+                    else:
+                        acc[4] += 1.0  # in system (in service)
+                else:
+                    self._finish_escalated(contact, outcome, end, acc)
+            else:
+                if outcome == ABANDONED:
+                    acc[3] += 1.0
+                    if wait < self.short_abandon_s:
+                        acc[6] += 1.0
+                else:
+                    acc[4] += 1.0  # in system (waiting)
+        if self.sink is not None:
+            self._log(contact, outcome, end)
+
+    _finish = _finish_contact  # journeys replace it per run (sim.journeys)
+
+    def _log(self, contact: Contact, outcome: int, end: float) -> None:
+        """Hand the contact's row (:data:`~sim.records.CONTACT_COLUMNS` order) to the sink."""
+        escalated = contact.leg == 2
+        first = contact.origin if escalated else contact.queue
+        answered = contact.group1 >= 0
+        kind = getattr(contact, "kind", 0)
+        bot = getattr(contact, "bot", 0.0)
+        cb = getattr(contact, "cb", 0)
+        ov = getattr(contact, "ov", 0)
+        self.sink((
+            contact.id, first.index, first.channel, contact.arrival, contact.wait1 if contact.leg else contact.wait2,
+            answered, outcome,
+            contact.handle1 if answered else NAN, contact.group1, escalated,
+            contact.wait2 if escalated else NAN, contact.handle2 if escalated else NAN, end,
+            contact.customer if kind else contact.id, kind, bot if bot > 0.0 else 0.0, cb, ov, first.klass == 1,
+        ))
+
+    def _finish_escalated(self, contact: Contact, outcome: int, end: float, acc: list[float]) -> None:
+        acc[12] += 1.0  # escalated
+        left = outcome != IN_SYSTEM
+        if left:
+            acc[10] += contact.handle1
+            acc[11] += 1.0
+        handle2 = contact.handle2
+        if handle2 == handle2:  # answered in the escalation queue
+            acc[13] += contact.wait2
+            acc[14] += 1.0
+            if left:
+                acc[10] += handle2
+                acc[11] += 1.0
+        if outcome == ANSWERED:
+            acc[15] += end - contact.arrival
+            acc[16] += 1.0
+        elif outcome == IN_SYSTEM:
+            acc[4] += 1.0
+
+    def _record_in_system(self, end: float) -> None:
+        """Contacts still in self-service, waiting or in service when the run stopped."""
+        for contact in [*self.bot_sessions.values(), *self.booked.values()]:
+            self._finish(contact, IN_SYSTEM, NAN)
+        for queue in self.all_queues:
+            for contact in queue.waiting:
+                if contact.state <= WAITING:  # waiting, or holding a callback
+                    self._leave_queue(contact, end)
+                    if contact.leg == 1:
+                        contact.wait1 = end - contact.t_queue
+                    else:
+                        contact.wait2 = end - contact.t_queue
+                    self._finish(contact, IN_SYSTEM, NAN)
+        for group in self.groups:
+            for agent in group.members.values():
+                if agent.contact is not None:
+                    self._finish(agent.contact, IN_SYSTEM, NAN)
+
+    def _result(self, end: float, contacts: ContactRecords | None = None) -> ReplicationResult:
+        n_seg, n_ch, n_g = len(self.ends), len(self.channel_names), len(self.groups)
+        segments = Segments(
+            bounds_s=np.asarray([0.0] + self.ends[:-1] + [end]),
+            tally=np.asarray(self.tally, dtype=float).reshape(n_seg, n_ch, N_TALLY),
+            queue_area=np.asarray(self.queue_area).reshape(n_seg, n_ch),
+            busy_area=np.asarray(self.busy_area).reshape(n_seg, n_g),
+            staffed_area=np.asarray(self.staffed_area).reshape(n_seg, n_g),
+            backlog_end=np.asarray(self.backlog_end).reshape(n_seg, n_ch),
+        )
+        return ReplicationResult(
+            replication=self.replication, segments=segments, contacts=contacts,
+            type_names=self.type_names, channel_names=self.channel_names, group_names=self.group_names,
+            end_time_s=end, workforce=self._workforce(),
+            wellbeing={g.name: g.above / g.samples for g in self.groups if g.fatigue is not None and g.samples},
+            served={g.name: g.served for g in self.groups},
+        )
