@@ -74,6 +74,7 @@ KPIS: dict[str, KPI] = {
     "transfer_asa_s": KPI("Wait after escalation", "s", digits=1, better=-1),
     "end_to_end_time_s": KPI("End-to-end time", "s", digits=0, better=-1),
     "mean_queue_length": KPI("Backlog, mean waiting", "contacts", digits=2, better=-1),
+    "backlog": KPI("Backlog at the end", "contacts", digits=1, better=-1),
     "occupancy": KPI("Occupancy", "%", 100.0, 1),
     "agents_staffed": KPI("Agents logged in, time average", "agents", digits=1),
     "agent_hours": KPI("Staffed agent-hours", "agent-h", digits=0, better=-1),

@@ -151,7 +151,9 @@ def _study_settings(info: dict[str, Any], key: str) -> list[list[str]] | None:
     rows = [["What changes", f"{info.get('x_label') or key} ({key})"], ["Baseline point", f"{key}={info.get('baseline')}"],
             ["Scenario", str(info.get("scenario", "?"))]]
     if "window_hours" in info:
-        rows.append(["Measurement window", hours_text(float(info["window_hours"]))])
+        days = int(info.get("days") or 1)
+        rows.append(["Measurement window", hours_text(float(info["window_hours"]))
+                     + (f" of opening hours over {days} days" if days > 1 else "")])
     rows += [[label, str(info[k])] for k, label in (("replications", "Replications per point"), ("seed", "Seed (every point)"))
              if k in info]
     return rows
@@ -233,8 +235,8 @@ def grid_summary(grid: Grid, points: pd.DataFrame, service_channel: str, wage: f
         targets = words(f"{ch} {target_text(*tt)}" for ch, tt in grid.targets.items())
         meeting = ok[ok["meets_target"].map(lambda v: v is True or v == True)]  # noqa: E712 (object column)
         if meeting.empty or not has_cost:
-            text += (f" No point meets every target over the day ({targets})" if meeting.empty else
-                     f" {len(meeting)} of {len(ok)} points meet every target over the day ({targets}): "
+            text += (f" No point meets every target over its window ({targets})" if meeting.empty else
+                     f" {len(meeting)} of {len(ok)} points meet every target over their window ({targets}): "
                      f"{words(meeting['label'].tolist())}")
             if np.isfinite(service.to_numpy()).any():
                 best = ok.loc[service.idxmax()]
@@ -242,7 +244,7 @@ def grid_summary(grid: Grid, points: pd.DataFrame, service_channel: str, wage: f
             text += "."
         else:
             pick = meeting.loc[meeting["cost"].astype(float).idxmin()]
-            text += f" The cheapest point meeting every target over the day ({targets}) is {pick['label']}: "
+            text += f" The cheapest point meeting every target over its window ({targets}) is {pick['label']}: "
             details = [f"{sl_name} {kpi('service_level').show(pick['service'])}"]
             if pick["met"]:
                 details.append("target met in " + words(f"{k} of {n} intervals" + (f" ({ch})" if len(pick["met"]) > 1 else "")
