@@ -108,7 +108,7 @@ def test_the_drain_stops_when_a_day_answers_nothing_of_what_waits(tmp_path):
     assert result.end_time_s == 2 * DAY + 7200  # the one extra day's closing
 
 
-def test_when_open_skips_nights_in_opening_hours():
+def test_when_open_moves_times_past_the_nights():
     L = 7200.0
     assert when_open(100.0, L) == 100.0
     assert when_open(7200.0, L) == DAY  # closing time itself: the next opening
