@@ -450,12 +450,7 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
         now = self.env._now
         contact.queue.n -= 1
         contact.state = GONE
-        self._leave_queue(contact, now)
-        if contact.leg == 1:
-            contact.wait1 = now - contact.t_queue
-        else:
-            contact.wait2 = now - contact.t_queue
-        self._finish(contact, ABANDONED, now)
+        self._out_of_queue(contact, now, ABANDONED)
 
     def _on_staffing(self, ev) -> None:
         k = ev.arg

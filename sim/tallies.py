@@ -42,6 +42,16 @@ class TallyModel:
         else:
             self._add_span(self.queue_area, self.n_channels, ch, t0, now)
 
+    def _out_of_queue(self, contact: "Contact", now: float, outcome: int) -> None:
+        """A waiting contact leaves its queue without service (abandons, or is there when the run stops):
+        its wait in the current leg, then its record (end time ``now`` if it left, else NaN)."""
+        self._leave_queue(contact, now)
+        if contact.leg == 1:
+            contact.wait1 = now - contact.t_queue
+        else:
+            contact.wait2 = now - contact.t_queue
+        self._finish(contact, outcome, NAN if outcome == IN_SYSTEM else now)
+
     def _add_span(self, area: list[float], stride: int, index: int, t0: float, t1: float) -> None:
         """Add the time in ``[t0, t1)`` to ``area[segment * stride + index]``, split at segment bounds."""
         ends = self.ends
@@ -180,12 +190,7 @@ class TallyModel:
         for queue in self.all_queues:
             for contact in queue.waiting:
                 if contact.state <= WAITING:  # waiting, or holding a callback
-                    self._leave_queue(contact, end)
-                    if contact.leg == 1:
-                        contact.wait1 = end - contact.t_queue
-                    else:
-                        contact.wait2 = end - contact.t_queue
-                    self._finish(contact, IN_SYSTEM, NAN)
+                    self._out_of_queue(contact, end, IN_SYSTEM)
         for group in self.groups:
             for agent in group.members.values():
                 if agent.contact is not None:
