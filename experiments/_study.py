@@ -12,7 +12,7 @@ writes into ``results/studies/<name>/``:
   (``<key>`` plus the columns of :data:`sim.compare.COMPARE_COLUMNS`): the paired difference and its
   interval, next to the half-width an independent comparison would have had;
 - ``<name>.png``: the study's figure, one panel per KPI, a line per channel with its CI band, in the
-  common style of :mod:`sim.style`;
+  common style of :mod:`sim.reporting.style`;
 - ``study.json``: what ``python -m sim.report`` needs to report the study: its key and baseline value,
   the channels' service-level targets, the measurement window, replications, seed, confidence and,
   where the study has one, its cost basis.
@@ -43,13 +43,13 @@ if str(REPO) not in sys.path:  # run as `python experiments/<study>.py` from a c
     sys.path.insert(0, str(REPO))
 
 from sim import ExperimentResult, load_config, run_experiment  # noqa: E402
-from sim.compare import COMPARE_COLUMNS, compare  # noqa: E402
-from sim.cost import window_hours  # noqa: E402
-from sim.experiment import atomic_write  # noqa: E402
-from sim.style import (ALL_LABEL, GREY, LABEL_SIZE, TITLE_SIZE, channel_colour, channel_order,  # noqa: E402
-                       legend, new_figure, plot_line, reference_line, save_figures, target_line)
-from sim.progress import Progress  # noqa: E402
-from sim.stats import t_interval  # noqa: E402
+from sim.experiments.comparison import COMPARE_COLUMNS, compare  # noqa: E402
+from sim.reporting.cost_basis import window_hours  # noqa: E402
+from sim.experiments.files import atomic_write  # noqa: E402
+from sim.reporting.style import (ALL_LABEL, GREY, LABEL_SIZE, TITLE_SIZE, channel_colour, channel_order, legend,
+                                 new_figure, plot_line, reference_line, save_figures, target_line)
+from sim.experiments.progress import Progress  # noqa: E402
+from sim.experiments.stats import t_interval  # noqa: E402
 
 __all__ = ["REPO", "RESULTS", "Panel", "Knob", "default_raw", "parser", "run_points", "add_metric", "kpi_table",
            "paired_table", "write_table", "draw", "study_info", "finish", "run_knob"]
@@ -123,7 +123,7 @@ def run_points(points: Sequence[tuple[Any, dict[str, Any]]], args: argparse.Name
     """Run every ``(value, raw config)`` point with the study's run options and one seed.
 
     Every config is validated before the first replication runs.  Progress over all
-    replications of all points goes to stderr (:class:`sim.progress.Progress`).
+    replications of all points goes to stderr (:class:`sim.experiments.progress.Progress`).
     """
     configs = [(value, _config(raw, args)) for value, raw in points]
     total = sum(c.run.replications for _, c in configs)

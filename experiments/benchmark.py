@@ -9,7 +9,7 @@ handle time of 300 s (540 contacts/hour) and about 200,000 contacts:
 ``sim``
     this package through its public API, *with all KPIs computed*:
     :func:`sim.single_queue_scenario` + :class:`sim.RunSpec` (one replication,
-    no warm-up, no figures) resolved with :func:`sim.config.resolve_run`, and
+    no warm-up, no figures) resolved with :func:`sim.model.config.resolve_run`, and
     :func:`sim.run_experiment`, which simulates and then builds the summary,
     per-interval and per-group tables.  Contacts = ``arrivals`` of channel
     ``all`` in ``result.summary``.
@@ -145,7 +145,7 @@ def params_from(contacts: int = 200_000, agents: int = 50, rho: float = 0.9, mea
 def run_sim(p: Params) -> EngineRun:
     """The simulator through its public API, with all KPI tables computed."""
     from sim import RunSpec, SimConfig, run_experiment, single_queue_scenario
-    from sim.config import resolve_run
+    from sim.model.config import resolve_run
 
     scenario = single_queue_scenario(p.arrival_rate_per_hour, p.mean_handle_s, p.agents, horizon_s=p.horizon_s,
                                      service_level_threshold_s=SL_THRESHOLD_S)
@@ -249,7 +249,7 @@ def benchmark(p: Params, repeats: int = 3, engines=ENGINES, progress=None) -> di
     """Run every engine ``repeats`` times, interleaved; returns the numbers as a dict."""
     if repeats < 1:
         raise ValueError("repeats must be >= 1")
-    import ciw, simpy, sim, sim.config  # noqa: E401,F401  (imports out of the timings and the baseline RSS)
+    import ciw, simpy, sim, sim.model.config  # noqa: E401,F401  (imports out of the timings and the baseline RSS)
 
     baseline_rss = peak_rss_mb()
     runs: dict[str, list[EngineRun]] = {name: [] for name in engines}

@@ -2,7 +2,7 @@
 
     python experiments/email_backlog.py                   # ~25 s; results/studies/email_backlog/
 
-A multi-day run (``run.days: 5``, sim/days.py) of the default centre on a heavy email week: 800 emails
+A multi-day run (``run.days: 5``, sim/workforce/days.py) of the default centre on a heavy email week: 800 emails
 a day in opening hours (the default has 350) with a weekly pattern (Monday 1.3 to Friday 0.8:
 ``arrivals.day_factors``) and 150 more sent each night (``arrivals.overnight_volume``), a 24-hour
 response target (90% first responses within 24 h, the clock running overnight), worked by the
@@ -31,7 +31,7 @@ import pandas as pd  # noqa: E402
 
 import _study  # noqa: E402
 from _study import Panel  # noqa: E402
-from sim.style import GREY, LABEL_SIZE, PALETTE, TITLE_SIZE, legend, new_figure, save_figures  # noqa: E402
+from sim.reporting.style import GREY, LABEL_SIZE, PALETTE, TITLE_SIZE, legend, new_figure, save_figures  # noqa: E402
 
 NAME = "email_backlog"
 DESK = (0, 1, 2, 3, 4)

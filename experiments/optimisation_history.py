@@ -37,7 +37,10 @@ COMMITS = (
 CHILD_SIM = """
 import json, sys, time
 from sim import SimConfig, run_experiment, single_queue_scenario
-from sim.config import RunSpec, resolve_run
+try:
+    from sim.model.config import RunSpec, resolve_run   # the layered package
+except ImportError:
+    from sim.config import RunSpec, resolve_run         # commits before it
 contacts = int(sys.argv[1]); rate = 540.0; horizon = contacts / rate * 3600.0
 scenario = single_queue_scenario(rate, 300.0, 50, horizon_s=horizon)
 config = SimConfig(scenario, resolve_run(RunSpec(replications=1, seed=12345, horizon_s=horizon, figures=False), scenario))

@@ -51,7 +51,7 @@ def peak_rss_mb() -> float:
 def mm50(contacts: int, replications: int = 1, workers: int = 1, seed: int = 12345):
     """A config for M/M/50 at rho 0.9 (mean handle 300 s) sized for ``contacts`` per replication."""
     from sim import SimConfig, single_queue_scenario
-    from sim.config import RunSpec, resolve_run
+    from sim.model.config import RunSpec, resolve_run
 
     rate = 540.0
     horizon = contacts / rate * 3600.0
@@ -64,7 +64,7 @@ def default_config(replications: int = 10, workers: int = 1):
     """The built-in default scenario, as `python -m sim` runs it (figures off)."""
     import yaml
 
-    from sim.config import load_config
+    from sim.model.config import load_config
 
     raw = yaml.safe_load((REPO / "configs/scenario/default.yaml").read_text())
     return load_config({"scenario": raw, "run": {"replications": replications, "workers": workers, "figures": False}})

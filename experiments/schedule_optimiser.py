@@ -6,7 +6,7 @@
 1. The requirement: per group and interval, from ``--requirements`` (a ``requirements.csv`` written by
    ``experiments/staffing_optimiser.py``) or, by default, by running the staffing optimiser.
 2. The roster: how many agents on each shift pattern of the shift plan (``--shifts``, default
-   ``configs/workforce/default.yaml``) cover it at least cost (``sim.schedule.schedule``, a
+   ``configs/workforce/default.yaml``) cover it at least cost (``sim.planning.schedule.schedule``, a
    mixed-integer programme solved by ``scipy.optimize.milp``); intervals the plan's limits leave
    uncovered are reported, not a failure.
 3. The check: the roster's staffing (agents on duty, net of breaks, rounded down) simulated afresh
@@ -29,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
 
-from sim.errors import ConfigError  # noqa: E402
-from sim.metrics import clock_label  # noqa: E402
-from sim.style import save_figures  # noqa: E402
-from sim.schedule import load_shift_plan, schedule  # noqa: E402
-from sim.staffing import optimise_staffing, verify  # noqa: E402
-from sim.workforce_plots import coverage_figure, verification_figure  # noqa: E402
+from sim.engine.errors import ConfigError  # noqa: E402
+from sim.model.metrics import clock_label  # noqa: E402
+from sim.reporting.style import save_figures  # noqa: E402
+from sim.planning.schedule import load_shift_plan, schedule  # noqa: E402
+from sim.planning.staffing import optimise_staffing, verify  # noqa: E402
+from sim.reporting.workforce_figures import coverage_figure, verification_figure  # noqa: E402
 
 NAME = "schedule_optimiser"
 

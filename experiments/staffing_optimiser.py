@@ -4,7 +4,7 @@ every channel's service-level target, by simulation with common random numbers, 
     python experiments/staffing_optimiser.py                     # ~10 s; results/studies/staffing_optimiser/
     python experiments/staffing_optimiser.py --max-asa phone=30 --max-abandon phone=0.05
 
-The search (``sim.staffing.optimise_staffing``) judges each candidate on the mean over
+The search (``sim.planning.staffing.optimise_staffing``) judges each candidate on the mean over
 ``--replications`` replications with one seed; the answer is then checked in a fresh simulation
 (another seed, ``--verify-replications`` replications) and, for the binding interval where one agent
 fewer fell furthest below target, with that agent removed.
@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
 
-from sim.errors import ConfigError  # noqa: E402
-from sim.metrics import clock_label  # noqa: E402
-from sim.style import save_figures  # noqa: E402
-from sim.staffing import Targets, optimise_staffing, verify  # noqa: E402
-from sim.workforce_plots import requirements_figure, verification_figure  # noqa: E402
+from sim.engine.errors import ConfigError  # noqa: E402
+from sim.model.metrics import clock_label  # noqa: E402
+from sim.reporting.style import save_figures  # noqa: E402
+from sim.planning.staffing import Targets, optimise_staffing, verify  # noqa: E402
+from sim.reporting.workforce_figures import requirements_figure, verification_figure  # noqa: E402
 
 NAME = "staffing_optimiser"
 

@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
-from sim.cost import agent_hours_by_replication, window_hours  # noqa: E402
+from sim.reporting.cost_basis import agent_hours_by_replication, window_hours  # noqa: E402
 from _study import Panel  # noqa: E402
 
 NAME = "staffing_sweep"
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         points.append((round(100 * factor), raw))
     results = _study.run_points(points, args)
 
-    def cost(result):  # the cost basis of sim.cost: logged-in agent-hours x wage
+    def cost(result):  # the cost basis of sim.reporting.cost_basis: logged-in agent-hours x wage
         window_h = window_hours(result.config.run)
         return lambda reps: agent_hours_by_replication(reps, window_h) * args.wage
 

@@ -1,15 +1,22 @@
 """A discrete-event simulator of a multi-channel contact centre, on SimPy.
 
-Data flows one way: config (:mod:`sim.config`) -> model (:mod:`sim.model`) ->
-records (:mod:`sim.records`) -> metrics (:mod:`sim.metrics`) -> statistics
-(:mod:`sim.stats`) -> tables and figures (:mod:`sim.experiment`, :mod:`sim.plots`, in the style of
-:mod:`sim.style`) -> a strategy report (:mod:`sim.report`).
+The package is layered; each layer imports only those below it (checked in CI):
+
+- :mod:`sim.engine`: event calendar, contacts, queues and routing, agents, arrivals,
+  distributions, random streams, records and tallies;
+- :mod:`sim.journeys` and :mod:`sim.workforce`: the mechanisms a scenario turns on;
+- :mod:`sim.model`: the composed centre, its config, per-replication KPIs;
+- :mod:`sim.experiments`: replications, statistics, comparisons, sweeps;
+- :mod:`sim.planning` (optimisers) and :mod:`sim.reporting` (figures, pages);
+- commands: ``python -m sim``, :mod:`sim.report`, :mod:`sim.compare`,
+  :mod:`sim.calculator`, :mod:`sim.calibration`, :mod:`sim.sweep`.
 """
 
-from .config import RunSpec, Scenario, SimConfig, load_config, single_queue_scenario
-from .errors import ConfigError
-from .experiment import ExperimentResult, run_experiment, write_outputs
-from .model import simulate
+from sim.engine.errors import ConfigError
+from sim.experiments.replications import ExperimentResult, run_experiment
+from sim.model.centre import simulate
+from sim.model.config import RunSpec, Scenario, SimConfig, load_config, single_queue_scenario
+from sim.reporting.outputs import write_outputs
 
 __all__ = [
     "ConfigError",

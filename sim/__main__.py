@@ -1,7 +1,7 @@
 """``python -m sim``: the Hydra entry point (Hydra stays here and in :mod:`sim.sweep`; the model never sees it).
 
 It composes ``configs/config.yaml`` with the command-line overrides, turns the
-result into a validated :class:`~sim.config.SimConfig`, runs the replications
+result into a validated :class:`~sim.model.config.SimConfig`, runs the replications
 and writes tables and figures into the run's folder under ``results/``.
 
 Before Hydra starts, the same overrides are composed and validated once, so a
@@ -63,11 +63,11 @@ def _one_line(exc: BaseException, siblings=None) -> str:
 
 
 def _schema_allows(parent: str, key: str) -> bool:
-    """Whether ``key`` is allowed under the config path ``parent`` by :data:`sim.config.SCHEMA`
+    """Whether ``key`` is allowed under the config path ``parent`` by :data:`sim.model.config.SCHEMA`
     (``<name>`` matches any name, ``x[]`` any ``x[i]``)."""
     import re
 
-    from .config import SCHEMA
+    from sim.model.config import SCHEMA
 
     segments = parent.split(".") if parent else []
     for pattern, keys in SCHEMA.items():
@@ -120,7 +120,7 @@ def precheck(argv: list[str]) -> None:
     if not multirun:
         _check_point(overrides)
         return
-    from .sweep import SweepSpecError, expand_sweep, sweep_points
+    from sim.experiments.sweeps import SweepSpecError, expand_sweep, sweep_points
 
     try:
         axes = expand_sweep(overrides, _group_options)
@@ -158,7 +158,7 @@ def _check_points(points: list[list[str]], swept: list[bool]) -> None:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
 
-    from .config import load_config
+    from sim.model.config import load_config
 
     parser = OverridesParser.create()
     bases: dict[tuple[str, ...], object] = {}
@@ -194,8 +194,8 @@ def _check_point(overrides: list[str], where: str = "") -> None:
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
 
-    from .config import load_config
-    from .errors import ConfigError
+    from sim.model.config import load_config
+    from sim.engine.errors import ConfigError
 
     try:
         GlobalHydra.instance().clear()
@@ -237,14 +237,14 @@ def run_job(cfg) -> Path | None:
 
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode != RunMode.MULTIRUN:
-        from .errors import ConfigError
+        from sim.engine.errors import ConfigError
 
         try:
             return _run(cfg, Path(hydra_cfg.runtime.output_dir), multirun=False)
         except ConfigError as exc:  # found while running, e.g. an unreachable run.scheduler_address
             _fail(str(exc))
 
-    from . import sweep
+    from sim.experiments import sweeps as sweep
 
     out = Path(hydra_cfg.runtime.output_dir)
     overrides = [str(o) for o in hydra_cfg.overrides.task]
@@ -265,10 +265,12 @@ def run_job(cfg) -> Path | None:
 def _run(cfg, out: Path, *, multirun: bool) -> Path:
     from omegaconf import OmegaConf
 
-    from .config import load_config
-    from .errors import ConfigError
-    from .experiment import atomic_write, format_days, format_summary, write_outputs
-    from .sequential import resolve_warmup, run_configured
+    from sim.model.config import load_config
+    from sim.engine.errors import ConfigError
+    from sim.experiments.files import atomic_write
+    from sim.experiments.replications import format_days, format_summary
+    from sim.reporting.outputs import write_outputs
+    from sim.experiments.sequential import resolve_warmup, run_configured
 
     raw = OmegaConf.to_container(cfg, resolve=True)
     try:
@@ -287,7 +289,7 @@ def _run(cfg, out: Path, *, multirun: bool) -> Path:
         print(f"warm-up detected by MSER-5 on {warmup['pilot_replications']} pilot replications: "
               f"{warmup['warmup_s'] / 3600:g} h" + (" (at the search limit: run longer)" if warmup["at_limit"] else ""))
     contact_log = out / "contacts.parquet" if config.run.save_contacts else None
-    from .progress import Progress
+    from sim.experiments.progress import Progress
 
     with Progress("replications") as progress:  # a bar on a terminal, quiet lines otherwise (stderr)
         result, precision = run_configured(config, contact_log=contact_log, progress=progress)
@@ -314,7 +316,7 @@ def _run(cfg, out: Path, *, multirun: bool) -> Path:
 def _write_json(path: Path, data: dict) -> None:
     import json
 
-    from .experiment import atomic_write
+    from sim.experiments.files import atomic_write
 
     text = json.dumps(data, indent=2, default=float) + "\n"
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

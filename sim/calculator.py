@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .erlang import agents_for_service_level, erlang_a_metrics, erlang_b_blocking, erlang_c_metrics
+from sim.erlang import agents_for_service_level, erlang_a_metrics, erlang_b_blocking, erlang_c_metrics
 
 __all__ = ["main", "table"]
 

@@ -1,23 +1,11 @@
-"""Paired comparisons of two scenarios run with common random numbers.
+"""``python -m sim.compare BASELINE ALTERNATIVE``: paired differences of every KPI of two run folders.
 
-Replication ``r`` of a scenario draws its arrivals, handle times, patience and
-escalation decisions from streams derived from ``(seed, r, name)`` only
-(:mod:`sim.streams`).  Two scenarios run with the same seed therefore see the
-same customers in replication ``r``: their KPIs are *paired* by construction,
-and the difference ``alternative[r] - baseline[r]`` varies much less from one
-replication to the next than either KPI does.  :func:`compare` reports, for
-every KPI of the summary, the paired t-interval of those differences next to
-the half-width an unpaired (Welch) interval would have had from the same
-replications, and the variance-reduction factor between the two.
-
-From the command line, on two run folders (same ``run.seed``)::
-
-    python -m sim.compare results/default/<baseline> results/default/<alternative>
-
-prints the table with a verdict per KPI (:func:`with_verdicts`: "significantly better / worse /
-no detectable difference", :func:`sim.kpis.verdict`) and writes it as ``comparison.csv`` into
-the alternative's folder.
-From Python::
+Two runs of ``python -m sim`` with the same ``run.seed`` see the same customers in each
+replication (common random numbers), so their KPIs are paired; this command prints, for the
+headline KPIs, the paired difference (alternative - baseline) with its confidence interval and a
+verdict ("significantly better / worse / no detectable difference"), and writes every KPI's row as
+``comparison.csv`` into the alternative's folder.  The statistics live in
+:mod:`sim.experiments.comparison`; its functions are importable from here too::
 
     from sim import run_experiment
     from sim.compare import compare
@@ -29,124 +17,14 @@ From Python::
 
 from __future__ import annotations
 
-import math
-import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from .experiment import ExperimentResult
-from .kpis import verdict
-from .stats import paired_difference, welch_half_width
+from sim.experiments.comparison import (COMPARE_COLUMNS, compare, compare_folders, compare_replications,
+                                        with_verdicts)
 
 __all__ = ["COMPARE_COLUMNS", "compare", "compare_replications", "compare_folders", "with_verdicts", "main"]
-
-COMPARE_COLUMNS = ["channel", "metric", "baseline_mean", "alternative_mean", "diff_mean", "diff_ci_low",
-                   "diff_ci_high", "n_reps", "independent_half_width", "variance_reduction"]
-
-
-def compare(baseline: ExperimentResult, alternative: ExperimentResult, confidence: float | None = None) -> pd.DataFrame:
-    """Paired differences ``alternative - baseline`` of every KPI both runs report.
-
-    Columns (:data:`COMPARE_COLUMNS`): ``baseline_mean`` / ``alternative_mean``
-    over the replications where the KPI is defined in both runs (``n_reps``
-    pairs, matched by replication number); ``diff_mean``, ``diff_ci_low``,
-    ``diff_ci_high``: the paired Student-t interval of the per-replication
-    differences; ``independent_half_width``: the Welch half-width of the same
-    difference treating the two runs as independent samples (what it would
-    have been without common random numbers); ``variance_reduction``: the
-    estimated variance of the difference of means if independent
-    (``s_b^2/n + s_a^2/n``) over that of the paired difference (``s_d^2/n``).
-    A factor ``k`` means an independent comparison needs about ``k`` times as
-    many replications for the same precision.  It is ``inf`` when the paired
-    differences are all equal (e.g. a KPI the change cannot affect) and NaN
-    when nothing varies.
-
-    ``confidence`` defaults to the baseline's ``run.confidence``.  Runs with
-    different seeds are not paired; the interval is then still valid (pairs of
-    independent replications) but shows no variance reduction, and a warning
-    says so.
-    """
-    if confidence is None:
-        confidence = baseline.config.run.confidence
-    if baseline.config.run.seed != alternative.config.run.seed:
-        warnings.warn(f"baseline (seed {baseline.config.run.seed}) and alternative (seed {alternative.config.run.seed}) "
-                      "do not share random numbers; differences are not paired", stacklevel=2)
-    return compare_replications(baseline.replications, alternative.replications, confidence)
-
-
-def compare_replications(baseline: pd.DataFrame, alternative: pd.DataFrame, confidence: float) -> pd.DataFrame:
-    """:func:`compare` on two ``replications`` tables (``replication, channel, metric, value``)."""
-    keys = ["channel", "metric", "replication"]
-    base = baseline.set_index(keys)["value"]
-    alt = alternative.set_index(keys)["value"]
-    both = pd.concat({"baseline": base, "alternative": alt}, axis=1, join="inner").reset_index()
-    order = list(dict.fromkeys(zip(baseline["channel"], baseline["metric"])))
-    rows = []
-    groups = dict(tuple(both.groupby(["channel", "metric"], sort=False)))
-    for channel, metric in order:
-        part = groups.get((channel, metric))
-        if part is None:
-            continue
-        part = part.sort_values("replication")
-        b = part["baseline"].to_numpy(dtype=float)
-        a = part["alternative"].to_numpy(dtype=float)
-        ok = np.isfinite(a) & np.isfinite(b)
-        b, a = b[ok], a[ok]
-        diff = paired_difference(b, a, confidence)
-        indep_half, indep_var = welch_half_width(b, a, confidence)
-        paired_var = float(np.var(a - b, ddof=1)) / a.size if a.size >= 2 else math.nan
-        rows.append({
-            "channel": channel, "metric": metric,
-            "baseline_mean": float(b.mean()) if b.size else math.nan,
-            "alternative_mean": float(a.mean()) if a.size else math.nan,
-            "diff_mean": diff.mean, "diff_ci_low": diff.low, "diff_ci_high": diff.high, "n_reps": diff.n,
-            "independent_half_width": indep_half,
-            "variance_reduction": _ratio(indep_var, paired_var),
-        })
-    return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
-
-
-def with_verdicts(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` (:data:`COMPARE_COLUMNS`) with a ``verdict`` column: the paired interval in words
-    (:func:`sim.kpis.verdict`): "significantly better" or "significantly worse" when it excludes 0
-    for a KPI with a better direction, "significantly higher/lower" for one without (occupancy,
-    handle time, volumes), "no detectable difference" when it contains 0, "not enough data"
-    when there is no interval (fewer than 2 pairs)."""
-    verdicts = [verdict(m, lo, hi) for m, lo, hi in zip(table["metric"], table["diff_ci_low"], table["diff_ci_high"])]
-    return table.assign(verdict=pd.Series(verdicts, index=table.index, dtype=object))
-
-
-def _ratio(independent: float, paired: float) -> float:
-    if not (math.isfinite(independent) and math.isfinite(paired)):
-        return math.nan
-    if paired == 0.0:
-        return math.inf if independent > 0.0 else math.nan
-    return independent / paired
-
-
-def _run_keys(folder: Path) -> dict:
-    import yaml
-
-    config = folder / "config.yaml"
-    if not config.is_file():
-        return {}
-    return (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("run", {}) or {}
-
-
-def compare_folders(baseline: Path, alternative: Path, confidence: float | None = None) -> pd.DataFrame:
-    """:func:`compare` on two run folders written by ``python -m sim`` (their ``replications.csv``)."""
-    for folder in (baseline, alternative):
-        if not (folder / "replications.csv").is_file():
-            raise ValueError(f"{folder}: no replications.csv (expected a run folder written by python -m sim)")
-    base_run, alt_run = _run_keys(baseline), _run_keys(alternative)
-    if base_run.get("seed") != alt_run.get("seed"):
-        warnings.warn(f"baseline (seed {base_run.get('seed')}) and alternative (seed {alt_run.get('seed')}) "
-                      "do not share random numbers; differences are not paired", stacklevel=2)
-    level = confidence if confidence is not None else float(base_run.get("confidence", 0.95))
-    return compare_replications(pd.read_csv(baseline / "replications.csv"),
-                                pd.read_csv(alternative / "replications.csv"), level)
 
 
 def main(argv: list[str] | None = None) -> int:

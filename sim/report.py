@@ -14,7 +14,7 @@ Each folder given becomes one page of the report; what a page says depends on wh
   intervals, and the interval charts (service level against target, ASA and backlog, abandonment,
   occupancy and staffing). With ``--baseline`` (another run, same seed): what differs, the paired
   difference of each KPI with its interval and a verdict ("significantly better / worse / no
-  detectable difference", :func:`sim.kpis.verdict`), a chart of them, and the baseline dotted in
+  detectable difference", :func:`sim.experiments.kpis.verdict`), a chart of them, and the baseline dotted in
   the interval charts;
 - a **sweep** (a Hydra multirun folder: ``sweep.csv`` or job folders): the points in a table (with
   how many intervals each meets its targets in), failed points and their errors, the KPIs
@@ -24,7 +24,7 @@ Each folder given becomes one page of the report; what a page says depends on wh
   same as a sweep, plus each point's paired differences against the study's baseline point.
 
 A folder whose run failed, did not finish or measured nothing gives a page that says so. Cost is
-staffed agent-hours, times ``--wage-per-hour`` when given (:mod:`sim.cost`); the report says
+staffed agent-hours, times ``--wage-per-hour`` when given (:mod:`sim.reporting.cost_basis`); the report says
 which. Written into ``--out`` (default ``<folder>/report``): ``report.html`` (self-contained:
 figures embedded, no network needed), ``report.md`` and ``figures/*.png``.
 """
@@ -39,10 +39,10 @@ import sys
 import warnings
 from pathlib import Path
 
-from .report_doc import Page, Paragraph, write_report
-from .report_grid import grid_page, load_study, load_sweep
-from .report_run import load_run, run_page
-from .report_text import count_text
+from sim.reporting.document import Page, Paragraph, write_report
+from sim.reporting.grid_page import grid_page, load_study, load_sweep
+from sim.reporting.run_page import load_run, run_page
+from sim.reporting.wording import count_text
 
 __all__ = ["folder_kind", "build_report", "main"]
 

@@ -1,40 +1,29 @@
-"""Sweeps: Hydra multirun points -> one tidy table and sweep figures, with nothing lost.
+"""Sweep tables and figures: what happens when a Hydra multirun ends (the command-line edge).
 
-A sweep (``python -m sim -m scenario.agents='range(10,16,2)' scenario=single_queue``)
-runs one job per point; each job writes its tables into its own folder
-(``<sweep dir>/<job number>/``).  This module holds what makes a sweep robust and
-what happens when it ends:
-
-- **job bookkeeping**: a finished point's folder has ``summary.csv`` (written last,
-  atomically) and a ``done`` marker holding the point's overrides
-  (:func:`mark_done`); re-running the same sweep into the same folder skips such
-  points (:func:`is_done`).  A point that fails gets a one-line ``error.txt``
-  (:func:`record_failure`) and the sweep goes on.
-- **sweep expansion** (:func:`expand_sweep`): the command-line overrides expanded
-  with Hydra's override parser into the points the basic sweeper will run, with
-  one-line errors naming the key for bad specs (used by the pre-check in
-  :mod:`sim.__main__` and by :func:`collect_sweep`).
-- **aggregation** (:func:`collect_sweep`): every point's ``summary.csv`` plus one
-  column per swept key, and ``status`` / ``error`` columns, as one tidy table;
-  :func:`write_sweep` writes it as ``sweep.csv`` and ``sweep.parquet`` with the
-  sweep figures (:mod:`sim.sweep_plots`).  :class:`SweepCallback` calls it when a
-  Hydra multirun ends; ``python -m sim.sweep <sweep dir>`` does it by hand (e.g.
-  after an interrupted sweep).
+:class:`SweepCallback` (``hydra.callbacks`` in ``configs/config.yaml``) calls
+:func:`write_sweep` when a multirun ends: every point's results are collected
+into one tidy table (:func:`sim.experiments.sweeps.collect_sweep`), written as
+``sweep.csv`` and ``sweep.parquet``, with the sweep figures
+(:mod:`sim.reporting.sweep_figures`).  ``python -m sim.sweep <sweep dir>`` does
+it by hand (e.g. after an interrupted sweep).  The sweep machinery (expansion,
+done markers, failures, collection) lives in :mod:`sim.experiments.sweeps`; its
+names are importable from here too.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
-import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .experiment import atomic_write
+from sim.experiments.files import atomic_write
+from sim.experiments.sweeps import (DONE, ERROR, SUMMARY, SUMMARY_COLUMNS, SweepSpecError, job_folders, clear_status,
+                                    collect_sweep, expand_sweep, is_done, mark_done, point_folders, record_failure,
+                                    summarise, sweep_points, swept_keys)
 
 try:  # Hydra is a dependency; the callback base class is only needed when Hydra runs the sweep
     from hydra.experimental.callback import Callback as _Callback
@@ -42,273 +31,8 @@ except ImportError:  # pragma: no cover
     _Callback = object
 
 __all__ = ["DONE", "ERROR", "SUMMARY", "SUMMARY_COLUMNS", "SweepSpecError", "SweepCallback", "expand_sweep",
-           "is_done", "mark_done", "clear_status", "record_failure", "collect_sweep", "point_folders", "write_sweep", "main"]
-
-DONE = "done"
-ERROR = "error.txt"
-SUMMARY = "summary.csv"
-SUMMARY_COLUMNS = ["channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
-STATUS_COLUMNS = ["status", "error"]
-
-
-# ------------------------------------------------------------- sweep expansion
-
-
-class SweepSpecError(ValueError):
-    """A sweep override that cannot be expanded; the message starts with the key."""
-
-
-def _key_name(key_element: str) -> str:
-    """``+scenario.agents`` / ``scenario@pkg`` -> the column name ``scenario.agents`` / ``scenario``."""
-    return key_element.lstrip("+~").split("@", 1)[0]
-
-
-def expand_sweep(overrides: Sequence[str],
-                 group_options: Callable[[str], list[str]] | None = None) -> list[tuple[str, list[str], bool]]:
-    """The axes of a sweep, in command-line order: ``(key, ["key=value", ...], swept)``.
-
-    Mirrors Hydra's basic sweeper (one axis per key, the last override of a key
-    wins, points are the cartesian product of the axes in order).  ``group_options(group)``
-    lists the config names of a group, for ``glob(...)`` sweeps.  Raises
-    :class:`SweepSpecError` naming the key for an override that does not parse,
-    a sweep that cannot be enumerated, or an empty sweep such as ``range(5,5)``.
-    """
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.core.override_parser.types import ValueType
-
-    parser = OverridesParser.create()
-    axes: dict[str, tuple[str, list[str], bool]] = {}
-    for raw in overrides:
-        key = _key_name(raw.split("=", 1)[0].strip())
-        spec = raw.split("=", 1)[1] if "=" in raw else ""
-        try:
-            (override,) = parser.parse_overrides([raw])
-        except Exception as exc:
-            raise SweepSpecError(f"{key}: bad sweep '{spec}': {_reason(exc)}") from None
-        element = override.get_key_element()
-        key = _key_name(element)
-        if not override.is_sweep_override():
-            axes[element] = (key, [f"{element}={override.get_value_element_as_str()}"], False)
-            continue
-        try:
-            if override.value_type == ValueType.GLOB_CHOICE_SWEEP:
-                options = group_options(override.key_or_group) if group_options else []
-                values = [str(v) for v in override.value().filter(options)]
-            elif override.is_discrete_sweep():
-                values = list(override.sweep_string_iterator())
-            else:
-                raise SweepSpecError(f"{key}: cannot sweep '{spec}': only lists, choice(), range() and glob() "
-                                     "sweeps can be enumerated")
-        except SweepSpecError:
-            raise
-        except Exception as exc:
-            raise SweepSpecError(f"{key}: bad sweep '{spec}': {_reason(exc)}") from None
-        if not values:
-            raise SweepSpecError(f"{key}: empty sweep '{spec}': it gives no values to run")
-        axes[element] = (key, [f"{element}={v}" for v in values], True)
-    return list(axes.values())
-
-
-def _reason(exc: BaseException) -> str:
-    """Hydra's parse errors in one line, without the 'Error parsing' header and the docs link."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    lines = [line for line in lines if not line.startswith(("Error parsing override", "See https://"))]
-    text = " ".join(lines) or type(exc).__name__
-    if " while evaluating " in text and "': " in text:
-        text = text.split("': ", 1)[1]
-    return text
-
-
-def sweep_points(axes: list[tuple[str, list[str], bool]]) -> list[list[str]]:
-    """Every point of the sweep (lists of ``key=value`` overrides), in the order Hydra runs them."""
-    return [list(p) for p in itertools.product(*(values for _, values, _ in axes))]
-
-
-# ------------------------------------------------------------- job bookkeeping
-
-
-def _same(a: Sequence[str], b: Sequence[str]) -> bool:
-    return sorted(a) == sorted(b)
-
-
-def is_done(folder: Path, overrides: Sequence[str]) -> bool:
-    """Whether ``folder`` holds the finished results of the point given by ``overrides``."""
-    marker = Path(folder) / DONE
-    if not marker.is_file() or not (Path(folder) / SUMMARY).is_file():
-        return False
-    try:
-        recorded = json.loads(marker.read_text(encoding="utf-8"))["overrides"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    return _same(recorded, overrides)
-
-
-def mark_done(folder: Path, overrides: Sequence[str]) -> Path:
-    """Write the ``done`` marker (after ``summary.csv``): the point is complete."""
-    text = json.dumps({"overrides": list(overrides)}) + "\n"
-    return atomic_write(Path(folder) / DONE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def clear_status(folder: Path) -> None:
-    """Forget an earlier attempt's outcome before a point runs again."""
-    for name in (DONE, ERROR):
-        (Path(folder) / name).unlink(missing_ok=True)
-
-
-def record_failure(folder: Path, exc: BaseException) -> str:
-    """Write ``error.txt`` (one line: what went wrong) into the point's folder; returns the line."""
-    from .errors import ConfigError
-
-    text = " ".join(str(exc).split())
-    line = text if isinstance(exc, ConfigError) and text else f"{type(exc).__name__}: {text}".rstrip(": ")
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    (Path(folder) / DONE).unlink(missing_ok=True)
-    atomic_write(Path(folder) / ERROR, lambda tmp: tmp.write_text(line + "\n", encoding="utf-8"))
-    return line
-
-
-# ------------------------------------------------------------- aggregation
-
-
-def _read_overrides(folder: Path) -> list[str] | None:
-    import yaml
-
-    path = folder / ".hydra" / "overrides.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return None
-    return [str(x) for x in data] if isinstance(data, list) else None
-
-
-def _sweep_axes(sweep_dir: Path) -> list[tuple[str, list[str], bool]] | None:
-    """The sweep's axes from ``multirun.yaml`` (the overrides it was started with), if readable."""
-    import yaml
-
-    try:
-        data = yaml.safe_load((sweep_dir / "multirun.yaml").read_text(encoding="utf-8"))
-        task = [str(x) for x in data["hydra"]["overrides"]["task"]]
-        groups = Path(__file__).resolve().parent.parent / "configs"
-        return expand_sweep(task, lambda g: sorted(p.stem for p in (groups / g).glob("*.yaml")))
-    except Exception:
-        return None
-
-
-def _value(override: str) -> Any:
-    """The value of ``key=value`` as Hydra parses it (numbers as numbers)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    try:
-        (parsed,) = OverridesParser.create().parse_overrides([override])
-        value = parsed.value()
-        return value if isinstance(value, (int, float, str, bool)) or value is None else str(value)
-    except Exception:
-        return override.split("=", 1)[1] if "=" in override else None
-
-
-def _job_folders(sweep_dir: Path) -> list[Path]:
-    jobs = [p for p in sweep_dir.iterdir() if p.is_dir() and (p / ".hydra" / "overrides.yaml").is_file()]
-    return sorted(jobs, key=lambda p: (0, int(p.name), "") if p.name.isdigit() else (1, 0, p.name))
-
-
-def _point_rows(folder: Path | None) -> tuple[pd.DataFrame | None, str, str]:
-    """A point's summary rows (or None), status and error."""
-    if folder is None:
-        return None, "incomplete", "not run"
-    if (folder / DONE).is_file() and (folder / SUMMARY).is_file():
-        try:
-            return pd.read_csv(folder / SUMMARY), "ok", ""
-        except Exception as exc:  # an unreadable summary is reported, not fatal
-            return None, "failed", f"{SUMMARY} unreadable: {type(exc).__name__}: {exc}"
-    if (folder / ERROR).is_file():
-        text = (folder / ERROR).read_text(encoding="utf-8").strip().splitlines()
-        return None, "failed", text[0] if text else "failed"
-    return None, "incomplete", "no results (interrupted or still running)"
-
-
-def collect_sweep(sweep_dir: str | Path) -> pd.DataFrame:
-    """One tidy table of every point of the sweep in ``sweep_dir``.
-
-    Columns: one per swept key (named after it, e.g. ``scenario.agents``), the
-    columns of ``summary.csv`` (``channel, metric, mean, ci_low, ci_high,
-    n_reps``), ``status`` and ``error``.  A finished point gives one row per
-    channel x metric with status ``ok``; a failed point one row with status
-    ``failed`` and its ``error.txt`` line; a point that has not finished
-    (interrupted, or never started) one row with status ``incomplete``.
-
-    The points and swept keys come from ``multirun.yaml`` (the sweep as started);
-    each job folder is matched to its point by its ``.hydra/overrides.yaml``.
-    Without a readable ``multirun.yaml``, every job folder is a point and the
-    swept keys are those whose value differs between points.
-    """
-    sweep_dir = Path(sweep_dir)
-    if not sweep_dir.is_dir():
-        raise FileNotFoundError(f"no sweep folder {sweep_dir}")
-    jobs = {p: _read_overrides(p) for p in _job_folders(sweep_dir)}
-    axes = _sweep_axes(sweep_dir)
-    points: list[tuple[list[str], Path | None]] = []
-    if axes is not None:
-        keys = [key for key, _, swept in axes if swept]
-        by_point = {frozenset(ov): p for p, ov in jobs.items() if ov is not None}
-        points = [(point, by_point.get(frozenset(point))) for point in sweep_points(axes)]
-    else:
-        points = [(ov, p) for p, ov in jobs.items() if ov is not None]
-        values: dict[str, set[str]] = {}
-        for ov, _ in points:
-            for item in ov:
-                k, _, v = item.partition("=")
-                values.setdefault(_key_name(k), set()).add(v)
-        keys = [k for k, vs in values.items() if len(vs) > 1]
-    parts = []
-    for overrides, folder in points:
-        swept = {k: None for k in keys}
-        for item in overrides:
-            k = _key_name(item.partition("=")[0])
-            if k in swept:
-                swept[k] = _value(item)
-        rows, status, error = _point_rows(folder)
-        if rows is None:
-            rows = pd.DataFrame([{c: None for c in SUMMARY_COLUMNS}])
-        rows = rows.reindex(columns=SUMMARY_COLUMNS)
-        for i, (k, v) in enumerate(swept.items()):
-            rows.insert(i, k, [v] * len(rows))
-        rows["status"] = status
-        rows["error"] = error
-        parts.append(rows)
-    columns = [*keys, *SUMMARY_COLUMNS, *STATUS_COLUMNS]
-    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    table = table.reindex(columns=columns)
-    for k in keys:  # one type per column (Parquet): numbers if all numeric, else text
-        numeric = pd.to_numeric(table[k], errors="coerce")
-        if numeric.notna().sum() == table[k].notna().sum() and not table[k].map(lambda v: isinstance(v, bool)).any():
-            table[k] = numeric
-        else:
-            table[k] = table[k].map(lambda v: None if v is None else str(v)).astype("string")
-    for c in ("mean", "ci_low", "ci_high", "n_reps"):
-        table[c] = pd.to_numeric(table[c], errors="coerce")
-    for c in ("channel", "metric", "error", "status"):
-        table[c] = table[c].astype("string")
-    return table
-
-
-def point_folders(sweep_dir: str | Path, keys: Sequence[str]) -> list[tuple[dict[str, Any], Path]]:
-    """Every job folder of the sweep with the values of the swept ``keys`` it ran with (parsed as
-    :func:`collect_sweep` parses them), to find a point's own files (e.g. its ``config.yaml``)."""
-    out = []
-    for folder in _job_folders(Path(sweep_dir)):
-        overrides = _read_overrides(folder) or []
-        values = {k: None for k in keys}
-        for item in overrides:
-            k = _key_name(item.partition("=")[0])
-            if k in values:
-                values[k] = _value(item)
-        out.append((values, folder))
-    return out
-
-
-def swept_keys(table: pd.DataFrame) -> list[str]:
-    """The swept-key columns of a table from :func:`collect_sweep`."""
-    return [c for c in table.columns if c not in (*SUMMARY_COLUMNS, *STATUS_COLUMNS)]
+           "sweep_points", "is_done", "mark_done", "clear_status", "record_failure", "collect_sweep", "point_folders",
+           "swept_keys", "summarise", "write_sweep", "main"]
 
 
 def write_sweep(sweep_dir: str | Path, *, figures: bool = True) -> list[Path]:
@@ -321,8 +45,8 @@ def write_sweep(sweep_dir: str | Path, *, figures: bool = True) -> list[Path]:
         atomic_write(sweep_dir / "sweep.parquet", lambda tmp: table.to_parquet(tmp, index=False)),
     ]
     if figures:
-        from . import sweep_plots
-        from .style import save_figures
+        from sim.reporting import sweep_figures as sweep_plots
+        from sim.reporting.style import save_figures
 
         swept_target = any("service_level_target" in k for k in swept_keys(table))
         targets = None if swept_target else _targets(sweep_dir)
@@ -335,23 +59,15 @@ def _targets(sweep_dir: Path) -> dict[str, float] | None:
     lines of the sweep figures); None if there is none to read."""
     import yaml
 
-    for folder in _job_folders(sweep_dir):
+    for folder in job_folders(sweep_dir):
         try:
             raw = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8")) or {}
-            from .config import load_config
+            from sim.model.config import load_config
 
             return {name: ch.service_level_target for name, ch in load_config(raw).scenario.channels.items()}
         except Exception:
             continue
     return None
-
-
-def summarise(table: pd.DataFrame) -> str:
-    """One line: how many points are ok, failed, incomplete."""
-    cols = swept_keys(table)
-    per_point = table.drop_duplicates(subset=[*cols, "status"]) if cols else table.drop_duplicates("status")
-    counts = per_point["status"].value_counts()
-    return ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("ok", "failed", "incomplete") if counts.get(s, 0))
 
 
 class SweepCallback(_Callback):

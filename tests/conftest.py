@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from sim.config import RunSpec, SimConfig, load_config, resolve_run
+from sim.model.config import RunSpec, SimConfig, load_config, resolve_run
 
 REPO = Path(__file__).resolve().parent.parent
 FULL_VALIDATION = os.environ.get("SIM_VALIDATION", "").lower() == "full"

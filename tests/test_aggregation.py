@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from sim import run_experiment, simulate
-from sim.contact_log import ContactLogWriter, contacts_frame
-from sim.metrics import replication_summary
+from sim.experiments.contact_log import ContactLogWriter, contacts_frame
+from sim.model.metrics import replication_summary
 
 from .conftest import REPO, centre_config
 
@@ -112,7 +112,7 @@ def test_streamed_log_in_small_chunks_equals_the_in_memory_log(tmp_path):
 
 
 def test_vectorised_interval_table_matches_each_interval_computed_alone():
-    from sim.metrics import INTERVAL_METRICS, _window_kpis, interval_bounds, replication_intervals
+    from sim.model.metrics import INTERVAL_METRICS, _window_kpis, interval_bounds, replication_intervals
 
     config = _default_config(warmup_hours=1.25, horizon_hours=11.75, drain=False, seed=2)
     result = simulate(config.scenario, config.run, 0)

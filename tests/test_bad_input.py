@@ -9,9 +9,9 @@ Three layers are checked:
 
 * ``python -m sim`` as a subprocess, for a representative set of cases: exit status 2, exactly
   one ``sim: error: <where>: <what>`` line on stderr, no traceback, no output folder;
-* :func:`sim.config.load_config` in-process on configs composed with Hydra's compose API (the
+* :func:`sim.model.config.load_config` in-process on configs composed with Hydra's compose API (the
   same composition the command line's pre-check does), for every validation rule;
-* :func:`sim.arrivals.read_trace` directly, for malformed trace files.
+* :func:`sim.engine.arrivals.read_trace` directly, for malformed trace files.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from sim.arrivals import TraceContact, read_trace
-from sim.config import load_config
-from sim.errors import ConfigError
+from sim.engine.arrivals import TraceContact, read_trace
+from sim.model.config import load_config
+from sim.engine.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG_DIR = REPO / "configs"
@@ -251,7 +251,7 @@ CONFIG_CASES = [
                  id="unknown-preset"),
     pytest.param(["run.confidence=1.5"], "run.confidence", "strictly between 0 and 1", id="confidence-1.5"),
     pytest.param(["run.confidence=0"], "run.confidence", "positive", id="confidence-0"),
-    # customer journeys (sim.journey_config)
+    # customer journeys (sim.journeys.config)
     pytest.param(["scenario.contact_types.billing_chat.self_service.containment=1.5"],
                  "scenario.contact_types.billing_chat.self_service.containment", "<= 1", id="containment-above-1"),
     pytest.param(["scenario.contact_types.billing.retrial.probability=-0.1"],

@@ -13,10 +13,12 @@ import pandas as pd
 import pytest
 
 from sim import simulate, single_queue_scenario
-from sim.calibration import arrival_rates, fit_handle_times, patience, read_log, repeat_contacts, staffing_from_activity
-from sim.config import Distribution, RunSpec
-from sim.errors import ConfigError
-from sim.records import OUTCOMES
+from sim.calibration import (arrival_rates, fit_handle_times, patience, read_log, repeat_contacts,
+                             staffing_from_activity)
+from sim.engine.distributions import Distribution
+from sim.model.config import RunSpec
+from sim.engine.errors import ConfigError
+from sim.engine.records import OUTCOMES
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "anonymous_bank_sample.tsv"

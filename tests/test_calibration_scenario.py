@@ -15,9 +15,9 @@ from sim.calibration.__main__ import main
 from sim.calibration.estimate import available_agents
 from sim.calibration.replay import hourly_kpis, replay_trace
 from sim.calibration.scenario import calibrate, check_scenario
-from sim.config import load_config
-from sim.records import ABANDONED
-from sim.streams import stream
+from sim.model.config import load_config
+from sim.engine.records import ABANDONED
+from sim.engine.streams import stream
 
 from .test_calibration import AGENTS, BANK_MAPPING, REPO, SAMPLE, SIM_MAPPING, write_simulated_log
 
@@ -177,7 +177,7 @@ def test_busyness_cv_of_simulated_days_is_inside_its_interval():
     chi-square interval covers the true value, and a Poisson-only log gives an interval near 0."""
     from sim import single_queue_scenario
     from sim.calibration import day_variability
-    from sim.config import RunSpec
+    from sim.model.config import RunSpec
 
     def days(cv: float) -> pd.DataFrame:
         scenario = replace(single_queue_scenario(150.0, 60.0, 40, horizon_s=2 * 3600), busyness_cv=cv)

@@ -1,4 +1,4 @@
-"""Concurrent agents (sim.concurrency, sim.agents, sim.duty): agents who hold several contacts log in and
+"""Concurrent agents (sim.journeys.concurrency, sim.engine.agents, sim.workforce.duty): agents who hold several contacts log in and
 off as a whole, so occupancy stays a share of logged-in agent-time and overtime is counted once per
 agent; shifts and roster rows may give their agents a concurrency of their own (pools).
 
@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.config import parse_scenario
-from sim.duty import Steps, duty_timeline
-from sim.errors import ConfigError
-from sim.metrics import group_summary, replication_intervals, replication_summary
-from sim.records import IN_SYSTEM, OUTCOMES
+from sim.model.config import parse_scenario
+from sim.workforce.duty import Steps, duty_timeline
+from sim.engine.errors import ConfigError
+from sim.model.metrics import group_summary, replication_intervals, replication_summary
+from sim.engine.records import IN_SYSTEM, OUTCOMES
 
 from .conftest import centre_config
 from .test_journeys import _paired, _run, det

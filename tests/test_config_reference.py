@@ -1,6 +1,6 @@
-"""Keep docs/configuration.md and the configs in sync with the schema in sim.config.
+"""Keep docs/configuration.md and the configs in sync with the schema in sim.model.config.
 
-The reference has one ``## <pattern>`` section per entry of ``sim.config.SCHEMA``
+The reference has one ``## <pattern>`` section per entry of ``sim.model.config.SCHEMA``
 (the pattern may be wrapped in backticks so that ``<type>`` renders), each with a
 table whose first column lists the keys as ``` `key` ```.  Every key used by the
 shipped YAML configs must be one the schema allows.
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim import config as schema
+from sim.model import config as schema
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "configuration.md"

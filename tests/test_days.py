@@ -1,4 +1,4 @@
-"""Multi-day runs (``run.days``, sim.days): the day repeated, closings, the backlog carried over."""
+"""Multi-day runs (``run.days``, sim.workforce.days): the day repeated, closings, the backlog carried over."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 
 from sim import simulate
-from sim.arrivals import daily_arrival_times, poisson_arrival_times
-from sim.days import segment_bounds, when_open
-from sim.errors import ConfigError
-from sim.metrics import group_summary, replication_days, replication_intervals, replication_summary
-from sim.records import ABANDONED, ANSWERED, ATTEMPTS, IN_SYSTEM
-from sim.streams import stream
+from sim.engine.arrivals import daily_arrival_times, poisson_arrival_times
+from sim.workforce.days import segment_bounds, when_open
+from sim.engine.errors import ConfigError
+from sim.model.metrics import group_summary, replication_days, replication_intervals, replication_summary
+from sim.engine.records import ABANDONED, ANSWERED, ATTEMPTS, IN_SYSTEM
+from sim.engine.streams import stream
 
 from .conftest import REPO, centre_config
 
@@ -213,7 +213,7 @@ def test_the_email_backlog_carries_over_and_more_email_agents_shrink_it():
             values.append(closing)
         assert values[0] > 0, "the backlog at day 1's closing is carried over"
         diffs.append(values[1] - values[0])
-    from sim.stats import t_interval
+    from sim.experiments.stats import t_interval
 
     est = t_interval(np.asarray(diffs, dtype=float), 0.95)
     assert est.high < 0, est
@@ -266,7 +266,7 @@ def test_days_table_splits_the_summary_by_day(tmp_path):
     """days.csv: per day and channel, over the day's opening hours; offered and answered add up to the
     summary's, and a warm-up of one day leaves day 1 out."""
     from sim import run_experiment
-    from sim.experiment import write_outputs
+    from sim.reporting.outputs import write_outputs
 
     config = centre_config(_default_raw(), days=3, replications=3)
     result = run_experiment(config)
@@ -321,7 +321,7 @@ def test_overnight_email_waits_for_the_next_opening_and_counts_in_the_next_day()
 def test_day_factors_and_overnight_volume_give_the_expected_counts():
     """Poisson counts per day: 100 calls/h x 2 h x the day's factor, 30 emails x the factor per night;
     each expectation inside the 99% interval over replications."""
-    from sim.stats import t_interval
+    from sim.experiments.stats import t_interval
 
     reps = 40
     config = _week_centre({"rate_per_hour": 100, "day_factors": [1.5, 1.0, 0.5]},

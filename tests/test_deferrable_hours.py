@@ -1,13 +1,13 @@
-"""Business hours of deferrable work (``deferrable.hours``, sim.deferrable)."""
+"""Business hours of deferrable work (``deferrable.hours``, sim.journeys.deferrable)."""
 
 from __future__ import annotations
 
 import pytest
 
 from sim import load_config, simulate
-from sim.config import parse_scenario
-from sim.errors import ConfigError
-from sim.records import IN_SYSTEM, OUTCOMES
+from sim.model.config import parse_scenario
+from sim.engine.errors import ConfigError
+from sim.engine.records import IN_SYSTEM, OUTCOMES
 
 
 def scenario(tmp_path, rows: str, hours: dict | None) -> dict:

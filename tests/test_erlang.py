@@ -25,16 +25,8 @@ from scipy.linalg import expm
 from scipy.special import gammainc, gammaln
 from scipy.stats import poisson
 
-from sim.erlang import (
-    QueueMetrics,
-    agents_for_service_level,
-    erlang_a_metrics,
-    erlang_b,
-    erlang_b_blocking,
-    erlang_c,
-    erlang_c_metrics,
-    square_root_staffing,
-)
+from sim.erlang import (QueueMetrics, agents_for_service_level, erlang_a_metrics, erlang_b, erlang_b_blocking,
+                        erlang_c, erlang_c_metrics, square_root_staffing)
 
 # ---------------------------------------------------------------- Erlang B
 

@@ -1,4 +1,4 @@
-"""Executors (sim/executors.py) and running at scale: Dask, joblib sweeps, the Slurm launcher config.
+"""Executors (sim/experiments/executors.py) and running at scale: Dask, joblib sweeps, the Slurm launcher config.
 
 The executor never changes the numbers: the same seed gives the same tables (and the same
 per-contact log) in 1 process, 2 processes, a local Dask cluster and an existing Dask cluster.
@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from sim.config import load_config
-from sim.errors import ConfigError
-from sim.executors import map_replications
-from sim.experiment import run_experiment
+from sim.model.config import load_config
+from sim.engine.errors import ConfigError
+from sim.experiments.executors import map_replications
+from sim.experiments.replications import run_experiment
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG_DIR = str(REPO / "configs")
@@ -101,9 +101,9 @@ def test_bad_executor_keys_are_one_line_errors(run, message):
 
 
 def test_unreachable_scheduler_is_a_config_error(monkeypatch):
-    import sim.executors
+    import sim.experiments.executors
 
-    monkeypatch.setattr(sim.executors, "CONNECT_TIMEOUT_S", 1)
+    monkeypatch.setattr(sim.experiments.executors, "CONNECT_TIMEOUT_S", 1)
     config = _config(executor="dask", scheduler_address="tcp://127.0.0.1:9")
     with pytest.raises(ConfigError, match=r"^run.scheduler_address: cannot connect to a Dask scheduler"):
         run_experiment(replace(config, run=replace(config.run, replications=1)))

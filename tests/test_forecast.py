@@ -18,13 +18,14 @@ import pytest
 import yaml
 from scipy.stats import chi2
 
-from sim.arrivals import day_factors, days_covered, scale_by_day
-from sim.config import load_config
-from sim.errors import ConfigError
-from sim.experiment import run_experiment, write_outputs
-from sim.model import CentreModel
-from sim.stats import wilson_interval
-from sim.streams import stream
+from sim.engine.arrivals import day_factors, days_covered, scale_by_day
+from sim.model.config import load_config
+from sim.engine.errors import ConfigError
+from sim.experiments.replications import run_experiment
+from sim.reporting.outputs import write_outputs
+from sim.model.centre import CentreModel
+from sim.experiments.stats import wilson_interval
+from sim.engine.streams import stream
 
 from .conftest import REPO
 

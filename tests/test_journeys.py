@@ -1,6 +1,6 @@
-"""Customer journeys: self-service, retrials, repeat contacts (sim.journeys), callbacks (sim.callbacks)
-overflow (sim.overflow), VIP priority classes (sim.vip), the modelled CX proxies (sim.cx) and concurrent
-chats (sim.concurrency).
+"""Customer journeys: self-service, retrials, repeat contacts (sim.journeys.flow), callbacks (sim.journeys.callbacks)
+overflow (sim.journeys.overflow), VIP priority classes (sim.journeys.vip), the modelled CX proxies (sim.journeys.cx) and concurrent
+chats (sim.journeys.concurrency).
 
 For each mechanism: an exact trace of its timing on a tiny hand-checked case, the
 conservation invariant (every arrival, retrials and repeats included, ends exactly
@@ -16,10 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.metrics import group_summary, replication_intervals, replication_summary
-from sim.model import simulate
-from sim.records import ABANDONED, ANSWERED, ATTEMPTS, BLOCKED, CALLBACKS, DEFLECTED, IN_SYSTEM, OUTCOMES, TALLY_FIELDS
-from sim.stats import t_interval
+from sim.model.metrics import group_summary, replication_intervals, replication_summary
+from sim.model.centre import simulate
+from sim.engine.records import (ABANDONED, ANSWERED, ATTEMPTS, BLOCKED, CALLBACKS, DEFLECTED, IN_SYSTEM, OUTCOMES,
+                                TALLY_FIELDS)
+from sim.experiments.stats import t_interval
 
 from .conftest import centre_config
 from .test_model import _write_trace

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import run_experiment, simulate, single_queue_scenario
-from sim.records import ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, OUTCOMES
-from sim.stats import t_interval
+from sim.engine.records import ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, OUTCOMES
+from sim.experiments.stats import t_interval
 
 from .conftest import centre_config, resolved
 
@@ -310,8 +310,8 @@ def test_same_seed_gives_identical_tables_and_another_seed_does_not():
 
 
 def test_handle_time_distributions_have_the_configured_mean_and_cv():
-    from sim.config import Distribution
-    from sim.distributions import draw
+    from sim.engine.distributions import Distribution
+    from sim.engine.distributions import draw
 
     rng = np.random.default_rng(0)
     for kind, cv in (("exponential", 1.0), ("lognormal", 0.6), ("gamma", 1.5)):
@@ -324,7 +324,7 @@ def test_handle_time_distributions_have_the_configured_mean_and_cv():
 
 
 def test_piecewise_poisson_arrivals_follow_the_rate_of_each_interval():
-    from sim.arrivals import poisson_arrival_times
+    from sim.engine.arrivals import poisson_arrival_times
 
     rates = (0.0, 3600.0, 0.0, 7200.0)  # per hour, 1 h intervals
     t = np.fromiter(poisson_arrival_times(rates, 3600.0, 4 * 3600.0, np.random.default_rng(1)), float)

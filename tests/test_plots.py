@@ -1,4 +1,4 @@
-"""Tests for sim.plots: artists, labels, NaN/empty handling and reproducible PNG output."""
+"""Tests for sim.reporting.run_figures: artists, labels, NaN/empty handling and reproducible PNG output."""
 
 from __future__ import annotations
 
@@ -9,13 +9,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from sim.plots import (
-    PALETTE,
-    asa_and_queue_by_interval,
-    occupancy_by_interval,
-    save_figures,
-    service_level_by_interval,
-)
+from sim.reporting.run_figures import (PALETTE, asa_and_queue_by_interval, occupancy_by_interval, save_figures,
+                                       service_level_by_interval)
 
 TARGETS = {"phone": (20.0, 0.8), "chat": (60.0, 0.8), "email": (14400.0, 0.9)}
 

@@ -1,4 +1,4 @@
-"""Agents differ: proficiency, learning curve, fatigue and the occupancy cap (sim.proficiency)."""
+"""Agents differ: proficiency, learning curve, fatigue and the occupancy cap (sim.workforce.proficiency)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from sim import load_config, simulate
-from sim.config import parse_scenario
-from sim.errors import ConfigError
-from sim.metrics import group_summary, replication_summary
-from sim.stats import paired_difference
+from sim.model.config import parse_scenario
+from sim.engine.errors import ConfigError
+from sim.model.metrics import group_summary, replication_summary
+from sim.experiments.stats import paired_difference
 
 
 def one_agent(tmp_path, rows: str, group: dict, types=("calls",)) -> dict:

@@ -1,4 +1,4 @@
-"""sim.progress: a bar redrawn in place on a terminal, quiet lines otherwise; and on the command line."""
+"""sim.experiments.progress: a bar redrawn in place on a terminal, quiet lines otherwise; and on the command line."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 import subprocess
 import sys
 
-from sim.progress import Progress, format_duration
+from sim.experiments.progress import Progress, format_duration
 
 from .conftest import REPO
 

@@ -16,11 +16,11 @@ import yaml
 
 from sim import compare as compare_mod
 from sim import sweep as sweep_mod
-from sim.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_UNKNOWN, VERDICT_WORSE, kpi, verdict
+from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_UNKNOWN, VERDICT_WORSE, kpi, verdict
 from sim.report import folder_kind, main
-from sim.report_run import intervals_meeting, load_run
-from sim.report_doc import Image, Page, Paragraph, Table, render_html, render_markdown
-from sim.report_text import diff_cell, kpi_cell
+from sim.reporting.run_page import intervals_meeting, load_run
+from sim.reporting.document import Image, Page, Paragraph, Table, render_html, render_markdown
+from sim.reporting.wording import diff_cell, kpi_cell
 
 from .conftest import REPO
 from .report_helpers import base_and_option, default_raw, more_generalists, run_folder
@@ -79,7 +79,7 @@ def test_html_escapes_text_and_embeds_images_and_markdown_links_them():
 
     fig = Figure(figsize=(2, 1))
     fig.add_subplot().plot([0, 1], [0, 1])
-    from sim.style import png_bytes
+    from sim.reporting.style import png_bytes
 
     page = Page("A <b>page</b>", [Paragraph("x < y & z", "summary"), Table(["KPI", "value"], [["a|b", "1.0 s ± 0.1"]]),
                                   Image("fig", fig, "a figure")])

@@ -1,4 +1,4 @@
-"""Shifts, rosters, shrinkage, overtime and costs (sim.workforce_config, sim.duty, sim.costs)."""
+"""Shifts, rosters, shrinkage, overtime and costs (sim.workforce.config, sim.workforce.duty, sim.workforce.costs)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from sim import load_config, simulate
-from sim.config import parse_scenario
-from sim.costs import replication_costs
-from sim.duty import duty_timeline
-from sim.errors import ConfigError
-from sim.metrics import group_summary, replication_intervals
-from sim.stats import t_interval
+from sim.model.config import parse_scenario
+from sim.workforce.costs import replication_costs
+from sim.workforce.duty import duty_timeline
+from sim.engine.errors import ConfigError
+from sim.model.metrics import group_summary, replication_intervals
+from sim.experiments.stats import t_interval
 
 
 def centre(groups: dict, *, rate: float = 0.0, trace: str | None = None, costs: dict | None = None,
@@ -206,7 +206,7 @@ def test_bot_is_paid_per_contact_through_self_service():
     config = load_config({"scenario": raw, "run": {"replications": 1, "seed": 2}})
     result = simulate(config.scenario, config.run, 0)
     tally = result.segments.tally.sum(axis=(0, 1))
-    from sim.records import TALLY_FIELDS
+    from sim.engine.records import TALLY_FIELDS
     f = {n: i for i, n in enumerate(TALLY_FIELDS)}
     through = tally[f["deflected"]] + tally[f["bot_handoffs"]]
     assert tally[f["deflected"]] > 0 and through > tally[f["deflected"]]

@@ -10,11 +10,11 @@ import pytest
 import scipy.stats
 
 from sim import ConfigError, load_config, run_experiment, single_queue_scenario
-from sim.compare import COMPARE_COLUMNS, compare
-from sim.config import RunSpec, SimConfig, resolve_run
-from sim.sequential import (detect_warmup, detect_warmup_s, pilot_replications, refine_scenario, resolve_warmup,
-                            run_configured, run_until_precise, warmup_series)
-from sim.stats import mser, mser5, mser_statistic, paired_difference, t_interval, welch_half_width
+from sim.experiments.comparison import COMPARE_COLUMNS, compare
+from sim.model.config import RunSpec, SimConfig, resolve_run
+from sim.experiments.sequential import (detect_warmup, detect_warmup_s, pilot_replications, refine_scenario,
+                                        resolve_warmup, run_configured, run_until_precise, warmup_series)
+from sim.experiments.stats import mser, mser5, mser_statistic, paired_difference, t_interval, welch_half_width
 
 
 # ------------------------------------------------------------------ MSER-5

@@ -26,9 +26,10 @@ from matplotlib.figure import Figure
 
 from sim import sweep as sweep_mod
 from sim.__main__ import precheck
-from sim.experiment import atomic_write
-from sim.sweep import SUMMARY_COLUMNS, collect_sweep, expand_sweep, write_sweep
-from sim.sweep_plots import kpis_vs_swept, service_level_heatmap, sweep_figures
+from sim.experiments.files import atomic_write
+from sim.sweep import SUMMARY_COLUMNS, write_sweep
+from sim.experiments.sweeps import collect_sweep, expand_sweep
+from sim.reporting.sweep_figures import kpis_vs_swept, service_level_heatmap, sweep_figures
 
 from .conftest import REPO
 
@@ -207,8 +208,8 @@ def test_atomic_write_replaces_in_one_step_and_leaves_no_temp_file(tmp_path, mon
 
 
 def test_write_outputs_writes_summary_last_and_atomically(tmp_path, monkeypatch):
-    from sim import experiment
-    from sim.config import load_config
+    from sim.experiments import replications as experiment
+    from sim.model.config import load_config
 
     order = []
     real = experiment.atomic_write
@@ -217,7 +218,7 @@ def test_write_outputs_writes_summary_last_and_atomically(tmp_path, monkeypatch)
                                        "mean_handle_time_s": 180, "agents": 6},
                           "run": {"replications": 2, "horizon_hours": 1, "figures": False}})
     result = experiment.run_experiment(config)
-    written = experiment.write_outputs(result, tmp_path, figures=False)
+    written = experiment.write_tables(result, tmp_path)
     assert order[-1] == "summary.csv" and set(order) == {"summary.csv", "intervals.csv", "groups.csv",
                                                           "replications.csv"}
     assert written[0].name == "summary.csv"

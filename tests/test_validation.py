@@ -12,7 +12,7 @@ import pytest
 
 from sim import run_experiment, single_queue_scenario
 from sim.erlang import erlang_a_metrics, erlang_b, erlang_c_metrics
-from sim.stats import t_interval
+from sim.experiments.stats import t_interval
 
 from .conftest import resolved, validation_size
 

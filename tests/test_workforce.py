@@ -1,4 +1,4 @@
-"""Workforce tools: the staffing optimiser (sim.staffing) and the schedule optimiser (sim.schedule)."""
+"""Workforce tools: the staffing optimiser (sim.planning.staffing) and the schedule optimiser (sim.planning.schedule)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 
 from sim import load_config
 from sim.erlang import agents_for_service_level
-from sim.errors import ConfigError
-from sim.schedule import coverage_matrix, expand_patterns, load_shift_plan, schedule
-from sim.staffing import Targets, erlang_c_requirement, erlang_seed, optimise_staffing, verify
+from sim.engine.errors import ConfigError
+from sim.planning.schedule import coverage_matrix, expand_patterns, load_shift_plan, schedule
+from sim.planning.staffing import Targets, erlang_c_requirement, erlang_seed, optimise_staffing, verify
 
 from .conftest import REPO
 

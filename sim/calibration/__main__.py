@@ -14,7 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..errors import ConfigError
+from sim.engine.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 RESERVED = ("default", "single_queue")

@@ -21,7 +21,7 @@
 - :func:`repeat_contacts`: share of identified customers' contacts followed by another from the same
   customer within a window.
 
-Durations come out as :class:`~sim.config.Distribution`-compatible dicts ``{dist, mean_s, cv}``, rates
+Durations come out as :class:`~sim.engine.distributions.Distribution`-compatible dicts ``{dist, mean_s, cv}``, rates
 as per-interval tables per weekday, so that a scenario writer can use them directly.
 """
 

@@ -1,7 +1,7 @@
 """Figures of a calibration: fitted against empirical, and simulated against observed.
 
 Each function takes the calibration's tables and returns a matplotlib Figure, in the common style of
-:mod:`sim.style` (Okabe–Ito palette, titles, axis labels with units); :func:`sim.style.save_figures`
+:mod:`sim.reporting.style` (Okabe–Ito palette, titles, axis labels with units); :func:`sim.reporting.style.save_figures`
 writes them.  Times of day on the x axes are clock times.
 """
 
@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import stats
 
-from ..style import FIGSIZE, LABEL_SIZE, LEGEND_SIZE, PALETTE, TICK_SIZE, TITLE_SIZE, new_figure
+from sim.reporting.style import FIGSIZE, LABEL_SIZE, LEGEND_SIZE, PALETTE, TICK_SIZE, TITLE_SIZE, new_figure
 from .estimate import HandleTimeFit, PatienceEstimate
 from .replay import HOUR_S, KPIS, Comparison
 from .scenario import Calibration

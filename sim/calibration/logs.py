@@ -13,7 +13,7 @@ offered to the agents: its queue entry, or for a contact answered without queuei
 else end, minus queue entry; clamped at 0), ``handle_time_s`` is end minus answer (answered only).
 
 Bad rows (wrong number of fields, unparseable date or time, unknown outcome value, end before
-answer, no arrival time) raise :class:`~sim.errors.ConfigError` naming ``file:line`` by default;
+answer, no arrival time) raise :class:`~sim.engine.errors.ConfigError` naming ``file:line`` by default;
 with ``on_bad_rows="skip"`` they are dropped and counted by reason in the report.
 """
 
@@ -28,8 +28,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
-from ..validation import check_keys, choice, join, mapping, show
+from sim.engine.errors import ConfigError
+from sim.engine.checks import check_keys, choice, join, mapping, show
 
 __all__ = ["LogMapping", "ImportReport", "ImportedLog", "load_mapping", "read_log", "CANONICAL_COLUMNS",
            "TIME_FIELDS", "OUTCOME_VALUES", "REACHED"]

@@ -36,12 +36,13 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..config import Distribution, SimConfig, load_config
-from ..distributions import draw
-from ..model import simulate
-from ..records import ABANDONED
-from ..stats import t_interval, welch_half_width
-from ..streams import stream
+from sim.engine.distributions import Distribution
+from sim.model.config import SimConfig, load_config
+from sim.engine.distributions import draw
+from sim.model.centre import simulate
+from sim.engine.records import ABANDONED
+from sim.experiments.stats import t_interval, welch_half_width
+from sim.engine.streams import stream
 from .estimate import BREAK_S, available_agents
 from .scenario import GROUP, Calibration, whole_agents
 

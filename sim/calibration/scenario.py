@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..config import load_config
-from ..errors import ConfigError
+from sim.model.config import load_config
+from sim.engine.errors import ConfigError
 from .estimate import (BREAK_S, ArrivalRates, DayVariability, HandleTimeFit, PatienceEstimate, arrival_rates,
                        available_agents, day_variability, fit_handle_times, patience)
 

@@ -13,7 +13,7 @@ Busy time is added by the model when a service starts.
 
 Concurrent work (a group with ``concurrency``, e.g. chat): each logged-in
 agent is a :class:`Seat` of ``size`` slot-agents; routing sees the slots, and
-the model counts the seat busy while any of its slots is (:mod:`sim.concurrency`).
+the model counts the seat busy while any of its slots is (:mod:`sim.journeys.concurrency`).
 Staffing counts seats: an agent logs in as ``size`` new slots and logs off as a
 whole (its idle slots at once, its busy ones when their contacts end; agents
 holding nothing leave first, the most recently idle first), and logged-in time
@@ -25,11 +25,6 @@ of interchangeable agents), each with its own target.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .routing import Queue
-
 __all__ = ["Agent", "AgentGroup", "Seat"]
 
 
@@ -66,7 +61,7 @@ class Agent:
         self.timer = None
         self.leave_at = None  # when its shift ended, if it is finishing a contact past the end (overtime)
         self.last_end = now  # end of its last service
-        self.load = None  # AgentLoad (sim.proficiency) in groups with learning or fatigue
+        self.load = None  # AgentLoad (sim.workforce.proficiency) in groups with learning or fatigue
         self.resting = False  # held back by the occupancy cap
         self.parent = None
 
@@ -75,13 +70,13 @@ class AgentGroup:
     """Agents sharing skills (queues in order of preference) and a staffing table."""
 
     __slots__ = ("name", "index", "skills", "staffing", "idle", "members", "n_staffed", "staffed_area", "last_t",
-                 "pick_contact", "overtime_s", "prof", "learning", "fatigue", "experience", "above", "samples",
+                 "pick_contact", "overtime_s", "prof", "learning", "fatigue", "new_load", "experience", "above", "samples",
                  "adjusts", "served", "slots", "factors", "seats", "seated", "n_seats")
 
     def __init__(self, name: str, index: int, staffing: tuple[int, ...]) -> None:
         self.name = name
         self.index = index
-        self.skills: list["Queue"] = []
+        self.skills: list = []  # the queues (sim.engine.routing.Queue) it takes, in order of preference
         self.pick_contact = None  # the routing's queue-selection function, set by the model
         self.staffing = staffing
         self.idle: deque[Agent] = deque()
@@ -90,17 +85,18 @@ class AgentGroup:
         self.staffed_area = 0.0
         self.last_t = 0.0
         self.overtime_s = 0.0  # agent-seconds worked past shift ends (agents finishing a contact)
-        self.prof = None  # queue index -> handle-time multiplier (sim.proficiency), or None
+        self.prof = None  # queue index -> handle-time multiplier (sim.workforce.proficiency), or None
         self.learning = None
         self.fatigue = None
+        self.new_load = None  # experience -> an agent's load history; set by the workforce with learning or fatigue
         self.adjusts = False  # any of the three: the model adjusts this group's handle times
         self.experience: list[float] = []  # contacts handled by agents who logged off, for the next ones
         self.served = 0  # services started by the group's agents (first and escalation)
         self.above = 0  # samples of logged-in agents above the fatigue occupancy threshold
         self.samples = 0
-        self.slots = 1  # contacts an agent holds at once (sim.concurrency)
+        self.slots = 1  # contacts an agent holds at once (sim.journeys.concurrency)
         self.factors: tuple[float, ...] = (1.0,)  # handle-time factor by number of contacts held
-        self.seated = False  # agents are seats of slots (sim.concurrency)
+        self.seated = False  # agents are seats of slots (sim.journeys.concurrency)
         self.seats: list[Seat] = []  # logged in
         self.n_seats = 0
 
@@ -202,11 +198,9 @@ class AgentGroup:
 
     def _new_agent(self, now: float, next_id) -> Agent:
         agent = Agent(next_id(), self, now)
-        if self.learning is not None or self.fatigue is not None:
-            from .proficiency import AgentLoad
-
+        if self.new_load is not None:  # learning or fatigue: the agent's load history (sim.workforce.proficiency)
             base = self.learning.experience_contacts if self.learning is not None else 0.0
-            agent.load = AgentLoad(self._take_experience(base))
+            agent.load = self.new_load(self._take_experience(base))
         self.members[agent.id] = agent
         self.n_staffed += 1
         return agent

@@ -30,7 +30,7 @@ from typing import Iterator, Mapping
 import numpy as np
 from scipy.special import gammaincinv
 
-from .errors import ConfigError
+from sim.engine.errors import ConfigError
 
 __all__ = ["poisson_arrival_times", "daily_arrival_times", "day_factors", "scale_by_day", "days_covered", "TraceContact", "read_trace"]
 

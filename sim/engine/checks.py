@@ -1,7 +1,7 @@
 """Readers of configuration values: each returns a typed value or raises
-:class:`~sim.errors.ConfigError` naming the key path and what was expected.
+:class:`~sim.engine.errors.ConfigError` naming the key path and what was expected.
 
-Used by the schema (:mod:`sim.config`); nothing here knows about contact
+Used by the schema (:mod:`sim.model.config`); nothing here knows about contact
 centres.
 """
 
@@ -11,7 +11,7 @@ import difflib
 import math
 from typing import Any, Callable, Mapping
 
-from .errors import ConfigError
+from sim.engine.errors import ConfigError
 
 __all__ = ["mapping", "keyed", "check_keys", "closest", "join", "show", "number", "integer", "probability", "choice",
            "boolean", "clock", "table"]

@@ -1,6 +1,6 @@
 """Duration distributions, parametrised by mean (and coefficient of variation).
 
-A :class:`~sim.config.Distribution` says what to draw; a :class:`Sampler` draws
+A :class:`~sim.engine.distributions.Distribution` says what to draw; a :class:`Sampler` draws
 it from one named stream in blocks of :data:`BLOCK` variates, handed out one at
 a time as Python floats (seconds).  Blocks keep memory flat and cost the same
 as drawing everything up front.
@@ -17,12 +17,68 @@ Parametrisation by mean ``m`` and CV ``c``:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .config import Distribution
+from sim.engine.checks import check_keys, choice, join, mapping, number, show
+from sim.engine.errors import ConfigError
 
-__all__ = ["BLOCK", "UNIFORM", "Sampler", "draw"]
+__all__ = ["DISTRIBUTION_KINDS", "DISTRIBUTION_KEYS", "Distribution", "parse_distribution", "BLOCK", "UNIFORM",
+           "Sampler", "draw"]
+
+DISTRIBUTION_KINDS = ("exponential", "lognormal", "gamma", "deterministic", "empirical")
+
+
+DISTRIBUTION_KEYS = ("dist", "mean_s", "cv", "samples_s")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A non-negative duration distribution, parametrised by its mean (seconds).
+
+    ``kind`` is one of :data:`DISTRIBUTION_KINDS`.  ``cv`` (standard deviation /
+    mean) is required for lognormal and gamma; ``samples_s`` for empirical, whose
+    mean is the mean of the samples.
+    """
+
+    kind: str
+    mean_s: float
+    cv: float | None = None
+    samples_s: tuple[float, ...] | None = None
+
+
+def parse_distribution(value: Any, path: str) -> Distribution:
+    """``{dist: lognormal, mean_s: 300, cv: 0.8}`` and friends -> :class:`Distribution`."""
+    spec = mapping(value, path)
+    check_keys(spec, path, DISTRIBUTION_KEYS, required=("dist",))
+    kind = choice(spec["dist"], join(path, "dist"), DISTRIBUTION_KINDS)
+    if kind == "empirical":
+        check_keys(spec, path, ("dist", "samples_s"), required=("samples_s",))
+        raw = spec["samples_s"]
+        if not isinstance(raw, (list, tuple)) or not raw:
+            raise ConfigError(join(path, "samples_s"), f"expected a non-empty list of durations in seconds, got {show(raw)}")
+        samples = tuple(number(v, f"{path}.samples_s[{i}]", unit="seconds") for i, v in enumerate(raw))
+        mean = sum(samples) / len(samples)
+        if mean <= 0:
+            raise ConfigError(join(path, "samples_s"), "expected at least one positive duration")
+        return Distribution(kind, mean, None, samples)
+    if "mean_s" not in spec:
+        raise ConfigError(join(path, "mean_s"), f"required for a {kind} distribution (mean in seconds)")
+    mean = number(spec["mean_s"], join(path, "mean_s"), positive=True, unit="seconds")
+    if kind in ("lognormal", "gamma"):
+        if "cv" not in spec:
+            raise ConfigError(join(path, "cv"), f"required for a {kind} distribution (standard deviation / mean)")
+        cv = number(spec["cv"], join(path, "cv"), positive=True)
+        return Distribution(kind, mean, cv)
+    if "cv" in spec:
+        raise ConfigError(join(path, "cv"), f"not used by the {kind} distribution; remove it")
+    if "samples_s" in spec:
+        raise ConfigError(join(path, "samples_s"), "only used by an empirical distribution")
+    return Distribution(kind, mean)
+
+
 
 BLOCK = 4096
 UNIFORM = Distribution("uniform", 0.5)  # U(0, 1), for Bernoulli decisions; not a duration kind

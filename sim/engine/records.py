@@ -49,7 +49,7 @@ TALLY_FIELDS = (
     "escalated",  # answered and escalated
     "transfer_wait_s", "transfers_answered",  # escalation-queue waits of escalated contacts answered there
     "end_to_end_s", "completed",  # first arrival to end of last service, of contacts served to the end
-    # customer journeys (sim.journeys)
+    # customer journeys (sim.journeys.flow)
     "deflected",  # resolved in self-service
     "bot_handoffs",  # handed off by self-service to the agent queue
     "bot_time_s",  # time in self-service of contacts that left it (deflected or handed off)
@@ -58,16 +58,16 @@ TALLY_FIELDS = (
     "retrials", "repeat_contacts",  # arrivals that are retrials / repeat contacts
     "issues_resolved",  # answered contacts whose issue was resolved (types with a repeat model)
     "resolved_first_contact",  # of those: no earlier repeat contact, not escalated
-    # callbacks (sim.callbacks)
+    # callbacks (sim.journeys.callbacks)
     "callbacks_offered", "callbacks_accepted",  # offers made to arrivals that had to wait; accepted ones
     "callbacks_placed", "callbacks_reached",  # callbacks an agent made; those the customer answered
     "callback_wait_s",  # sum of acceptance-to-callback times of placed callbacks
-    # overflow (sim.overflow)
+    # overflow (sim.journeys.overflow)
     "overflowed",  # still waiting after the overflow time: eligible for the overflow groups
     "overflow_answered",  # of those, answered by an overflow group
-    # priority classes (sim.vip)
+    # priority classes (sim.journeys.vip)
     "vip_offered", "vip_answered_within_threshold",  # VIPs that reached their queue; answered within the threshold
-    # customer-experience proxies (sim.cx), modelled
+    # customer-experience proxies (sim.journeys.cx), modelled
     "csat_sum", "cx_scored", "promoters", "detractors",
 )
 N_TALLY = len(TALLY_FIELDS)
@@ -144,6 +144,6 @@ class ReplicationResult:
     channel_names: tuple[str, ...]
     group_names: tuple[str, ...]
     end_time_s: float  # simulation time when the run stopped
-    workforce: dict = field(default_factory=dict)  # group -> shift, shrinkage and overtime totals (sim.duty)
+    workforce: dict = field(default_factory=dict)  # group -> shift, shrinkage and overtime totals (sim.workforce.duty)
     wellbeing: dict = field(default_factory=dict)  # group -> share of agent-time above its fatigue threshold
     served: dict = field(default_factory=dict)  # group -> services its agents started over the whole run

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Callable, Optional
 
-from .agents import Agent, AgentGroup
+from sim.engine.agents import Agent, AgentGroup
 
 __all__ = ["Queue", "WAITING", "AGENT_SELECTORS", "QUEUE_SELECTORS", "queue_selector"]
 
@@ -57,16 +57,16 @@ class Queue:
         self.escalate_draw: Callable[[], float] | None = None
         self.groups: list[AgentGroup] = []  # eligible groups, in config order
         self.tiers: list[list[AgentGroup]] = []  # eligible groups by skill rank, best first
-        # customer journeys (sim.journeys): how an arrival enters (the model's _offer, or the bot first),
+        # customer journeys (sim.journeys.flow): how an arrival enters (the model's _offer, or the bot first),
         # the self-service stage, retrial and repeat rules, samplers for returning contacts
         self.enter = None
         self.bot = self.retrial = self.repeat = self.callback = None
-        self.on_wait = self.overflow = self.overflow_set = None  # overflow: sim.overflow
+        self.on_wait = self.overflow = self.overflow_set = None  # overflow: sim.journeys.overflow
         self.overflow_after = 0.0
-        self.vip = self.vip_share = self.vip_draw = self.base_enter = None  # priority class: sim.vip
+        self.vip = self.vip_share = self.vip_draw = self.base_enter = None  # priority class: sim.journeys.vip
         self.klass = 0  # 1 for a VIP queue
         self.pick_agent: Callable[["Queue"], Agent | None] | None = None  # agent selection, set by the model
-        self.reserve = 0  # deferrable work: agents of a group kept idle for live work (sim.deferrable)
+        self.reserve = 0  # deferrable work: agents of a group kept idle for live work (sim.journeys.deferrable)
         self.window: tuple[float, float] | None = None  # deferrable work: hours it is worked (simulation s)
         self.handle_again: Callable[[], float] | None = None
         self.patience_again: Callable[[], float] | None = None

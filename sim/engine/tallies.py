@@ -1,14 +1,14 @@
 """What a replication measures, as it goes: tallies, time integrals, the contact log, the result.
 
-:class:`TallyModel` is a mixin of :class:`~sim.model.CentreModel`.  When a
+:class:`TallyModel` is a mixin of :class:`~sim.model.centre.CentreModel`.  When a
 contact leaves (or is still there when the run stops), its outcome and times
 are added to the tally of the segment and channel it arrived in (fields in
-:data:`~sim.records.TALLY_FIELDS` order); waiting, busy and logged-in times go
+:data:`~sim.engine.records.TALLY_FIELDS` order); waiting, busy and logged-in times go
 into integrals split exactly at segment bounds (:meth:`TallyModel._add_span`),
 and the backlog is noted at each segment's end.  Memory stays flat however many
 contacts pass; the per-contact rows go to the model's optional ``sink``
-(:data:`~sim.records.CONTACT_COLUMNS` order).  :meth:`TallyModel._result` turns
-it all into a :class:`~sim.records.ReplicationResult`.
+(:data:`~sim.engine.records.CONTACT_COLUMNS` order).  :meth:`TallyModel._result` turns
+it all into a :class:`~sim.engine.records.ReplicationResult`.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .records import ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, N_TALLY, ContactRecords, ReplicationResult, Segments
-from .routing import GONE, WAITING
+from sim.engine.records import (ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, N_TALLY, ContactRecords, ReplicationResult,
+                                Segments)
+from sim.engine.routing import GONE, WAITING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .model import Contact
+    from sim.engine.contacts import Contact
 
 __all__ = ["TallyModel"]
 
@@ -31,7 +32,7 @@ NAN = math.nan
 
 
 class TallyModel:
-    """Tallies and integrals of one replication, mixed into :class:`~sim.model.CentreModel`."""
+    """Tallies and integrals of one replication, mixed into :class:`~sim.model.centre.CentreModel`."""
 
     def _leave_queue(self, contact: Contact, now: float) -> None:
         """Add the contact's time in its queue to the queue-length integral."""
@@ -89,7 +90,7 @@ class TallyModel:
     def _finish_contact(self, contact: Contact, outcome: int, end: float) -> None:
         """Add a contact that left (or is still there at the end) to its arrival segment's tally.
 
-        Offsets into the tally follow :data:`~sim.records.TALLY_FIELDS`.
+        Offsets into the tally follow :data:`~sim.engine.records.TALLY_FIELDS`.
         """
         contact.state = GONE
         if outcome == ANSWERED and contact.leg == 1 and self.sink is None:
@@ -145,10 +146,10 @@ class TallyModel:
         if self.sink is not None:
             self._log(contact, outcome, end)
 
-    _finish = _finish_contact  # journeys replace it per run (sim.journeys)
+    _finish = _finish_contact  # journeys replace it per run (sim.journeys.flow)
 
     def _log(self, contact: Contact, outcome: int, end: float) -> None:
-        """Hand the contact's row (:data:`~sim.records.CONTACT_COLUMNS` order) to the sink."""
+        """Hand the contact's row (:data:`~sim.engine.records.CONTACT_COLUMNS` order) to the sink."""
         escalated = contact.leg == 2
         first = contact.origin if escalated else contact.queue
         answered = contact.group1 >= 0

@@ -1,6 +1,6 @@
 """The per-contact log: rows as contacts leave -> Parquet, streamed in chunks.
 
-The model hands each contact's row (:data:`~sim.records.CONTACT_COLUMNS`) to a
+The model hands each contact's row (:data:`~sim.engine.records.CONTACT_COLUMNS`) to a
 sink as the contact leaves.  :class:`ContactLogWriter` is such a sink: it
 buffers :data:`CHUNK_ROWS` rows, turns them into named columns and writes them
 as one Parquet row group, so memory stays flat however long the run.  Each
@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .records import ATTEMPTS, CALLBACKS, CONTACT_COLUMNS, OUTCOMES, ContactRecords
+from sim.engine.records import ATTEMPTS, CALLBACKS, CONTACT_COLUMNS, OUTCOMES, ContactRecords
 
 __all__ = ["CHUNK_ROWS", "ContactLogWriter", "merge_parts", "contacts_frame"]
 

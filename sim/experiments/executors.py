@@ -1,6 +1,6 @@
 """Where replications run: local processes or a Dask cluster (``run.executor``).
 
-:func:`map_replications` runs :func:`sim.experiment.replicate` for a list of
+:func:`map_replications` runs :func:`sim.experiments.replicate.replicate` for a list of
 replication numbers and returns the outputs in replication order, whatever the
 executor.  Replication ``r`` depends only on ``(seed, r)`` (its own random
 streams), so the executor and the number of workers never change the numbers.
@@ -25,9 +25,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .config import EXECUTORS, SimConfig
-from .errors import ConfigError
-from .experiment import replicate
+from sim.model.config import EXECUTORS, SimConfig
+from sim.engine.errors import ConfigError
+from sim.experiments.replicate import replicate
 
 __all__ = ["EXECUTORS", "map_replications", "available_cores"]
 

@@ -79,7 +79,7 @@ KPIS: dict[str, KPI] = {
     "agents_staffed": KPI("Agents logged in, time average", "agents", digits=1),
     "agent_hours": KPI("Staffed agent-hours", "agent-h", digits=0, better=-1),
     "cost": KPI("Staff cost", "", digits=0, better=-1),
-    # the scenario's own cost model (scenario.costs; sim.costs), whole day
+    # the scenario's own cost model (scenario.costs; sim.workforce.costs), whole day
     "labour_cost": KPI("Labour cost (scenario wages)", "", digits=0, better=-1),
     "vendor_cost": KPI("Vendor cost (per contact)", "", digits=0, better=-1),
     "bot_cost": KPI("Self-service (bot) cost", "", digits=0, better=-1),

@@ -1,9 +1,9 @@
 """Progress of long runs on stderr: a bar with ETA on a terminal, quiet lines otherwise.
 
 :class:`Progress` is a ``progress(done, total)`` callback, the signature
-:func:`sim.experiment.run_experiment` calls as replications finish::
+:func:`sim.experiments.replications.run_experiment` calls as replications finish::
 
-    from sim.progress import Progress
+    from sim.experiments.progress import Progress
 
     with Progress("replications") as progress:
         result = run_experiment(config, progress=progress)

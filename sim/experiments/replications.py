@@ -10,20 +10,18 @@ aggregates them into tables:
 - ``groups``: occupancy and staffing per agent group, with CIs;
 - ``replications``: the per-replication KPI values behind ``summary``;
 - ``days`` (multi-day runs, ``run.days`` > 1): ``day, channel, metric, mean, ci_low, ci_high, n_reps``
-  over each day's opening hours (:func:`sim.metrics.replication_days`), else ``None``.
+  over each day's opening hours (:func:`sim.model.metrics.replication_days`), else ``None``.
 
-:func:`write_outputs` writes them as CSV, and the figures; the per-contact log
-(``run.save_contacts``) is streamed to Parquet while the model runs
-(:mod:`sim.contact_log`).  Every table is written atomically
-(:func:`atomic_write`: a temporary file in the same folder, then ``os.replace``),
+:func:`write_tables` writes them as CSV (:func:`sim.reporting.outputs.write_outputs` adds the
+figures); the per-contact log (``run.save_contacts``) is streamed to Parquet while the model runs
+(:mod:`sim.experiments.contact_log`).  Every table is written atomically
+(:func:`~sim.experiments.files.atomic_write`: a temporary file in the same folder, then ``os.replace``),
 and ``summary.csv`` last, so a folder with a ``summary.csv`` has all its tables.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,15 +30,15 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .config import SimConfig
-from .costs import COST_METRICS
-from .metrics import (DAY_METRICS, INTERVAL_METRICS, SUMMARY_ORDER, group_summary, replication_days,
-                      replication_intervals, replication_summary)
-from .model import simulate
-from .stats import t_interval, wilson_interval
+from sim.experiments.executors import map_replications
+from sim.experiments.files import atomic_write
+from sim.experiments.stats import t_interval, wilson_interval
+from sim.model.config import SimConfig
+from sim.model.metrics import DAY_METRICS, INTERVAL_METRICS, SUMMARY_ORDER
+from sim.workforce.costs import COST_METRICS
 
-__all__ = ["ExperimentResult", "run_experiment", "replicate", "assemble", "write_outputs", "format_summary", "format_days",
-           "atomic_write", "sl_risk_rows"]
+__all__ = ["ExperimentResult", "run_experiment", "assemble", "write_tables", "format_summary", "format_days",
+           "sl_risk_rows"]
 
 
 @dataclass
@@ -55,38 +53,13 @@ class ExperimentResult:
     days: pd.DataFrame | None = None  # per-day KPIs of a multi-day run
 
 
-def replicate(config: SimConfig, replication: int, log_path: Path | None = None) -> dict:
-    """Run one replication and reduce it to its KPI rows (runs in worker processes too).
-
-    With ``log_path`` the per-contact log streams to that Parquet file.
-    """
-    scenario, run = config.scenario, config.run
-    sink = None
-    if log_path is not None:
-        from .contact_log import ContactLogWriter  # pyarrow only when the log is written
-
-        sink = ContactLogWriter(log_path, replication, tuple(scenario.contact_types), tuple(scenario.channels),
-                                tuple(scenario.agent_groups))
-    result = simulate(scenario, run, replication, sink=sink)
-    if sink is not None:
-        sink.close()
-    return {
-        "summary": [{"replication": replication, "channel": ch, "metric": m, "value": v}
-                    for (ch, m), v in replication_summary(result, scenario, run).items()],
-        "groups": [{"replication": replication, "group": g, "metric": m, "value": v}
-                   for (g, m), v in group_summary(result, run).items()],
-        "intervals": dict(replication_intervals(result, scenario, run)),
-        "days": [{"replication": replication, "day": d, "channel": ch, "metric": m, "value": v}
-                 for (d, ch, m), v in replication_days(result, run).items()] if run.days > 1 else [],
-    }
-
 
 def run_experiment(config: SimConfig, *, contact_log: Path | None = None,
                    progress: Callable[[int, int], None] | None = None) -> ExperimentResult:
     """Run all replications of ``config`` and aggregate their KPIs.
 
     Replications run in ``run.workers`` processes, or on Dask (``run.executor``,
-    :mod:`sim.executors`); each is independent (its own
+    :mod:`sim.experiments.executors`); each is independent (its own
     streams), so the results do not depend on how many.  ``contact_log``: a
     Parquet file for the per-contact log.  ``progress(done, total)`` is called
     as replications finish.
@@ -94,11 +67,10 @@ def run_experiment(config: SimConfig, *, contact_log: Path | None = None,
     run = config.run
     n = run.replications
     parts = [contact_log.with_name(f"{contact_log.name}.rep{r:05d}") for r in range(n)] if contact_log else [None] * n
-    from .executors import map_replications  # processes or Dask (run.executor); imports this module
 
     outputs = map_replications(config, range(n), parts, progress)
     if contact_log is not None:
-        from .contact_log import merge_parts
+        from sim.experiments.contact_log import merge_parts
 
         merge_parts(parts, contact_log)
     return assemble(config, outputs)
@@ -146,7 +118,7 @@ def sl_risk_rows(replications: pd.DataFrame, channels, confidence: float) -> lis
     ``service_level_target``, out of those where it is defined (``n_reps``).
     ``all``: replications where any channel misses its target, out of those where
     at least one channel's service level is defined.  Wilson score intervals at
-    ``confidence`` (:func:`sim.stats.wilson_interval`).
+    ``confidence`` (:func:`sim.experiments.stats.wilson_interval`).
     """
     if replications.empty:
         return []
@@ -206,33 +178,14 @@ def _average_intervals(per_replication: list[dict[str, np.ndarray]]) -> pd.DataF
     return table
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
-    """Write ``path`` all at once: ``write(tmp)`` fills a temporary file in the same folder,
-    which then replaces ``path`` (``os.replace``, atomic on one file system).
-
-    Readers see the old file or the complete new one, never a partial one; if ``write``
-    fails, the temporary file is removed and ``path`` is left as it was.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
 
-def write_outputs(result: ExperimentResult, folder: Path, *, figures: bool = True) -> list[Path]:
-    """Write the tables (and figures) of ``result`` into ``folder``; returns the files written.
+def write_tables(result: ExperimentResult, folder: Path, *,
+                 before_summary: Callable[[], list[Path]] | None = None) -> list[Path]:
+    """Write the tables of ``result`` into ``folder`` as CSV; returns the files written, ``summary.csv`` first.
 
-    Each table is written atomically (:func:`atomic_write`); ``summary.csv`` comes last.
+    Each table is written atomically (:func:`~sim.experiments.files.atomic_write`) and ``summary.csv``
+    last, after ``before_summary()`` (e.g. the figures), so a folder with a ``summary.csv`` has everything.
     """
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -240,12 +193,8 @@ def write_outputs(result: ExperimentResult, folder: Path, *, figures: bool = Tru
                         ("replications", result.replications), ("days", result.days)):
         if table is not None:
             written.append(_write_csv(table, folder / f"{name}.csv"))
-    if figures:
-        from . import plots
-
-        targets = {name: (ch.service_level_threshold_s, ch.service_level_target)
-                   for name, ch in result.config.scenario.channels.items()}
-        written.extend(plots.save_figures(plots.interval_figures(result.intervals, targets), folder / "figures"))
+    if before_summary is not None:
+        written.extend(before_summary())
     written.insert(0, _write_csv(result.summary, folder / "summary.csv"))
     return written
 

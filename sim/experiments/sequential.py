@@ -1,10 +1,10 @@
 """Warm-up detection (MSER-5) and sequential replications.
 
 **Warm-up.**  :func:`detect_warmup_s` takes pilot replications (as returned
-by :func:`sim.model.simulate`), builds one series per segment (the model's
+by :func:`sim.model.centre.simulate`), builds one series per segment (the model's
 time cuts: intervals, warm-up, horizon) of the time-average queue length, or
 of the mean wait of contacts arriving in the segment, averaged over the pilots,
-and applies :func:`sim.stats.mser5` to it.  The warm-up is the start of the
+and applies :func:`sim.experiments.stats.mser5` to it.  The warm-up is the start of the
 first segment kept, in seconds.  Segments are as long as the scenario's
 intervals, which is coarse for MSER (it wants dozens of batches of 5), so
 :func:`pilot_replications` runs the pilots on a copy of the scenario whose
@@ -33,14 +33,14 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .config import Scenario, SimConfig, resolve_run
-from .executors import map_replications
-from .experiment import ExperimentResult, assemble, run_experiment
-from .metrics import offered_count
-from .records import TALLY_FIELDS
-from .model import simulate
-from .records import ReplicationResult
-from .stats import mser_statistic, t_interval
+from sim.model.config import Scenario, SimConfig, resolve_run
+from sim.experiments.executors import map_replications
+from sim.experiments.replications import ExperimentResult, assemble, run_experiment
+from sim.model.metrics import offered_count
+from sim.engine.records import TALLY_FIELDS
+from sim.model.centre import simulate
+from sim.engine.records import ReplicationResult
+from sim.experiments.stats import mser_statistic, t_interval
 
 __all__ = ["PILOT_OFFSET", "WARMUP_METRICS", "warmup_series", "detect_warmup", "detect_warmup_s",
            "refine_scenario", "pilot_replications", "resolve_warmup", "run_until_precise", "run_configured"]
@@ -189,7 +189,7 @@ def run_until_precise(config: SimConfig, metric: tuple[str, str] | str = ("all",
     Runs ``min_replications`` first, then ``batch`` more at a time, never more
     than ``max_replications`` in all, each batch on ``run.executor``.  Returns the
     :class:`ExperimentResult` of the replications run (``config.run.replications``
-    set to their number; identical to :func:`~sim.experiment.run_experiment`
+    set to their number; identical to :func:`~sim.experiments.replications.run_experiment`
     with that many) and a report: ``channel``, ``metric``, ``target_half_width``,
     ``relative``, ``replications``, ``mean``, ``half_width`` (achieved, absolute),
     ``relative_half_width``, ``met`` (target reached), ``max_replications``

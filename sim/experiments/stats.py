@@ -7,7 +7,7 @@ are left out and ``n`` says how many were used; with ``n < 2`` the bounds are Na
 
 Two scenarios run with the same seed are *paired*: replication ``r`` of both
 draws the same arrivals, handle times and patience (common random numbers,
-:mod:`sim.streams`).  :func:`paired_difference` is the t-interval of the
+:mod:`sim.engine.streams`).  :func:`paired_difference` is the t-interval of the
 per-replication differences; :func:`welch_half_width` is the half-width the
 difference would have had from two independent samples (Welch), for comparison.
 

@@ -35,7 +35,7 @@ import pandas as pd
 from sim.experiments.files import atomic_write
 
 __all__ = ["DONE", "ERROR", "SUMMARY", "SUMMARY_COLUMNS", "SweepSpecError", "expand_sweep", "sweep_points",
-           "is_done", "mark_done", "clear_status", "record_failure", "collect_sweep", "point_folders", "swept_keys",
+           "is_done", "mark_done", "clear_status", "record_failure", "collect_sweep", "point_folders", "swept_keys", "job_folders",
            "summarise"]
 
 DONE = "done"
@@ -200,7 +200,7 @@ def _value(override: str) -> Any:
         return override.split("=", 1)[1] if "=" in override else None
 
 
-def _job_folders(sweep_dir: Path) -> list[Path]:
+def job_folders(sweep_dir: Path) -> list[Path]:
     jobs = [p for p in sweep_dir.iterdir() if p.is_dir() and (p / ".hydra" / "overrides.yaml").is_file()]
     return sorted(jobs, key=lambda p: (0, int(p.name), "") if p.name.isdigit() else (1, 0, p.name))
 
@@ -238,7 +238,7 @@ def collect_sweep(sweep_dir: str | Path) -> pd.DataFrame:
     sweep_dir = Path(sweep_dir)
     if not sweep_dir.is_dir():
         raise FileNotFoundError(f"no sweep folder {sweep_dir}")
-    jobs = {p: _read_overrides(p) for p in _job_folders(sweep_dir)}
+    jobs = {p: _read_overrides(p) for p in job_folders(sweep_dir)}
     axes = _sweep_axes(sweep_dir)
     points: list[tuple[list[str], Path | None]] = []
     if axes is not None:
@@ -289,7 +289,7 @@ def point_folders(sweep_dir: str | Path, keys: Sequence[str]) -> list[tuple[dict
     """Every job folder of the sweep with the values of the swept ``keys`` it ran with (parsed as
     :func:`collect_sweep` parses them), to find a point's own files (e.g. its ``config.yaml``)."""
     out = []
-    for folder in _job_folders(Path(sweep_dir)):
+    for folder in job_folders(Path(sweep_dir)):
         overrides = _read_overrides(folder) or []
         values = {k: None for k in keys}
         for item in overrides:

@@ -1,7 +1,7 @@
 """Callbacks (virtual hold) in the model, for contact types with a ``callback`` rule.
 
-:class:`CallbackModel` is a mixin of :class:`~sim.model.CentreModel`, used with
-the journeys of :mod:`sim.journeys` (a callback rule turns them on).
+:class:`CallbackModel` is a mixin of :class:`~sim.model.centre.CentreModel`, used with
+the journeys of :mod:`sim.journeys.flow` (a callback rule turns them on).
 
 - **Offer.**  An arrival that finds no idle agent (and is not blocked) is
   offered a callback when its predicted wait exceeds ``offer_threshold_s``.
@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import math
 
-from .distributions import UNIFORM, Sampler
-from .records import ANSWERED, IN_SYSTEM, TALLY_FIELDS, UNREACHED
-from .routing import WAITING
+from sim.engine.distributions import UNIFORM, Sampler
+from sim.engine.records import ANSWERED, IN_SYSTEM, TALLY_FIELDS, UNREACHED
+from sim.engine.routing import WAITING
 
 __all__ = ["CALLBACK_WAITING", "CB_NONE", "CB_DECLINED", "CB_WAITING", "CB_REACHED", "CB_UNREACHED", "Callback",
            "CallbackModel"]
@@ -67,7 +67,7 @@ class Callback:
 
 
 class CallbackModel:
-    """Offering, placing and tallying callbacks, mixed into :class:`~sim.model.CentreModel`."""
+    """Offering, placing and tallying callbacks, mixed into :class:`~sim.model.centre.CentreModel`."""
 
     def _offer_callback(self, contact, queue, now: float) -> bool:
         """Offer a callback to an arrival that must wait; ``True`` if it accepted (then it holds no line)."""

@@ -1,8 +1,8 @@
 """Concurrent work in the model: agents of a group with ``concurrency`` hold several contacts at once.
 
-:class:`ConcurrencyModel` is a mixin of :class:`~sim.model.CentreModel`.  Such a
-group's agents are ``max`` slot-agents each, sharing a :class:`~sim.agents.Seat`
-(:mod:`sim.agents`): routing hands a contact to an idle slot like to an idle
+:class:`ConcurrencyModel` is a mixin of :class:`~sim.model.centre.CentreModel`.  Such a
+group's agents are ``max`` slot-agents each, sharing a :class:`~sim.engine.agents.Seat`
+(:mod:`sim.engine.agents`): routing hands a contact to an idle slot like to an idle
 agent (longest idle first), so an agent takes up to ``max`` contacts.  The
 handle time of a contact that starts while its agent already holds ``n - 1``
 others is multiplied by ``handle_time_factors[n - 1]``, fixed at its start
@@ -13,9 +13,9 @@ not once per contact, so it stays a share of logged-in time; staffing and
 off as a whole.
 
 **Per agent.**  A shift or roster row may give its agents a ``concurrency`` of
-their own (:mod:`sim.workforce_config`): seats then differ in size.  Agents of
-one size form a pool (:attr:`~sim.config.AgentGroupSpec.pool_sizes`, the group's
-own ``max`` first) with its own duty timeline (:mod:`sim.duty`), and the model
+their own (:mod:`sim.workforce.config`): seats then differ in size.  Agents of
+one size form a pool (:attr:`~sim.model.config.AgentGroupSpec.pool_sizes`, the group's
+own ``max`` first) with its own duty timeline (:mod:`sim.workforce.duty`), and the model
 logs seats of that size in and off to follow it.  The curve is the group's
 (long enough for its largest seat), so an agent of size 1 in a concurrent group
 takes ``handle_time_factors[0]``.  In a group where every pool has size 1 (no
@@ -28,7 +28,7 @@ __all__ = ["ConcurrencyModel"]
 
 
 class ConcurrencyModel:
-    """Seats of concurrent groups, mixed into :class:`~sim.model.CentreModel`."""
+    """Seats of concurrent groups, mixed into :class:`~sim.model.centre.CentreModel`."""
 
     def _setup_concurrency(self, scenario) -> None:
         for group in self.groups:

@@ -2,9 +2,9 @@
 
 Each part is optional (``null`` or absent = off) and is a frozen dataclass
 read from a mapping by a ``parse_*`` function that raises
-:class:`~sim.errors.ConfigError` naming the key path.  Durations are
-:class:`~sim.config.Distribution` objects (seconds); the distribution reader is
-passed in by :mod:`sim.config`, which owns it.
+:class:`~sim.engine.errors.ConfigError` naming the key path.  Durations are
+:class:`~sim.engine.distributions.Distribution` objects (seconds); the distribution reader is
+passed in by :mod:`sim.model.config`, which owns it.
 
 - :class:`SelfServiceSpec`: a chatbot / IVR stage before the agent queue.
 - :class:`RetrialSpec`: abandoned or blocked customers try again.
@@ -14,7 +14,7 @@ passed in by :mod:`sim.config`, which owns it.
 - :class:`VipSpec`: a share of the contact type's arrivals form a priority class (VIP).
 - :class:`DeferrableSpec`: deferrable work (email) that keeps agents free for live work.
 
-What the model does with them: :mod:`sim.journeys`, :mod:`sim.callbacks`, :mod:`sim.overflow`.
+What the model does with them: :mod:`sim.journeys.flow`, :mod:`sim.journeys.callbacks`, :mod:`sim.journeys.overflow`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .errors import ConfigError
-from .validation import check_keys, clock, integer, join, keyed, mapping, number, probability, show
+from sim.engine.errors import ConfigError
+from sim.engine.checks import check_keys, clock, integer, join, keyed, mapping, number, probability, show
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .config import Distribution
+    from sim.engine.distributions import Distribution
 
 __all__ = ["SelfServiceSpec", "RetrialSpec", "RepeatSpec", "CallbackSpec", "OverflowSpec", "VipSpec", "DeferrableSpec",
            "SELF_SERVICE_KEYS", "RETRIAL_KEYS", "REPEAT_KEYS", "CALLBACK_KEYS", "OVERFLOW_KEYS", "VIP_KEYS",

@@ -1,6 +1,6 @@
 """Deferrable work (email, social) in the model: blended agents keep some of their group free for live work.
 
-:class:`DeferrableModel` is a mixin of :class:`~sim.model.CentreModel`.  A
+:class:`DeferrableModel` is a mixin of :class:`~sim.model.centre.CentreModel`.  A
 contact type with ``deferrable: {reserve_agents: r}`` is worked by an agent
 of a blended group (one with live skills too) only while at least ``r``
 other agents of that agent's group stay idle for live contacts (a group with
@@ -14,7 +14,7 @@ hours (e.g. ``service_level_threshold_s: 86400`` for 90% within 24 h), and
 ``backlog`` is what waits at the end of each interval.  ``hours: {from, to}``
 limits the work to those clock hours: before them the backlog builds up, at
 their start idle agents take it, after them it waits (a one-day run ends with
-it in the system).  In a multi-day run (``run.days``, :mod:`sim.days`) every
+it in the system).  In a multi-day run (``run.days``, :mod:`sim.workforce.days`) every
 deferrable type keeps to its hours, else to the opening hours, each day, so
 the backlog carries over to the next day.  Hours are clock hours of any day
 (simulation time modulo 24 h).
@@ -22,7 +22,7 @@ the backlog carries over to the next day.  Hours are clock hours of any day
 
 from __future__ import annotations
 
-from .arrivals import DAY_S
+from sim.engine.arrivals import DAY_S
 
 __all__ = ["DeferrableModel"]
 
@@ -71,7 +71,7 @@ def _keeping_reserve(pick, env, blended: bool):
 
 
 class DeferrableModel:
-    """Reserve rules of deferrable contact types, mixed into :class:`~sim.model.CentreModel`."""
+    """Reserve rules of deferrable contact types, mixed into :class:`~sim.model.centre.CentreModel`."""
 
     def _setup_reserve(self, scenario) -> None:
         wrapped = set()
@@ -94,7 +94,7 @@ class DeferrableModel:
                     queue.window = (0.0, run.day_open_s)
                 if queue.window is not None and queue.window[0] > 0:
                     self.late_hours.append(queue)
-                    if run.days == 1:  # multi-day runs: scheduled with each day (sim.days)
+                    if run.days == 1:  # multi-day runs: scheduled with each day (sim.workforce.days)
                         self.env.call_at(queue.window[0], self._on_hours_start, queue)
                 queue.pick_agent = _reserved_picker(queue.reserve, self.env, blended)
                 for group in queue.groups:

@@ -1,6 +1,6 @@
 """Customer journeys in the model: self-service, retrials and repeat contacts.
 
-:class:`JourneyModel` is a mixin of :class:`~sim.model.CentreModel`; it adds
+:class:`JourneyModel` is a mixin of :class:`~sim.model.centre.CentreModel`; it adds
 nothing to a run whose contact types configure none of these (the model then
 keeps its fast paths), and otherwise replaces the model's ``_finish`` with
 :meth:`JourneyModel._finish_journey`, which adds the journey tallies, decides
@@ -36,16 +36,17 @@ from __future__ import annotations
 
 import math
 
-from .callbacks import CB_REACHED, CB_UNREACHED, CB_WAITING, Callback
-from .cx import CxScorer
-from .distributions import UNIFORM, Sampler
-from .records import ABANDONED, ANSWERED, BLOCKED, DEFLECTED, IN_SYSTEM, TALLY_FIELDS
-from .routing import WAITING, queue_selector
-from .streams import stream
+from sim.engine.contacts import Contact
+from sim.engine.distributions import UNIFORM, Sampler
+from sim.engine.records import ABANDONED, ANSWERED, BLOCKED, DEFLECTED, IN_SYSTEM, TALLY_FIELDS
+from sim.engine.routing import WAITING, Queue, queue_selector
+from sim.engine.streams import stream
+from sim.journeys.callbacks import CB_REACHED, CB_UNREACHED, CB_WAITING, Callback
+from sim.journeys.cx import CxScorer
 
-__all__ = ["FIRST", "RETRIAL", "REPEAT", "IN_BOT", "Bot", "Return", "JourneyModel"]
+__all__ = ["FIRST", "RETRIAL", "REPEAT", "IN_BOT", "Bot", "Return", "JourneyContact", "JourneyModel"]
 
-FIRST, RETRIAL, REPEAT = 0, 1, 2  # contact.kind, indexes into sim.records.ATTEMPTS
+FIRST, RETRIAL, REPEAT = 0, 1, 2  # contact.kind, indexes into sim.engine.records.ATTEMPTS
 IN_BOT = 3  # contact state while in self-service (WAITING 0, SERVING 1, GONE 2)
 INF = math.inf
 _F = {name: i for i, name in enumerate(TALLY_FIELDS)}
@@ -99,8 +100,40 @@ class Return:
         return decide(), switch() if self.switch_to is not None else 1.0, delay()
 
 
+
+class JourneyContact(Contact):
+    """A contact of a run with customer journeys (:mod:`sim.journeys.flow`).
+
+    ``kind`` is first (0), retrial (1) or repeat (2); returning contacts also
+    carry ``customer`` (the first contact's id), ``tries`` and ``repeats`` so
+    far; ``bot`` is the time spent in self-service (0 = none, -1 = bypassed a
+    full bot); ``cb`` is its callback status (:mod:`sim.journeys.callbacks`); ``ov``
+    the leg in which it overflowed, 0 if not (:mod:`sim.journeys.overflow`).  The
+    random numbers of its queue's retrial, repeat and callback rules are drawn
+    on creation (``ret``, ``rep``, ``cbk``; ``again``: from the streams of
+    returning contacts), so they follow arrival order (common random numbers).
+    """
+
+    __slots__ = ("kind", "customer", "tries", "repeats", "bot", "cb", "ov", "ret", "rep", "cbk")
+
+    def __init__(self, cid: int, queue: Queue, seg: int, arrival: float, handle: float, patience: float,
+                 again: bool = False) -> None:
+        super().__init__(cid, queue, seg, arrival, handle, patience)
+        self.kind = 0
+        self.bot = 0.0
+        self.cb = 0
+        self.ov = 0
+        if queue.retrial is not None:
+            self.ret = queue.retrial.draw(again)
+        if queue.repeat is not None:
+            self.rep = queue.repeat.draw(again)
+        if queue.callback is not None:
+            self.cbk = queue.callback.draw(again)
+
+
+
 class JourneyModel:
-    """Self-service, retrials and repeat contacts, mixed into :class:`~sim.model.CentreModel`."""
+    """Self-service, retrials and repeat contacts, mixed into :class:`~sim.model.centre.CentreModel`."""
 
     def _setup_journeys(self, scenario, seed: int, replication: int, group_index: dict[str, int]) -> bool:
         """Attach bots and return rules to the queues; ``True`` if any contact type has one."""
@@ -289,7 +322,7 @@ class JourneyModel:
     # ---------------------------------------------------------------- returns
 
     def _schedule_return(self, contact, queue, kind: int, t: float, tries: int, repeats: int) -> None:
-        t = self._when_open(t)  # multi-day runs: the nights are skipped (sim.days)
+        t = self._when_open(t)  # multi-day runs: the nights are skipped (sim.workforce.days)
         if t >= self.run_spec.horizon_s:
             return  # would come on another day
         customer = contact.customer if contact.kind else contact.id

@@ -1,7 +1,7 @@
 """Overflow to other agent groups after a wait, for contact types with an ``overflow`` rule.
 
-:class:`OverflowModel` is a mixin of :class:`~sim.model.CentreModel`, used with
-the journeys of :mod:`sim.journeys` (an overflow rule turns them on).
+:class:`OverflowModel` is a mixin of :class:`~sim.model.centre.CentreModel`, used with
+the journeys of :mod:`sim.journeys.flow` (an overflow rule turns them on).
 
 A contact that is still waiting ``after_s`` seconds after it entered its
 queue (one event, scheduled when it starts to wait) becomes eligible for the
@@ -16,7 +16,7 @@ service level and abandonment are counted as usual, under its contact type.
 
 from __future__ import annotations
 
-from .routing import WAITING, Queue, longest_idle
+from sim.engine.routing import WAITING, Queue, longest_idle
 
 __all__ = ["OverflowQueue", "OverflowModel"]
 
@@ -71,7 +71,7 @@ def _via_overflow(pick, own: set[int]):
 
 
 class OverflowModel:
-    """Overflow rules, mixed into :class:`~sim.model.CentreModel`."""
+    """Overflow rules, mixed into :class:`~sim.model.centre.CentreModel`."""
 
     def _setup_overflow(self, scenario, queue_selector) -> bool:
         """Attach overflow queues to the contact types and the groups they overflow to."""
@@ -81,7 +81,7 @@ class OverflowModel:
             if ct.overflow is None:
                 continue
             groups = [by_name[g] for g in ct.overflow.groups]
-            for main in (self.queues[name], self.vip_queues.get(name)):  # and its VIP class (sim.vip)
+            for main in (self.queues[name], self.vip_queues.get(name)):  # and its VIP class (sim.journeys.vip)
                 if main is None:
                     continue
                 main.overflow = OverflowQueue(main, groups)

@@ -1,7 +1,7 @@
 """Priority classes (VIP) in the model, for contact types with a ``vip`` rule.
 
-:class:`VipModel` is a mixin of :class:`~sim.model.CentreModel`, used with the
-journeys of :mod:`sim.journeys` (a VIP rule turns them on).
+:class:`VipModel` is a mixin of :class:`~sim.model.centre.CentreModel`, used with the
+journeys of :mod:`sim.journeys.flow` (a VIP rule turns them on).
 
 Each arrival of the contact type (retrials and repeat contacts included) is a
 VIP with probability ``share`` (its own stream ``vip:<type>``).  VIPs wait in
@@ -15,8 +15,8 @@ channel, plus ``vip_offered`` and ``vip_service_level``.
 
 from __future__ import annotations
 
-from .distributions import UNIFORM, Sampler
-from .routing import Queue
+from sim.engine.distributions import UNIFORM, Sampler
+from sim.engine.routing import Queue
 
 __all__ = ["VipModel", "COPIED"]
 
@@ -26,7 +26,7 @@ COPIED = ("handle", "handle_by_group", "patience", "escalate_p", "escalate_to", 
 
 
 class VipModel:
-    """VIP queues, mixed into :class:`~sim.model.CentreModel`."""
+    """VIP queues, mixed into :class:`~sim.model.centre.CentreModel`."""
 
     def _setup_vip(self, scenario, rng_for, queue_selector) -> None:
         """A VIP queue next to each contact type's queue that has a VIP rule (``self.vip_queues``)."""

@@ -5,7 +5,7 @@ is a light callback scheduled at an absolute time (:meth:`Calendar.call_at`),
 so a contact costs one arrival event, one service-end event per service, and
 one abandonment event only if it has to wait with finite patience.  Routing
 works on plain data structures (a deque per queue, an idle deque per group),
-see :mod:`sim.routing` and :mod:`sim.agents`.
+see :mod:`sim.engine.routing` and :mod:`sim.engine.agents`.
 
 Life of a contact: it arrives on its contact type's queue.  If an eligible
 agent is idle, service starts at once (wait 0); otherwise it is blocked when
@@ -16,8 +16,8 @@ is served again with that type's handle time and patience; end-to-end time
 runs from the first arrival to the end of the last service.  Escalation
 happens at most once per contact.
 
-What is measured is aggregated as it goes (:mod:`sim.tallies`, into the
-structures of :mod:`sim.records`): when a
+What is measured is aggregated as it goes (:mod:`sim.engine.tallies`, into the
+structures of :mod:`sim.engine.records`): when a
 contact leaves, its outcome and times are added to the tally of the segment
 and channel it arrived in, and waiting and busy times are added to time
 integrals split exactly at segment bounds.  Memory therefore stays flat
@@ -36,129 +36,33 @@ import math
 from heapq import heappush
 from typing import Callable
 
-import simpy
 from simpy.core import NORMAL, URGENT
 
-from .arrivals import daily_arrival_times, day_factors, days_covered, poisson_arrival_times, read_trace, \
-    scale_by_day
-from .config import RunSpec, Scenario
-from .distributions import UNIFORM, Sampler
-from .callbacks import CallbackModel
-from .concurrency import ConcurrencyModel
-from .days import DaysModel, segment_bounds
-from .deferrable import DeferrableModel
-from .journeys import JourneyModel
-from .overflow import OverflowModel
-from .vip import VipModel
-from .workforce_model import WorkforceModel
-from .records import ABANDONED, ANSWERED, BLOCKED, N_TALLY, ContactRecords, ReplicationResult
-from .routing import AGENT_SELECTORS, GONE, SERVING, WAITING, Queue, queue_selector
-from .tallies import TallyModel
-from .agents import AgentGroup
-from .streams import stream
+from sim.engine.agents import AgentGroup
+from sim.engine.arrivals import (daily_arrival_times, day_factors, days_covered, poisson_arrival_times, read_trace,
+                                 scale_by_day)
+from sim.engine.calendar import Calendar, Timer
+from sim.engine.contacts import Contact
+from sim.engine.distributions import UNIFORM, Sampler
+from sim.engine.records import ABANDONED, ANSWERED, BLOCKED, N_TALLY, ContactRecords, ReplicationResult
+from sim.engine.routing import AGENT_SELECTORS, GONE, SERVING, WAITING, Queue, queue_selector
+from sim.engine.streams import stream
+from sim.engine.tallies import TallyModel
+from sim.journeys.callbacks import CallbackModel
+from sim.journeys.concurrency import ConcurrencyModel
+from sim.journeys.deferrable import DeferrableModel
+from sim.journeys.flow import JourneyContact, JourneyModel
+from sim.journeys.overflow import OverflowModel
+from sim.journeys.vip import VipModel
+from sim.model.config import RunSpec, Scenario
+from sim.workforce.days import DaysModel, segment_bounds
+from sim.workforce.on_duty import WorkforceModel
 
-__all__ = ["Calendar", "Timer", "Contact", "CentreModel", "simulate"]
+__all__ = ["CentreModel", "simulate"]
 
 NAN = math.nan
 INF = math.inf
 
-
-class _Call:
-    """A bare SimPy event that calls one function; ``arg`` and ``tag`` are its payload."""
-
-    __slots__ = ("callbacks", "_ok", "arg", "tag")
-
-
-class Timer:
-    """A reusable SimPy event with at most one pending occurrence, calling ``fn(timer)``.
-
-    An agent (one service at a time) and an arrival stream (one next arrival)
-    each own one, which saves creating an event object per occurrence.
-    """
-
-    __slots__ = ("callbacks", "_ok", "arg", "tag", "_fns", "_queue", "_eid")
-
-    def __init__(self, env: simpy.Environment, fn, arg=None) -> None:
-        self.callbacks = None
-        self._ok = True
-        self.arg = arg
-        self.tag = None
-        self._fns = [fn]  # never mutated by SimPy, so it can be handed out again
-        self._queue = env._queue
-        self._eid = env._eid
-
-    def at(self, t: float) -> None:
-        """Fire at time ``t`` (s)."""
-        self.callbacks = self._fns
-        heappush(self._queue, (t, NORMAL, next(self._eid), self))
-
-
-class Calendar(simpy.Environment):
-    """A SimPy environment with callbacks at absolute times (exact for trace replay)."""
-
-    def call_at(self, t: float, fn, arg=None, tag=0, priority=NORMAL) -> None:
-        """Run ``fn(event)`` at time ``t`` (s); ``event.arg``/``event.tag`` carry the payload."""
-        ev = _Call()
-        ev.callbacks = [fn]
-        ev._ok = True
-        ev.arg = arg
-        ev.tag = tag
-        heappush(self._queue, (t, priority, next(self._eid), ev))
-
-
-class Contact:
-    """A customer contact moving through queues (times in seconds).
-
-    Only what every contact needs is set on creation; ``handle1`` is set when
-    it is answered, ``origin``, ``wait2`` and ``handle2`` when it is escalated
-    (``origin`` is the queue it arrived on; ``queue`` is where it is now).
-    """
-
-    __slots__ = ("id", "queue", "seg", "arrival", "t_queue", "handle", "patience", "state", "leg",
-                 "wait1", "group1", "handle1", "origin", "wait2", "handle2", "group2")
-
-    def __init__(self, cid: int, queue: Queue, seg: int, arrival: float, handle: float, patience: float) -> None:
-        self.id = cid
-        self.queue = queue
-        self.seg = seg
-        self.arrival = arrival
-        self.t_queue = arrival
-        self.handle = handle
-        self.patience = patience
-        self.state = WAITING
-        self.leg = 1
-        self.wait1 = NAN
-        self.group1 = -1  # agent group that answered it; -1 = not answered
-
-
-class JourneyContact(Contact):
-    """A contact of a run with customer journeys (:mod:`sim.journeys`).
-
-    ``kind`` is first (0), retrial (1) or repeat (2); returning contacts also
-    carry ``customer`` (the first contact's id), ``tries`` and ``repeats`` so
-    far; ``bot`` is the time spent in self-service (0 = none, -1 = bypassed a
-    full bot); ``cb`` is its callback status (:mod:`sim.callbacks`); ``ov``
-    the leg in which it overflowed, 0 if not (:mod:`sim.overflow`).  The
-    random numbers of its queue's retrial, repeat and callback rules are drawn
-    on creation (``ret``, ``rep``, ``cbk``; ``again``: from the streams of
-    returning contacts), so they follow arrival order (common random numbers).
-    """
-
-    __slots__ = ("kind", "customer", "tries", "repeats", "bot", "cb", "ov", "ret", "rep", "cbk")
-
-    def __init__(self, cid: int, queue: Queue, seg: int, arrival: float, handle: float, patience: float,
-                 again: bool = False) -> None:
-        super().__init__(cid, queue, seg, arrival, handle, patience)
-        self.kind = 0
-        self.bot = 0.0
-        self.cb = 0
-        self.ov = 0
-        if queue.retrial is not None:
-            self.ret = queue.retrial.draw(again)
-        if queue.repeat is not None:
-            self.rep = queue.repeat.draw(again)
-        if queue.callback is not None:
-            self.cbk = queue.callback.draw(again)
 
 
 class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, ConcurrencyModel, DeferrableModel,
@@ -166,7 +70,7 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
     """Builds the queues, groups and arrival streams of one replication and runs it.
 
     ``sink``, if given, receives one tuple per contact in
-    :data:`~sim.records.CONTACT_COLUMNS` order when the contact leaves.
+    :data:`~sim.engine.records.CONTACT_COLUMNS` order when the contact leaves.
     """
 
     def __init__(self, scenario: Scenario, run: RunSpec, replication: int,
@@ -213,12 +117,12 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
             ranked = [(g.skills.index(q), g) for g in self.groups if q in g.skills]
             q.groups = [g for _, g in ranked]
             q.tiers = [[g for r, g in ranked if r == rank] for rank in sorted({r for r, _ in ranked})]
-        self._setup_duty(scenario, seed, replication)  # groups with shifts (sim.workforce_model)
+        self._setup_duty(scenario, seed, replication)  # groups with shifts (sim.workforce.on_duty)
         for group in self.groups:
             group.pick_contact = queue_selector(scenario.routing.queue_selection, group)
         self.bot_sessions: dict[int, Contact] = {}  # contacts in self-service, by id
-        self.booked: dict[int, Contact] = {}  # booked callbacks not yet due, by id (sim.callbacks)
-        self.vip_queues: dict[str, Queue] = {}  # VIP class queues by contact type (sim.vip)
+        self.booked: dict[int, Contact] = {}  # booked callbacks not yet due, by id (sim.journeys.callbacks)
+        self.vip_queues: dict[str, Queue] = {}  # VIP class queues by contact type (sim.journeys.vip)
         self._setup_concurrency(scenario)
         self.all_queues: list[Queue] = []  # the types' queues and their VIP queues, set after the journeys
         self.journeys = self._setup_journeys(scenario, seed, replication, group_index)
@@ -251,7 +155,7 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
             env.call_at(t, self._on_flush, None, priority=URGENT)
         if run.days > 1:
             for d in range(run.days):
-                self._schedule_day(d)  # staffing, shifts, hours, closing (sim.days)
+                self._schedule_day(d)  # staffing, shifts, hours, closing (sim.workforce.days)
         elif self.table_groups:
             for k in range(scenario.n_intervals):
                 t = k * scenario.interval_s
@@ -343,7 +247,7 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
         queue.n += 1
         queue.waiting.append(contact)
         if queue.on_wait is not None and queue.on_wait(contact, queue, now, first):
-            return  # holds a callback: no abandonment (sim.callbacks); overflow armed (sim.overflow)
+            return  # holds a callback: no abandonment (sim.journeys.callbacks); overflow armed (sim.journeys.overflow)
         if contact.patience != INF:
             self.env.call_at(now + contact.patience, self._on_abandon, contact, contact.leg)
 
@@ -354,7 +258,7 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
         handle = contact.handle
         if contact.queue.handle_by_group:
             override = contact.queue.handle_by_group.get(group.index)
-            if override is not None and contact.leg:  # leg 0: a callback attempt (sim.callbacks)
+            if override is not None and contact.leg:  # leg 0: a callback attempt (sim.journeys.callbacks)
                 handle = override()
                 if contact.queue.bot is not None and contact.bot > 0.0 and contact.leg == 1:  # handed off by self-service
                     handle *= contact.queue.bot.aht_factor
@@ -362,7 +266,7 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
         if group.adjusts:
             handle = self._adjust(agent, contact, handle, now)
         parent = agent.parent
-        if parent is not None:  # a slot of an agent holding several contacts (sim.concurrency)
+        if parent is not None:  # a slot of an agent holding several contacts (sim.journeys.concurrency)
             handle = self._concurrent_start(agent, handle, now)
         if contact.leg == 1:
             contact.wait1 = wait
@@ -374,7 +278,7 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
             contact.group2 = group.index
         end = now + handle
         if parent is not None:
-            pass  # busy time is the seat's span (sim.concurrency)
+            pass  # busy time is the seat's span (sim.journeys.concurrency)
         elif end <= self.seg_end:
             self.busy_area[self.seg * self.n_groups + group.index] += handle
         else:
@@ -409,7 +313,7 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
             self._finish(contact, ANSWERED, now)
         agent.last_end = now
         if agent.leaving:
-            if self.closing and self._stay_on(agent, now):  # after a closing, live work still waits (sim.days)
+            if self.closing and self._stay_on(agent, now):  # after a closing, live work still waits (sim.workforce.days)
                 return
             agent.group.log_off(agent, now)
             return
@@ -438,7 +342,7 @@ class CentreModel(JourneyModel, CallbackModel, OverflowModel, VipModel, Concurre
             self.queue_area[self.seg * self.n_channels + queue.channel] += now - t0
         else:
             self._add_span(self.queue_area, self.n_channels, queue.channel, t0, now)
-        if contact.state:  # holds a callback (sim.callbacks); waiting contacts are 0
+        if contact.state:  # holds a callback (sim.journeys.callbacks); waiting contacts are 0
             self._place_callback(agent, contact, now)
             return
         self._start(agent, contact, now)

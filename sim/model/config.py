@@ -2,7 +2,7 @@
 
 Hydra composes YAML into a plain mapping; :func:`load_config` turns that mapping
 into a :class:`SimConfig` made of frozen dataclasses, or raises
-:class:`~sim.errors.ConfigError` naming the key path and what was expected.  The
+:class:`~sim.engine.errors.ConfigError` naming the key path and what was expected.  The
 model never sees Hydra: a test or notebook can build a :class:`SimConfig`
 directly or from a dict.
 
@@ -24,21 +24,22 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from .arrivals import DAY_S
-from .cx import CX_KEYS, CxSpec, parse_cx
-from .errors import ConfigError
-from .journey_config import (CALLBACK_KEYS, OVERFLOW_KEYS, REPEAT_KEYS, RETRIAL_KEYS, SELF_SERVICE_KEYS, VIP_KEYS,
-                             CallbackSpec, OverflowSpec, RepeatSpec, RetrialSpec, SelfServiceSpec, VipSpec,
-                             check_targets, parse_callback, parse_overflow, parse_repeat, parse_retrial,
-                             parse_self_service, parse_vip, DEFERRABLE_KEYS, HOURS_KEYS, DeferrableSpec,
-                             parse_deferrable)
-from .proficiency import (FATIGUE_KEYS, LEARNING_KEYS, FatigueSpec, LearningSpec, parse_fatigue, parse_learning,
-                          parse_proficiency)
-from .workforce_config import (BLOCK_KEYS, BREAK_KEYS, COST_KEYS, SHIFT_KEYS, SHRINKAGE_KEYS, UNAVAILABILITY_KEYS,
-                               Costs, Shift, Shrinkage, check_agent_concurrency, parse_costs, parse_shifts,
-                               parse_shrinkage, read_roster)
-from .validation import (boolean, check_keys, choice, clock, integer, join, keyed, mapping, number, probability,
-                         show, table)
+from sim.engine.arrivals import DAY_S
+from sim.journeys.cx import CX_KEYS, CxSpec, parse_cx
+from sim.engine.distributions import DISTRIBUTION_KEYS, DISTRIBUTION_KINDS, Distribution, parse_distribution
+from sim.engine.errors import ConfigError
+from sim.journeys.config import (CALLBACK_KEYS, OVERFLOW_KEYS, REPEAT_KEYS, RETRIAL_KEYS, SELF_SERVICE_KEYS,
+                                 VIP_KEYS, CallbackSpec, OverflowSpec, RepeatSpec, RetrialSpec, SelfServiceSpec,
+                                 VipSpec, check_targets, parse_callback, parse_overflow, parse_repeat, parse_retrial,
+                                 parse_self_service, parse_vip, DEFERRABLE_KEYS, HOURS_KEYS, DeferrableSpec,
+                                 parse_deferrable)
+from sim.workforce.proficiency import (FATIGUE_KEYS, LEARNING_KEYS, FatigueSpec, LearningSpec, parse_fatigue,
+                                       parse_learning, parse_proficiency)
+from sim.workforce.config import (BLOCK_KEYS, BREAK_KEYS, COST_KEYS, SHIFT_KEYS, SHRINKAGE_KEYS, UNAVAILABILITY_KEYS,
+                                  Costs, Shift, Shrinkage, check_agent_concurrency, parse_costs, parse_shifts,
+                                  parse_shrinkage, read_roster)
+from sim.engine.checks import (boolean, check_keys, choice, clock, integer, join, keyed, mapping, number,
+                               probability, show, table)
 
 __all__ = [
     "Distribution",
@@ -62,11 +63,10 @@ __all__ = [
     "SCHEMA",
 ]
 
-DISTRIBUTION_KINDS = ("exponential", "lognormal", "gamma", "deterministic", "empirical")
 AGENT_SELECTIONS = ("longest_idle", "skill_rank")
 QUEUE_SELECTIONS = ("priority_fcfs", "fcfs", "skill_order")
 SERVICE_LEVEL_VARIANTS = ("offered", "answered", "offered_excl_short_abandons")
-EXECUTORS = ("processes", "dask")  # run.executor (sim/executors.py)
+EXECUTORS = ("processes", "dask")  # run.executor (sim/experiments/executors.py)
 
 # The keys allowed at each level of the config (docs/configuration.md documents each one).
 TOP_KEYS = ("scenario", "run")
@@ -83,7 +83,6 @@ CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group
                      "priority", "queue_capacity", "escalation", "self_service", "retrial", "repeat",
                      "callback", "overflow", "vip", "deferrable")
 ARRIVAL_KEYS = ("rate_per_hour", "volume", "profile", "day_factors", "overnight_volume")
-DISTRIBUTION_KEYS = ("dist", "mean_s", "cv", "samples_s")
 ESCALATION_KEYS = ("probability", "to")
 AGENT_GROUP_KEYS = ("skills", "staffing", "shifts", "shrinkage", "proficiency", "learning", "fatigue", "concurrency")
 CONCURRENCY_KEYS = ("max", "handle_time_factors")
@@ -125,20 +124,6 @@ SCHEMA: dict[str, tuple[str, ...]] = {
 # --------------------------------------------------------------------- schema
 
 
-@dataclass(frozen=True)
-class Distribution:
-    """A non-negative duration distribution, parametrised by its mean (seconds).
-
-    ``kind`` is one of :data:`DISTRIBUTION_KINDS`.  ``cv`` (standard deviation /
-    mean) is required for lognormal and gamma; ``samples_s`` for empirical, whose
-    mean is the mean of the samples.
-    """
-
-    kind: str
-    mean_s: float
-    cv: float | None = None
-    samples_s: tuple[float, ...] | None = None
-
 
 @dataclass(frozen=True)
 class ChannelSpec:
@@ -166,12 +151,12 @@ class ContactTypeSpec:
     customer never abandons.  Higher ``priority`` is served first under
     ``priority_fcfs`` routing.  ``queue_capacity`` ``None`` is unlimited; arrivals
     finding that many contacts waiting are blocked.  ``self_service``,
-    ``retrial`` and ``repeat`` (:mod:`sim.journey_config`; ``None`` = off): a
+    ``retrial`` and ``repeat`` (:mod:`sim.journeys.config`; ``None`` = off): a
     bot stage before the queue, retrials of abandoned or blocked customers,
     repeat contacts of unresolved issues; ``callback``: callbacks offered when
     the predicted wait is long; ``overflow``: other groups after a wait;
     ``vip``: a priority class of its arrivals; ``deferrable``: a reserve of
-    agents kept for live work.  Over the days of a run (:mod:`sim.days`):
+    agents kept for live work.  Over the days of a run (:mod:`sim.workforce.days`):
     ``day_factors`` multiply the rates of day ``d`` by ``day_factors[d mod
     len]`` (a weekly pattern; ``()`` = 1), ``overnight_volume`` contacts
     arrive, Poisson and uniformly, in each night between two days (times the
@@ -220,16 +205,16 @@ class AgentGroupSpec:
     name: str
     skills: tuple[str, ...]
     staffing: tuple[int, ...]
-    shifts: tuple[Shift, ...] = ()  # when set, agents on duty follow these (sim.duty); staffing = the plan
+    shifts: tuple[Shift, ...] = ()  # when set, agents on duty follow these (sim.workforce.duty); staffing = the plan
     shrinkage: Shrinkage | None = None
     proficiency: Mapping[str, float] = field(default_factory=dict)  # contact type -> handle-time multiplier
-    learning: LearningSpec | None = None  # new hires (sim.proficiency)
+    learning: LearningSpec | None = None  # new hires (sim.workforce.proficiency)
     fatigue: FatigueSpec | None = None
     concurrency: ConcurrencySpec | None = None
 
     @property
     def pool_sizes(self) -> tuple[int, ...]:
-        """Contacts an agent holds at once, per pool of interchangeable agents (:mod:`sim.duty`): the
+        """Contacts an agent holds at once, per pool of interchangeable agents (:mod:`sim.workforce.duty`): the
         group's own concurrency (1 without a block) first, then the shifts' overrides, increasing."""
         own = self.concurrency.max if self.concurrency is not None else 1
         return (own, *sorted({s.concurrency for s in self.shifts} - {None, own}))
@@ -275,7 +260,7 @@ class Scenario:
     busyness_cv: float = 0.0
     roster: Path | None = None
     costs: Costs | None = None
-    cx: CxSpec | None = None  # customer-experience proxies (sim.cx); None = off
+    cx: CxSpec | None = None  # customer-experience proxies (sim.journeys.cx); None = off
     daily: bool = True  # the tables cover a day's opening hours (False: the single_queue preset's horizon)
 
     @property
@@ -296,14 +281,14 @@ class RunSpec:
     counted as ``in_system``.  ``workers`` processes run replications in
     parallel (0 = one per CPU core); the numbers do not depend on it, nor on
     ``executor`` (``processes``, or ``dask``: a local Dask cluster, or the one at
-    ``scheduler_address``; :mod:`sim.executors`).
+    ``scheduler_address``; :mod:`sim.experiments.executors`).
 
     ``warmup_auto`` (config ``warmup_hours: auto``): the warm-up is to be detected
-    by MSER-5 on pilot replications (:func:`sim.sequential.resolve_warmup`);
+    by MSER-5 on pilot replications (:func:`sim.experiments.sequential.resolve_warmup`);
     ``warmup_s`` stays 0 until then.  ``target_half_width`` (``None`` = off):
     add replications, ``run.replications`` at first, until the confidence
     interval of ``target_metric`` (``"channel.metric"``) is at most that wide on
-    each side, or ``max_replications`` are done (:func:`sim.sequential.run_until_precise`).
+    each side, or ``max_replications`` are done (:func:`sim.experiments.sequential.run_until_precise`).
     """
 
     replications: int = 10
@@ -354,35 +339,6 @@ class SimConfig:
 
 # --------------------------------------------------------------- distributions
 
-
-def parse_distribution(value: Any, path: str) -> Distribution:
-    """``{dist: lognormal, mean_s: 300, cv: 0.8}`` and friends -> :class:`Distribution`."""
-    spec = mapping(value, path)
-    check_keys(spec, path, DISTRIBUTION_KEYS, required=("dist",))
-    kind = choice(spec["dist"], join(path, "dist"), DISTRIBUTION_KINDS)
-    if kind == "empirical":
-        check_keys(spec, path, ("dist", "samples_s"), required=("samples_s",))
-        raw = spec["samples_s"]
-        if not isinstance(raw, (list, tuple)) or not raw:
-            raise ConfigError(join(path, "samples_s"), f"expected a non-empty list of durations in seconds, got {show(raw)}")
-        samples = tuple(number(v, f"{path}.samples_s[{i}]", unit="seconds") for i, v in enumerate(raw))
-        mean = sum(samples) / len(samples)
-        if mean <= 0:
-            raise ConfigError(join(path, "samples_s"), "expected at least one positive duration")
-        return Distribution(kind, mean, None, samples)
-    if "mean_s" not in spec:
-        raise ConfigError(join(path, "mean_s"), f"required for a {kind} distribution (mean in seconds)")
-    mean = number(spec["mean_s"], join(path, "mean_s"), positive=True, unit="seconds")
-    if kind in ("lognormal", "gamma"):
-        if "cv" not in spec:
-            raise ConfigError(join(path, "cv"), f"required for a {kind} distribution (standard deviation / mean)")
-        cv = number(spec["cv"], join(path, "cv"), positive=True)
-        return Distribution(kind, mean, cv)
-    if "cv" in spec:
-        raise ConfigError(join(path, "cv"), f"not used by the {kind} distribution; remove it")
-    if "samples_s" in spec:
-        raise ConfigError(join(path, "samples_s"), "only used by an empirical distribution")
-    return Distribution(kind, mean)
 
 
 # -------------------------------------------------------------------- scenario
@@ -589,7 +545,7 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
         fatigue=parse_fatigue(spec.get("fatigue"), join(path, "fatigue")),
         concurrency=_parse_concurrency(spec.get("concurrency"), join(path, "concurrency"), name, shifts))
     if shifts:
-        from .duty import planned_staffing
+        from sim.workforce.duty import planned_staffing
 
         staffing = planned_staffing(group, open_s, interval_s, n)
     else:
@@ -599,7 +555,7 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
 
 def _parse_roster(raw: Any, path: str, groups_raw: Mapping[str, Any], contact_types: Mapping[str, ContactTypeSpec],
                   open_s: float, close_s: float) -> tuple[Path | None, dict[str, tuple[Shift, ...]]]:
-    """``scenario.roster``: a CSV of agent shifts (``sim.workforce_config.read_roster``)."""
+    """``scenario.roster``: a CSV of agent shifts (``sim.workforce.config.read_roster``)."""
     if raw is None:
         return None, {}
     if not isinstance(raw, str) or not raw:
@@ -652,7 +608,7 @@ def _parse_trace(raw: Any, path: str, contact_types: Mapping[str, ContactTypeSpe
     if not trace.is_file():
         raise ConfigError(path, f"file not found: {trace}")
     # Check every row now, so a malformed trace is reported before any run starts.
-    from .arrivals import read_trace
+    from sim.engine.arrivals import read_trace
 
     try:
         read_trace(trace, contact_types)
@@ -777,7 +733,7 @@ def parse_run(raw: Any, path: str = "run") -> RunSpec:
 
 def _target_metric(value: Any, path: str) -> str:
     """``"channel.metric"`` with a known metric; the channel is checked against the scenario later."""
-    from .metrics import SUMMARY_METRICS  # sim.metrics imports this module
+    from sim.model.metrics import SUMMARY_METRICS  # sim.metrics imports this module
 
     if not isinstance(value, str) or "." not in value.strip(".") or value.rpartition(".")[0] == "":
         raise ConfigError(path, f"expected 'channel.metric', e.g. 'all.service_level', got {show(value)}")

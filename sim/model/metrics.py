@@ -26,7 +26,7 @@ definitions, per channel and for the whole centre (``all``):
   the escalation queue of escalated contacts answered there;
 - ``end_to_end_time_s``: first arrival to end of last service, of contacts
   served to the end;
-- journeys (:mod:`sim.journeys`): ``deflected``: resolved in self-service;
+- journeys (:mod:`sim.journeys.flow`): ``deflected``: resolved in self-service;
   ``containment_rate`` = deflected / (deflected + ``bot_handoffs``), the
   contacts that finished self-service; ``bot_time_s``: their mean time in it;
   ``retrials`` and ``repeat_contacts``: arrivals that are retrials / repeat
@@ -35,16 +35,16 @@ definitions, per channel and for the whole centre (``all``):
   arrivals; ``fcr`` = issues resolved on first contact / issues resolved
   (contact types with a repeat model only; escalations and repeats count against);
   ``callbacks_offered`` / ``callbacks_accepted``: callbacks offered to / accepted
-  by arrivals that had to wait (:mod:`sim.callbacks`; accepted ones are not in
+  by arrivals that had to wait (:mod:`sim.journeys.callbacks`; accepted ones are not in
   ``offered``); ``callback_wait_s``: mean acceptance-to-callback time of placed
   callbacks; ``callback_success`` = callbacks answered / placed;
   ``overflowed``: contacts still waiting at their type's overflow time
-  (:mod:`sim.overflow`); ``overflow_rate`` = overflowed / offered;
+  (:mod:`sim.journeys.overflow`); ``overflow_rate`` = overflowed / offered;
   ``overflow_answered``: of those, answered by an overflow group;
-  ``vip_offered``: offered contacts of VIP classes (:mod:`sim.vip`);
+  ``vip_offered``: offered contacts of VIP classes (:mod:`sim.journeys.vip`);
   ``vip_service_level``: of those, answered within the threshold / offered;
   ``csat_modelled``, ``nps_modelled``: customer-experience proxies computed
-  from each contact's journey by the model of :mod:`sim.cx` (``scenario.cx``),
+  from each contact's journey by the model of :mod:`sim.journeys.cx` (``scenario.cx``),
   modelled, not measured: mean CSAT (1-5) and NPS (-100..100) of contacts
   that left;
 - ``mean_queue_length``: time-average number waiting in the channel's queues;
@@ -61,10 +61,9 @@ import math
 
 import numpy as np
 
-from .arrivals import DAY_S
-from .config import RunSpec, Scenario
-from .costs import COST_METRICS, group_workforce, replication_costs
-from .records import TALLY_FIELDS, ReplicationResult
+from sim.engine.arrivals import DAY_S
+from sim.workforce.costs import COST_METRICS, group_workforce, replication_costs
+from sim.engine.records import TALLY_FIELDS, ReplicationResult
 
 __all__ = ["SUMMARY_METRICS", "DAY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "INTERVAL_METRICS", "CENTRE_ONLY",
            "replication_summary", "replication_intervals", "replication_days", "group_summary", "kpis_from_tally",
@@ -82,7 +81,7 @@ SUMMARY_METRICS = (
 )
 #: Metrics of the summary that are shares over replications, not means of per-replication values:
 #: ``sl_risk`` = share of replications whose service level is below the channel's target (for
-#: ``all``: where any channel misses), with a Wilson interval (:func:`sim.experiment.sl_risk_rows`).
+#: ``all``: where any channel misses), with a Wilson interval (:func:`sim.experiments.replications.sl_risk_rows`).
 RISK_METRICS = ("sl_risk",)
 #: Row order of ``summary.csv`` within a channel.
 SUMMARY_ORDER = SUMMARY_METRICS[:SUMMARY_METRICS.index("service_level") + 1] + RISK_METRICS \
@@ -101,7 +100,7 @@ def _ratio(num, den):
 
 
 def kpis_from_tally(t: np.ndarray, run: RunSpec) -> dict[str, np.ndarray]:
-    """Contact KPIs from tallies whose last axis follows :data:`~sim.records.TALLY_FIELDS`.
+    """Contact KPIs from tallies whose last axis follows :data:`~sim.engine.records.TALLY_FIELDS`.
 
     Works on one tally vector (0-d results) or on stacks of them (e.g. interval x channel).
     """
@@ -157,7 +156,7 @@ def kpis_from_tally(t: np.ndarray, run: RunSpec) -> dict[str, np.ndarray]:
 
 
 def offered_count(t: np.ndarray) -> np.ndarray:
-    """Offered contacts from tallies (last axis :data:`~sim.records.TALLY_FIELDS`): arrivals that reached
+    """Offered contacts from tallies (last axis :data:`~sim.engine.records.TALLY_FIELDS`): arrivals that reached
     a live queue, i.e. not blocked, deflected, still in self-service or holding a callback."""
     g = {name: t[..., _F[name]] for name in ("arrivals", "blocked", "deflected", "in_self_service",
                                              "callbacks_accepted")}
@@ -219,7 +218,7 @@ DAY_METRICS = ("offered", "answered", "abandoned", "service_level", "asa_s", "ab
 
 def replication_days(result: ReplicationResult, run: RunSpec) -> dict[tuple[int, str, str], float]:
     """``{(day, channel or 'all', metric): value}`` of :data:`DAY_METRICS` for each day of a multi-day
-    run (from 1; :mod:`sim.days`): its opening hours and the night before them (overnight arrivals, and
+    run (from 1; :mod:`sim.workforce.days`): its opening hours and the night before them (overnight arrivals, and
     agents staying on past the previous closing), inside the window.  ``backlog``: waiting at the
     day's closing; ``in_system``: that day's arrivals still there when the run stopped; ``agents_staffed``
     averages over the opening hours."""
@@ -238,7 +237,7 @@ def replication_days(result: ReplicationResult, run: RunSpec) -> dict[tuple[int,
 
 def group_summary(result: ReplicationResult, run: RunSpec) -> dict[tuple[str, str], float]:
     """``{(group, metric): value}``: occupancy and agents staffed per agent group; when a group works
-    shifts, also :data:`~sim.costs.WORKFORCE_METRICS` (over the whole day) for every group."""
+    shifts, also :data:`~sim.workforce.costs.WORKFORCE_METRICS` (over the whole day) for every group."""
     seg = result.segments
     inside = _inside(result, run.warmup_s, run.horizon_s)
     busy = seg.busy_area[inside].sum(axis=0)
@@ -250,7 +249,7 @@ def group_summary(result: ReplicationResult, run: RunSpec) -> dict[tuple[str, st
         out[(name, "agents_staffed")] = float(staffed[i]) / length
         if result.workforce:  # some group works shifts: paid and overtime hours, shrinkage for all
             out.update({(name, m): v for m, v in group_workforce(result, name, i).items()})
-        if name in result.wellbeing:  # burnout-risk indicator (sim.proficiency)
+        if name in result.wellbeing:  # burnout-risk indicator (sim.workforce.proficiency)
             out[(name, "time_above_threshold")] = float(result.wellbeing[name])
     return out
 

@@ -35,10 +35,11 @@ from typing import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from .config import Distribution, SimConfig
-from .erlang import agents_for_service_level
-from .executors import map_replications
-from .stats import t_interval
+from sim.engine.distributions import Distribution
+from sim.model.config import SimConfig
+from sim.erlang import agents_for_service_level
+from sim.experiments.executors import map_replications
+from sim.experiments.stats import t_interval
 
 __all__ = ["Targets", "Evaluation", "StaffingResult", "erlang_seed", "erlang_c_requirement", "offered_load",
            "evaluate", "optimise_staffing", "verify", "with_staffing", "load_by_group"]
@@ -268,7 +269,7 @@ class StaffingResult:
         """One row per reported interval: the staffing of each group (and whether the interval is binding
         for it), the total, the Erlang seed's total and the Erlang C requirement, and whether every
         target is met.  Intervals outside the measurement window keep the Erlang seed."""
-        from .metrics import clock_label
+        from sim.model.metrics import clock_label
 
         ev = self.evaluation
         rows = []

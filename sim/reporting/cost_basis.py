@@ -1,6 +1,6 @@
 """The cost basis of the report and the staffing study, from what a run already reports.
 
-A scenario with ``scenario.costs`` has its own cost model (:mod:`sim.costs`: wages per group,
+A scenario with ``scenario.costs`` has its own cost model (:mod:`sim.workforce.costs`: wages per group,
 overtime premium, telephony), reported as ``labour_cost``, ``total_cost`` and ``cost_per_contact``;
 the report shows and compares those when present.  This module is the basis for any run, costs or
 not, from how many agents were logged in:
@@ -23,7 +23,7 @@ __all__ = ["window_hours", "agent_hours_by_replication", "with_cost"]
 
 
 def window_hours(run) -> float:
-    """Opening hours in the measurement window of a resolved :class:`sim.config.RunSpec` (hours; the
+    """Opening hours in the measurement window of a resolved :class:`sim.model.config.RunSpec` (hours; the
     nights of a multi-day run are left out, as in ``agents_staffed``)."""
     return run.open_seconds(run.warmup_s, run.horizon_s) / 3600.0
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from .experiment import atomic_write
-from .style import png_bytes
+from sim.experiments.files import atomic_write
+from sim.reporting.style import png_bytes
 
 __all__ = ["Heading", "Paragraph", "Table", "Image", "Page", "write_report", "render_html", "render_markdown"]
 

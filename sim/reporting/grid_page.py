@@ -13,14 +13,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import sweep_plots
-from .compare import with_verdicts
-from .cost import window_hours
-from .kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi
-from .report_doc import Heading, Image, Page, Paragraph, Table
-from .report_run import intervals_meeting, read_config, read_csv
-from .report_text import (cost_note, count_text, hours_text, kpi_cell, relative_text, target_text, words)
-from .style import ALL, channel_label, channel_order
+from sim.reporting import sweep_figures as sweep_plots
+from sim.experiments.comparison import with_verdicts
+from sim.reporting.cost_basis import window_hours
+from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi
+from sim.reporting.document import Heading, Image, Page, Paragraph, Table
+from sim.reporting.run_page import intervals_meeting, read_config, read_csv
+from sim.reporting.wording import (cost_note, count_text, hours_text, kpi_cell, relative_text, target_text, words)
+from sim.reporting.style import ALL, channel_label, channel_order
 
 __all__ = ["Grid", "load_sweep", "load_study", "grid_summary", "grid_page"]
 
@@ -74,7 +74,7 @@ def _point_label(point: tuple, keys: list[str], short: bool = False) -> str:
 
 def load_sweep(folder: Path) -> Grid:
     """A Hydra multirun folder: ``sweep.csv`` (or the job folders) and each point's config and intervals."""
-    from .sweep import collect_sweep, point_folders
+    from sim.experiments.sweeps import collect_sweep, point_folders
 
     problem = ""
     table = read_csv(folder / "sweep.csv")

@@ -1,6 +1,6 @@
-"""A run's tables -> matplotlib Figures, in the common style of :mod:`sim.style`.
+"""A run's tables -> matplotlib Figures, in the common style of :mod:`sim.reporting.style`.
 
-Interval charts (the ``intervals`` table of one run, :mod:`sim.experiment`):
+Interval charts (the ``intervals`` table of one run, :mod:`sim.experiments.replications`):
 
 - :func:`service_level_by_interval`: service level per channel against each channel's target;
 - :func:`asa_and_queue_by_interval`: average speed of answer, and the backlog (mean contacts waiting);
@@ -30,10 +30,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi, verdict
-from .style import (ALL, GREEN, GREY, LABEL_SIZE, PALETTE, SKY, TICK_SIZE, TITLE_SIZE, VERMILLION, channel_colour,
-                    channel_label, channel_order, format_seconds, legend, new_figure, no_data_figure, plot_line,
-                    save_figures, target_line)
+from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi, verdict
+from sim.reporting.style import (ALL, GREEN, GREY, LABEL_SIZE, PALETTE, SKY, TICK_SIZE, TITLE_SIZE, VERMILLION,
+                                 channel_colour, channel_label, channel_order, format_seconds, legend, new_figure,
+                                 no_data_figure, plot_line, save_figures, target_line)
 
 __all__ = ["PALETTE", "service_level_by_interval", "asa_and_queue_by_interval", "abandonment_by_interval",
            "occupancy_by_interval", "interval_figures", "paired_differences", "save_figures"]

@@ -13,15 +13,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import plots
-from .compare import compare_replications, with_verdicts
-from .cost import window_hours, with_cost
-from .kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi
-from .report_doc import Heading, Image, Page, Paragraph, Table
-from .report_text import (config_changes, cost_note, diff_cell, hours_text, kpi_cell, relative_text, run_table,
-                          scenario_tables, target_text, words)
-from .stats import t_interval
-from .style import ALL, channel_label, channel_order
+from sim.reporting import run_figures as plots
+from sim.experiments.comparison import compare_replications, with_verdicts
+from sim.reporting.cost_basis import window_hours, with_cost
+from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi
+from sim.reporting.document import Heading, Image, Page, Paragraph, Table
+from sim.reporting.wording import (config_changes, cost_note, diff_cell, hours_text, kpi_cell, relative_text,
+                                   run_table, scenario_tables, target_text, words)
+from sim.experiments.stats import t_interval
+from sim.reporting.style import ALL, channel_label, channel_order
 
 __all__ = ["RunData", "read_config", "read_csv", "load_run", "intervals_meeting", "kpi_table", "verdict_table",
            "run_summary", "run_page"]
@@ -104,7 +104,7 @@ def read_config(folder: Path) -> tuple[dict | None, Any, str, float]:
     except Exception as exc:
         return None, None, f"config.yaml unreadable: {exc}", 0.0
     try:
-        from .config import load_config
+        from sim.model.config import load_config
 
         config = load_config(raw)
     except Exception as exc:

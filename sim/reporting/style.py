@@ -8,7 +8,7 @@ dashed horizontal lines, reference marks (a baseline value, a failed sweep point
 vertical lines; light grids, no top or right spines, legends outside the plot on the right.
 
 Figures are built on ``matplotlib.figure.Figure`` directly, never pyplot, so no global state leaks
-and any backend works. The figure modules (:mod:`sim.plots`, :mod:`sim.sweep_plots`) and the
+and any backend works. The figure modules (:mod:`sim.reporting.run_figures`, :mod:`sim.reporting.sweep_figures`) and the
 what-if studies build on the helpers here rather than each setting its own fonts and colours; it
 is one small module of its own so that none of them imports another's private helpers.
 """

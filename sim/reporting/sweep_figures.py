@@ -1,5 +1,5 @@
 """Sweep figures from the tidy sweep table (:func:`sim.sweep.collect_sweep`; a what-if study's
-``kpis.csv`` has the same shape), in the common style of :mod:`sim.style`.
+``kpis.csv`` has the same shape), in the common style of :mod:`sim.reporting.style`.
 
 - :func:`kpis_vs_swept`: for one swept key, service level, ASA and abandonment per channel
   against the swept value, each with its confidence band, the channels' service-level targets
@@ -24,9 +24,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .kpis import kpi
-from .style import (ALL, BLACK, BLUE, GREY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, VERMILLION, channel_colour,
-                    channel_order, legend, new_figure, no_data_figure, plot_line, reference_line, target_line)
+from sim.experiments.kpis import kpi
+from sim.reporting.style import (ALL, BLACK, BLUE, GREY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, VERMILLION,
+                                 channel_colour, channel_order, legend, new_figure, no_data_figure, plot_line,
+                                 reference_line, target_line)
 
 __all__ = ["kpis_vs_swept", "service_level_heatmap", "cost_vs_service", "pareto_front", "sweep_figures",
            "SWEEP_METRICS", "swept_columns"]

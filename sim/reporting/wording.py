@@ -1,7 +1,7 @@
 """Numbers and settings into the words and tables of a strategy report (:mod:`sim.report`).
 
 - :func:`scenario_tables`: the scenario in readable tables (channels and targets, contact types,
-  staffing, policies) from a validated :class:`sim.config.SimConfig`;
+  staffing, policies) from a validated :class:`sim.model.config.SimConfig`;
 - :func:`run_table`: how it was run; :func:`config_changes`: what differs between two runs;
 - :func:`kpi_cell`, :func:`diff_cell`: a mean with its interval, a difference with its interval;
 - :func:`target_text`, :func:`words`, :func:`count_text`: small phrases the summaries are built of.
@@ -15,9 +15,9 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .kpis import kpi
-from .report_doc import Table
-from .style import format_seconds
+from sim.experiments.kpis import kpi
+from sim.reporting.document import Table
+from sim.reporting.style import format_seconds
 
 __all__ = ["kpi_cell", "diff_cell", "target_text", "words", "count_text", "scenario_tables", "run_table",
            "config_changes", "hours_text", "relative_text", "cost_note"]
@@ -84,7 +84,7 @@ def _range(values: Iterable[float]) -> str:
 
 
 def scenario_tables(config) -> list[Table]:
-    """Channels, contact types, staffing and policies of ``config`` (a :class:`sim.config.SimConfig`)."""
+    """Channels, contact types, staffing and policies of ``config`` (a :class:`sim.model.config.SimConfig`)."""
     sc = config.scenario
     interval_h = sc.interval_s / 3600.0
     by_channel: dict[str, list[str]] = {}
@@ -184,7 +184,7 @@ def relative_text(diff: float, base: float) -> str:
 
 
 def cost_note(wage: float | None) -> str:
-    """The report's note on its cost basis (:mod:`sim.cost`)."""
+    """The report's note on its cost basis (:mod:`sim.reporting.cost_basis`)."""
     text = ("Cost basis: staffed agent-hours = agents logged in (time average, whole centre) x the measurement "
             "window's length; it is not a simulator output but computed from one.")
     if wage is None:

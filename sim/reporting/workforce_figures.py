@@ -2,7 +2,7 @@
 staffing in a fresh simulation against its target, and a roster's coverage against the requirement.
 
 Each function takes tables (as written by the staffing and schedule commands) and returns a matplotlib
-Figure in the common style of :mod:`sim.style`; nothing here imports the model.
+Figure in the common style of :mod:`sim.reporting.style`; nothing here imports the model.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .style import FIGSIZE, LABEL_SIZE, LEGEND_SIZE, PALETTE, TITLE_SIZE, new_figure, target_line
+from sim.reporting.style import FIGSIZE, LABEL_SIZE, LEGEND_SIZE, PALETTE, TITLE_SIZE, new_figure, target_line
 
 __all__ = ["requirements_figure", "verification_figure", "coverage_figure"]
 
@@ -30,7 +30,7 @@ def _ticks(ax, labels: Sequence[str]) -> None:
 
 def requirements_figure(table: pd.DataFrame, groups: Sequence[str]) -> Figure:
     """Agents required per interval: stacked by group (the optimiser's answer), against the Erlang C
-    requirement and the Erlang seed.  ``table``: :meth:`sim.staffing.StaffingResult.requirements_table`."""
+    requirement and the Erlang seed.  ``table``: :meth:`sim.planning.staffing.StaffingResult.requirements_table`."""
     fig, (ax,) = _axes()
     x = np.arange(len(table))
     bottom = np.zeros(len(table))

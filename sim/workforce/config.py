@@ -6,7 +6,7 @@
   optional ``breaks`` as ``HH:MM-HH:MM;...``, ``skills`` as ``a;b`` and ``concurrency``); its rows become
   their group's shifts (a group staffed by a roster has no ``staffing``).
 - a shift's or roster row's ``concurrency`` (blank or absent: the group's) overrides, for its agents,
-  how many contacts they hold at once (:func:`check_agent_concurrency`; :mod:`sim.concurrency`).
+  how many contacts they hold at once (:func:`check_agent_concurrency`; :mod:`sim.journeys.concurrency`).
 - ``scenario.agent_groups.<group>.shrinkage``: ``absence_probability`` (per agent-day: the agent
   does not come), ``unavailability`` (short random unavailability of on-duty agents: after an
   exponential time with mean ``1 / rate_per_hour`` available, unavailable for ``duration``), and
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .errors import ConfigError
-from .validation import check_keys, clock, hhmm, integer, join, mapping, number, probability, show
+from sim.engine.errors import ConfigError
+from sim.engine.checks import check_keys, clock, hhmm, integer, join, mapping, number, probability, show
 
 __all__ = ["Break", "Shift", "Block", "Shrinkage", "Costs", "SHIFT_KEYS", "BREAK_KEYS", "SHRINKAGE_KEYS",
            "UNAVAILABILITY_KEYS", "BLOCK_KEYS", "COST_KEYS", "parse_shifts", "parse_shrinkage", "parse_costs",

@@ -4,11 +4,11 @@ included: the centre pays for them too).
 - ``labour_cost``: per group, wage x paid hours, plus wage x ``overtime_premium`` x overtime hours.
   Paid hours are the scheduled shift hours for a group with shifts (breaks and absence paid, as the
   roster is), else its logged-in hours; overtime is the time agents finish contacts past their shift
-  ends (groups with shifts; :mod:`sim.duty`).
+  ends (groups with shifts; :mod:`sim.workforce.duty`).
 - ``vendor_cost``: per group, ``per_contact`` x the services its agents started (an outsourced
   vendor paid per contact; services of escalated contacts count at each tier).
 - ``bot_cost``: ``bot_per_contact`` x contacts that went through self-service (deflected there or
-  handed off to an agent; :mod:`sim.journeys`).
+  handed off to an agent; :mod:`sim.journeys.flow`).
 - ``telephony_cost``: ``telephony_per_minute`` x the minutes contacts of the ``telephony_channels``
   spend on the line: waiting (also abandoners, until they hang up), in service, and waiting after an
   escalation.
@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import math
 
-from .config import Scenario
-from .records import TALLY_FIELDS, ReplicationResult
+from sim.engine.records import TALLY_FIELDS, ReplicationResult
 
 __all__ = ["COST_METRICS", "WORKFORCE_METRICS", "replication_costs", "group_workforce"]
 

@@ -1,6 +1,6 @@
 """Multi-day runs (``run.days``): the scenario's day repeated, the centre closed overnight.
 
-:class:`DaysModel` is a mixin of :class:`~sim.model.CentreModel`.  Day ``d``
+:class:`DaysModel` is a mixin of :class:`~sim.model.centre.CentreModel`.  Day ``d``
 (from 0) opens at ``d x 86400`` s of simulation time and closes the scenario's
 opening hours ``L`` later; the horizon is the last day's closing.  Each day:
 
@@ -37,8 +37,8 @@ import math
 
 from simpy.core import URGENT
 
-from .arrivals import DAY_S
-from .duty import DutyTimeline, Steps
+from sim.engine.arrivals import DAY_S
+from sim.workforce.duty import DutyTimeline, Steps
 
 __all__ = ["DaysModel", "segment_bounds", "join_days", "when_open"]
 
@@ -87,7 +87,7 @@ def _join_steps(days: list[Steps]) -> Steps:
 
 
 class DaysModel:
-    """Opening and closing of the days of a multi-day run, mixed into :class:`~sim.model.CentreModel`."""
+    """Opening and closing of the days of a multi-day run, mixed into :class:`~sim.model.centre.CentreModel`."""
 
     closing = False  # between a closing and the next opening (multi-day runs)
     overtime_at_drain: dict = {}  # overtime per group index when the drain's first extra day opens
@@ -105,7 +105,7 @@ class DaysModel:
                 env.call_at(base + k * scenario.interval_s, self._on_staffing, k, priority=URGENT)
         for index in self.duty_days:
             group, timeline = self.groups[index], self._duty_day(index, d)
-            for size, steps in timeline.pools.items():  # pools of agents holding `size` contacts at once (sim.duty)
+            for size, steps in timeline.pools.items():  # pools of agents holding `size` contacts at once (sim.workforce.duty)
                 for t, count, shift_end in zip(steps.times, steps.counts, steps.shift_end):
                     env.call_at(base + max(t, 0.0), self._on_duty, (group, size, count, shift_end), priority=URGENT)
         for queue in self.late_hours:

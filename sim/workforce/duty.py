@@ -2,7 +2,7 @@
 with ``shifts`` (or roster rows), one per replication.
 
 An agent is on duty from the start to the end of its shift, except during its breaks.  Shrinkage
-(:class:`~sim.workforce_config.Shrinkage`) takes more away:
+(:class:`~sim.workforce.config.Shrinkage`) takes more away:
 
 - **absence**: each agent-day (each agent of each shift) is absent with ``absence_probability``
   (stream ``absence:<group>``): that agent's whole shift is off;
@@ -20,7 +20,7 @@ drop comes from a shift ending, the time past the shift end is **overtime**.
 function of its own (``DutyTimeline.pools``), which the model follows pool by pool.  The agents'
 on-duty pieces are drawn as for the whole group (same agent order, same streams) and counted in
 their pool; a block takes its agents from the pools in the order of
-:attr:`~sim.config.AgentGroupSpec.pool_sizes` (the group's own concurrency first, then the overrides
+:attr:`~sim.model.config.AgentGroupSpec.pool_sizes` (the group's own concurrency first, then the overrides
 in increasing order), each down to 0 before the next.  A group without overrides has one pool, whose
 steps are the group's.
 
@@ -34,14 +34,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from .distributions import draw
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .config import AgentGroupSpec
+from sim.engine.distributions import draw
 
 __all__ = ["DutyTimeline", "Steps", "duty_timeline", "planned_staffing", "planned_shrinkage"]
 
@@ -63,7 +58,7 @@ class DutyTimeline:
     ``shift_end[i]``: a shift ends at ``times[i]`` (agents still busy then work overtime).
     Agent-seconds over the day: ``scheduled_s`` (shift lengths), ``breaks_s``, ``blocks_s``,
     ``absent_s``, ``unavailable_s``.  ``pools``: the steps of each pool, by the contacts its agents
-    hold at once, in :attr:`~sim.config.AgentGroupSpec.pool_sizes` order.
+    hold at once, in :attr:`~sim.model.config.AgentGroupSpec.pool_sizes` order.
     """
 
     times: list[float]

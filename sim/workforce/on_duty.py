@@ -1,40 +1,42 @@
 """Workforce in the model: shifts and shrinkage (duty timelines), agents who differ, overtime.
 
-:class:`WorkforceModel` is a mixin of :class:`~sim.model.CentreModel`.  Groups with ``shifts`` (or
-roster rows) follow their duty timeline (:mod:`sim.duty`: change points of the agents on duty, drawn
+:class:`WorkforceModel` is a mixin of :class:`~sim.model.centre.CentreModel`.  Groups with ``shifts`` (or
+roster rows) follow their duty timeline (:mod:`sim.workforce.duty`: change points of the agents on duty, drawn
 per replication from the streams ``absence:<group>`` and ``unavailable:<group>``); the others follow
 their staffing table at interval boundaries (the model's ``_on_staffing``).  Groups with
-``proficiency``, ``learning`` or ``fatigue`` (:mod:`sim.proficiency`) have their handle times adjusted
+``proficiency``, ``learning`` or ``fatigue`` (:mod:`sim.workforce.proficiency`) have their handle times adjusted
 per agent at service start, an occupancy cap makes agents rest, and time above the fatigue threshold
-is sampled every :data:`~sim.proficiency.SAMPLE_S` seconds.
+is sampled every :data:`~sim.workforce.proficiency.SAMPLE_S` seconds.
 """
 
 from __future__ import annotations
 
 from simpy.core import URGENT
 
-from .days import join_days
-from .duty import duty_timeline, planned_shrinkage
-from .proficiency import SAMPLE_S
-from .streams import stream
+from sim.workforce.days import join_days
+from sim.workforce.duty import duty_timeline, planned_shrinkage
+from sim.workforce.proficiency import SAMPLE_S, AgentLoad
+from sim.engine.streams import stream
 
 __all__ = ["WorkforceModel"]
 
 
 class WorkforceModel:
-    """Shift timelines, agent traits and workforce totals, mixed into :class:`~sim.model.CentreModel`."""
+    """Shift timelines, agent traits and workforce totals, mixed into :class:`~sim.model.centre.CentreModel`."""
 
     def _setup_traits(self, group, spec) -> None:
         """Copy a group's proficiency, learning and fatigue onto its runtime object."""
         if spec.proficiency:
             group.prof = {self.queues[t].index: m for t, m in spec.proficiency.items()}
         group.learning, group.fatigue = spec.learning, spec.fatigue
+        if spec.learning is not None or spec.fatigue is not None:
+            group.new_load = AgentLoad
         group.adjusts = bool(spec.proficiency) or spec.learning is not None or spec.fatigue is not None
 
     def _setup_duty(self, scenario, seed: int, replication: int) -> None:
         """Duty timelines of the groups with shifts; ``table_groups`` follow their staffing tables."""
         self.duty = {}
-        self.duty_days = {}  # multi-day runs: each day's timeline, and how to draw the next (sim.days)
+        self.duty_days = {}  # multi-day runs: each day's timeline, and how to draw the next (sim.workforce.days)
         for group, (name, spec) in zip(self.groups, scenario.agent_groups.items()):
             if spec.shifts:
                 draw = (spec, scenario.open_time_s, stream(seed, replication, f"absence:{name}"),
@@ -53,7 +55,7 @@ class WorkforceModel:
                 env.call_at(t, self._on_sample, None)
                 t += SAMPLE_S
         if self.run_spec.days > 1:
-            return  # each day's timeline is scheduled with the day (sim.days)
+            return  # each day's timeline is scheduled with the day (sim.workforce.days)
         for index, timeline in self.duty.items():
             group = self.groups[index]
             for size, steps in timeline.pools.items():  # pools of agents holding `size` contacts at once
@@ -79,7 +81,7 @@ class WorkforceModel:
 
     @staticmethod
     def _adjust(agent, contact, handle: float, now: float) -> float:
-        """The handle time as this agent works it: proficiency, learning curve, fatigue (sim.proficiency)."""
+        """The handle time as this agent works it: proficiency, learning curve, fatigue (sim.workforce.proficiency)."""
         group = agent.group
         if group.prof is not None:
             handle *= group.prof.get(contact.queue.index, 1.0)
@@ -125,7 +127,7 @@ class WorkforceModel:
         for index, tl in self.duty.items():
             group = self.groups[index]
             overtime = group.overtime_s
-            if self.run_spec.days > 1:  # not the shifts of the drain's extra days (sim.days)
+            if self.run_spec.days > 1:  # not the shifts of the drain's extra days (sim.workforce.days)
                 overtime = self.overtime_at_drain.get(index, overtime)
             after = [c for t, c in zip(tl.times, tl.counts) if t <= horizon + 1e-9]
             if self.run_spec.drain and self.run_spec.days == 1 and (not after or after[-1] == 0):
