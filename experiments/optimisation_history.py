@@ -9,6 +9,11 @@ commit's speed is also given as a ratio to it.  Medians over ``--repeats``.
 
     python experiments/optimisation_history.py                 # the commits in COMMITS
     python experiments/optimisation_history.py --commits HEAD~3 HEAD --repeats 5
+    python experiments/optimisation_history.py --commits HEAD~1 HEAD --scenario default   # a shipped scenario
+
+With ``--scenario NAME`` each commit runs ``configs/scenario/NAME.yaml`` of its own
+worktree instead (``--replications`` replications on one core, all KPIs), so a
+change can be checked on the default centre with every mechanism it turns on.
 
 Needs the git history (a clone, not an export).
 """
@@ -52,6 +57,24 @@ n = reps[(reps.channel == "all") & (reps.metric == "arrivals")]["value"].sum()
 print(json.dumps({"contacts_per_s": n / seconds}))
 """
 
+CHILD_SCENARIO = """
+import json, sys, time
+from pathlib import Path
+import yaml
+from sim import load_config, run_experiment
+name, replications = sys.argv[1], int(sys.argv[2])
+scenario = yaml.safe_load(Path("configs/scenario", name + ".yaml").read_text())
+scenario.pop("defaults", None)
+run = {"replications": replications, "seed": 12345, "figures": False, "workers": 1}
+config = load_config({"scenario": scenario, "run": run})
+started = time.perf_counter()
+result = run_experiment(config)
+seconds = time.perf_counter() - started
+reps = result.replications
+n = reps[(reps.channel == "all") & (reps.metric == "arrivals")]["value"].sum()
+print(json.dumps({"contacts_per_s": n / seconds}))
+"""
+
 CHILD_SIMPY = """
 import json, sys
 sys.path.insert(0, sys.argv[2])
@@ -73,6 +96,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--commits", nargs="*", default=[c for c, _ in COMMITS])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--contacts", type=int, default=200_000)
+    parser.add_argument("--scenario", default=None, help="a shipped scenario (configs/scenario/NAME.yaml) instead")
+    parser.add_argument("--replications", type=int, default=20, help="with --scenario: replications per run")
     args = parser.parse_args(argv)
     notes = dict(COMMITS)
     rates: dict[str, list[float]] = {c: [] for c in args.commits}
@@ -88,13 +113,18 @@ def main(argv: list[str] | None = None) -> dict:
             for _ in range(args.repeats):
                 rates["plain SimPy"].append(_child(CHILD_SIMPY, [str(args.contacts), str(REPO / "experiments")], REPO))
                 for commit, tree in trees.items():
-                    rates[commit].append(_child(CHILD_SIM, [str(args.contacts)], tree))
+                    if args.scenario is None:
+                        rates[commit].append(_child(CHILD_SIM, [str(args.contacts)], tree))
+                    else:
+                        rates[commit].append(_child(CHILD_SCENARIO, [args.scenario, str(args.replications)], tree))
         finally:
             for tree in trees.values():
                 subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=False,
                                capture_output=True)
     simpy = statistics.median(rates["plain SimPy"])
-    print(f"M/M/50 rho 0.9, {args.contacts:,} contacts, median of {args.repeats}; plain SimPy {simpy:,.0f} contacts/s")
+    job = f"M/M/50 rho 0.9, {args.contacts:,} contacts" if args.scenario is None else \
+        f"scenario {args.scenario}, {args.replications} replications"
+    print(f"{job}, median of {args.repeats}; plain SimPy (M/M/50) {simpy:,.0f} contacts/s")
     print(f"{'commit':<10} {'contacts/s':>11} {'x SimPy':>8}  change")
     out = {"plain_simpy": simpy, "commits": []}
     for commit in args.commits:
