@@ -194,8 +194,8 @@ def _check_point(overrides: list[str], where: str = "") -> None:
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
 
-    from sim.model.config import load_config
     from sim.engine.errors import ConfigError
+    from sim.model.config import load_config
 
     try:
         GlobalHydra.instance().clear()
@@ -265,12 +265,12 @@ def run_job(cfg) -> Path | None:
 def _run(cfg, out: Path, *, multirun: bool) -> Path:
     from omegaconf import OmegaConf
 
-    from sim.model.config import load_config
     from sim.engine.errors import ConfigError
     from sim.experiments.files import atomic_write
     from sim.experiments.replications import format_days, format_summary
-    from sim.reporting.outputs import write_outputs
     from sim.experiments.sequential import resolve_warmup, run_configured
+    from sim.model.config import load_config
+    from sim.reporting.outputs import write_outputs
 
     raw = OmegaConf.to_container(cfg, resolve=True)
     try:

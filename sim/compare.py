@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.experiments.comparison import (COMPARE_COLUMNS, compare, compare_folders, compare_replications,
-                                        with_verdicts)
+from sim.experiments.comparison import COMPARE_COLUMNS, compare, compare_folders, compare_replications, with_verdicts
 
 __all__ = ["COMPARE_COLUMNS", "compare", "compare_replications", "compare_folders", "with_verdicts", "main"]
 

@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 
 from sim.experiments.files import atomic_write
-from sim.experiments.sweeps import (DONE, ERROR, SUMMARY, SUMMARY_COLUMNS, SweepSpecError, job_folders, clear_status,
-                                    collect_sweep, expand_sweep, is_done, mark_done, point_folders, record_failure,
+from sim.experiments.sweeps import (DONE, ERROR, SUMMARY, SUMMARY_COLUMNS, SweepSpecError, clear_status, collect_sweep,
+                                    expand_sweep, is_done, job_folders, mark_done, point_folders, record_failure,
                                     summarise, sweep_points, swept_keys)
 
 try:  # Hydra is a dependency; the callback base class is only needed when Hydra runs the sweep

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from sim.reporting.style import FIGSIZE, LABEL_SIZE, LEGEND_SIZE, PALETTE, TICK_SIZE, TITLE_SIZE, new_figure
+
 from .estimate import HandleTimeFit, PatienceEstimate
 from .replay import HOUR_S, KPIS, Comparison
 from .scenario import Calibration

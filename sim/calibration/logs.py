@@ -28,8 +28,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from sim.engine.errors import ConfigError
 from sim.engine.checks import check_keys, choice, join, mapping, show
+from sim.engine.errors import ConfigError
 
 __all__ = ["LogMapping", "ImportReport", "ImportedLog", "load_mapping", "read_log", "CANONICAL_COLUMNS",
            "TIME_FIELDS", "OUTCOME_VALUES", "REACHED"]

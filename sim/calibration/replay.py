@@ -36,13 +36,13 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.engine.distributions import Distribution
-from sim.model.config import SimConfig, load_config
-from sim.engine.distributions import draw
-from sim.model.centre import simulate
+from sim.engine.distributions import Distribution, draw
 from sim.engine.records import ABANDONED
-from sim.experiments.stats import t_interval, welch_half_width
 from sim.engine.streams import stream
+from sim.experiments.stats import t_interval, welch_half_width
+from sim.model.centre import simulate
+from sim.model.config import SimConfig, load_config
+
 from .estimate import BREAK_S, available_agents
 from .scenario import GROUP, Calibration, whole_agents
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.files import atomic_write
 from sim.engine.checks import hhmm
+from sim.experiments.files import atomic_write
 from sim.reporting.style import save_figures
+
 from . import figures
 from .estimate import staffing_from_activity
 from .logs import ImportReport

@@ -35,8 +35,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.model.config import load_config
 from sim.engine.errors import ConfigError
+from sim.model.config import load_config
+
 from .estimate import (BREAK_S, ArrivalRates, DayVariability, HandleTimeFit, PatienceEstimate, arrival_rates,
                        available_agents, day_variability, fit_handle_times, patience)
 

@@ -25,6 +25,7 @@ of interchangeable agents), each with its own target.
 from __future__ import annotations
 
 from collections import deque
+
 __all__ = ["Agent", "AgentGroup", "Seat"]
 
 

@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.replications import ExperimentResult
 from sim.experiments.kpis import verdict
+from sim.experiments.replications import ExperimentResult
 from sim.experiments.stats import paired_difference, welch_half_width
 
 __all__ = ["COMPARE_COLUMNS", "compare", "compare_replications", "compare_folders", "with_verdicts"]

@@ -25,9 +25,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Sequence
 
-from sim.model.config import EXECUTORS, SimConfig
 from sim.engine.errors import ConfigError
 from sim.experiments.replicate import replicate
+from sim.model.config import EXECUTORS, SimConfig
 
 __all__ = ["EXECUTORS", "map_replications", "available_cores"]
 
@@ -91,7 +91,8 @@ def _processes(config: SimConfig, reps: list[int], paths: list, progress: Progre
 def _dask(config: SimConfig, reps: list[int], paths: list, progress: Progress) -> list[dict]:
     import logging
 
-    from distributed import Client, LocalCluster, as_completed as dask_as_completed
+    from distributed import Client, LocalCluster
+    from distributed import as_completed as dask_as_completed
 
     address = getattr(config.run, "scheduler_address", None)
     n = len(reps)

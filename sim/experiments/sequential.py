@@ -33,14 +33,13 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from sim.model.config import Scenario, SimConfig, resolve_run
+from sim.engine.records import TALLY_FIELDS, ReplicationResult
 from sim.experiments.executors import map_replications
 from sim.experiments.replications import ExperimentResult, assemble, run_experiment
-from sim.model.metrics import offered_count
-from sim.engine.records import TALLY_FIELDS
-from sim.model.centre import simulate
-from sim.engine.records import ReplicationResult
 from sim.experiments.stats import mser_statistic, t_interval
+from sim.model.centre import simulate
+from sim.model.config import Scenario, SimConfig, resolve_run
+from sim.model.metrics import offered_count
 
 __all__ = ["PILOT_OFFSET", "WARMUP_METRICS", "warmup_series", "detect_warmup", "detect_warmup_s",
            "refine_scenario", "pilot_replications", "resolve_warmup", "run_until_precise", "run_configured"]

@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from sim.engine.errors import ConfigError
 from sim.engine.checks import check_keys, clock, integer, join, keyed, mapping, number, probability, show
+from sim.engine.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.distributions import Distribution

@@ -23,9 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sim.engine.checks import check_keys, join, mapping, number
 from sim.engine.errors import ConfigError
 from sim.engine.records import TALLY_FIELDS
-from sim.engine.checks import check_keys, join, mapping, number
 
 __all__ = ["CxSpec", "CX_KEYS", "parse_cx", "CxScorer"]
 

@@ -25,21 +25,20 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from sim.engine.arrivals import DAY_S
-from sim.journeys.cx import CX_KEYS, CxSpec, parse_cx
+from sim.engine.checks import (boolean, check_keys, choice, clock, integer, join, keyed, mapping, number, probability,
+                               show, table)
 from sim.engine.distributions import DISTRIBUTION_KEYS, DISTRIBUTION_KINDS, Distribution, parse_distribution
 from sim.engine.errors import ConfigError
-from sim.journeys.config import (CALLBACK_KEYS, OVERFLOW_KEYS, REPEAT_KEYS, RETRIAL_KEYS, SELF_SERVICE_KEYS,
-                                 VIP_KEYS, CallbackSpec, OverflowSpec, RepeatSpec, RetrialSpec, SelfServiceSpec,
-                                 VipSpec, check_targets, parse_callback, parse_overflow, parse_repeat, parse_retrial,
-                                 parse_self_service, parse_vip, DEFERRABLE_KEYS, HOURS_KEYS, DeferrableSpec,
-                                 parse_deferrable)
-from sim.workforce.proficiency import (FATIGUE_KEYS, LEARNING_KEYS, FatigueSpec, LearningSpec, parse_fatigue,
-                                       parse_learning, parse_proficiency)
+from sim.journeys.config import (CALLBACK_KEYS, DEFERRABLE_KEYS, HOURS_KEYS, OVERFLOW_KEYS, REPEAT_KEYS, RETRIAL_KEYS,
+                                 SELF_SERVICE_KEYS, VIP_KEYS, CallbackSpec, DeferrableSpec, OverflowSpec, RepeatSpec,
+                                 RetrialSpec, SelfServiceSpec, VipSpec, check_targets, parse_callback, parse_deferrable,
+                                 parse_overflow, parse_repeat, parse_retrial, parse_self_service, parse_vip)
+from sim.journeys.cx import CX_KEYS, CxSpec, parse_cx
 from sim.workforce.config import (BLOCK_KEYS, BREAK_KEYS, COST_KEYS, SHIFT_KEYS, SHRINKAGE_KEYS, UNAVAILABILITY_KEYS,
                                   Costs, Shift, Shrinkage, check_agent_concurrency, parse_costs, parse_shifts,
                                   parse_shrinkage, read_roster)
-from sim.engine.checks import (boolean, check_keys, choice, clock, integer, join, keyed, mapping, number,
-                               probability, show, table)
+from sim.workforce.proficiency import (FATIGUE_KEYS, LEARNING_KEYS, FatigueSpec, LearningSpec, parse_fatigue,
+                                       parse_learning, parse_proficiency)
 
 __all__ = [
     "Distribution",

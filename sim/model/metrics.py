@@ -62,8 +62,8 @@ import math
 import numpy as np
 
 from sim.engine.arrivals import DAY_S
-from sim.workforce.costs import COST_METRICS, group_workforce, replication_costs
 from sim.engine.records import TALLY_FIELDS, ReplicationResult
+from sim.workforce.costs import COST_METRICS, group_workforce, replication_costs
 
 __all__ = ["SUMMARY_METRICS", "DAY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "INTERVAL_METRICS", "CENTRE_ONLY",
            "replication_summary", "replication_intervals", "replication_days", "group_summary", "kpis_from_tally",

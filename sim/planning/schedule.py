@@ -33,10 +33,10 @@ import pandas as pd
 import yaml
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from sim.model.config import Scenario
-from sim.engine.errors import ConfigError
-from sim.workforce.config import Break, parse_breaks
 from sim.engine.checks import check_keys, clock, hhmm, integer, join, mapping, number
+from sim.engine.errors import ConfigError
+from sim.model.config import Scenario
+from sim.workforce.config import Break, parse_breaks
 
 __all__ = ["Break", "ShiftFamily", "ShiftPlan", "Pattern", "Roster", "load_shift_plan", "expand_patterns",
            "coverage_matrix", "schedule", "PENALTY"]

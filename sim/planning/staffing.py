@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.distributions import Distribution
-from sim.model.config import SimConfig
 from sim.erlang import agents_for_service_level
 from sim.experiments.executors import map_replications
 from sim.experiments.stats import t_interval
+from sim.model.config import SimConfig
 
 __all__ = ["Targets", "Evaluation", "StaffingResult", "erlang_seed", "erlang_c_requirement", "offered_load",
            "evaluate", "optimise_staffing", "verify", "with_staffing", "load_by_group"]

@@ -13,14 +13,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.reporting import sweep_figures as sweep_plots
 from sim.experiments.comparison import with_verdicts
-from sim.reporting.cost_basis import window_hours
 from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi
+from sim.reporting import sweep_figures as sweep_plots
+from sim.reporting.cost_basis import window_hours
 from sim.reporting.document import Heading, Image, Page, Paragraph, Table
 from sim.reporting.run_page import intervals_meeting, read_config, read_csv
-from sim.reporting.wording import (cost_note, count_text, hours_text, kpi_cell, relative_text, target_text, words)
 from sim.reporting.style import ALL, channel_label, channel_order
+from sim.reporting.wording import cost_note, count_text, hours_text, kpi_cell, relative_text, target_text, words
 
 __all__ = ["Grid", "load_sweep", "load_study", "grid_summary", "grid_page"]
 

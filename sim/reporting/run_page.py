@@ -13,15 +13,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.reporting import run_figures as plots
 from sim.experiments.comparison import compare_replications, with_verdicts
-from sim.reporting.cost_basis import window_hours, with_cost
 from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi
-from sim.reporting.document import Heading, Image, Page, Paragraph, Table
-from sim.reporting.wording import (config_changes, cost_note, diff_cell, hours_text, kpi_cell, relative_text,
-                                   run_table, scenario_tables, target_text, words)
 from sim.experiments.stats import t_interval
+from sim.reporting import run_figures as plots
+from sim.reporting.cost_basis import window_hours, with_cost
+from sim.reporting.document import Heading, Image, Page, Paragraph, Table
 from sim.reporting.style import ALL, channel_label, channel_order
+from sim.reporting.wording import (config_changes, cost_note, diff_cell, hours_text, kpi_cell, relative_text, run_table,
+                                   scenario_tables, target_text, words)
 
 __all__ = ["RunData", "read_config", "read_csv", "load_run", "intervals_meeting", "kpi_table", "verdict_table",
            "run_summary", "run_page"]

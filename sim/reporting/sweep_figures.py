@@ -25,9 +25,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.experiments.kpis import kpi
-from sim.reporting.style import (ALL, BLACK, BLUE, GREY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, VERMILLION,
-                                 channel_colour, channel_order, legend, new_figure, no_data_figure, plot_line,
-                                 reference_line, target_line)
+from sim.reporting.style import (ALL, BLACK, BLUE, GREY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, VERMILLION, channel_colour,
+                                 channel_order, legend, new_figure, no_data_figure, plot_line, reference_line,
+                                 target_line)
 
 __all__ = ["kpis_vs_swept", "service_level_heatmap", "cost_vs_service", "pareto_front", "sweep_figures",
            "SWEEP_METRICS", "swept_columns"]

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from sim.engine.errors import ConfigError
 from sim.engine.checks import check_keys, clock, hhmm, integer, join, mapping, number, probability, show
+from sim.engine.errors import ConfigError
 
 __all__ = ["Break", "Shift", "Block", "Shrinkage", "Costs", "SHIFT_KEYS", "BREAK_KEYS", "SHRINKAGE_KEYS",
            "UNAVAILABILITY_KEYS", "BLOCK_KEYS", "COST_KEYS", "parse_shifts", "parse_shrinkage", "parse_costs",

@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+
 import numpy as np
 
 from sim.engine.distributions import draw

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from simpy.core import URGENT
 
+from sim.engine.streams import stream
 from sim.workforce.days import join_days
 from sim.workforce.duty import duty_timeline, planned_shrinkage
 from sim.workforce.proficiency import SAMPLE_S, AgentLoad
-from sim.engine.streams import stream
 
 __all__ = ["WorkforceModel"]
 

@@ -21,8 +21,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from sim.engine.errors import ConfigError
 from sim.engine.checks import check_keys, join, mapping, number
+from sim.engine.errors import ConfigError
 
 __all__ = ["LearningSpec", "FatigueSpec", "LEARNING_KEYS", "FATIGUE_KEYS", "parse_proficiency", "parse_learning",
            "parse_fatigue", "AgentLoad", "SAMPLE_S"]
