@@ -64,7 +64,10 @@ def test_html_report_renders_in_headless_chromium_with_every_image_loaded(report
     try:
         driver.set_page_load_timeout(60)
         driver.get(report_html.as_uri())
-        assert driver.execute_script("return document.readyState") == "complete"
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        # the data-URI images decode after get() returns on a busy machine: wait for the load event
+        WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
         assert driver.title.startswith("Strategy report: more_generalists against default")
         images = driver.execute_script(
             "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight, i.alt]);")

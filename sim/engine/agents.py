@@ -72,7 +72,7 @@ class AgentGroup:
 
     __slots__ = ("name", "index", "skills", "staffing", "idle", "members", "n_staffed", "staffed_area", "last_t",
                  "pick_contact", "overtime_s", "prof", "learning", "fatigue", "new_load", "experience", "above", "samples",
-                 "adjusts", "served", "slots", "factors", "seats", "seated", "n_seats")
+                 "adjust", "rest", "overtime_in_window_s", "served", "slots", "factors", "seats", "seated", "n_seats")
 
     def __init__(self, name: str, index: int, staffing: tuple[int, ...]) -> None:
         self.name = name
@@ -86,11 +86,13 @@ class AgentGroup:
         self.staffed_area = 0.0
         self.last_t = 0.0
         self.overtime_s = 0.0  # agent-seconds worked past shift ends (agents finishing a contact)
+        self.overtime_in_window_s = None  # overtime_s when a multi-day run's drain went past its last day
         self.prof = None  # queue index -> handle-time multiplier (sim.workforce.proficiency), or None
         self.learning = None
         self.fatigue = None
         self.new_load = None  # experience -> an agent's load history; set by the workforce with learning or fatigue
-        self.adjusts = False  # any of the three: the model adjusts this group's handle times
+        self.adjust = None  # hook: adjust(agent, contact, handle, now) -> the handle time as this agent works it (s)
+        self.rest = None  # hook: rest(agent, now) -> True if the agent rests before taking more work
         self.experience: list[float] = []  # contacts handled by agents who logged off, for the next ones
         self.served = 0  # services started by the group's agents (first and escalation)
         self.above = 0  # samples of logged-in agents above the fatigue occupancy threshold

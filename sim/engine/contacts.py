@@ -28,6 +28,8 @@ class Contact:
     (``origin`` is the queue it arrived on; ``queue`` is where it is now).
     """
 
+    handle_factor = 1.0  # multiplies a handle time drawn per agent group at service start (leg 1)
+
     __slots__ = ("id", "queue", "seg", "arrival", "t_queue", "handle", "patience", "state", "leg",
                  "wait1", "group1", "handle1", "origin", "wait2", "handle2", "group2")
 

@@ -39,7 +39,7 @@ class Queue:
                  "handle_by_group", "patience", "escalate_p", "escalate_to", "escalate_draw",
                  "groups", "tiers", "enter", "bot", "retrial", "repeat", "handle_again", "patience_again",
                  "callback", "on_wait", "overflow", "overflow_after", "overflow_set", "vip", "vip_share", "vip_draw",
-                 "klass", "base_enter", "pick_agent", "reserve", "window")
+                 "klass", "base_enter", "pick_agent", "on_take", "reserve", "window")
 
     def __init__(self, name: str, index: int, channel: int, priority: int, capacity: Optional[int]) -> None:
         self.name = name
@@ -66,6 +66,7 @@ class Queue:
         self.vip = self.vip_share = self.vip_draw = self.base_enter = None  # priority class: sim.journeys.vip
         self.klass = 0  # 1 for a VIP queue
         self.pick_agent: Callable[["Queue"], Agent | None] | None = None  # agent selection, set by the model
+        self.on_take = None  # hook: on_take(agent, contact, now), an agent takes a contact a mechanism holds here
         self.reserve = 0  # deferrable work: agents of a group kept idle for live work (sim.journeys.deferrable)
         self.window: tuple[float, float] | None = None  # deferrable work: hours it is worked (simulation s)
         self.handle_again: Callable[[], float] | None = None

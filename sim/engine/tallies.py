@@ -1,10 +1,10 @@
 """What a replication measures, as it goes: tallies, time integrals, the contact log, the result.
 
-:class:`TallyModel` is a mixin of :class:`~sim.model.centre.CentreModel`.  When a
+:class:`TallyModel` is the base of the engine (:class:`~sim.engine.core.Engine`).  When a
 contact leaves (or is still there when the run stops), its outcome and times
 are added to the tally of the segment and channel it arrived in (fields in
 :data:`~sim.engine.records.TALLY_FIELDS` order); waiting, busy and logged-in times go
-into integrals split exactly at segment bounds (:meth:`TallyModel._add_span`),
+into integrals split exactly at segment bounds (:meth:`TallyModel.add_span`),
 and the backlog is noted at each segment's end.  Memory stays flat however many
 contacts pass; the per-contact rows go to the model's optional ``sink``
 (:data:`~sim.engine.records.CONTACT_COLUMNS` order).  :meth:`TallyModel._result` turns
@@ -32,28 +32,28 @@ NAN = math.nan
 
 
 class TallyModel:
-    """Tallies and integrals of one replication, mixed into :class:`~sim.model.centre.CentreModel`."""
+    """Tallies and integrals of one replication, the base of :class:`~sim.engine.core.Engine`."""
 
-    def _leave_queue(self, contact: Contact, now: float) -> None:
+    def leave_queue(self, contact: Contact, now: float) -> None:
         """Add the contact's time in its queue to the queue-length integral."""
         t0 = contact.t_queue
         ch = contact.queue.channel
         if t0 >= self.seg_start:
             self.queue_area[self.seg * self.n_channels + ch] += now - t0
         else:
-            self._add_span(self.queue_area, self.n_channels, ch, t0, now)
+            self.add_span(self.queue_area, self.n_channels, ch, t0, now)
 
-    def _out_of_queue(self, contact: "Contact", now: float, outcome: int) -> None:
+    def out_of_queue(self, contact: "Contact", now: float, outcome: int) -> None:
         """A waiting contact leaves its queue without service (abandons, or is there when the run stops):
         its wait in the current leg, then its record (end time ``now`` if it left, else NaN)."""
-        self._leave_queue(contact, now)
+        self.leave_queue(contact, now)
         if contact.leg == 1:
             contact.wait1 = now - contact.t_queue
         else:
             contact.wait2 = now - contact.t_queue
-        self._finish(contact, outcome, NAN if outcome == IN_SYSTEM else now)
+        self.finish(contact, outcome, NAN if outcome == IN_SYSTEM else now)
 
-    def _add_span(self, area: list[float], stride: int, index: int, t0: float, t1: float) -> None:
+    def add_span(self, area: list[float], stride: int, index: int, t0: float, t1: float) -> None:
         """Add the time in ``[t0, t1)`` to ``area[segment * stride + index]``, split at segment bounds."""
         ends = self.ends
         k = bisect_right(ends, t0)
@@ -87,7 +87,7 @@ class TallyModel:
         for group in self.groups:
             self.staffed_area[base + group.index] += group.flush(now)
 
-    def _finish_contact(self, contact: Contact, outcome: int, end: float) -> None:
+    def finish_contact(self, contact: Contact, outcome: int, end: float) -> None:
         """Add a contact that left (or is still there at the end) to its arrival segment's tally.
 
         Offsets into the tally follow :data:`~sim.engine.records.TALLY_FIELDS`.
@@ -135,7 +135,7 @@ class TallyModel:
                     else:
                         acc[4] += 1.0  # in system (in service)
                 else:
-                    self._finish_escalated(contact, outcome, end, acc)
+                    self.finish_escalated(contact, outcome, end, acc)
             else:
                 if outcome == ABANDONED:
                     acc[3] += 1.0
@@ -144,11 +144,11 @@ class TallyModel:
                 else:
                     acc[4] += 1.0  # in system (waiting)
         if self.sink is not None:
-            self._log(contact, outcome, end)
+            self.log_contact(contact, outcome, end)
 
-    _finish = _finish_contact  # journeys replace it per run (sim.journeys.flow)
+    finish = finish_contact  # the finish hook: a mechanism may replace it for its run (sim.engine.hooks)
 
-    def _log(self, contact: Contact, outcome: int, end: float) -> None:
+    def log_contact(self, contact: Contact, outcome: int, end: float) -> None:
         """Hand the contact's row (:data:`~sim.engine.records.CONTACT_COLUMNS` order) to the sink."""
         escalated = contact.leg == 2
         first = contact.origin if escalated else contact.queue
@@ -165,7 +165,7 @@ class TallyModel:
             contact.customer if kind else contact.id, kind, bot if bot > 0.0 else 0.0, cb, ov, first.klass == 1,
         ))
 
-    def _finish_escalated(self, contact: Contact, outcome: int, end: float, acc: list[float]) -> None:
+    def finish_escalated(self, contact: Contact, outcome: int, end: float, acc: list[float]) -> None:
         acc[12] += 1.0  # escalated
         left = outcome != IN_SYSTEM
         if left:
@@ -186,16 +186,16 @@ class TallyModel:
 
     def _record_in_system(self, end: float) -> None:
         """Contacts still in self-service, waiting or in service when the run stopped."""
-        for contact in [*self.bot_sessions.values(), *self.booked.values()]:
-            self._finish(contact, IN_SYSTEM, NAN)
+        for contact in self.held_contacts():  # held by mechanisms outside the queues (self-service, callbacks)
+            self.finish(contact, IN_SYSTEM, NAN)
         for queue in self.all_queues:
             for contact in queue.waiting:
                 if contact.state <= WAITING:  # waiting, or holding a callback
-                    self._out_of_queue(contact, end, IN_SYSTEM)
+                    self.out_of_queue(contact, end, IN_SYSTEM)
         for group in self.groups:
             for agent in group.members.values():
                 if agent.contact is not None:
-                    self._finish(agent.contact, IN_SYSTEM, NAN)
+                    self.finish(agent.contact, IN_SYSTEM, NAN)
 
     def _result(self, end: float, contacts: ContactRecords | None = None) -> ReplicationResult:
         n_seg, n_ch, n_g = len(self.ends), len(self.channel_names), len(self.groups)
@@ -207,10 +207,11 @@ class TallyModel:
             staffed_area=np.asarray(self.staffed_area).reshape(n_seg, n_g),
             backlog_end=np.asarray(self.backlog_end).reshape(n_seg, n_ch),
         )
-        return ReplicationResult(
+        fields = dict(
             replication=self.replication, segments=segments, contacts=contacts,
             type_names=self.type_names, channel_names=self.channel_names, group_names=self.group_names,
-            end_time_s=end, workforce=self._workforce(),
-            wellbeing={g.name: g.above / g.samples for g in self.groups if g.fatigue is not None and g.samples},
-            served={g.name: g.served for g in self.groups},
+            end_time_s=end, workforce={}, wellbeing={}, served={g.name: g.served for g in self.groups},
         )
+        for mechanism in self.mechanisms:
+            mechanism.report(fields)
+        return ReplicationResult(**fields)

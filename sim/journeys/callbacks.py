@@ -1,7 +1,9 @@
 """Callbacks (virtual hold) in the model, for contact types with a ``callback`` rule.
 
-:class:`CallbackModel` is a mixin of :class:`~sim.model.centre.CentreModel`, used with
-the journeys of :mod:`sim.journeys.flow` (a callback rule turns them on).
+:class:`Callbacks` is the callback part of the journeys mechanism
+(:class:`~sim.journeys.flow.Journeys`, which a callback rule turns on); it holds the
+callbacks booked for later and plugs into the queue's ``on_wait`` and ``on_take``
+hooks (:mod:`sim.engine.hooks`).
 
 - **Offer.**  An arrival that finds no idle agent (and is not blocked) is
   offered a callback when its predicted wait exceeds ``offer_threshold_s``.
@@ -31,11 +33,12 @@ from __future__ import annotations
 import math
 
 from sim.engine.distributions import UNIFORM, Sampler
+from sim.engine.hooks import HELD, LEFT
 from sim.engine.records import ANSWERED, IN_SYSTEM, TALLY_FIELDS, UNREACHED
 from sim.engine.routing import WAITING
 
 __all__ = ["CALLBACK_WAITING", "CB_NONE", "CB_DECLINED", "CB_WAITING", "CB_REACHED", "CB_UNREACHED", "Callback",
-           "CallbackModel"]
+           "Callbacks"]
 
 CALLBACK_WAITING = -1  # contact state while holding a callback in its queue (routing takes states <= WAITING)
 CB_NONE, CB_DECLINED, CB_WAITING, CB_REACHED, CB_UNREACHED = range(5)  # contact.cb, indexes into records.CALLBACKS
@@ -66,8 +69,16 @@ class Callback:
         return accept(), success()
 
 
-class CallbackModel:
-    """Offering, placing and tallying callbacks, mixed into :class:`~sim.model.centre.CentreModel`."""
+class Callbacks:
+    """Offering, placing and tallying callbacks (a part of :class:`~sim.journeys.flow.Journeys`)."""
+
+    def _callback_wait(self, contact, queue, now: float, first: bool) -> int:
+        """The ``on_wait`` hook of a queue with a callback rule: an arrival that must wait may take a
+        callback (:data:`~sim.engine.hooks.HELD` in the queue, or :data:`~sim.engine.hooks.LEFT` it when
+        booked for later)."""
+        if not (first and self._offer_callback(contact, queue, now)):
+            return 0
+        return HELD if queue.callback.scheduled is None else LEFT
 
     def _offer_callback(self, contact, queue, now: float) -> bool:
         """Offer a callback to an arrival that must wait; ``True`` if it accepted (then it holds no line)."""
@@ -87,7 +98,7 @@ class CallbackModel:
             queue.waiting.pop()
             queue.n -= 1
             self.booked[contact.id] = contact
-            self.env.call_at(self._when_open(now + rule.scheduled), self._on_booked_callback, contact)
+            self.engine.env.call_at(self.engine.when_open(now + rule.scheduled), self._on_booked_callback, contact)
         return True
 
     def _on_booked_callback(self, ev) -> None:
@@ -95,7 +106,7 @@ class CallbackModel:
         contact = ev.arg
         del self.booked[contact.id]
         queue = contact.queue
-        now = self.env._now
+        now = self.engine.env._now
         contact.t_queue = now
         agent = queue.pick_agent(queue)
         if agent is not None:
@@ -114,7 +125,7 @@ class CallbackModel:
             contact.cb = CB_UNREACHED
             contact.leg = 0  # no first service: not answered, never escalated
             contact.handle = rule.attempt()
-        self._start(agent, contact, now)
+        self.engine.start_service(agent, contact, now)
 
     def _finish_callback(self, contact, outcome: int, end: float, acc) -> None:
         """Tally a contact that accepted a callback (it is not in ``offered``)."""
@@ -143,9 +154,9 @@ class CallbackModel:
                 else:
                     acc[IN_SYSTEM_F] += 1.0
             else:
-                self._finish_escalated(contact, outcome, end, acc)
+                self.engine.finish_escalated(contact, outcome, end, acc)
         else:  # still waiting for its callback when the run stopped
             acc[IN_SYSTEM_F] += 1.0
         contact.state = 2  # GONE
-        if self.sink is not None:
-            self._log(contact, outcome, end)
+        if self.engine.sink is not None:
+            self.engine.log_contact(contact, outcome, end)

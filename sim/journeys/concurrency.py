@@ -1,6 +1,7 @@
 """Concurrent work in the model: agents of a group with ``concurrency`` hold several contacts at once.
 
-:class:`ConcurrencyModel` is a mixin of :class:`~sim.model.centre.CentreModel`.  Such a
+:class:`Concurrency` is a mechanism (:mod:`sim.engine.hooks`) that configures the groups; the
+engine serves seats (:meth:`sim.engine.core.Engine.start_service`).  Such a
 group's agents are ``max`` slot-agents each, sharing a :class:`~sim.engine.agents.Seat`
 (:mod:`sim.engine.agents`): routing hands a contact to an idle slot like to an idle
 agent (longest idle first), so an agent takes up to ``max`` contacts.  The
@@ -24,43 +25,24 @@ takes ``handle_time_factors[0]``.  In a group where every pool has size 1 (no
 
 from __future__ import annotations
 
-__all__ = ["ConcurrencyModel"]
+from sim.engine.hooks import Mechanism
+
+__all__ = ["Concurrency"]
 
 
-class ConcurrencyModel:
-    """Seats of concurrent groups, mixed into :class:`~sim.model.centre.CentreModel`."""
+class Concurrency(Mechanism):
+    """Groups whose agents hold several contacts at once (``concurrency``): seats of slot-agents."""
 
-    def _setup_concurrency(self, scenario) -> None:
-        for group in self.groups:
-            spec = scenario.agent_groups[group.name].concurrency
-            if spec is not None:
-                sizes = scenario.agent_groups[group.name].pool_sizes
+    @staticmethod
+    def needed(scenario, run) -> bool:
+        return any(spec.concurrency is not None for spec in scenario.agent_groups.values())
+
+    def __init__(self, engine, scenario) -> None:
+        super().__init__(engine, scenario)
+        for group in engine.groups:
+            spec = scenario.agent_groups[group.name]
+            if spec.concurrency is not None:
+                sizes = spec.pool_sizes
                 group.slots = sizes[0]
-                group.factors = spec.handle_time_factors
+                group.factors = spec.concurrency.handle_time_factors
                 group.seated = max(sizes) > 1
-
-    def _concurrent_start(self, agent, handle: float, now: float) -> float:
-        """A slot of a seat starts a contact: the inflated handle time (s); the seat may turn busy."""
-        seat = agent.parent
-        factor = agent.group.factors[seat.n]
-        if seat.n == 0:
-            seat.since = now
-        seat.n += 1
-        return handle * factor
-
-    def _on_concurrent_end(self, ev) -> None:
-        """A slot's contact ends: the seat's busy span closes when it holds nothing, then as usual."""
-        agent = ev.arg
-        seat = agent.parent
-        seat.n -= 1
-        if seat.n == 0:
-            self._add_span(self.busy_area, self.n_groups, agent.group.index, seat.since, self.env._now)
-        self._on_service_end(ev)
-
-    def _close_concurrent(self, end: float) -> None:
-        """Busy spans of seats still holding contacts when the run stopped."""
-        for group in self.groups:
-            for seat in group.seats:
-                if seat.n:
-                    self._add_span(self.busy_area, self.n_groups, group.index, seat.since, end)
-                    seat.since = end

@@ -1,6 +1,6 @@
 """Deferrable work (email, social) in the model: blended agents keep some of their group free for live work.
 
-:class:`DeferrableModel` is a mixin of :class:`~sim.model.centre.CentreModel`.  A
+:class:`Deferrable` is a mechanism (:mod:`sim.engine.hooks`).  A
 contact type with ``deferrable: {reserve_agents: r}`` is worked by an agent
 of a blended group (one with live skills too) only while at least ``r``
 other agents of that agent's group stay idle for live contacts (a group with
@@ -23,8 +23,9 @@ the backlog carries over to the next day.  Hours are clock hours of any day
 from __future__ import annotations
 
 from sim.engine.arrivals import DAY_S
+from sim.engine.hooks import Mechanism
 
-__all__ = ["DeferrableModel"]
+__all__ = ["Deferrable"]
 
 
 def _reserved_picker(reserve: int, env, blended: set[int]):
@@ -70,23 +71,26 @@ def _keeping_reserve(pick, env, blended: bool):
     return pick_contact
 
 
-class DeferrableModel:
-    """Reserve rules of deferrable contact types, mixed into :class:`~sim.model.centre.CentreModel`."""
+class Deferrable(Mechanism):
+    """Reserve rules and working hours of deferrable contact types."""
 
-    def _setup_reserve(self, scenario) -> None:
+    @staticmethod
+    def needed(scenario, run) -> bool:
+        return any(ct.deferrable is not None for ct in scenario.contact_types.values())
+
+    def __init__(self, engine, scenario) -> None:
+        super().__init__(engine, scenario)
         wrapped = set()
-        run = self.run_spec
+        run = engine.run_spec
         self.late_hours = []  # deferrable queues whose hours start after the opening
-        deferrable = {self.queues[n] for n, ct in scenario.contact_types.items() if ct.deferrable is not None}
-        deferrable |= {self.vip_queues[n] for n in self.vip_queues if scenario.contact_types[n].deferrable is not None}
-        blended = {g.index for g in self.groups if any(q not in deferrable for q in g.skills)}
+        deferrable = {q for n, ct in scenario.contact_types.items() if ct.deferrable is not None
+                      for q in engine.type_queues[n]}
+        blended = {g.index for g in engine.groups if any(q not in deferrable for q in g.skills)}
         for name, ct in scenario.contact_types.items():
             spec = ct.deferrable
             if spec is None or (spec.reserve_agents == 0 and spec.hours is None and run.days == 1):
                 continue
-            for queue in (self.queues[name], self.vip_queues.get(name)):
-                if queue is None:
-                    continue
+            for queue in engine.type_queues[name]:  # its own queue, then its classes' (VIP)
                 queue.reserve = spec.reserve_agents
                 if spec.hours is not None:
                     queue.window = (spec.hours[0] - scenario.open_time_s, spec.hours[1] - scenario.open_time_s)
@@ -94,22 +98,27 @@ class DeferrableModel:
                     queue.window = (0.0, run.day_open_s)
                 if queue.window is not None and queue.window[0] > 0:
                     self.late_hours.append(queue)
-                    if run.days == 1:  # multi-day runs: scheduled with each day (sim.workforce.days)
-                        self.env.call_at(queue.window[0], self._on_hours_start, queue)
-                queue.pick_agent = _reserved_picker(queue.reserve, self.env, blended)
+                    if run.days == 1:  # multi-day runs: scheduled with each day (day())
+                        engine.env.call_at(queue.window[0], self._on_hours_start, queue)
+                queue.pick_agent = _reserved_picker(queue.reserve, engine.env, blended)
                 for group in queue.groups:
                     if group.index not in wrapped:
-                        group.pick_contact = _keeping_reserve(group.pick_contact, self.env, group.index in blended)
+                        group.pick_contact = _keeping_reserve(group.pick_contact, engine.env, group.index in blended)
                         wrapped.add(group.index)
+
+    def day(self, d: int, base_s: float) -> None:
+        for queue in self.late_hours:
+            self.engine.env.call_at(base_s + queue.window[0], self._on_hours_start, queue)
 
     def _on_hours_start(self, ev) -> None:
         """A deferrable queue's hours begin: idle agents take its backlog (as many as may)."""
         queue = ev.arg
-        now = self.env._now
+        engine = self.engine
+        now = engine.env._now
         for _ in range(sum(len(g.idle) for g in queue.groups)):
             if not queue.waiting:
                 break
             agent = queue.pick_agent(queue)
             if agent is None:
                 break
-            self._next_for(agent, now)
+            engine.next_for(agent, now)

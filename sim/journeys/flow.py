@@ -1,10 +1,13 @@
 """Customer journeys in the model: self-service, retrials and repeat contacts.
 
-:class:`JourneyModel` is a mixin of :class:`~sim.model.centre.CentreModel`; it adds
-nothing to a run whose contact types configure none of these (the model then
-keeps its fast paths), and otherwise replaces the model's ``_finish`` with
-:meth:`JourneyModel._finish_journey`, which adds the journey tallies, decides
-retrials and repeat contacts, then tallies the contact as usual.
+:class:`Journeys` is a mechanism (:mod:`sim.engine.hooks`), built only for a run
+whose contact types configure any journey (the engine then keeps its fast
+paths).  It makes the run's contacts :class:`JourneyContact` and sets the
+engine's ``finish`` hook to :meth:`Journeys._finish_journey`, which adds the
+journey tallies, decides retrials and repeat contacts, then tallies the contact
+as usual.  Callbacks (:mod:`sim.journeys.callbacks`) and the modelled customer
+experience (:mod:`sim.journeys.cx`) are its parts; overflow and VIP classes are
+mechanisms of their own built after it.
 
 - **Self-service** (``self_service``): an arrival of the contact type first
   spends a bot handling-time draw in the bot (one event); with probability
@@ -38,13 +41,14 @@ import math
 
 from sim.engine.contacts import Contact
 from sim.engine.distributions import UNIFORM, Sampler
+from sim.engine.hooks import Mechanism
 from sim.engine.records import ABANDONED, ANSWERED, BLOCKED, DEFLECTED, IN_SYSTEM, TALLY_FIELDS
-from sim.engine.routing import WAITING, Queue, queue_selector
+from sim.engine.routing import WAITING, Queue
 from sim.engine.streams import stream
-from sim.journeys.callbacks import CB_REACHED, CB_UNREACHED, CB_WAITING, Callback
+from sim.journeys.callbacks import CB_REACHED, CB_UNREACHED, CB_WAITING, Callback, Callbacks
 from sim.journeys.cx import CxScorer
 
-__all__ = ["FIRST", "RETRIAL", "REPEAT", "IN_BOT", "Bot", "Return", "JourneyContact", "JourneyModel"]
+__all__ = ["FIRST", "RETRIAL", "REPEAT", "IN_BOT", "Bot", "Return", "JourneyContact", "Journeys"]
 
 FIRST, RETRIAL, REPEAT = 0, 1, 2  # contact.kind, indexes into sim.engine.records.ATTEMPTS
 IN_BOT = 3  # contact state while in self-service (WAITING 0, SERVING 1, GONE 2)
@@ -107,14 +111,14 @@ class JourneyContact(Contact):
     ``kind`` is first (0), retrial (1) or repeat (2); returning contacts also
     carry ``customer`` (the first contact's id), ``tries`` and ``repeats`` so
     far; ``bot`` is the time spent in self-service (0 = none, -1 = bypassed a
-    full bot); ``cb`` is its callback status (:mod:`sim.journeys.callbacks`); ``ov``
+    full bot), ``handle_factor`` its hand-off handle-time factor; ``cb`` is its callback status (:mod:`sim.journeys.callbacks`); ``ov``
     the leg in which it overflowed, 0 if not (:mod:`sim.journeys.overflow`).  The
     random numbers of its queue's retrial, repeat and callback rules are drawn
     on creation (``ret``, ``rep``, ``cbk``; ``again``: from the streams of
     returning contacts), so they follow arrival order (common random numbers).
     """
 
-    __slots__ = ("kind", "customer", "tries", "repeats", "bot", "cb", "ov", "ret", "rep", "cbk")
+    __slots__ = ("kind", "customer", "tries", "repeats", "bot", "cb", "ov", "ret", "rep", "cbk", "handle_factor")
 
     def __init__(self, cid: int, queue: Queue, seg: int, arrival: float, handle: float, patience: float,
                  again: bool = False) -> None:
@@ -123,6 +127,7 @@ class JourneyContact(Contact):
         self.bot = 0.0
         self.cb = 0
         self.ov = 0
+        self.handle_factor = 1.0  # the self-service hand-off factor once handed off
         if queue.retrial is not None:
             self.ret = queue.retrial.draw(again)
         if queue.repeat is not None:
@@ -132,14 +137,24 @@ class JourneyContact(Contact):
 
 
 
-class JourneyModel:
-    """Self-service, retrials and repeat contacts, mixed into :class:`~sim.model.centre.CentreModel`."""
+class Journeys(Callbacks, Mechanism):
+    """Self-service, retrials, repeat contacts and callbacks: the contacts' journeys."""
 
-    def _setup_journeys(self, scenario, seed: int, replication: int, group_index: dict[str, int]) -> bool:
-        """Attach bots and return rules to the queues; ``True`` if any contact type has one."""
-        queues = self.queues
+    @staticmethod
+    def needed(scenario, run) -> bool:
+        return scenario.cx is not None or any(
+            x is not None for ct in scenario.contact_types.values()
+            for x in (ct.self_service, ct.retrial, ct.repeat, ct.callback, ct.overflow, ct.vip))
+
+    def __init__(self, engine, scenario) -> None:
+        """Attach bots, return rules and callbacks to the queues."""
+        super().__init__(engine, scenario)
+        self.bot_sessions: dict[int, JourneyContact] = {}  # contacts in self-service, by id
+        self.booked: dict[int, JourneyContact] = {}  # booked callbacks not yet due, by id (sim.journeys.callbacks)
+        queues = engine.queues
+        seed, replication = engine.run_spec.seed, engine.replication
+        group_index = {g.name: g.index for g in engine.groups}
         self.cx = None if scenario.cx is None else CxScorer(scenario.cx)
-        on = self.cx is not None
         for name, ct in scenario.contact_types.items():
             q = queues[name]
 
@@ -149,6 +164,7 @@ class JourneyModel:
             if ct.self_service is not None:
                 q.bot = Bot(ct.self_service, rng)
                 q.enter = self._enter_bot
+
             def samplers(dist, tag: str, rng=rng):
                 return Sampler(dist, rng(tag))
 
@@ -163,29 +179,19 @@ class JourneyModel:
                                   p_by_group={group_index[g]: p for g, p in r.probability_by_group.items()})
             if ct.callback is not None:
                 q.callback = Callback(ct.callback, ct.handle_time.mean_s, rng)
-            if ct.callback is not None or ct.overflow is not None:
-                q.on_wait = self._on_wait
-            on = on or any(x is not None for x in (ct.self_service, ct.retrial, ct.repeat, ct.callback, ct.overflow,
-                                                   ct.vip))
-        if on:
-            for name, ct in scenario.contact_types.items():
-                q = queues[name]
-                q.handle_again = Sampler(ct.handle_time, stream(seed, replication, f"handle:{name}:again"))
-                if ct.patience is not None:
-                    q.patience_again = Sampler(ct.patience, stream(seed, replication, f"patience:{name}:again"))
-            self._setup_vip(scenario, lambda tag, name: stream(seed, replication, f"{tag}:{name}"), queue_selector)
-            self._setup_overflow(scenario, queue_selector)
-            self._finish = self._finish_journey  # shadows the class's method for this run
-        return on
+                q.on_wait = self._callback_wait
+                q.on_take = self._place_callback
+        for name, ct in scenario.contact_types.items():
+            q = queues[name]
+            q.handle_again = Sampler(ct.handle_time, stream(seed, replication, f"handle:{name}:again"))
+            if ct.patience is not None:
+                q.patience_again = Sampler(ct.patience, stream(seed, replication, f"patience:{name}:again"))
+        engine.Contact = JourneyContact
+        engine.finish = self._finish_journey  # the engine's finish hook, for this run
 
-    def _on_journey_arrival(self, timer) -> None:
-        """A sampled arrival (the model's ``_on_arrival`` when journeys are on)."""
-        queue = timer.arg
-        now = self.env._now
-        patience = queue.patience() if queue.patience is not None else INF
-        contact = self._new_contact(queue, now, queue.handle(), patience)
-        self._schedule_next(timer)
-        queue.enter(contact, queue, now, True)
+    def held(self):
+        """Contacts in self-service, then callbacks booked for later."""
+        return [*self.bot_sessions.values(), *self.booked.values()]
 
     # ------------------------------------------------------------ self-service
 
@@ -194,37 +200,41 @@ class JourneyModel:
         bot = queue.bot
         if bot.capacity is not None and bot.n >= bot.capacity:
             contact.bot = -1.0  # bypassed
-            self._offer(contact, queue, now, first)
+            self.engine.offer(contact, queue, now, first)
             return
         bot.n += 1
         t = (bot.time_again if contact.kind else bot.time)()
         contact.bot = t
         contact.state = IN_BOT
         self.bot_sessions[contact.id] = contact
-        self.env.call_at(now + t, self._on_bot_end, contact)
+        self.engine.env.call_at(now + t, self._on_bot_end, contact)
 
     def _on_bot_end(self, ev) -> None:
         contact = ev.arg
         queue = contact.queue
         bot = queue.bot
-        now = self.env._now
+        engine = self.engine
+        now = engine.env._now
         bot.n -= 1
         del self.bot_sessions[contact.id]
         contact.state = WAITING  # out of the bot
         if (bot.decide_again if contact.kind else bot.decide)() < bot.containment:
-            self._finish(contact, DEFLECTED, now)
+            engine.finish(contact, DEFLECTED, now)
             return
         contact.t_queue = now
         contact.handle *= bot.aht_factor
+        if contact.bot > 0.0:  # also for a handle time drawn per agent group at service start
+            contact.handle_factor = bot.aht_factor
         contact.patience *= bot.patience_factor
-        self._offer(contact, queue, now, True)
+        engine.offer(contact, queue, now, True)
 
     # ---------------------------------------------------------------- records
 
     def _finish_journey(self, contact, outcome: int, end: float) -> None:
-        """Journey tallies, then retrial or resolution, then the usual tally (:meth:`_finish_contact`)."""
+        """Journey tallies, then retrial or resolution, then the usual tally (:meth:`~sim.engine.tallies.TallyModel.finish_contact`)."""
+        engine = self.engine
         first = contact.origin if contact.leg == 2 else contact.queue
-        acc = self.tally[contact.seg * self.n_channels + first.channel]
+        acc = engine.tally[contact.seg * engine.n_channels + first.channel]
         kind = contact.kind
         if kind:
             acc[RETRIALS_F if kind == RETRIAL else REPEATS_F] += 1.0
@@ -267,7 +277,7 @@ class JourneyModel:
             acc[CALLBACKS_OFFERED] += 1.0
         if first.klass and outcome != BLOCKED:  # a VIP that reached its queue
             acc[VIP_OFFERED] += 1.0
-            if contact.group1 >= 0 and contact.wait1 <= self.thresholds[first.channel]:
+            if contact.group1 >= 0 and contact.wait1 <= engine.thresholds[first.channel]:
                 acc[VIP_WITHIN] += 1.0
         if outcome == ANSWERED:
             unresolved = self._resolve(contact, first, end, acc)
@@ -278,13 +288,13 @@ class JourneyModel:
             self._retry(contact, first)
             if cx is not None:
                 cx.lost(acc)
-        self._finish_contact(contact, outcome, end)
+        engine.finish_contact(contact, outcome, end)
 
     def _end_in_self_service(self, contact, acc, outcome: int, end: float) -> None:
         acc[ARRIVALS] += 1.0
         contact.state = 2  # GONE
-        if self.sink is not None:
-            self._log(contact, outcome, end)
+        if self.engine.sink is not None:
+            self.engine.log_contact(contact, outcome, end)
 
     def _resolve(self, contact, first, end: float, acc) -> bool:
         """Was the issue resolved by this contact's last service?  If not (``True``), the customer may come back."""
@@ -317,22 +327,24 @@ class JourneyModel:
         if rule.switch_to is not None and switch < rule.switch_p:
             target = rule.switch_to
         repeats = contact.repeats if contact.kind else 0
-        self._schedule_return(contact, target, RETRIAL, self.env._now + delay, tries + 1, repeats)
+        self._schedule_return(contact, target, RETRIAL, self.engine.env._now + delay, tries + 1, repeats)
 
     # ---------------------------------------------------------------- returns
 
     def _schedule_return(self, contact, queue, kind: int, t: float, tries: int, repeats: int) -> None:
-        t = self._when_open(t)  # multi-day runs: the nights are skipped (sim.workforce.days)
-        if t >= self.run_spec.horizon_s:
+        engine = self.engine
+        t = engine.when_open(t)  # multi-day runs: the nights are skipped (sim.workforce.days)
+        if t >= engine.run_spec.horizon_s:
             return  # would come on another day
         customer = contact.customer if contact.kind else contact.id
-        self.env.call_at(t, self._on_return, (queue, kind, customer, tries, repeats))
+        engine.env.call_at(t, self._on_return, (queue, kind, customer, tries, repeats))
 
     def _on_return(self, ev) -> None:
         queue, kind, customer, tries, repeats = ev.arg
-        now = self.env._now
+        engine = self.engine
+        now = engine.env._now
         patience = queue.patience_again() if queue.patience is not None else INF
-        contact = self.Contact(next(self._ids), queue, self.seg, now, queue.handle_again(), patience, True)
+        contact = engine.new_contact(queue, now, queue.handle_again(), patience, True)
         contact.kind = kind
         contact.customer = customer
         contact.tries = tries

@@ -1,7 +1,8 @@
 """Overflow to other agent groups after a wait, for contact types with an ``overflow`` rule.
 
-:class:`OverflowModel` is a mixin of :class:`~sim.model.centre.CentreModel`, used with
-the journeys of :mod:`sim.journeys.flow` (an overflow rule turns them on).
+:class:`Overflow` is a mechanism (:mod:`sim.engine.hooks`), used with the journeys of
+:mod:`sim.journeys.flow` (an overflow rule turns them on; they are built first, and the
+VIP classes of :mod:`sim.journeys.vip` too, whose queues overflow like their type's).
 
 A contact that is still waiting ``after_s`` seconds after it entered its
 queue (one event, scheduled when it starts to wait) becomes eligible for the
@@ -16,9 +17,10 @@ service level and abandonment are counted as usual, under its contact type.
 
 from __future__ import annotations
 
-from sim.engine.routing import WAITING, Queue, longest_idle
+from sim.engine.hooks import LEFT, Mechanism
+from sim.engine.routing import WAITING, Queue, longest_idle, queue_selector
 
-__all__ = ["OverflowQueue", "OverflowModel"]
+__all__ = ["OverflowQueue", "Overflow"]
 
 
 class OverflowQueue(Queue):
@@ -70,37 +72,44 @@ def _via_overflow(pick, own: set[int]):
     return pick_contact
 
 
-class OverflowModel:
-    """Overflow rules, mixed into :class:`~sim.model.centre.CentreModel`."""
+class Overflow(Mechanism):
+    """Overflow rules: after a wait, a contact is eligible for other groups too."""
 
-    def _setup_overflow(self, scenario, queue_selector) -> bool:
-        """Attach overflow queues to the contact types and the groups they overflow to."""
-        by_name = {g.name: g for g in self.groups}
+    @staticmethod
+    def needed(scenario, run) -> bool:
+        return any(ct.overflow is not None for ct in scenario.contact_types.values())
+
+    def __init__(self, engine, scenario) -> None:
+        super().__init__(engine, scenario)
+        by_name = {g.name: g for g in engine.groups}
         targets = set()
         for name, ct in scenario.contact_types.items():
             if ct.overflow is None:
                 continue
             groups = [by_name[g] for g in ct.overflow.groups]
-            for main in (self.queues[name], self.vip_queues.get(name)):  # and its VIP class (sim.journeys.vip)
-                if main is None:
-                    continue
+            for main in engine.type_queues[name]:  # its own queue, and its VIP class's (sim.journeys.vip)
                 main.overflow = OverflowQueue(main, groups)
                 main.overflow_after = ct.overflow.after_s
                 main.overflow_set = frozenset(g.index for g in groups)
+                main.on_wait = self._arming(main.on_wait)
                 for group in groups:
                     group.skills.append(main.overflow)
                     targets.add(group)
         for group in targets:
             own = {q.index for q in group.skills if not isinstance(q, OverflowQueue)}
             group.pick_contact = _via_overflow(queue_selector(scenario.routing.queue_selection, group), own)
-        return bool(targets)
 
-    def _on_wait(self, contact, queue, now: float, first: bool) -> bool:
-        """A contact starts to wait in ``queue``: arm its overflow; ``True`` if it took a callback instead."""
-        took = queue.callback is not None and first and self._offer_callback(contact, queue, now)
-        if queue.overflow is not None and not (took and contact.id in self.booked):  # booked: out of the queue
-            self.env.call_at(now + queue.overflow_after, self._on_overflow, contact, contact.leg)
-        return took
+    def _arming(self, before):
+        """The queue's wait hook: ``before`` (e.g. a callback offer) first, then the contact's overflow is
+        armed unless it left the queue."""
+        env, on_overflow = self.engine.env, self._on_overflow
+
+        def on_wait(contact, queue, now: float, first: bool) -> int:
+            took = before(contact, queue, now, first) if before is not None else 0
+            if took != LEFT:  # a booked callback is out of the queue
+                env.call_at(now + queue.overflow_after, on_overflow, contact, contact.leg)
+            return took
+        return on_wait
 
     def _on_overflow(self, ev) -> None:
         contact = ev.arg
@@ -112,11 +121,12 @@ class OverflowModel:
         if agent is None:
             queue.overflow.waiting.append(contact)
             return
-        now = self.env._now
+        engine = self.engine
+        now = engine.env._now
         queue.n -= 1
         queue.waiting.remove(contact)  # not left stale: it may wait again after an escalation
-        self._leave_queue(contact, now)
-        if contact.state:  # holds a callback
-            self._place_callback(agent, contact, now)
+        engine.leave_queue(contact, now)
+        if contact.state:  # held in the queue by a mechanism (a callback)
+            queue.on_take(agent, contact, now)
         else:
-            self._start(agent, contact, now)
+            engine.start_service(agent, contact, now)

@@ -1,7 +1,7 @@
 """Priority classes (VIP) in the model, for contact types with a ``vip`` rule.
 
-:class:`VipModel` is a mixin of :class:`~sim.model.centre.CentreModel`, used with the
-journeys of :mod:`sim.journeys.flow` (a VIP rule turns them on).
+:class:`Vip` is a mechanism (:mod:`sim.engine.hooks`), used with the journeys of
+:mod:`sim.journeys.flow` (a VIP rule turns them on; they are built first).
 
 Each arrival of the contact type (retrials and repeat contacts included) is a
 VIP with probability ``share`` (its own stream ``vip:<type>``).  VIPs wait in
@@ -16,38 +16,48 @@ channel, plus ``vip_offered`` and ``vip_service_level``.
 from __future__ import annotations
 
 from sim.engine.distributions import UNIFORM, Sampler
-from sim.engine.routing import Queue
+from sim.engine.hooks import Mechanism
+from sim.engine.routing import Queue, queue_selector
+from sim.engine.streams import stream
 
-__all__ = ["VipModel", "COPIED"]
+__all__ = ["Vip", "COPIED"]
 
 #: what the VIP queue shares with its contact type's queue
 COPIED = ("handle", "handle_by_group", "patience", "escalate_p", "escalate_to", "escalate_draw", "groups", "tiers",
-          "bot", "retrial", "repeat", "callback", "on_wait", "handle_again", "patience_again", "enter", "pick_agent")
+          "bot", "retrial", "repeat", "callback", "on_wait", "on_take", "handle_again", "patience_again", "enter",
+          "pick_agent")
 
 
-class VipModel:
-    """VIP queues, mixed into :class:`~sim.model.centre.CentreModel`."""
+class Vip(Mechanism):
+    """A VIP queue next to each contact type's queue that has a VIP rule."""
 
-    def _setup_vip(self, scenario, rng_for, queue_selector) -> None:
-        """A VIP queue next to each contact type's queue that has a VIP rule (``self.vip_queues``)."""
-        self.vip_queues: dict[str, Queue] = {}
+    @staticmethod
+    def needed(scenario, run) -> bool:
+        return any(ct.vip is not None for ct in scenario.contact_types.values())
+
+    def __init__(self, engine, scenario) -> None:
+        super().__init__(engine, scenario)
+        seed, replication = engine.run_spec.seed, engine.replication
         for name, ct in scenario.contact_types.items():
             if ct.vip is None:
                 continue
-            q = self.queues[name]
+            q = engine.queues[name]
             vq = Queue(f"{name}:vip", q.index, q.channel, ct.vip.priority, q.capacity)
             for attr in COPIED:
                 setattr(vq, attr, getattr(q, attr))
             vq.klass = 1
             q.vip, q.vip_share = vq, ct.vip.share
-            q.vip_draw = (Sampler(UNIFORM, rng_for("vip", name)), Sampler(UNIFORM, rng_for("vip:again", name)))
+            q.vip_draw = (Sampler(UNIFORM, stream(seed, replication, f"vip:{name}")),
+                          Sampler(UNIFORM, stream(seed, replication, f"vip:again:{name}")))
             q.base_enter, q.enter = q.enter, self._enter_with_vip
             for group in q.groups:
                 group.skills.insert(group.skills.index(q), vq)
                 group.pick_contact = queue_selector(scenario.routing.queue_selection, group)
-            self.vip_queues[name] = vq
+            engine.type_queues[name].append(vq)
+            engine.all_queues.append(vq)
 
-    def _enter_with_vip(self, contact, queue, now: float, first: bool) -> None:
+    @staticmethod
+    def _enter_with_vip(contact, queue, now: float, first: bool) -> None:
         """An arrival of a type with a VIP class: a VIP with the class's share joins the VIP queue."""
         if queue.vip_draw[1 if contact.kind else 0]() < queue.vip_share:
             vip = contact.queue = queue.vip

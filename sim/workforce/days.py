@@ -1,6 +1,6 @@
 """Multi-day runs (``run.days``): the scenario's day repeated, the centre closed overnight.
 
-:class:`DaysModel` is a mixin of :class:`~sim.model.centre.CentreModel`.  Day ``d``
+:class:`Days` is a mechanism (:mod:`sim.engine.hooks`).  Day ``d``
 (from 0) opens at ``d x 86400`` s of simulation time and closes the scenario's
 opening hours ``L`` later; the horizon is the last day's closing.  Each day:
 
@@ -38,9 +38,10 @@ import math
 from simpy.core import URGENT
 
 from sim.engine.arrivals import DAY_S
+from sim.engine.hooks import Mechanism
 from sim.workforce.duty import DutyTimeline, Steps
 
-__all__ = ["DaysModel", "segment_bounds", "join_days", "when_open"]
+__all__ = ["Days", "segment_bounds", "join_days", "when_open"]
 
 
 def segment_bounds(interval_s: float, n_intervals: int, days: int, horizon_s: float, warmup_s: float) -> list[float]:
@@ -86,30 +87,36 @@ def _join_steps(days: list[Steps]) -> Steps:
     return Steps(times, counts, ends)
 
 
-class DaysModel:
-    """Opening and closing of the days of a multi-day run, mixed into :class:`~sim.model.centre.CentreModel`."""
+class Days(Mechanism):
+    """Opening and closing of the days of a multi-day run (``run.days`` > 1)."""
 
-    closing = False  # between a closing and the next opening (multi-day runs)
-    overtime_at_drain: dict = {}  # overtime per group index when the drain's first extra day opens
-    _waiting_at_close = math.inf
+    @staticmethod
+    def needed(scenario, run) -> bool:
+        return run.days > 1
 
-    def _schedule_day(self, d: int) -> None:
-        """Day ``d``'s events: opening, staffing-table changes, duty timelines, late deferrable hours,
-        and its closing (every day but the last, and the last with ``run.drain``)."""
-        env, run, scenario = self.env, self.run_spec, self.scenario
+    def __init__(self, engine, scenario) -> None:
+        super().__init__(engine, scenario)
+        self._waiting_at_close = math.inf
+        day_open_s = engine.run_spec.day_open_s
+        engine.when_open = lambda t: when_open(t, day_open_s)  # returns and booked callbacks skip the nights
+
+    def start(self, horizon_s: float) -> None:
+        for d in range(self.engine.run_spec.days):
+            self.schedule_day(d)
+
+    def schedule_day(self, d: int) -> None:
+        """Day ``d``'s events: opening, staffing-table changes, the mechanisms' events of the day (duty
+        timelines, late deferrable hours), and its closing (every day but the last, and the last with
+        ``run.drain``)."""
+        engine = self.engine
+        env, run = engine.env, engine.run_spec
         base = d * DAY_S
         if d:
             env.call_at(base, self._on_open, d, priority=URGENT)
-        if self.table_groups:
-            for k in range(scenario.n_intervals):
-                env.call_at(base + k * scenario.interval_s, self._on_staffing, k, priority=URGENT)
-        for index in self.duty_days:
-            group, timeline = self.groups[index], self._duty_day(index, d)
-            for size, steps in timeline.pools.items():  # pools of agents holding `size` contacts at once (sim.workforce.duty)
-                for t, count, shift_end in zip(steps.times, steps.counts, steps.shift_end):
-                    env.call_at(base + max(t, 0.0), self._on_duty, (group, size, count, shift_end), priority=URGENT)
-        for queue in self.late_hours:
-            env.call_at(base + queue.window[0], self._on_hours_start, queue)
+        if engine.table_groups:
+            engine.schedule_staffing_table(base)
+        for mechanism in engine.mechanisms:
+            mechanism.day(d, base)
         if (d < run.days - 1 and run.day_open_s < DAY_S) or (d >= run.days - 1 and run.drain):
             env.call_at(base + run.day_open_s, self._on_close, d, priority=URGENT)  # a 24-hour centre never closes
 
@@ -117,30 +124,28 @@ class DaysModel:
         """Closing: staffing-table agents log off like at a shift end; busy ones stay while live work waits.
         From the last day on (the drain), another day follows while contacts wait and fewer than at the
         previous closing (no arrivals come; contacts no agent can take would wait for ever)."""
-        self.closing = True
-        now = self.env._now
-        for group in self.table_groups:
-            group.set_staffing(0, now, self._agent_ids.__next__, True)
+        engine = self.engine
+        engine.keep_on = self._stay_on
+        now = engine.env._now
+        for group in engine.table_groups:
+            group.set_staffing(0, now, engine._agent_ids.__next__, True)
         d = ev.arg
-        if d >= self.run_spec.days - 1:
-            waiting = sum(q.n for q in self.all_queues) + len(self.booked) + len(self.bot_sessions)
+        if d >= engine.run_spec.days - 1:
+            waiting = sum(q.n for q in engine.all_queues) + len(engine.held_contacts())
             if 0 < waiting < self._waiting_at_close:
                 self._waiting_at_close = waiting
-                self._schedule_day(d + 1)
+                self.schedule_day(d + 1)
 
     def _on_open(self, ev) -> None:
-        self.closing = False
-        if ev.arg == self.run_spec.days:  # the drain's first extra day: its shifts are not the run's
-            self.overtime_at_drain = {g.index: g.overtime_s for g in self.groups}
+        engine = self.engine
+        engine.keep_on = None
+        if ev.arg == engine.run_spec.days:  # the drain's first extra day: its shifts are not the run's
+            for group in engine.groups:
+                group.overtime_in_window_s = group.overtime_s
 
     def _stay_on(self, agent, now: float) -> bool:
         """After closing, a leaving agent takes the next live contact it may, if one waits."""
         if agent.group.pick_contact(agent.group) is None:
             return False
-        self._next_for(agent, now)
+        self.engine.next_for(agent, now)
         return True
-
-    def _when_open(self, t: float) -> float:
-        """A return's or booked callback's time, past the nights of a multi-day run."""
-        run = self.run_spec
-        return t if run.days == 1 else when_open(t, run.day_open_s)
