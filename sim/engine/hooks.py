@@ -39,7 +39,11 @@ scenario without a mechanism pays nothing for it):
   - ``when_open(t)``: a time (s) moved past closed hours;
   - ``keep_on(agent, now)``: after a closing, ``True`` if a leaving agent stays for
     live work (set only while closed);
-  - ``Contact``: the contact class (mechanisms that need more per contact subclass it).
+  - ``Contact``: the contact class (mechanisms that need more per contact subclass it);
+  - in a run with customer journeys (:class:`~sim.journeys.flow.Journeys`, whose ``finish``
+    calls them), ``on_leave`` and ``on_offered_leave``: lists of ``count(contact, first_queue,
+    outcome, acc)`` that add a mechanism's counts to the tally row ``acc`` of a leaving contact
+    (every one; or those that did not end in self-service or a callback).
 
 Lifecycle calls, each on every registered mechanism in registration order:
 :meth:`Mechanism.start` (before any arrival), :meth:`Mechanism.day` (each day of a

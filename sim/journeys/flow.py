@@ -57,8 +57,7 @@ _F = {name: i for i, name in enumerate(TALLY_FIELDS)}
 ARRIVALS, IN_SYSTEM_F = _F["arrivals"], _F["in_system"]
 DEFLECTED_F, HANDOFFS, BOT_TIME, BYPASSED, IN_BOT_F = (
     _F["deflected"], _F["bot_handoffs"], _F["bot_time_s"], _F["bot_bypassed"], _F["in_self_service"])
-CALLBACKS_OFFERED, OVERFLOWED, OVERFLOW_ANSWERED = _F["callbacks_offered"], _F["overflowed"], _F["overflow_answered"]
-VIP_OFFERED, VIP_WITHIN = _F["vip_offered"], _F["vip_answered_within_threshold"]
+CALLBACKS_OFFERED = _F["callbacks_offered"]
 RETRIALS_F, REPEATS_F, RESOLVED, RESOLVED_FIRST = (
     _F["retrials"], _F["repeat_contacts"], _F["issues_resolved"], _F["resolved_first_contact"])
 
@@ -188,6 +187,8 @@ class Journeys(Callbacks, Mechanism):
                 q.patience_again = Sampler(ct.patience, stream(seed, replication, f"patience:{name}:again"))
         engine.Contact = JourneyContact
         engine.finish = self._finish_journey  # the engine's finish hook, for this run
+        engine.on_leave = []  # counts other mechanisms add for every journey contact that leaves
+        engine.on_offered_leave = []  # ... for those that did not end in self-service or a callback
 
     def held(self):
         """Contacts in self-service, then callbacks booked for later."""
@@ -238,11 +239,8 @@ class Journeys(Callbacks, Mechanism):
         kind = contact.kind
         if kind:
             acc[RETRIALS_F if kind == RETRIAL else REPEATS_F] += 1.0
-        if contact.ov:
-            acc[OVERFLOWED] += 1.0
-            group = contact.group1 if contact.ov == 1 else contact.group2
-            if group in (contact.queue if contact.ov == 2 else first).overflow_set:
-                acc[OVERFLOW_ANSWERED] += 1.0
+        for count in engine.on_leave:  # other mechanisms' counts of every leaving contact (overflow)
+            count(contact, first, outcome, acc)
         bot = contact.bot
         if bot:
             if bot < 0.0:
@@ -275,10 +273,8 @@ class Journeys(Callbacks, Mechanism):
             return
         if cb:
             acc[CALLBACKS_OFFERED] += 1.0
-        if first.klass and outcome != BLOCKED:  # a VIP that reached its queue
-            acc[VIP_OFFERED] += 1.0
-            if contact.group1 >= 0 and contact.wait1 <= engine.thresholds[first.channel]:
-                acc[VIP_WITHIN] += 1.0
+        for count in engine.on_offered_leave:  # ... of those that did not end in self-service or a callback (VIP)
+            count(contact, first, outcome, acc)
         if outcome == ANSWERED:
             unresolved = self._resolve(contact, first, end, acc)
             if cx is not None:

@@ -18,9 +18,12 @@ service level and abandonment are counted as usual, under its contact type.
 from __future__ import annotations
 
 from sim.engine.hooks import LEFT, Mechanism
+from sim.engine.records import TALLY_FIELDS
 from sim.engine.routing import WAITING, Queue, longest_idle, queue_selector
 
 __all__ = ["OverflowQueue", "Overflow"]
+
+OVERFLOWED, OVERFLOW_ANSWERED = TALLY_FIELDS.index("overflowed"), TALLY_FIELDS.index("overflow_answered")
 
 
 class OverflowQueue(Queue):
@@ -98,6 +101,16 @@ class Overflow(Mechanism):
         for group in targets:
             own = {q.index for q in group.skills if not isinstance(q, OverflowQueue)}
             group.pick_contact = _via_overflow(queue_selector(scenario.routing.queue_selection, group), own)
+        engine.on_leave.append(self._count)
+
+    @staticmethod
+    def _count(contact, first, outcome: int, acc) -> None:
+        """A leaving contact that overflowed (in leg ``contact.ov``), and whether an overflow group answered it."""
+        if contact.ov:
+            acc[OVERFLOWED] += 1.0
+            group = contact.group1 if contact.ov == 1 else contact.group2
+            if group in (contact.queue if contact.ov == 2 else first).overflow_set:
+                acc[OVERFLOW_ANSWERED] += 1.0
 
     def _arming(self, before):
         """The queue's wait hook: ``before`` (e.g. a callback offer) first, then the contact's overflow is

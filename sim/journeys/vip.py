@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from sim.engine.distributions import UNIFORM, Sampler
 from sim.engine.hooks import Mechanism
+from sim.engine.records import BLOCKED, TALLY_FIELDS
 from sim.engine.routing import Queue, queue_selector
 from sim.engine.streams import stream
 
 __all__ = ["Vip", "COPIED"]
+
+VIP_OFFERED, VIP_WITHIN = TALLY_FIELDS.index("vip_offered"), TALLY_FIELDS.index("vip_answered_within_threshold")
 
 #: what the VIP queue shares with its contact type's queue
 COPIED = ("handle", "handle_by_group", "patience", "escalate_p", "escalate_to", "escalate_draw", "groups", "tiers",
@@ -55,6 +58,14 @@ class Vip(Mechanism):
                 group.pick_contact = queue_selector(scenario.routing.queue_selection, group)
             engine.type_queues[name].append(vq)
             engine.all_queues.append(vq)
+        engine.on_offered_leave.append(self._count)
+
+    def _count(self, contact, first, outcome: int, acc) -> None:
+        """A VIP that reached its queue, and whether it was answered within its channel's threshold."""
+        if first.klass and outcome != BLOCKED:
+            acc[VIP_OFFERED] += 1.0
+            if contact.group1 >= 0 and contact.wait1 <= self.engine.thresholds[first.channel]:
+                acc[VIP_WITHIN] += 1.0
 
     @staticmethod
     def _enter_with_vip(contact, queue, now: float, first: bool) -> None:
