@@ -36,8 +36,19 @@ COMMITS = (
     ("a2d4aa7", "aggregate as the model runs: per-segment tallies and exact time integrals, no per-contact list"),
     ("f130c87", "reusable timers for agents and arrival streams, leaner contacts, routing fast paths"),
     ("a5ff37a", "tally rows per segment and channel; lighter imports"),
-    ("HEAD", "common-case tally fast path; service end scheduled inline"),
+    ("5f2de10", "common-case tally fast path; service end scheduled inline"),
+    ("HEAD", "today (layered package; mechanisms through engine hooks)"),
 )
+
+#: the end of both simulator jobs: run ``config`` once, print contacts per second
+MEASURE = """
+started = time.perf_counter()
+result = run_experiment(config)
+seconds = time.perf_counter() - started
+reps = result.replications
+n = reps[(reps.channel == "all") & (reps.metric == "arrivals")]["value"].sum()
+print(json.dumps({"contacts_per_s": n / seconds}))
+"""
 
 CHILD_SIM = """
 import json, sys, time
@@ -49,13 +60,7 @@ except ImportError:
 contacts = int(sys.argv[1]); rate = 540.0; horizon = contacts / rate * 3600.0
 scenario = single_queue_scenario(rate, 300.0, 50, horizon_s=horizon)
 config = SimConfig(scenario, resolve_run(RunSpec(replications=1, seed=12345, horizon_s=horizon, figures=False), scenario))
-started = time.perf_counter()
-result = run_experiment(config)
-seconds = time.perf_counter() - started
-reps = result.replications
-n = reps[(reps.channel == "all") & (reps.metric == "arrivals")]["value"].sum()
-print(json.dumps({"contacts_per_s": n / seconds}))
-"""
+""" + MEASURE
 
 CHILD_SCENARIO = """
 import json, sys, time
@@ -67,13 +72,7 @@ scenario = yaml.safe_load(Path("configs/scenario", name + ".yaml").read_text())
 scenario.pop("defaults", None)
 run = {"replications": replications, "seed": 12345, "figures": False, "workers": 1}
 config = load_config({"scenario": scenario, "run": run})
-started = time.perf_counter()
-result = run_experiment(config)
-seconds = time.perf_counter() - started
-reps = result.replications
-n = reps[(reps.channel == "all") & (reps.metric == "arrivals")]["value"].sum()
-print(json.dumps({"contacts_per_s": n / seconds}))
-"""
+""" + MEASURE
 
 CHILD_SIMPY = """
 import json, sys
