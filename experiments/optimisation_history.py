@@ -68,9 +68,10 @@ from pathlib import Path
 import yaml
 from sim import load_config, run_experiment
 name, replications = sys.argv[1], int(sys.argv[2])
-scenario = yaml.safe_load(Path("configs/scenario", name + ".yaml").read_text())
-scenario.pop("defaults", None)
-run = {"replications": replications, "seed": 12345, "figures": False, "workers": 1}
+data = yaml.safe_load(Path("configs/scenario", name + ".yaml").read_text())
+data.pop("defaults", None)
+scenario, run = (data["scenario"], data.get("run") or {}) if "scenario" in data else (data, {})  # @package _global_
+run = {**run, "replications": replications, "seed": 12345, "figures": False, "workers": 1}
 config = load_config({"scenario": scenario, "run": run})
 """ + MEASURE
 
