@@ -22,10 +22,8 @@ job (the Hydra callback, at the command-line edge).
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any

@@ -28,7 +28,7 @@ from sim.engine.errors import ConfigError
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.distributions import Distribution
 
-__all__ = ["SelfServiceSpec", "RetrialSpec", "RepeatSpec", "CallbackSpec", "OverflowSpec", "VipSpec", "DeferrableSpec",
+__all__ = ["ConcurrencySpec", "CONCURRENCY_KEYS", "parse_concurrency", "SelfServiceSpec", "RetrialSpec", "RepeatSpec", "CallbackSpec", "OverflowSpec", "VipSpec", "DeferrableSpec",
            "SELF_SERVICE_KEYS", "RETRIAL_KEYS", "REPEAT_KEYS", "CALLBACK_KEYS", "OVERFLOW_KEYS", "VIP_KEYS",
            "DEFERRABLE_KEYS", "HOURS_KEYS", "parse_self_service", "parse_retrial", "parse_repeat", "parse_callback", "parse_overflow",
            "parse_vip", "parse_deferrable", "check_targets"]
@@ -273,3 +273,36 @@ def check_targets(contact_types: Mapping[str, Any], path: str) -> None:
             if target not in contact_types:
                 raise ConfigError(f"{path}.{name}.{key}",
                                   f"expected a contact type ({', '.join(contact_types)}), got {show(target)}")
+
+
+CONCURRENCY_KEYS = ("max", "handle_time_factors")
+
+
+@dataclass(frozen=True)
+class ConcurrencySpec:
+    """An agent holds up to ``max`` contacts at once (agents of shifts or roster rows with their own
+    ``concurrency``: that many); the handle time of a contact started while holding ``n - 1`` others
+    is multiplied by ``handle_time_factors[n - 1]`` (at least ``max`` factors, more for such agents)."""
+
+    max: int
+    handle_time_factors: tuple[float, ...]
+
+
+def parse_concurrency(raw: Any, path: str, most_by_agent: int = 0) -> ConcurrencySpec | None:
+    """``{max: k, handle_time_factors: [...]}`` (``None`` = one contact at a time).  The factors may run
+    past ``max``, for agents allowed more (``most_by_agent``: the most any agent of the group may hold,
+    from shifts or roster rows); they default to 1 + 0.3 (n - 1) up to the most any agent holds."""
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    check_keys(spec, path, CONCURRENCY_KEYS, required=("max",))
+    k = integer(spec["max"], join(path, "max"), minimum=1)
+    factors = spec.get("handle_time_factors")
+    if factors is None:
+        most = max(k, most_by_agent)
+        return ConcurrencySpec(k, tuple(1.0 + 0.3 * i for i in range(most)))
+    where = join(path, "handle_time_factors")
+    if isinstance(factors, str) or not isinstance(factors, (list, tuple)) or len(factors) < k:
+        raise ConfigError(where, f"expected a list of {k} factors or more (one per number of contacts held, 1 to "
+                                 f"max, then on for agents allowed more), got {show(factors)}")
+    return ConcurrencySpec(k, tuple(number(f, f"{where}[{i}]", positive=True) for i, f in enumerate(factors)))

@@ -1,4 +1,15 @@
-"""The configuration schema: typed, frozen, validated.
+"""The configuration schema, assembled: a scenario and how to run it, typed, frozen, validated.
+
+Each part of the schema lives beside the code it configures: distributions in
+:mod:`sim.engine.distributions`; channels, arrivals, escalation, routing and traces in
+:mod:`sim.engine.config`; the journeys (self-service, retrials, repeats, callbacks,
+overflow, VIP, deferrable work, concurrency) in :mod:`sim.journeys.config` and the
+CX proxies in :mod:`sim.journeys.cx`; shifts, rosters, shrinkage and costs in
+:mod:`sim.workforce.config`, agents who differ in :mod:`sim.workforce.proficiency`.
+This module assembles them into contact types, agent groups and a
+:class:`Scenario`, checks what spans parts (escalation and overflow targets,
+skills, hours inside the opening hours, per-agent concurrency), reads the run
+settings (:class:`RunSpec`) and lists every allowed key (:data:`SCHEMA`).
 
 Hydra composes YAML into a plain mapping; :func:`load_config` turns that mapping
 into a :class:`SimConfig` made of frozen dataclasses, or raises
@@ -27,12 +38,16 @@ from typing import Any, Mapping
 from sim.engine.arrivals import DAY_S
 from sim.engine.checks import (boolean, check_keys, choice, clock, integer, join, keyed, mapping, number, probability,
                                show, table)
+from sim.engine.config import (AGENT_SELECTIONS, ARRIVAL_KEYS, CHANNEL_KEYS, ESCALATION_KEYS, QUEUE_SELECTIONS,
+                               ROUTING_KEYS, ChannelSpec, EscalationSpec, RoutingSpec, parse_arrivals, parse_channel,
+                               parse_day_pattern, parse_escalation, parse_routing, parse_trace)
 from sim.engine.distributions import DISTRIBUTION_KEYS, DISTRIBUTION_KINDS, Distribution, parse_distribution
 from sim.engine.errors import ConfigError
-from sim.journeys.config import (CALLBACK_KEYS, DEFERRABLE_KEYS, HOURS_KEYS, OVERFLOW_KEYS, REPEAT_KEYS, RETRIAL_KEYS,
-                                 SELF_SERVICE_KEYS, VIP_KEYS, CallbackSpec, DeferrableSpec, OverflowSpec, RepeatSpec,
-                                 RetrialSpec, SelfServiceSpec, VipSpec, check_targets, parse_callback, parse_deferrable,
-                                 parse_overflow, parse_repeat, parse_retrial, parse_self_service, parse_vip)
+from sim.journeys.config import (CALLBACK_KEYS, CONCURRENCY_KEYS, DEFERRABLE_KEYS, HOURS_KEYS, OVERFLOW_KEYS,
+                                 REPEAT_KEYS, RETRIAL_KEYS, SELF_SERVICE_KEYS, VIP_KEYS, CallbackSpec, ConcurrencySpec,
+                                 DeferrableSpec, OverflowSpec, RepeatSpec, RetrialSpec, SelfServiceSpec, VipSpec,
+                                 check_targets, parse_callback, parse_concurrency, parse_deferrable, parse_overflow,
+                                 parse_repeat, parse_retrial, parse_self_service, parse_vip)
 from sim.journeys.cx import CX_KEYS, CxSpec, parse_cx
 from sim.workforce.config import (BLOCK_KEYS, BREAK_KEYS, COST_KEYS, SHIFT_KEYS, SHRINKAGE_KEYS, UNAVAILABILITY_KEYS,
                                   Costs, Shift, Shrinkage, check_agent_concurrency, parse_costs, parse_shifts,
@@ -62,8 +77,6 @@ __all__ = [
     "SCHEMA",
 ]
 
-AGENT_SELECTIONS = ("longest_idle", "skill_rank")
-QUEUE_SELECTIONS = ("priority_fcfs", "fcfs", "skill_order")
 SERVICE_LEVEL_VARIANTS = ("offered", "answered", "offered_excl_short_abandons")
 EXECUTORS = ("processes", "dask")  # run.executor (sim/experiments/executors.py)
 
@@ -77,15 +90,10 @@ CENTRE_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", 
 SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_time_s", "agents",
                      "mean_patience_s", "queue_capacity", "service_level_threshold_s",
                      "service_level_target", "interval_minutes", "trace", "busyness_cv")
-CHANNEL_KEYS = ("service_level_threshold_s", "service_level_target")
 CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group", "patience",
                      "priority", "queue_capacity", "escalation", "self_service", "retrial", "repeat",
                      "callback", "overflow", "vip", "deferrable")
-ARRIVAL_KEYS = ("rate_per_hour", "volume", "profile", "day_factors", "overnight_volume")
-ESCALATION_KEYS = ("probability", "to")
 AGENT_GROUP_KEYS = ("skills", "staffing", "shifts", "shrinkage", "proficiency", "learning", "fatigue", "concurrency")
-CONCURRENCY_KEYS = ("max", "handle_time_factors")
-ROUTING_KEYS = ("agent_selection", "queue_selection")
 
 #: key path pattern -> allowed keys; ``<name>`` stands for a user-chosen name.
 SCHEMA: dict[str, tuple[str, ...]] = {
@@ -123,22 +131,6 @@ SCHEMA: dict[str, tuple[str, ...]] = {
 # --------------------------------------------------------------------- schema
 
 
-
-@dataclass(frozen=True)
-class ChannelSpec:
-    """A channel (phone, chat, email, ...) and its service-level goal."""
-
-    name: str
-    service_level_threshold_s: float
-    service_level_target: float
-
-
-@dataclass(frozen=True)
-class EscalationSpec:
-    """After tier-1 handling, the contact is transferred to ``to`` with ``probability``."""
-
-    probability: float
-    to: str
 
 
 @dataclass(frozen=True)
@@ -182,15 +174,6 @@ class ContactTypeSpec:
     overnight_volume: float = 0.0
 
 
-@dataclass(frozen=True)
-class ConcurrencySpec:
-    """An agent holds up to ``max`` contacts at once (agents of shifts or roster rows with their own
-    ``concurrency``: that many); the handle time of a contact started while holding ``n - 1`` others
-    is multiplied by ``handle_time_factors[n - 1]`` (at least ``max`` factors, more for such agents)."""
-
-    max: int
-    handle_time_factors: tuple[float, ...]
-
 
 @dataclass(frozen=True)
 class AgentGroupSpec:
@@ -218,22 +201,6 @@ class AgentGroupSpec:
         own = self.concurrency.max if self.concurrency is not None else 1
         return (own, *sorted({s.concurrency for s in self.shifts} - {None, own}))
 
-
-@dataclass(frozen=True)
-class RoutingSpec:
-    """How contacts and agents are matched.
-
-    ``agent_selection``: which idle agent takes an arriving contact —
-    ``longest_idle`` (the eligible agent idle longest) or ``skill_rank`` (agents
-    for whom the contact type ranks highest in their skills first, then longest
-    idle).  ``queue_selection``: which waiting contact a freed agent takes —
-    ``priority_fcfs`` (highest contact-type priority, first come first served
-    within a priority), ``fcfs`` (the longest-waiting eligible contact) or
-    ``skill_order`` (the first non-empty queue in the agent's skill order).
-    """
-
-    agent_selection: str = "longest_idle"
-    queue_selection: str = "priority_fcfs"
 
 
 @dataclass(frozen=True)
@@ -366,7 +333,7 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
     channels_raw = mapping(spec["channels"], join(path, "channels"))
     if not channels_raw:
         raise ConfigError(join(path, "channels"), "expected at least one channel")
-    channels = {name: _parse_channel(name, v, f"{path}.channels.{name}") for name, v in channels_raw.items()}
+    channels = {name: parse_channel(name, v, f"{path}.channels.{name}") for name, v in channels_raw.items()}
 
     types_raw = mapping(spec["contact_types"], join(path, "contact_types"))
     if not types_raw:
@@ -408,11 +375,11 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
     for name in contact_types:
         if not any(name in g.skills for g in groups.values()):
             raise ConfigError(f"{path}.contact_types.{name}", "no agent group has this contact type among its skills")
-    routing = _parse_routing(spec.get("routing", {}), join(path, "routing"))
+    routing = parse_routing(spec.get("routing", {}), join(path, "routing"))
     return Scenario(
         name=str(spec.get("name", "centre")), open_time_s=open_s, interval_s=interval_s, n_intervals=n,
         channels=channels, contact_types=contact_types, agent_groups=groups, routing=routing,
-        trace=_parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
+        trace=parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
         busyness_cv=_busyness_cv(spec, path), roster=roster_path,
         costs=parse_costs(spec.get("costs"), join(path, "costs"), tuple(groups), tuple(channels)),
         cx=parse_cx(spec.get("cx"), join(path, "cx")),
@@ -424,15 +391,6 @@ def _busyness_cv(spec: Mapping[str, Any], path: str) -> float:
     return number(spec.get("busyness_cv", 0.0), join(path, "busyness_cv"))
 
 
-def _parse_channel(name: str, raw: Any, path: str) -> ChannelSpec:
-    spec = mapping(raw, path)
-    check_keys(spec, path, CHANNEL_KEYS, required=CHANNEL_KEYS)
-    return ChannelSpec(
-        name=name,
-        service_level_threshold_s=number(spec["service_level_threshold_s"], join(path, "service_level_threshold_s"), unit="seconds"),
-        service_level_target=probability(spec["service_level_target"], join(path, "service_level_target")),
-    )
-
 
 def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: float, channels: Mapping[str, ChannelSpec],
                         group_names: tuple[str, ...]) -> ContactTypeSpec:
@@ -441,17 +399,12 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
     channel = spec["channel"]
     if channel not in channels:
         raise ConfigError(join(path, "channel"), f"expected one of the channels ({', '.join(channels)}), got {show(channel)}")
-    rates = _parse_arrivals(spec.get("arrivals"), join(path, "arrivals"), n, interval_s)
-    day_factors, overnight = _parse_days(spec.get("arrivals"), join(path, "arrivals"))
+    rates = parse_arrivals(spec.get("arrivals"), join(path, "arrivals"), n, interval_s)
+    day_factors, overnight = parse_day_pattern(spec.get("arrivals"), join(path, "arrivals"))
     by_group = keyed(spec.get("handle_time_by_group"), join(path, "handle_time_by_group"), group_names,
                      "an agent group", parse_distribution)
     patience = spec.get("patience")
-    escalation = spec.get("escalation")
-    if escalation is not None:
-        epath = join(path, "escalation")
-        emap = mapping(escalation, epath)
-        check_keys(emap, epath, ESCALATION_KEYS, required=ESCALATION_KEYS)
-        escalation = EscalationSpec(probability(emap["probability"], join(epath, "probability")), str(emap["to"]))
+    escalation = parse_escalation(spec.get("escalation"), join(path, "escalation"))
     capacity = spec.get("queue_capacity")
     priority = integer(spec.get("priority", 0), join(path, "priority"), minimum=-1_000_000)
     return ContactTypeSpec(
@@ -472,44 +425,6 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
         day_factors=day_factors, overnight_volume=overnight,
     )
 
-
-def _parse_arrivals(raw: Any, path: str, n: int, interval_s: float) -> tuple[float, ...] | None:
-    """``{rate_per_hour: x | [..]}`` or ``{volume: N, profile: [weights]}``; ``None`` = transfers only."""
-    if raw is None:
-        return None
-    spec = mapping(raw, path)
-    check_keys(spec, path, ARRIVAL_KEYS)
-    if "rate_per_hour" in spec:
-        if "volume" in spec or "profile" in spec:
-            raise ConfigError(path, "give either rate_per_hour or volume with profile, not both")
-        return table(spec["rate_per_hour"], join(path, "rate_per_hour"), n,
-                      lambda v, p: number(v, p, unit="contacts per hour"))
-    if "volume" not in spec:
-        raise ConfigError(join(path, "rate_per_hour"), "required key is missing (or give volume and profile)")
-    volume = number(spec["volume"], join(path, "volume"), unit="contacts per day")
-    weights = table(spec.get("profile", 1.0), join(path, "profile"), n, lambda v, p: number(v, p))
-    total = sum(weights)
-    if total <= 0:
-        raise ConfigError(join(path, "profile"), "expected at least one positive weight")
-    # the day's volume spread over the intervals in proportion to the weights
-    return tuple(volume * w / total / (interval_s / 3600.0) for w in weights)
-
-
-def _parse_days(raw: Any, path: str) -> tuple[tuple[float, ...], float]:
-    """``day_factors`` (a list of numbers >= 0, one per day of a cycle) and ``overnight_volume`` (>= 0)."""
-    if raw is None:
-        return (), 0.0
-    spec = mapping(raw, path)
-    factors = spec.get("day_factors")
-    if factors is None:
-        out: tuple[float, ...] = ()
-    elif isinstance(factors, (list, tuple)) and factors:
-        out = tuple(number(f, f"{path}.day_factors[{i}]") for i, f in enumerate(factors))
-    else:
-        raise ConfigError(join(path, "day_factors"), f"expected a non-empty list of numbers >= 0, one per day "
-                                                     f"(e.g. [1.2, 1, 1, 1, 0.8] for a week), got {show(factors)}")
-    overnight = number(spec.get("overnight_volume", 0.0), join(path, "overnight_volume"), unit="contacts per night")
-    return out, overnight
 
 
 def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[str, ContactTypeSpec],
@@ -567,56 +482,15 @@ def _parse_roster(raw: Any, path: str, groups_raw: Mapping[str, Any], contact_ty
 
 
 def _parse_concurrency(raw: Any, path: str, group: str, shifts: tuple[Shift, ...]) -> ConcurrencySpec | None:
-    """``{max: k, handle_time_factors: [...]}``, checked against the per-agent ``concurrency`` of the
-    group's ``shifts`` (roster rows).  The factors may run past ``max``, for agents allowed more; they
-    default to 1 + 0.3 (n - 1) up to the most any agent holds."""
+    """The group's ``concurrency`` (:func:`sim.journeys.config.parse_concurrency`), checked against the
+    per-agent ``concurrency`` of its ``shifts`` (roster rows)."""
+    most = max([s.concurrency for s in shifts if s.concurrency is not None], default=0)
+    spec = parse_concurrency(raw, path, most)
     if raw is None:
         check_agent_concurrency(shifts, group, None)
-        return None
-    spec = mapping(raw, path)
-    check_keys(spec, path, CONCURRENCY_KEYS, required=("max",))
-    k = integer(spec["max"], join(path, "max"), minimum=1)
-    factors = spec.get("handle_time_factors")
-    if factors is None:
-        most = max([k] + [s.concurrency for s in shifts if s.concurrency is not None])
-        return ConcurrencySpec(k, tuple(1.0 + 0.3 * i for i in range(most)))
-    where = join(path, "handle_time_factors")
-    if isinstance(factors, str) or not isinstance(factors, (list, tuple)) or len(factors) < k:
-        raise ConfigError(where, f"expected a list of {k} factors or more (one per number of contacts held, 1 to "
-                                 f"max, then on for agents allowed more), got {show(factors)}")
-    curve = tuple(number(f, f"{where}[{i}]", positive=True) for i, f in enumerate(factors))
-    check_agent_concurrency(shifts, group, len(curve))
-    return ConcurrencySpec(k, curve)
-
-
-def _parse_routing(raw: Any, path: str) -> RoutingSpec:
-    spec = mapping(raw or {}, path)
-    check_keys(spec, path, ROUTING_KEYS)
-    return RoutingSpec(
-        agent_selection=choice(spec.get("agent_selection", "longest_idle"), join(path, "agent_selection"), AGENT_SELECTIONS),
-        queue_selection=choice(spec.get("queue_selection", "priority_fcfs"), join(path, "queue_selection"), QUEUE_SELECTIONS),
-    )
-
-
-def _parse_trace(raw: Any, path: str, contact_types: Mapping[str, ContactTypeSpec]) -> Path | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, (str, Path)):
-        raise ConfigError(path, f"expected a CSV file path or null, got {show(raw)}")
-    trace = Path(raw)
-    if not trace.is_file():
-        raise ConfigError(path, f"file not found: {trace}")
-    # Check every row now, so a malformed trace is reported before any run starts.
-    from sim.engine.arrivals import read_trace
-
-    try:
-        read_trace(trace, contact_types)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, f"cannot read {trace} as a UTF-8 CSV file: {exc}") from None
-    return trace
-
-
-# ---------------------------------------------------------- single-queue preset
+    elif mapping(raw, path).get("handle_time_factors") is not None:  # given factors must cover every agent
+        check_agent_concurrency(shifts, group, len(spec.handle_time_factors))
+    return spec
 
 
 def single_queue_scenario(
@@ -673,7 +547,7 @@ def _parse_single_queue(spec: Mapping[str, Any], path: str, horizon_s: float | N
         name=str(spec.get("name", "single_queue")), open_time_s=0.0, interval_s=interval_s, n_intervals=n,
         channels={"phone": channel}, contact_types=contact_types,
         agent_groups={"agents": AgentGroupSpec("agents", ("calls",), (agents,) * n)},
-        routing=RoutingSpec(), trace=_parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
+        routing=RoutingSpec(), trace=parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
         busyness_cv=_busyness_cv(spec, path), daily=False,
     )
 

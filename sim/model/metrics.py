@@ -58,12 +58,16 @@ definitions, per channel and for the whole centre (``all``):
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.engine.arrivals import DAY_S
 from sim.engine.records import TALLY_FIELDS, ReplicationResult
 from sim.workforce.costs import COST_METRICS, group_workforce, replication_costs
+
+if TYPE_CHECKING:  # pragma: no cover (type-only: never runs, so no import circle)
+    from sim.model.config import RunSpec, Scenario
 
 __all__ = ["SUMMARY_METRICS", "DAY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "INTERVAL_METRICS", "CENTRE_ONLY",
            "replication_summary", "replication_intervals", "replication_days", "group_summary", "kpis_from_tally",

@@ -19,8 +19,12 @@ included: the centre pays for them too).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from sim.engine.records import TALLY_FIELDS, ReplicationResult
+
+if TYPE_CHECKING:  # pragma: no cover (type-only: never runs, so no import circle)
+    from sim.model.config import Scenario
 
 __all__ = ["COST_METRICS", "WORKFORCE_METRICS", "replication_costs", "group_workforce"]
 

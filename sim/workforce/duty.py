@@ -34,10 +34,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.engine.distributions import draw
+
+if TYPE_CHECKING:  # pragma: no cover (type-only: never runs, so no import circle)
+    from sim.model.config import AgentGroupSpec
 
 __all__ = ["DutyTimeline", "Steps", "duty_timeline", "planned_staffing", "planned_shrinkage"]
 
