@@ -15,6 +15,7 @@ whose Hydra callback writes the sweep table when the sweep ends).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -101,6 +102,95 @@ def _overrides(argv: list[str]) -> tuple[bool, list[str]] | None:
     return multirun, out
 
 
+def _distributions(node, prefix: str = "") -> dict[str, dict]:
+    """Key path -> mapping, for every distribution (a mapping with a ``dist`` key) in a plain config tree."""
+    out: dict[str, dict] = {}
+    if isinstance(node, dict):
+        if "dist" in node:
+            return {prefix: node}
+        for key, value in node.items():
+            out.update(_distributions(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def _dict_value(override: str) -> dict | None:
+    """The mapping an override ``key={...}`` assigns, or ``None`` (not a plain mapping assignment)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_override(override)
+    except Exception:
+        return None
+    if parsed.is_sweep_override() or parsed.is_add() or parsed.is_delete() or parsed.is_force_add():
+        return None
+    value = parsed.value()
+    return value if isinstance(value, dict) else None
+
+
+def whole_distributions(argv: list[str]) -> list[str]:
+    """Command-line overrides that give a distribution whole replace it instead of merging into it.
+
+    Hydra merges ``key={dist: lognormal, mean_s: 180, cv: 1.5}`` into the distribution already at
+    ``key`` and refuses keys that one lacks (``cv``); such an override becomes ``~key`` and
+    ``+key={...}``, so the new mapping is validated as a distribution of its own.
+    """
+    found = [(i, arg, _dict_value(arg)) for i, arg in enumerate(argv)
+             if not arg.startswith(("-", "+", "~", "hydra")) and "={" in arg.replace(" ", "")]
+    found = [(i, arg, value) for i, arg, value in found if value is not None and "dist" in value]
+    if not found:
+        return argv
+    from omegaconf import OmegaConf
+
+    try:
+        base = OmegaConf.to_container(_compose([a for a in argv if _is_group(a)]), resolve=False)
+    except Exception:
+        return argv  # the pre-check reports what is wrong
+    existing = _distributions(base)
+    out = list(argv)
+    for i, arg, _ in reversed(found):
+        key = arg.split("=", 1)[0]
+        if key in existing:
+            out[i:i + 1] = [f"~{key}", f"+{arg}"]
+    return out
+
+
+def _experiment_distributions(cfg, overrides: list[str], experiment: str | None):
+    """Distributions an experiment file gives whole replace those of the scenario (Hydra would merge
+    them: a lognormal's ``cv`` would stay in an exponential); the command line's overrides of keys
+    inside them are applied again after, so they still win."""
+    if not experiment:
+        return cfg
+    import yaml
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    path = Path(CONFIG_DIR) / "experiment" / f"{experiment}.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return cfg
+    given = _distributions({k: v for k, v in raw.items() if k != "defaults"})
+    if not given:
+        return cfg
+    for key, value in given.items():
+        OmegaConf.update(cfg, key, value, merge=False)
+    again = [o for o in overrides if not _is_group(o) and any(
+        o.lstrip("+~").split("=", 1)[0] == key or o.lstrip("+~").split("=", 1)[0].startswith(key + ".") for key in given)]
+    if again:
+        ConfigLoaderImpl._apply_overrides_to_config(OverridesParser.create().parse_overrides(again), cfg)
+    return cfg
+
+
+def _experiment_choice(overrides: list[str]) -> str | None:
+    """The experiment file an override list selects (``+experiment=NAME``), if any."""
+    for o in overrides:
+        key, _, value = o.lstrip("+~").partition("=")
+        if key == "experiment":
+            return value or None
+    return None
+
+
 def _group_options(group: str) -> list[str]:
     return sorted(p.stem for p in (Path(CONFIG_DIR) / group).glob("*.yaml"))
 
@@ -170,6 +260,7 @@ def _check_points(points: list[list[str]], swept: list[bool]) -> None:
                 bases[groups] = _compose(list(groups))
             cfg = copy.deepcopy(bases[groups])
             ConfigLoaderImpl._apply_overrides_to_config(parser.parse_overrides(values), cfg)
+            cfg = _experiment_distributions(cfg, values, _experiment_choice(list(groups)))
             load_config(OmegaConf.to_container(cfg, resolve=True))
         except Exception:
             swept_here = [item for item, is_swept in zip(point, swept) if is_swept]
@@ -188,6 +279,16 @@ def _compose(overrides: list[str]):
         GlobalHydra.instance().clear()
 
 
+def composed(overrides: list[str]) -> dict:
+    """The plain config mapping ``python -m sim <overrides>`` runs (Hydra's composition, distributions given
+    whole replacing the scenario's), unvalidated; Hydra's own errors propagate."""
+    from omegaconf import OmegaConf
+
+    overrides = whole_distributions(list(overrides))
+    cfg = _experiment_distributions(_compose(overrides), overrides, _experiment_choice(overrides))
+    return OmegaConf.to_container(cfg, resolve=True)
+
+
 def _check_point(overrides: list[str], where: str = "") -> None:
     """Compose one point's overrides and validate the config; exit 2 with one line if it is wrong."""
     from hydra import compose, initialize_config_dir
@@ -201,6 +302,7 @@ def _check_point(overrides: list[str], where: str = "") -> None:
         GlobalHydra.instance().clear()
         with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
             cfg = compose(config_name="config", overrides=overrides)
+        cfg = _experiment_distributions(cfg, overrides, _experiment_choice(overrides))
         load_config(OmegaConf.to_container(cfg, resolve=True))
     except ConfigError as exc:
         _fail(str(exc) + where)
@@ -236,6 +338,8 @@ def run_job(cfg) -> Path | None:
     from hydra.types import RunMode
 
     hydra_cfg = HydraConfig.get()
+    cfg = _experiment_distributions(cfg, [str(o) for o in hydra_cfg.overrides.task],
+                                    hydra_cfg.runtime.choices.get("experiment"))
     if hydra_cfg.mode != RunMode.MULTIRUN:
         from sim.engine.errors import ConfigError
 
@@ -322,7 +426,70 @@ def _write_json(path: Path, data: dict) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+#: the config groups a user selects, what each is for, and how it is written on the command line
+GROUPS = (
+    ("scenario", "scenario=NAME", "the centre to simulate (default: default)"),
+    ("experiment", "+experiment=NAME", "a what-if on the scenario, listing only what it changes"),
+)
+#: folders of configs/ that are inputs of other commands, not config groups of python -m sim
+NOT_GROUPS = (
+    ("workforce", "shift families and wages for the schedule optimiser (python experiments/schedule_optimiser.py)"),
+    ("logs", "column mappings of contact logs (python -m sim.calibration LOG --mapping configs/logs/NAME.yaml)"),
+)
+
+
+def _summary_line(path: Path) -> str:
+    """The first sentence of a config file's opening comment (after ``# @package``)."""
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# @package"):
+            continue
+        if not line.startswith("# ") or line.startswith("#  ") or not line[2:].strip():
+            break
+        words.append(line[2:].strip())
+    return " ".join(words).split(". ", 1)[0].rstrip(".") + "."
+
+
+def _row(left: str, text: str, indent: int) -> str:
+    """``left`` padded to ``indent`` columns, then ``text`` wrapped to 100 columns under itself."""
+    import textwrap
+
+    return textwrap.fill(text, 100, initial_indent=f"{left:<{indent}}", subsequent_indent=" " * indent)
+
+
+def help_text() -> str:
+    """``python -m sim --help``: the groups a user can select, what each is for, and the config."""
+    from omegaconf import OmegaConf
+
+    lines = ["python -m sim [OVERRIDE ...]       simulate a contact centre and write its tables and figures",
+             "python -m sim -m [OVERRIDE ...]    a sweep: one run per point (key=a,b,c or range(...))",
+             "", "Config groups (choose one option of each):"]
+    for group, usage, meaning in GROUPS:
+        lines.append(_row(f"  {usage}", meaning, 24))
+        for option in _group_options(group):
+            lines.append(_row(f"      {option}", _summary_line(Path(CONFIG_DIR) / group / f"{option}.yaml"), 33))
+    launchers = ["basic", "joblib", *_group_options("hydra/launcher")]
+    lines.append(_row("  hydra/launcher=NAME", f"where the points of a sweep run: {', '.join(launchers)} "
+                      "(default basic: one after another)", 24))
+    lines += ["", "Not config groups (other commands read them):"]
+    lines += [_row(f"  configs/{folder}/", meaning, 24) for folder, meaning in NOT_GROUPS]
+    lines += ["", "Override any key below: key=value; +key=value adds a key the config lacks; ~key removes one.",
+              "A distribution given whole (key={dist: lognormal, mean_s: 180, cv: 1.5}) replaces the one there.",
+              "Every key is described in docs/configuration.md; Hydra's own options: --hydra-help.", ""]
+    cfg = OmegaConf.to_container(_compose([]), resolve=False)
+    cfg.pop("hydra", None)
+    lines.append(OmegaConf.to_yaml(OmegaConf.create(cfg)).rstrip())
+    return "\n".join(lines)
+
+
 def main() -> None:
+    if any(arg in ("--help", "-h") for arg in sys.argv[1:]):
+        try:
+            print(help_text())
+        except BrokenPipeError:  # e.g. piped into head
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return
+    sys.argv[1:] = whole_distributions(sys.argv[1:])
     precheck(sys.argv[1:])
     import hydra
 

@@ -93,3 +93,63 @@ def test_single_queue_preset_runs_from_the_command_line(tmp_path):
     assert set(summary.channel) == {"phone", "all"}
     staffed = summary[(summary.channel == "all") & (summary.metric == "agents_staffed")]["mean"].item()
     assert staffed == 14
+
+
+# ------------------------------------------------- distributions given whole
+
+
+def test_a_distribution_given_whole_on_the_command_line_replaces_the_scenarios(tmp_path):
+    """A lognormal patience with its cv, over the default's exponential (Hydra alone merges and refuses cv)."""
+    out = tmp_path / "run"
+    proc = run_cli("scenario.contact_types.billing.patience={dist: lognormal, mean_s: 180, cv: 1.5}",
+                   "scenario.contact_types.billing.handle_time={dist: exponential, mean_s: 300}",
+                   "run.replications=1", "run.figures=false", f"hydra.run.dir={out}")
+    assert proc.returncode == 0, proc.stderr
+    import yaml
+
+    billing = yaml.safe_load((out / "config.yaml").read_text())["scenario"]["contact_types"]["billing"]
+    assert billing["patience"] == {"dist": "lognormal", "mean_s": 180, "cv": 1.5}
+    assert billing["handle_time"] == {"dist": "exponential", "mean_s": 300}  # the lognormal's cv is gone
+
+
+def test_an_incomplete_distribution_given_whole_is_refused_naming_its_key(tmp_path):
+    proc = run_cli("scenario.contact_types.billing.patience={dist: lognormal, mean_s: 180}", f"hydra.run.dir={tmp_path}/x")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("sim: error: scenario.contact_types.billing.patience.cv: required for a lognormal "
+                                   "distribution (standard deviation / mean)")
+
+
+def test_an_experiment_file_gives_distributions_whole_and_the_command_line_still_wins():
+    from sim import load_config
+    from sim.__main__ import composed
+    from sim.engine.distributions import Distribution
+
+    scenario = load_config(composed(["+experiment=exponential_handle_times"])).scenario
+    assert scenario.contact_types["billing"].handle_time == Distribution("exponential", 300.0)
+    assert scenario.contact_types["technical_tier2"].handle_time.kind == "lognormal"  # not in the file: unchanged
+    later = composed(["+experiment=exponential_handle_times", "scenario.contact_types.billing.handle_time.mean_s=310"])
+    assert later["scenario"]["contact_types"]["billing"]["handle_time"] == {"dist": "exponential", "mean_s": 310}
+    whole = composed(["+experiment=exponential_handle_times",
+                      "scenario.contact_types.billing.handle_time={dist: gamma, mean_s: 320, cv: 0.9}"])
+    assert whole["scenario"]["contact_types"]["billing"]["handle_time"] == {"dist": "gamma", "mean_s": 320, "cv": 0.9}
+
+
+def test_help_lists_only_the_groups_a_user_can_select_and_what_each_is_for():
+    proc = subprocess.run([sys.executable, "-m", "sim", "--help"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    groups, _, rest = proc.stdout.partition("Not config groups")
+    assert "scenario=NAME" in groups and "+experiment=NAME" in groups and "hydra/launcher=NAME" in groups
+    assert "workforce" not in groups and "logs" not in groups  # not selectable: listed as other commands' inputs
+    assert "configs/workforce/" in rest and "configs/logs/" in rest
+    assert "== Configuration groups ==" not in proc.stdout  # Hydra's listing (it offered workforce= and logs=)
+    from sim.__main__ import _group_options, composed
+
+    from sim import load_config
+
+    for option in _group_options("scenario"):
+        assert f"      {option} " in groups, option
+        load_config(composed([f"scenario={option}"]))  # every listed option can be selected
+    for option in _group_options("experiment"):
+        assert f"      {option} " in groups, option
+        load_config(composed([f"+experiment={option}"]))
+    assert "replications: 10" in rest  # the config, to override from

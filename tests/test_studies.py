@@ -8,9 +8,6 @@ import sys
 
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from omegaconf import OmegaConf
 
 from sim import load_config, run_experiment
 
@@ -106,17 +103,17 @@ EXPERIMENTS = {
                          "scenario.costs.wage_per_hour.specialists", "scenario.costs.wage_per_hour.chat_team",
                          "scenario.costs.overtime_premium",
                          "scenario.costs.telephony_per_minute", "scenario.costs.bot_per_contact"},
+    "exponential_handle_times": {f"scenario.contact_types.{t}.handle_time.{k}"
+                                 for t in ("billing", "technical", "sales", "billing_chat", "technical_chat")
+                                 for k in ("dist", "cv")},
 }
 
 
 def _compose(overrides):
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(REPO / "configs"), version_base="1.3"):
-            cfg = compose(config_name="config", overrides=overrides)
-        return OmegaConf.to_container(cfg, resolve=True)
-    finally:
-        GlobalHydra.instance().clear()
+    """The config mapping ``python -m sim <overrides>`` runs."""
+    from sim.__main__ import composed
+
+    return composed(overrides)
 
 
 def _flat(value, prefix=""):
