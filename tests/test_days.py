@@ -360,3 +360,29 @@ def test_bad_weekly_arrivals_name_the_key(arrivals, where):
     with pytest.raises(ConfigError) as err:
         _week_centre(arrivals)
     assert err.value.where == where and "\n" not in str(err.value)
+
+
+def test_sl_risk_of_a_multi_day_run_counts_each_day_of_each_replication():
+    """sl_risk is the share of simulated days missing the target: replications x days in the summary,
+    and each day's share of replications in days.csv."""
+    from sim import run_experiment
+
+    result = run_experiment(centre_config(dict(_default_raw(), busyness_cv=0.25), days=3, replications=6))
+    target = result.config.scenario.channels["phone"].service_level_target
+    days = result.days
+    sl_by_day = {}
+    for r in range(6):  # each replication's per-day phone service level, from its own run
+        res = simulate(result.config.scenario, result.config.run, r)
+        for (day, channel, metric), value in replication_days(res, result.config.run).items():
+            if channel == "phone" and metric == "service_level":
+                sl_by_day[(r, day)] = value
+    assert len(sl_by_day) == 18
+    misses = sum(v < target for v in sl_by_day.values())
+    risk = result.summary.query("channel == 'phone' and metric == 'sl_risk'").iloc[0]
+    assert risk["n_reps"] == 18 and risk["mean"] == pytest.approx(misses / 18)
+    assert risk["ci_low"] <= risk["mean"] <= risk["ci_high"]
+    per_day = days.query("channel == 'phone' and metric == 'sl_risk'").set_index("day")
+    assert sorted(per_day.index) == [1, 2, 3] and set(per_day["n_reps"]) == {6}
+    for day in (1, 2, 3):
+        day_misses = sum(sl_by_day[(r, day)] < target for r in range(6))
+        assert per_day.loc[day, "mean"] == pytest.approx(day_misses / 6)

@@ -80,30 +80,36 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
     """An :class:`ExperimentResult` from :func:`replicate` outputs, in replication order."""
     run = replace(config.run, replications=len(outputs))
     replications = pd.DataFrame([row for out in outputs for row in out["summary"]])
+    channels = config.scenario.channels
+    day_rows = pd.DataFrame([row for out in outputs for row in out.get("days", ())]) if run.days > 1 else None
     return ExperimentResult(
         config=replace(config, run=run),
         summary=_aggregate(replications, "channel", run.confidence,
-                           sl_risk_rows(replications, config.scenario.channels, run.confidence)),
+                           sl_risk_rows(replications, channels, run.confidence, day_rows)),
         intervals=_average_intervals([out["intervals"] for out in outputs]),
         groups=_aggregate(pd.DataFrame([row for out in outputs for row in out["groups"]]), "group", run.confidence),
         replications=replications,
-        days=_aggregate_days([row for out in outputs for row in out.get("days", ())], run.confidence)
-        if run.days > 1 else None,
+        days=_aggregate_days(day_rows, channels, run.confidence) if run.days > 1 else None,
     )
 
 
-def _aggregate_days(rows: list[dict], confidence: float) -> pd.DataFrame:
-    """t-intervals per (day, channel, metric) of the per-replication day KPIs."""
+def _aggregate_days(values: pd.DataFrame, channels, confidence: float) -> pd.DataFrame:
+    """t-intervals per (day, channel, metric) of the per-replication day KPIs, and each day's ``sl_risk``
+    (the share of replications missing the target that day, with a Wilson interval)."""
     columns = ["day", "channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
-    if not rows:
+    if values is None or values.empty:
         return pd.DataFrame(columns=columns)
-    values = pd.DataFrame(rows)
-    order = {m: i for i, m in enumerate(DAY_METRICS)}
+    metrics = list(DAY_METRICS)
+    metrics.insert(metrics.index("service_level") + 1, "sl_risk")
+    order = {m: i for i, m in enumerate(metrics)}
     out = []
     for (day, channel, metric), part in values.groupby(["day", "channel", "metric"], sort=False):
         est = t_interval(part["value"].to_numpy(), confidence)
         out.append({"day": day, "channel": channel, "metric": metric, "mean": est.mean, "ci_low": est.low,
                     "ci_high": est.high, "n_reps": est.n})
+    for day, part in values.groupby("day", sort=False):
+        sl = part[part["metric"] == "service_level"].pivot(index="replication", columns="channel", values="value")
+        out.extend({"day": day, **row} for row in _risk_rows(sl, channels, confidence))
     table = pd.DataFrame(out, columns=columns)
     table = table[~(table["metric"].isin(("occupancy", "agents_staffed")) & (table["channel"] != "all"))]
     channels = {c: i for i, c in enumerate(dict.fromkeys(values["channel"]))}
@@ -111,19 +117,32 @@ def _aggregate_days(rows: list[dict], confidence: float) -> pd.DataFrame:
     return table.sort_values(["day", "_c", "_m"], kind="stable").drop(columns=["_c", "_m"]).reset_index(drop=True)
 
 
-def sl_risk_rows(replications: pd.DataFrame, channels, confidence: float) -> list[dict]:
-    """Summary rows of ``sl_risk``: the share of replications missing the service-level target.
+def sl_risk_rows(replications: pd.DataFrame, channels, confidence: float,
+                 days: pd.DataFrame | None = None) -> list[dict]:
+    """Summary rows of ``sl_risk``: the share of simulated days missing the service-level target.
 
-    Per channel: replications whose ``service_level`` is below the channel's
-    ``service_level_target``, out of those where it is defined (``n_reps``).
-    ``all``: replications where any channel misses its target, out of those where
-    at least one channel's service level is defined.  Wilson score intervals at
-    ``confidence`` (:func:`sim.experiments.stats.wilson_interval`).
+    A one-day run's replication is one simulated day.  In a multi-day run (``days``: the per-day
+    KPI rows of every replication, :func:`sim.model.metrics.replication_days`) each day of each
+    replication counts, judged on that day's opening hours; ``n_reps`` is then the number of days.
+    Per channel: days whose ``service_level`` is below the channel's ``service_level_target``,
+    out of those where it is defined.  ``all``: days where any channel misses its target, out of
+    those where at least one channel's service level is defined.  Wilson score intervals at
+    ``confidence`` (:func:`sim.experiments.stats.wilson_interval`); the days of one replication
+    share its carried-over backlog, so with several days the interval is a little optimistic.
     """
-    if replications.empty:
+    if days is not None and not days.empty:
+        sl = days[days["metric"] == "service_level"].pivot_table(index=["replication", "day"], columns="channel",
+                                                                  values="value", aggfunc="first")
+    elif replications.empty:
         return []
-    sl = replications[replications["metric"] == "service_level"].pivot(index="replication", columns="channel",
-                                                                          values="value")
+    else:
+        sl = replications[replications["metric"] == "service_level"].pivot(index="replication", columns="channel",
+                                                                              values="value")
+    return _risk_rows(sl, channels, confidence)
+
+
+def _risk_rows(sl: pd.DataFrame, channels, confidence: float) -> list[dict]:
+    """``sl_risk`` rows from a table of service levels (one row per simulated day, a column per channel)."""
     rows, defined_any, missed_any = [], None, None
     for name, spec in channels.items():
         if name not in sl.columns:
