@@ -284,3 +284,28 @@ def test_a_multi_day_run_has_a_table_by_day(tmp_path):
     rows = [line for line in md.splitlines() if re.match(r"\| [123] \| ", line)]
     assert len(rows) == 3 and all(line.count("%") >= 3 for line in rows)
     assert re.search(r"phone meets 80% in 20 s in \d+ of 72 intervals \(\d+\.\d% over the 3 days\)", md)
+
+
+def test_group_hours_table_shows_paid_worked_absent_and_overtime_hours_and_labour_cost():
+    import pandas as pd
+
+    from sim.reporting.run_page import group_hours_table
+    from sim.workforce.config import Costs
+
+    rows = [("shift_team", "paid_hours", 72.0, 72.0, 72.0), ("shift_team", "worked_hours", 64.8, 61.8, 67.8),
+            ("shift_team", "absent_hours", 1.4, -0.7, 3.5), ("shift_team", "overtime_hours", 1.5, 1.1, 1.9)]
+    groups = pd.DataFrame([{"group": g, "metric": m, "mean": v, "ci_low": lo, "ci_high": hi, "n_reps": 10}
+                           for g, m, v, lo, hi in rows])
+
+    class Config:  # what the table reads of a config: the scenario's costs
+        class scenario:
+            costs = Costs({"shift_team": 20.0}, overtime_premium=1.5, absence_paid=False)
+
+    table = group_hours_table(groups, Config, 0.95)
+    assert table.header == ["Agent group", "Paid hours", "Worked (logged-in) hours", "Absent hours", "Overtime hours",
+                            "Labour cost"]
+    assert table.rows == [["shift_team", "72.0 ± 0.0", "64.8 ± 3.0", "1.4 (0–3.5)", "1.5 ± 0.4",
+                           f"{20 * (72 + 1.5 * 1.5):,.0f}"]]
+    assert "absence not paid" in table.caption
+    no_shifts = groups[groups["metric"] == "worked_hours"].assign(metric="occupancy")
+    assert group_hours_table(no_shifts, Config, 0.95) is None

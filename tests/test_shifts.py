@@ -214,3 +214,31 @@ def test_bot_is_paid_per_contact_through_self_service():
     assert costs["bot_cost"] == pytest.approx(0.3 * through)
     assert costs["cost_per_contact"] == pytest.approx(
         costs["total_cost"] / (tally[f["answered"]] + tally[f["deflected"]]))
+
+
+@pytest.mark.parametrize("absence_paid, paid_hours, labour_cost", [(None, 2.0, 80.0), (True, 2.0, 80.0),
+                                                                   (False, 0.0, 40.0)])
+def test_absent_hours_are_paid_or_not_as_set_and_reported_apart(absence_paid, paid_hours, labour_cost):
+    """Two agents on 08:00-10:00 shifts, one absent for sure, one present for sure (two groups): 2 h each
+    scheduled; the absent group's 2 h are absent, not worked; paid unless absence_paid is false (default paid)."""
+    shift = [{"start": "08:00", "length_hours": 2, "agents": 1}]
+    costs = {"wage_per_hour": {"absent": 20, "present": 20}}
+    if absence_paid is not None:
+        costs["absence_paid"] = absence_paid
+    raw = centre({"absent": {"skills": ["calls"], "shifts": shift, "shrinkage": {"absence_probability": 1.0}},
+                  "present": {"skills": ["calls"], "shifts": shift}}, close="10:00", costs=costs)
+    config = load_config({"scenario": raw, "run": {"replications": 1}})
+    result = simulate(config.scenario, config.run, 0)
+    groups = group_summary(result, config.run, config.scenario.costs.absence_paid)
+    assert {m: groups[("absent", m)] for m in ("paid_hours", "worked_hours", "absent_hours", "overtime_hours")} == \
+        pytest.approx({"paid_hours": paid_hours, "worked_hours": 0.0, "absent_hours": 2.0, "overtime_hours": 0.0})
+    assert {m: groups[("present", m)] for m in ("paid_hours", "worked_hours", "absent_hours")} == \
+        pytest.approx({"paid_hours": 2.0, "worked_hours": 2.0, "absent_hours": 0.0})
+    assert replication_costs(result, config.scenario)["labour_cost"] == pytest.approx(labour_cost)  # 20 per paid hour
+
+
+def test_absence_paid_must_be_true_or_false():
+    raw = centre({"agents": {"skills": ["calls"], "shifts": [{"start": "08:00", "length_hours": 2, "agents": 1}]}},
+                 close="10:00", costs={"wage_per_hour": {"agents": 20}, "absence_paid": "sometimes"})
+    with pytest.raises(ConfigError, match=r"^scenario\.costs\.absence_paid: "):
+        load_config({"scenario": raw, "run": {"replications": 1}})

@@ -32,13 +32,14 @@ def replicate(config: SimConfig, replication: int, log_path: Path | None = None)
         sink = ContactLogWriter(log_path, replication, tuple(scenario.contact_types), tuple(scenario.channels),
                                 tuple(scenario.agent_groups))
     result = simulate(scenario, run, replication, sink=sink)
+    absence_paid = scenario.costs.absence_paid if scenario.costs is not None else True
     if sink is not None:
         sink.close()
     return {
         "summary": [{"replication": replication, "channel": ch, "metric": m, "value": v}
                     for (ch, m), v in replication_summary(result, scenario, run).items()],
         "groups": [{"replication": replication, "group": g, "metric": m, "value": v}
-                   for (g, m), v in group_summary(result, run).items()],
+                   for (g, m), v in group_summary(result, run, absence_paid).items()],
         "intervals": dict(replication_intervals(result, scenario, run)),
         "days": [{"replication": replication, "day": d, "channel": ch, "metric": m, "value": v}
                  for (d, ch, m), v in replication_days(result, run).items()] if run.days > 1 else [],

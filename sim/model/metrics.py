@@ -239,9 +239,10 @@ def replication_days(result: ReplicationResult, run: RunSpec) -> dict[tuple[int,
     return out
 
 
-def group_summary(result: ReplicationResult, run: RunSpec) -> dict[tuple[str, str], float]:
+def group_summary(result: ReplicationResult, run: RunSpec, absence_paid: bool = True) -> dict[tuple[str, str], float]:
     """``{(group, metric): value}``: occupancy and agents staffed per agent group; when a group works
-    shifts, also :data:`~sim.workforce.costs.WORKFORCE_METRICS` (over the whole day) for every group."""
+    shifts, also :data:`~sim.workforce.costs.WORKFORCE_METRICS` (over the whole day) for every group; an absent
+    agent's hours are paid unless ``absence_paid`` is false (``scenario.costs.absence_paid``)."""
     seg = result.segments
     inside = _inside(result, run.warmup_s, run.horizon_s)
     busy = seg.busy_area[inside].sum(axis=0)
@@ -252,7 +253,7 @@ def group_summary(result: ReplicationResult, run: RunSpec) -> dict[tuple[str, st
         out[(name, "occupancy")] = float(_ratio(busy[i], staffed[i]))
         out[(name, "agents_staffed")] = float(staffed[i]) / length
         if result.workforce:  # some group works shifts: paid and overtime hours, shrinkage for all
-            out.update({(name, m): v for m, v in group_workforce(result, name, i).items()})
+            out.update({(name, m): v for m, v in group_workforce(result, name, i, absence_paid).items()})
         if name in result.wellbeing:  # burnout-risk indicator (sim.workforce.proficiency)
             out[(name, "time_above_threshold")] = float(result.wellbeing[name])
     return out

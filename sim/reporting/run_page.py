@@ -54,6 +54,7 @@ class RunData:
     intervals: pd.DataFrame | None = None
     replications: pd.DataFrame | None = None
     days: pd.DataFrame | None = None  # days.csv of a multi-day run
+    groups: pd.DataFrame | None = None  # groups.csv
     window_h: float = math.nan
     warmup_s: float = 0.0
 
@@ -143,6 +144,7 @@ def load_run(folder: str | Path) -> RunData:
     run.intervals = read_csv(folder / "intervals.csv")
     run.replications = read_csv(folder / "replications.csv")
     run.days = read_csv(folder / "days.csv") if (folder / "days.csv").is_file() else None
+    run.groups = read_csv(folder / "groups.csv") if (folder / "groups.csv").is_file() else None
     offered = summary[(summary["channel"] == ALL) & (summary["metric"] == "offered")]["mean"]
     if offered.empty or not (offered.fillna(0.0) > 0).any():
         run.status, run.problem = "empty", "no contact was offered in the measurement window, so there is nothing to measure"
@@ -204,6 +206,51 @@ def day_table(days: pd.DataFrame, confidence: float) -> Table:
         rows.append(line)
     return Table(header, rows, f"By day (opening hours; backlog at closing): mean ± half-width of the "
                                f"{100 * confidence:g}% confidence interval")
+
+
+HOUR_COLUMNS = (("paid_hours", "Paid hours"), ("worked_hours", "Worked (logged-in) hours"),
+                ("absent_hours", "Absent hours"), ("overtime_hours", "Overtime hours"))
+
+
+def _hours_cell(r) -> str:
+    """``248.2 ± 3.1`` hours; an interval reaching below 0 (rare absences) shown as ``1.4 (0–3.5)``."""
+    if r is None or not math.isfinite(r.mean):
+        return "–"
+    if not math.isfinite(r.ci_high):
+        return f"{r.mean:,.1f}"
+    if r.ci_low < 0:
+        return f"{r.mean:,.1f} (0–{r.ci_high:,.1f})"
+    return f"{r.mean:,.1f} ± {(r.ci_high - r.ci_low) / 2:,.1f}"
+
+
+def group_hours_table(groups: pd.DataFrame | None, config, confidence: float) -> Table | None:
+    """Per agent group: paid, worked, absent and overtime hours over the day, and (with ``scenario.costs``)
+    the labour cost they make; ``None`` when no group works shifts (``groups.csv`` has no hours)."""
+    if groups is None or groups.empty or "paid_hours" not in set(groups["metric"]):
+        return None
+    cells = {(str(r.group), str(r.metric)): r for r in groups.itertuples()}
+    costs = getattr(config.scenario, "costs", None) if config is not None else None
+    header = ["Agent group", *(label for _, label in HOUR_COLUMNS)] + (["Labour cost"] if costs is not None else [])
+    rows = []
+    for group in dict.fromkeys(str(g) for g in groups["group"]):
+        line = [group]
+        for metric, _ in HOUR_COLUMNS:
+            r = cells.get((group, metric))
+            line.append(_hours_cell(r))
+        if costs is not None:
+            paid, over = cells.get((group, "paid_hours")), cells.get((group, "overtime_hours"))
+            wage = costs.wage_per_hour.get(group, math.nan)
+            cost = wage * ((paid.mean if paid is not None else 0.0)
+                           + costs.overtime_premium * (over.mean if over is not None else 0.0))
+            line.append(f"{cost:,.0f}" if math.isfinite(cost) else "–")
+        rows.append(line)
+    paid = "paid" if costs is None or costs.absence_paid else "not paid (scenario.costs.absence_paid: false)"
+    return Table(header, rows, f"Agent groups over the whole day: mean ± half-width of the {100 * confidence:g}% "
+                               f"confidence interval. Paid hours are the scheduled shift hours (breaks paid; absence "
+                               f"{paid}), or the logged-in hours of a group without shifts; worked hours are the hours "
+                               f"agents were logged in, overtime included"
+                               + ("; labour cost = wage x (paid hours + overtime premium x overtime hours)"
+                                  if costs is not None else ""))
 
 
 def intervals_meeting(intervals: pd.DataFrame | None, targets: dict[str, tuple[float, float]]) -> dict[str, tuple[int, int]]:
@@ -335,6 +382,9 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
         page.add(Paragraph(cost_note(wage), "note"))
         if run.days is not None and not run.days.empty:
             page.add(Heading("By day"), day_table(run.days, run.confidence))
+        hours = group_hours_table(run.groups, run.config, run.confidence)
+        if hours is not None:
+            page.add(Heading("Agent groups: hours and labour cost"), hours)
     if comparison is not None and not comparison.empty:
         page.add(Heading("Against the baseline"), verdict_table(comparison, wage, base.confidence),
                  Paragraph(f"A difference is significant when its {100 * base.confidence:g}% interval excludes 0; "

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from sim.engine.checks import check_keys, clock, hhmm, integer, join, mapping, number, probability, show
+from sim.engine.checks import boolean, check_keys, clock, hhmm, integer, join, mapping, number, probability, show
 from sim.engine.errors import ConfigError
 
 __all__ = ["Break", "Shift", "Block", "Shrinkage", "Costs", "SHIFT_KEYS", "BREAK_KEYS", "SHRINKAGE_KEYS",
@@ -40,7 +40,7 @@ SHRINKAGE_KEYS = ("absence_probability", "unavailability", "blocks")
 UNAVAILABILITY_KEYS = ("rate_per_hour", "duration")
 BLOCK_KEYS = ("start", "minutes", "agents", "kind")
 COST_KEYS = ("wage_per_hour", "overtime_premium", "telephony_per_minute", "telephony_channels", "per_contact",
-             "bot_per_contact")
+             "bot_per_contact", "absence_paid")
 ROSTER_COLUMNS = ("agent_id", "group", "start", "end", "breaks", "skills", "concurrency")
 
 
@@ -102,6 +102,7 @@ class Costs:
     telephony_channels: tuple[str, ...] = ()
     per_contact: Mapping[str, float] = field(default_factory=dict)  # group -> price per service (a vendor)
     bot_per_contact: float = 0.0  # per contact through self-service (deflected or handed off)
+    absence_paid: bool = True  # an absent agent's scheduled hours are paid (sick pay); False: not paid
 
 
 def parse_breaks(raw: Any, where: str, length_h: float) -> tuple[Break, ...]:
@@ -212,7 +213,8 @@ def parse_costs(raw: Any, where: str, groups: tuple[str, ...], channels: tuple[s
     return Costs(wages, number(spec.get("overtime_premium", 1.5), join(where, "overtime_premium"), minimum=1.0),
                  number(spec.get("telephony_per_minute", 0.0), join(where, "telephony_per_minute")),
                  tuple(str(c) for c in tel_channels), per_contact,
-                 number(spec.get("bot_per_contact", 0.0), join(where, "bot_per_contact"), unit="money per contact"))
+                 number(spec.get("bot_per_contact", 0.0), join(where, "bot_per_contact"), unit="money per contact"),
+                 boolean(spec.get("absence_paid", True), join(where, "absence_paid")))
 
 
 def read_roster(path: Path, groups: Mapping[str, tuple[str, ...]], contact_types: tuple[str, ...],

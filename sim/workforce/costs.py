@@ -2,9 +2,14 @@
 included: the centre pays for them too).
 
 - ``labour_cost``: per group, wage x paid hours, plus wage x ``overtime_premium`` x overtime hours.
-  Paid hours are the scheduled shift hours for a group with shifts (breaks and absence paid, as the
-  roster is), else its logged-in hours; overtime is the time agents finish contacts past their shift
-  ends (groups with shifts; :mod:`sim.workforce.duty`).
+  Paid hours are the scheduled shift hours for a group with shifts (breaks paid, as the roster is;
+  absence too unless ``absence_paid: false``), else its logged-in hours; overtime is the time agents
+  finish contacts past their shift ends (groups with shifts; :mod:`sim.workforce.duty`).
+
+Per group (:func:`group_workforce`, in ``groups.csv`` when a group works shifts): ``paid_hours``;
+``worked_hours``, the hours agents were logged in (handling contacts or available, overtime
+included; not on breaks, absent, in meetings or training, or briefly unavailable); ``absent_hours``,
+the scheduled hours of absent agents; ``overtime_hours``; and the planned and realised shrinkage.
 - ``vendor_cost``: per group, ``per_contact`` x the services its agents started (an outsourced
   vendor paid per contact; services of escalated contacts count at each tier).
 - ``bot_cost``: ``bot_per_contact`` x contacts that went through self-service (deflected there or
@@ -29,18 +34,24 @@ if TYPE_CHECKING:  # pragma: no cover (type-only: never runs, so no import circl
 __all__ = ["COST_METRICS", "WORKFORCE_METRICS", "replication_costs", "group_workforce"]
 
 COST_METRICS = ("labour_cost", "vendor_cost", "bot_cost", "telephony_cost", "total_cost", "cost_per_contact")
-WORKFORCE_METRICS = ("paid_hours", "overtime_hours", "shrinkage_planned", "shrinkage_realised")
+WORKFORCE_METRICS = ("paid_hours", "worked_hours", "absent_hours", "overtime_hours", "shrinkage_planned",
+                     "shrinkage_realised")
 _F = {name: i for i, name in enumerate(TALLY_FIELDS)}
 
 
-def group_workforce(result: ReplicationResult, group: str, index: int) -> dict[str, float]:
-    """Paid and overtime hours of a group over the day, and its shrinkage shares (NaN without shifts)."""
+def group_workforce(result: ReplicationResult, group: str, index: int, absence_paid: bool = True) -> dict[str, float]:
+    """:data:`WORKFORCE_METRICS` of a group over the whole day (shrinkage NaN without shifts).  A group without
+    shifts is paid for its logged-in hours; with shifts, for its scheduled hours, less the absent ones
+    unless ``absence_paid``."""
+    worked = float(result.segments.staffed_area[:, index].sum()) / 3600.0
     wf = result.workforce.get(group)
     if wf is None:
-        staffed = float(result.segments.staffed_area[:, index].sum())
-        return {"paid_hours": staffed / 3600.0, "overtime_hours": 0.0, "shrinkage_planned": math.nan,
-                "shrinkage_realised": math.nan}
-    return {"paid_hours": wf["scheduled_s"] / 3600.0, "overtime_hours": wf["overtime_s"] / 3600.0,
+        return {"paid_hours": worked, "worked_hours": worked, "absent_hours": 0.0, "overtime_hours": 0.0,
+                "shrinkage_planned": math.nan, "shrinkage_realised": math.nan}
+    absent = wf["absent_s"] / 3600.0
+    scheduled = wf["scheduled_s"] / 3600.0
+    return {"paid_hours": scheduled if absence_paid else scheduled - absent, "worked_hours": worked,
+            "absent_hours": absent, "overtime_hours": wf["overtime_s"] / 3600.0,
             "shrinkage_planned": wf["shrinkage_planned"], "shrinkage_realised": wf["shrinkage_realised"]}
 
 
@@ -51,7 +62,7 @@ def replication_costs(result: ReplicationResult, scenario: Scenario) -> dict[str
         return {}
     labour = 0.0
     for i, group in enumerate(result.group_names):
-        hours = group_workforce(result, group, i)
+        hours = group_workforce(result, group, i, costs.absence_paid)
         wage = costs.wage_per_hour[group]
         labour += wage * (hours["paid_hours"] + costs.overtime_premium * hours["overtime_hours"])
     tally = result.segments.tally.sum(axis=0)  # (channels, fields), the whole day
