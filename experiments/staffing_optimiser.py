@@ -6,12 +6,19 @@ every channel's service-level target, by simulation with common random numbers, 
 
 The search (``sim.planning.staffing.optimise_staffing``) judges each candidate on the mean over
 ``--replications`` replications with one seed; the answer is then checked in a fresh simulation
-(another seed, ``--verify-replications`` replications) and, for the binding interval where one agent
-fewer fell furthest below target, with that agent removed.
+(another seed, ``--verify-replications`` replications). When that check misses a target (its mean)
+in more intervals than ``--max-missed-intervals`` (default 0), the search was too noisy to decide
+them: they get one agent more and the plan is checked again on new customers with twice the
+replications, up to ``--max-replications``; a plan that still misses is refused (exit status 1, the
+tables written for inspection). Next to the plan, the probability that each interval meets its
+targets given the replications used (search and last check). The binding
+interval where one agent fewer fell furthest below target is also checked with that agent removed.
 
 Writes ``requirements.csv`` (per interval: agents per group, binding flags, the total, the Erlang A
-seed and the Erlang C requirement), ``verification.csv`` (per interval and channel: KPIs with
-t-intervals in the fresh simulation, offered, met), ``one_fewer.csv`` (the same with one agent fewer in
+seed and the Erlang C requirement, whether the targets are met in the search and in the fresh check
+and the probability that they are given the replications used, ``p_meets_target`` and
+``check_p_meets_target``), ``verification.csv`` (per interval and channel: KPIs with t-intervals in
+the fresh simulation, offered, met, ``p_meets_target``), ``one_fewer.csv`` (the same with one agent fewer in
 the most binding interval), ``requirements.png`` (stacked requirement against Erlang C) and
 ``verification.png`` (service level with CI bands against the targets).
 """
@@ -29,7 +36,7 @@ import _study  # noqa: E402
 from sim.engine.errors import ConfigError  # noqa: E402
 from sim.model.metrics import clock_label  # noqa: E402
 from sim.reporting.style import save_figures  # noqa: E402
-from sim.planning.staffing import Targets, optimise_staffing, verify  # noqa: E402
+from sim.planning.staffing import Targets, plan_staffing, verify  # noqa: E402
 from sim.reporting.workforce_figures import requirements_figure, verification_figure  # noqa: E402
 
 NAME = "staffing_optimiser"
@@ -52,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--verify-replications", type=int, default=40, help="replications of the fresh check (default 40)")
     p.add_argument("--max-asa", nargs="*", default=[], metavar="CHANNEL=S", help="ASA caps per channel (s)")
     p.add_argument("--max-abandon", nargs="*", default=[], metavar="CHANNEL=SHARE", help="abandonment caps")
+    p.add_argument("--max-missed-intervals", type=int, default=0,
+                   help="intervals the fresh check may miss a target in before the plan is refused (default 0)")
+    p.add_argument("--max-replications", type=int, default=320,
+                   help="cap on the fresh check's replications when stepping them up (default 320)")
     args = p.parse_args(argv)
     started = time.perf_counter()
     try:
@@ -63,21 +74,28 @@ def main(argv: list[str] | None = None) -> int:
                 if channel not in config.scenario.channels:
                     raise ConfigError(option, f"unknown channel {channel!r}; expected one of "
                                               f"{', '.join(config.scenario.channels)}")
+        for option, value, least in (("--max-missed-intervals", args.max_missed_intervals, 0),
+                                     ("--verify-replications", args.verify_replications, 2),
+                                     ("--max-replications", args.max_replications, args.verify_replications)):
+            if value < least:
+                raise ConfigError(option, f"expected a whole number >= {least}, got {value}")
     except ConfigError as exc:
         print(f"{NAME}: error: {exc}", file=sys.stderr)
         return 2
     say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
-    result = optimise_staffing(config, targets, progress=say)
-    table = result.requirements_table(config.scenario.open_time_s)
-    fresh = verify(config, result.staffing, targets, replications=args.verify_replications)
-    checks = [("verification", fresh, result.staffing)]
+    plan = plan_staffing(config, targets, verify_replications=args.verify_replications,
+                         max_missed=args.max_missed_intervals, max_replications=args.max_replications, progress=say)
+    result, fresh = plan.result, plan.check
+    table = result.requirements_table(config.scenario.open_time_s, fresh, plan.staffing)
+    checks = [("verification", fresh, plan.staffing)]
     worst = min(((v, g, i) for g, values in result.shortfall.items() for i, v in enumerate(values) if v == v),
                 default=None)
     if worst is not None:
         _, group, interval = worst
-        fewer = {g: list(v) for g, v in result.staffing.items()}
+        fewer = {g: list(v) for g, v in plan.staffing.items()}
         fewer[group][interval] -= 1
-        checks.append(("one_fewer", verify(config, fewer, targets, replications=args.verify_replications), fewer))
+        checks.append(("one_fewer", verify(config, fewer, targets, replications=plan.rounds[-1][0],
+                                           seed=plan.rounds[-1][1]), fewer))
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     _study.write_table(table, out / "requirements.csv")
@@ -91,14 +109,20 @@ def main(argv: list[str] | None = None) -> int:
     figures = {"requirements": requirements_figure(table, list(config.scenario.agent_groups)),
                "verification": verification_figure(labels["verification"], targets_sl,
                                                     f"Optimised staffing in a fresh simulation "
-                                                    f"({args.verify_replications} replications, other seed)")}
+                                                    f"({plan.rounds[-1][0]} replications, other seed)")}
     save_figures(figures, out)
     print(table.to_string(index=False))
     print(f"\n{result.evaluations} staffings simulated; targets met in the search: {result.feasible}; "
           f"total {int(table['total'].sum())} agent-intervals vs Erlang C {int(table['erlang_c'].sum())}")
     v = labels["verification"]
     print(f"fresh simulation: targets met (mean) in {int(v.groupby('interval')['met'].all().sum())} of "
-          f"{v['interval'].nunique()} intervals")
+          f"{v['interval'].nunique()} intervals; checks: "
+          + ", ".join(f"{n} replications, seed {seed}: {m} missed" for n, seed, m in plan.rounds)
+          + (f"; {plan.added} agent-intervals added where checks missed" if plan.added else ""))
+    unsure = table[table["check_p_meets_target"] < 0.8]
+    if len(unsure):
+        print("least sure (probability of meeting the targets, given the last check's replications): "
+              + ", ".join(f"{r.interval} {r.check_p_meets_target:.0%}" for r in unsure.itertuples()))
     if worst is not None:
         o = labels["one_fewer"]
         row = o[(o["interval"] == clock_label(config.scenario.open_time_s + interval * config.scenario.interval_s))]
@@ -106,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{r.channel} SL {100 * r.service_level:.1f}% [{100 * r.service_level_low:.1f}, "
             f"{100 * r.service_level_high:.1f}]" for r in row.itertuples() if r.offered > 0))
     print(f"written: {out} ({time.perf_counter() - started:.0f} s)")
+    if not plan.accepted:
+        print(f"{NAME}: REFUSED: the fresh check misses a target in {plan.missed} interval(s), more than the "
+              f"{plan.max_missed} allowed (--max-missed-intervals), with {plan.rounds[-1][0]} replications "
+              f"(--max-replications {args.max_replications}); the tables are written for inspection, do not "
+              f"use this plan", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -14,7 +14,8 @@ from sim import load_config
 from sim.erlang import agents_for_service_level
 from sim.engine.errors import ConfigError
 from sim.planning.schedule import coverage_matrix, expand_patterns, load_shift_plan, schedule
-from sim.planning.staffing import Targets, erlang_c_requirement, erlang_seed, optimise_staffing, verify
+from sim.planning.staffing import (Evaluation, Targets, erlang_c_requirement, erlang_seed, optimise_staffing,
+                                   plan_staffing, verify)
 
 from .conftest import REPO
 
@@ -169,7 +170,58 @@ def test_workforce_commands_write_tables_and_figures(name, outputs, tmp_path):
         assert (out / f).stat().st_size > 0, f
     if name == "staffing_optimiser":
         table = pd.read_csv(out / "requirements.csv")
-        assert {"generalists", "tech_support", "specialists", "erlang_c", "total"} <= set(table.columns)
+        assert {"generalists", "tech_support", "specialists", "erlang_c", "total", "p_meets_target",
+                "check_targets_met", "check_p_meets_target"} <= set(table.columns)
+        assert table["check_p_meets_target"].between(0, 1).all()
     else:
         roster = pd.read_csv(out / "roster.csv")
         assert roster["agents"].sum() > 0 and (roster["cost"] > 0).all()
+
+
+def _one_cell(sl: list[float], asa: list[float], offered: float = 5.0, target: float = 0.75,
+              asa_cap: float = float("nan")) -> Evaluation:
+    """An evaluation of one interval and one channel with the given per-replication KPI values."""
+    cube = lambda v: np.asarray(v, float).reshape(len(v), 1, 1)  # noqa: E731
+    return Evaluation({"agents": [1]}, ("phone",), np.zeros(1), {"service_level": cube(sl), "asa_s": cube(asa),
+                      "abandon_rate": cube([0.0] * len(sl))}, np.full((1, 1), offered), np.ones((1, 1), bool),
+                      np.asarray([target]), np.asarray([asa_cap]), np.asarray([np.nan]))
+
+
+def test_probability_of_meeting_a_target_is_the_one_sided_t_probability_of_the_mean():
+    # SL 0.7, 0.8, 0.9 against 0.75: mean 0.8, s 0.1, t = 0.05 / (0.1 / sqrt 3) = 0.866 on 2 degrees of
+    # freedom, whose CDF is 1/2 + t / (2 sqrt(2 + t^2)) = 0.7611
+    t = 0.05 / (0.1 / np.sqrt(3))
+    p = _one_cell([0.7, 0.8, 0.9], [10, 20, 30]).meet_probability()[0, 0]
+    assert p == pytest.approx(0.5 + t / (2 * np.sqrt(2 + t * t)), abs=1e-9)
+    # an ASA cap of 15 s over ASAs 10, 20, 30 (mean 20, s 10): the smaller of the two probabilities
+    capped = _one_cell([0.7, 0.8, 0.9], [10, 20, 30], asa_cap=15.0).meet_probability()[0, 0]
+    t_asa = (15 - 20) / (10 / np.sqrt(3))
+    assert capped == pytest.approx(0.5 + t_asa / (2 * np.sqrt(2 + t_asa * t_asa)), abs=1e-9)
+    assert _one_cell([0.8, 0.8], [0, 0]).meet_probability()[0, 0] == 1.0  # no spread: met for sure
+    assert _one_cell([0.7, 0.7], [0, 0]).meet_probability()[0, 0] == 0.0  # ... or missed for sure
+    assert _one_cell([0.1, 0.2], [0, 0], offered=0.0).meet_probability()[0, 0] == 1.0  # nothing offered
+
+
+def test_a_plan_whose_fresh_check_misses_is_topped_up_and_checked_again_on_new_customers():
+    config = small_centre(replications=2, seed=3)
+    plan = plan_staffing(config, verify_replications=4, max_replications=64)
+    assert plan.rounds[0][:2] == (4, 4) and [n for n, _, _ in plan.rounds] == [4 * 2 ** i for i in range(len(plan.rounds))]
+    assert len({seed for _, seed, _ in plan.rounds}) == len(plan.rounds)  # new customers each time
+    assert all(a >= b for a, b in zip(plan.staffing["agents"], plan.result.staffing["agents"]))  # only added
+    assert plan.added == sum(plan.staffing["agents"]) - sum(plan.result.staffing["agents"])
+    if plan.accepted:
+        assert plan.missed == 0 and plan.check.interval_met.all()
+    else:
+        assert plan.rounds[-1][0] * 2 > 64
+
+
+def test_a_plan_missing_more_intervals_than_allowed_without_room_to_step_up_is_not_accepted():
+    for seed in range(1, 30):  # a search on 2 replications whose first fresh check misses an interval
+        plan = plan_staffing(small_centre(replications=2, seed=seed), verify_replications=8, max_replications=8)
+        if plan.missed:
+            assert not plan.accepted and len(plan.rounds) == 1 and plan.added == 0
+            more = plan_staffing(small_centre(replications=2, seed=seed), verify_replications=8, max_missed=plan.missed,
+                                 max_replications=8)
+            assert more.accepted  # the same plan, with as many missed intervals allowed
+            return
+    pytest.fail("no seed gave a search whose fresh check misses: the test needs another case")

@@ -41,8 +41,8 @@ from sim.experiments.executors import map_replications
 from sim.experiments.stats import t_interval
 from sim.model.config import SimConfig
 
-__all__ = ["Targets", "Evaluation", "StaffingResult", "erlang_seed", "erlang_c_requirement", "offered_load",
-           "evaluate", "optimise_staffing", "verify", "with_staffing", "load_by_group"]
+__all__ = ["Targets", "Evaluation", "StaffingResult", "Plan", "erlang_seed", "erlang_c_requirement", "offered_load",
+           "evaluate", "optimise_staffing", "plan_staffing", "verify", "with_staffing", "load_by_group"]
 
 KPIS = ("service_level", "asa_s", "abandon_rate")
 MAX_ROUNDS = 60
@@ -179,6 +179,8 @@ class Evaluation:
     met: np.ndarray
 
     targets_sl: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per channel; NaN if not held
+    caps_asa: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per channel: ASA cap (s); NaN if none
+    caps_abandon: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per channel: abandonment cap; NaN
 
     @property
     def interval_met(self) -> np.ndarray:
@@ -198,13 +200,50 @@ class Evaluation:
         out[rows] = np.nanmin(sl[rows], axis=1)
         return out
 
+    def meet_probability(self) -> np.ndarray:
+        """Per interval and channel: how likely the staffing meets the channel's targets there, given the
+        replications used (probability 1 where nothing is offered or no target is held).
+
+        For each held target, the one-sided t probability that the true mean is on the right side of it:
+        ``P = F_{n-1}((mean - target) / (s / sqrt(n)))`` for a service-level floor (``(cap - mean)`` for a
+        cap), ``n`` the replications where the KPI is defined, ``s`` their standard deviation (the
+        posterior of the mean under a flat prior).  With ``s = 0`` it is 1 or 0.  A channel with several
+        targets takes the smallest."""
+        from scipy.stats import t as student
+
+        n_int, n_ch = self.offered.shape
+        out = np.ones((n_int, n_ch))
+        checks = [("service_level", self.targets_sl, 1.0)]
+        checks += [("asa_s", self.caps_asa, -1.0), ("abandon_rate", self.caps_abandon, -1.0)]
+        for kpi_name, bounds, sign in checks:
+            if len(bounds) != n_ch:
+                continue
+            for i in range(n_int):
+                for j in range(n_ch):
+                    if not (np.isfinite(bounds[j]) and self.offered[i, j] > 0):
+                        continue
+                    x = self.values[kpi_name][:, i, j]
+                    x = x[np.isfinite(x)]
+                    if len(x) == 0:
+                        continue
+                    gap = sign * (float(np.mean(x)) - bounds[j])
+                    sd = float(np.std(x, ddof=1)) if len(x) > 1 else 0.0
+                    if sd == 0.0:
+                        p = 1.0 if gap >= -1e-12 else 0.0
+                    else:
+                        p = float(student.cdf(gap / (sd / np.sqrt(len(x))), len(x) - 1))
+                    out[i, j] = min(out[i, j], p)
+        return out
+
     def interval_table(self, confidence: float = 0.95) -> pd.DataFrame:
-        """One row per interval and channel: mean and t-interval of each KPI, offered, met."""
+        """One row per interval and channel: mean and t-interval of each KPI, offered, met, and the
+        probability of meeting the targets given the replications (:meth:`meet_probability`)."""
         rows = []
+        probability = self.meet_probability()
         for i, start in enumerate(self.interval_start_s):
             for j, ch in enumerate(self.channels):
                 row = {"interval_start_s": start, "channel": ch, "offered": self.offered[i, j],
-                       "met": bool(self.met[i, j])}
+                       "met": bool(self.met[i, j]), "p_meets_target": probability[i, j]}
                 for k in KPIS:
                     e = t_interval(self.values[k][:, i, j], confidence)
                     row.update({k: e.mean, f"{k}_low": e.low, f"{k}_high": e.high})
@@ -245,8 +284,10 @@ def evaluate(config: SimConfig, staffing: Mapping[str, list[int]], targets: Targ
         met[:, j] = ok | ~live
     sl_targets = np.asarray([cfg.scenario.channels[c].service_level_target if c in held and targets.service_level
                              else np.nan for c in names])
+    asa = np.asarray([targets.max_asa_s.get(c, np.nan) if c in held else np.nan for c in names], float)
+    abandon = np.asarray([targets.max_abandon_rate.get(c, np.nan) if c in held else np.nan for c in names], float)
     return Evaluation({g: list(v) for g, v in staffing.items()}, tuple(names), np.asarray(starts, float), values,
-                      offered, met, sl_targets)
+                      offered, met, sl_targets, asa, abandon)
 
 
 @dataclass
@@ -265,24 +306,36 @@ class StaffingResult:
     feasible: bool
     interval_s: float
 
-    def requirements_table(self, open_time_s: float = 0.0) -> pd.DataFrame:
+    def requirements_table(self, open_time_s: float = 0.0, check: Evaluation | None = None,
+                           staffing: Mapping[str, list[int]] | None = None) -> pd.DataFrame:
         """One row per reported interval: the staffing of each group (and whether the interval is binding
-        for it), the total, the Erlang seed's total and the Erlang C requirement, and whether every
-        target is met.  Intervals outside the measurement window keep the Erlang seed."""
+        for it), the total, the Erlang seed's total and the Erlang C requirement, whether every
+        target is met, and the probability that it is given the search's replications
+        (``p_meets_target``, the smallest over channels; :meth:`Evaluation.meet_probability`) and, with
+        ``check`` (a fresh simulation of the plan, :func:`verify`), whether and how likely the targets
+        are met there.  ``staffing``: the plan to show, if not the search's (e.g. topped up,
+        :func:`plan_staffing`).  Intervals outside the measurement window keep the Erlang seed."""
         from sim.model.metrics import clock_label
 
         ev = self.evaluation
+        shown = self.staffing if staffing is None else staffing
+        p_search = ev.meet_probability().min(axis=1)
+        p_check = check.meet_probability().min(axis=1) if check is not None else None
         rows = []
         for i, start in enumerate(ev.interval_start_s):
             k = int(round(start / self.interval_s))
             row = {"interval_start_s": start, "interval": clock_label(open_time_s + start)}
-            for g, counts in self.staffing.items():
+            for g, counts in shown.items():
                 row[g] = counts[k]
                 row[f"{g}_binding"] = self.binding[g][k]
-            row["total"] = sum(c[k] for c in self.staffing.values())
+            row["total"] = sum(c[k] for c in shown.values())
             row["erlang_seed_total"] = sum(c[k] for c in self.seed.values())
             row["erlang_c"] = self.erlang_c[k]
-            row["targets_met"] = bool(ev.interval_met[i])
+            row["targets_met"] = bool(ev.interval_met[i])  # in the search (its own customers)
+            row["p_meets_target"] = float(p_search[i])
+            if check is not None:
+                row["check_targets_met"] = bool(check.interval_met[i])
+                row["check_p_meets_target"] = float(p_check[i])
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -295,8 +348,11 @@ def _owner(config: SimConfig) -> dict[str, np.ndarray]:
 
 
 def optimise_staffing(config: SimConfig, targets: Targets = Targets(), *,
-                      progress: Callable[[str], None] | None = None) -> StaffingResult:
-    """Search as in the module docstring; every evaluation uses ``config.run`` (replications, seed)."""
+                      progress: Callable[[str], None] | None = None,
+                      start: Mapping[str, list[int]] | None = None) -> StaffingResult:
+    """Search as in the module docstring; every evaluation uses ``config.run`` (replications, seed).
+    ``start``: begin from this staffing instead of the Erlang seed (e.g. a plan judged again with more
+    replications; the seed is still reported)."""
     s = config.scenario
     groups = list(s.agent_groups)
     say = progress or (lambda message: None)
@@ -310,17 +366,14 @@ def optimise_staffing(config: SimConfig, targets: Targets = Targets(), *,
     seed = erlang_seed(config)
     n = len(next(iter(seed.values())))
     owner = _owner(config)
-    staffing = {g: list(v) for g, v in seed.items()}
+    staffing = {g: list(v) for g, v in (start or seed).items()}
     ev = run(staffing)
     ks = ev.interval_index(s.interval_s)  # reported interval (position) -> scenario interval
     m = len(ks)
     rounds = 0
     while not ev.interval_met.all() and rounds < MAX_ROUNDS:
         rounds += 1
-        for i in np.flatnonzero(~ev.interval_met):
-            k = ks[i]
-            for g in sorted({groups[owner[c][k]] for j, c in enumerate(ev.channels) if not ev.met[i, j]}):
-                staffing[g][k] += 1
+        _add_where_missed(staffing, ev, owner, groups, ks)
         ev = run(staffing)
         say(f"up {rounds}: {int((~ev.interval_met).sum())} intervals miss, total {_total(staffing)} agent-intervals")
     feasible = bool(ev.interval_met.all())
@@ -358,6 +411,16 @@ def optimise_staffing(config: SimConfig, targets: Targets = Targets(), *,
                           interval_s=s.interval_s)
 
 
+def _add_where_missed(staffing: dict[str, list[int]], ev: Evaluation, owner: dict[str, np.ndarray], groups: list[str],
+                      ks: np.ndarray) -> None:
+    """One agent more, in each interval where ``ev`` misses a target, for the group carrying most of each
+    missing channel's load there (in place)."""
+    for i in np.flatnonzero(~ev.interval_met):
+        k = ks[i]
+        for g in sorted({groups[owner[c][k]] for j, c in enumerate(ev.channels) if not ev.met[i, j]}):
+            staffing[g][k] += 1
+
+
 def _minus(staffing: Mapping[str, list[int]], group: str, intervals: set[int]) -> dict[str, list[int]]:
     """A copy of ``staffing`` with one agent fewer for ``group`` in ``intervals``."""
     out = {k: list(v) for k, v in staffing.items()}
@@ -376,6 +439,67 @@ def _nanmean(values: np.ndarray) -> np.ndarray:
 def _total(staffing: Mapping[str, list[int]]) -> int:
     return int(sum(sum(v) for v in staffing.values()))
 
+
+
+@dataclass
+class Plan:
+    """A staffing plan and its fresh checks: the search (``result``), the ``staffing`` finally planned
+    (the search's, topped up where fresh checks missed), the last fresh check (``check``), each check
+    as ``(replications, seed, intervals missed)`` (``rounds``), and whether the last one missed a
+    target (its mean over the replications) in at most ``max_missed`` intervals (``accepted``)."""
+
+    result: StaffingResult
+    staffing: dict[str, list[int]]
+    check: Evaluation
+    rounds: list[tuple[int, int, int]]
+    max_missed: int
+
+    @property
+    def missed(self) -> int:
+        return int((~self.check.interval_met).sum())
+
+    @property
+    def accepted(self) -> bool:
+        return self.missed <= self.max_missed
+
+    @property
+    def added(self) -> int:
+        """Agent-intervals added to the search's answer by the top-ups."""
+        return _total(self.staffing) - _total(self.result.staffing)
+
+
+def plan_staffing(config: SimConfig, targets: Targets = Targets(), *, verify_replications: int | None = None,
+                  max_missed: int = 0, max_replications: int = 320,
+                  progress: Callable[[str], None] | None = None) -> Plan:
+    """:func:`optimise_staffing`, then :func:`verify` in a fresh simulation (seed ``run.seed + 1``).
+
+    The search stops at the fewest agents whose mean meets the targets on its own customers, so an
+    interval it left at the edge may miss on others: the search was too noisy to decide it.  While the
+    check misses a target in more than ``max_missed`` intervals, those intervals get one agent more
+    (for the group carrying the missing channel's load) and the plan is checked again on customers not
+    seen yet (the next seed) with twice the replications, until it passes or the check would need more
+    than ``max_replications``.  The plan is then :attr:`Plan.accepted` or not; the caller refuses an
+    unaccepted one.  The last check's :meth:`Evaluation.meet_probability` says how sure each interval is."""
+    say = progress or (lambda message: None)
+    result = optimise_staffing(config, targets, progress=progress)
+    staffing = {g: list(v) for g, v in result.staffing.items()}
+    groups = list(config.scenario.agent_groups)
+    owner = _owner(config)
+    n_check = verify_replications or 2 * config.run.replications
+    seed = config.run.seed + 1
+    rounds: list[tuple[int, int, int]] = []
+    while True:
+        check = verify(config, staffing, targets, replications=n_check, seed=seed)
+        plan = Plan(result, {g: list(v) for g, v in staffing.items()}, check, rounds, max_missed)
+        rounds.append((n_check, seed, plan.missed))
+        say(f"fresh check ({n_check} replications, seed {seed}): targets missed in {plan.missed} interval(s), "
+            f"{max_missed} allowed")
+        if plan.accepted or 2 * n_check > max_replications:
+            return plan
+        _add_where_missed(staffing, check, owner, groups, check.interval_index(config.scenario.interval_s))
+        n_check, seed = 2 * n_check, seed + 1
+        say(f"too noisy to decide: one agent more where the check missed; checking again with {n_check} "
+            f"replications on new customers")
 
 
 def verify(config: SimConfig, staffing: Mapping[str, list[int]], targets: Targets = Targets(), *,
