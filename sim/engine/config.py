@@ -21,7 +21,7 @@ from sim.engine.routing import AGENT_SELECTORS, QUEUE_SELECTORS
 
 __all__ = ["ChannelSpec", "EscalationSpec", "RoutingSpec", "CHANNEL_KEYS", "ARRIVAL_KEYS", "ESCALATION_KEYS",
            "ROUTING_KEYS", "AGENT_SELECTIONS", "QUEUE_SELECTIONS", "parse_channel", "parse_escalation",
-           "parse_arrivals", "parse_day_pattern", "parse_routing", "parse_trace"]
+           "parse_arrivals", "parse_arrival_scale", "parse_day_pattern", "parse_routing", "parse_trace"]
 
 #: the routing policies a scenario may name: those registered in sim.engine.routing
 AGENT_SELECTIONS = tuple(AGENT_SELECTORS)
@@ -35,7 +35,7 @@ QUEUE_SELECTIONS = tuple(QUEUE_SELECTORS)
 CHANNEL_KEYS = ("service_level_threshold_s", "service_level_target")
 
 
-ARRIVAL_KEYS = ("rate_per_hour", "volume", "profile", "day_factors", "overnight_volume")
+ARRIVAL_KEYS = ("rate_per_hour", "volume", "profile", "day_factors", "overnight_volume", "scale")
 
 
 ESCALATION_KEYS = ("probability", "to")
@@ -164,3 +164,10 @@ def parse_escalation(raw: Any, path: str) -> EscalationSpec | None:
     spec = mapping(raw, path)
     check_keys(spec, path, ESCALATION_KEYS, required=ESCALATION_KEYS)
     return EscalationSpec(probability(spec["probability"], join(path, "probability")), str(spec["to"]))
+
+
+def parse_arrival_scale(raw: Any, path: str) -> float:
+    """``arrivals.scale``: a factor >= 0 on the contact type's arrival rates and overnight volume (1 = as given)."""
+    if raw is None:
+        return 1.0
+    return number(mapping(raw, path).get("scale", 1.0), join(path, "scale"), unit="times the arrivals")

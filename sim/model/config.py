@@ -40,7 +40,8 @@ from sim.engine.checks import (boolean, check_keys, choice, clock, integer, join
                                show, table)
 from sim.engine.config import (AGENT_SELECTIONS, ARRIVAL_KEYS, CHANNEL_KEYS, ESCALATION_KEYS, QUEUE_SELECTIONS,
                                ROUTING_KEYS, ChannelSpec, EscalationSpec, RoutingSpec, parse_arrivals, parse_channel,
-                               parse_day_pattern, parse_escalation, parse_routing, parse_trace)
+                               parse_arrival_scale, parse_day_pattern, parse_escalation, parse_routing,
+                               parse_trace)
 from sim.engine.distributions import DISTRIBUTION_KEYS, DISTRIBUTION_KINDS, Distribution, parse_distribution
 from sim.engine.errors import ConfigError
 from sim.journeys.config import (CALLBACK_KEYS, CONCURRENCY_KEYS, DEFERRABLE_KEYS, HOURS_KEYS, OVERFLOW_KEYS,
@@ -86,14 +87,16 @@ RUN_KEYS = ("replications", "seed", "days", "warmup_hours", "horizon_hours", "co
             "save_contacts", "figures", "service_level_variant", "short_abandon_s", "target_half_width",
             "target_metric", "max_replications", "executor", "scheduler_address")
 CENTRE_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", "channels",
-               "contact_types", "agent_groups", "routing", "trace", "busyness_cv", "roster", "costs", "cx")
+               "contact_types", "agent_groups", "routing", "trace", "busyness_cv", "roster", "costs", "cx",
+               "volume_scale")
 SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_time_s", "agents",
                      "mean_patience_s", "queue_capacity", "service_level_threshold_s",
                      "service_level_target", "interval_minutes", "trace", "busyness_cv")
 CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group", "patience",
                      "priority", "queue_capacity", "escalation", "self_service", "retrial", "repeat",
                      "callback", "overflow", "vip", "deferrable")
-AGENT_GROUP_KEYS = ("skills", "staffing", "shifts", "shrinkage", "proficiency", "learning", "fatigue", "concurrency")
+AGENT_GROUP_KEYS = ("skills", "staffing", "staffing_scale", "staffing_delta", "shifts", "shrinkage", "proficiency",
+                    "learning", "fatigue", "concurrency")
 
 #: key path pattern -> allowed keys; ``<name>`` stands for a user-chosen name.
 SCHEMA: dict[str, tuple[str, ...]] = {
@@ -342,7 +345,12 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
     if not groups_raw:
         raise ConfigError(join(path, "agent_groups"), "expected at least one agent group")
     group_names = tuple(str(g) for g in groups_raw)
-    contact_types = {name: _parse_contact_type(name, v, f"{path}.contact_types.{name}", n, interval_s, channels, group_names)
+    volume_scale = number(spec.get("volume_scale", 1.0), join(path, "volume_scale"), unit="times the arrivals")
+    if volume_scale != 1.0 and spec.get("trace") is not None:
+        raise ConfigError(join(path, "volume_scale"), "does not apply to a trace (its contacts are replayed as they "
+                                                      "are); remove it or the trace")
+    contact_types = {name: _parse_contact_type(name, v, f"{path}.contact_types.{name}", n, interval_s, channels,
+                                               group_names, volume_scale)
                      for name, v in types_raw.items()}
     for name, ct in contact_types.items():
         if ct.escalation is not None:
@@ -393,7 +401,7 @@ def _busyness_cv(spec: Mapping[str, Any], path: str) -> float:
 
 
 def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: float, channels: Mapping[str, ChannelSpec],
-                        group_names: tuple[str, ...]) -> ContactTypeSpec:
+                        group_names: tuple[str, ...], volume_scale: float = 1.0) -> ContactTypeSpec:
     spec = mapping(raw, path)
     check_keys(spec, path, CONTACT_TYPE_KEYS, required=("channel", "handle_time"))
     channel = spec["channel"]
@@ -401,6 +409,10 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
         raise ConfigError(join(path, "channel"), f"expected one of the channels ({', '.join(channels)}), got {show(channel)}")
     rates = parse_arrivals(spec.get("arrivals"), join(path, "arrivals"), n, interval_s)
     day_factors, overnight = parse_day_pattern(spec.get("arrivals"), join(path, "arrivals"))
+    factor = volume_scale * parse_arrival_scale(spec.get("arrivals"), join(path, "arrivals"))
+    if factor != 1.0:  # relative volume: the rates, and the contacts of each night, times the factor
+        rates = None if rates is None else tuple(r * factor for r in rates)
+        overnight *= factor
     by_group = keyed(spec.get("handle_time_by_group"), join(path, "handle_time_by_group"), group_names,
                      "an agent group", parse_distribution)
     patience = spec.get("patience")
@@ -464,7 +476,33 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
         staffing = planned_staffing(group, open_s, interval_s, n)
     else:
         staffing = table(spec["staffing"], join(path, "staffing"), n, lambda v, p: integer(v, p))
+        staffing = _relative_staffing(staffing, spec, path, open_s, interval_s)
+    for key, neutral in (("staffing_delta", 0), ("staffing_scale", 1)):
+        if shifts and spec.get(key) is not None and spec.get(key) != neutral:
+            raise ConfigError(join(path, key), "applies to a staffing table; a group on shifts changes its shifts "
+                                               "(agents per shift) instead")
     return replace(group, staffing=staffing)
+
+
+def _relative_staffing(staffing: tuple[int, ...], spec: Mapping[str, Any], path: str, open_s: float,
+                       interval_s: float) -> tuple[int, ...]:
+    """The staffing table changed relatively: ``staffing_scale`` (a factor > 0; whole agents, halves up)
+    first, then ``staffing_delta`` (agents added, one number or one per interval; may be negative)."""
+    n = len(staffing)
+    scale = spec.get("staffing_scale")
+    if scale is not None:
+        factor = number(scale, join(path, "staffing_scale"), positive=True)
+        staffing = tuple(int(math.floor(c * factor + 0.5)) for c in staffing)
+    delta = spec.get("staffing_delta")
+    if delta is not None:
+        added = table(delta, join(path, "staffing_delta"), n, lambda v, p: integer(v, p, minimum=-1_000_000))
+        staffing = tuple(c + d for c, d in zip(staffing, added))
+        for k, c in enumerate(staffing):
+            if c < 0:
+                hh, mm = divmod(int(round((open_s + k * interval_s) / 60)), 60)
+                raise ConfigError(join(path, "staffing_delta"), f"leaves {c} agents in interval {k} "
+                                                                f"({hh:02d}:{mm:02d}); expected at least 0")
+    return staffing
 
 
 def _parse_roster(raw: Any, path: str, groups_raw: Mapping[str, Any], contact_types: Mapping[str, ContactTypeSpec],
