@@ -22,6 +22,8 @@ from pathlib import Path
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 EXIT_CONFIG = 2
+SWEEP_POINTS_ENV = "SIM_SWEEP_POINTS"  # the number of points of the sweep being run, for "point k/N"
+SWEPT_KEYS_ENV = "SIM_SWEPT_KEYS"  # its swept keys, one a line: a point's line shows only their values
 
 
 def _fail(message: str) -> None:
@@ -228,6 +230,8 @@ def precheck(argv: list[str]) -> None:
             if swept:
                 points.extend(first[:i] + [value] + first[i + 1:] for value in values[1:])
     _check_points(points, [swept for _, _, swept in axes])
+    os.environ[SWEEP_POINTS_ENV] = str(n_points)  # for each point's "point k/N" line (inherited by workers)
+    os.environ[SWEPT_KEYS_ENV] = "\n".join(key for key, _, swept in axes if swept)
 
 
 def _is_group(override: str) -> bool:
@@ -357,7 +361,7 @@ def run_job(cfg) -> Path | None:
         return out
     sweep.clear_status(out)
     try:
-        _run(cfg, out, multirun=True)
+        _run(cfg, out, multirun=True, point=(hydra_cfg.job.num, overrides))
     except Exception as exc:
         line = sweep.record_failure(out, exc)
         print(f"sim: point failed: {out}: {line}", file=sys.stderr)
@@ -366,7 +370,27 @@ def run_job(cfg) -> Path | None:
     return out
 
 
-def _run(cfg, out: Path, *, multirun: bool) -> Path:
+def _point_line(number: int, overrides: list[str], summary, seconds: float, out: Path) -> str:
+    """One line for a sweep point: ``point k/N [overrides]``, service level and abandonment per channel, time."""
+    import math
+    import os
+
+    total = os.environ.get(SWEEP_POINTS_ENV)
+    swept = set(filter(None, os.environ.get(SWEPT_KEYS_ENV, "").split("\n")))
+    if swept:
+        overrides = [o for o in overrides if o.lstrip("+~").split("=", 1)[0] in swept] or overrides
+    cells = {(r.channel, r.metric): r.mean for r in summary.itertuples()}
+    channels = [c for c in dict.fromkeys(summary["channel"]) if c != "all"]
+
+    def shares(metric: str) -> str:
+        values = [(c, cells.get((c, metric), math.nan)) for c in channels]
+        return ", ".join(f"{c} {100 * v:.1f}%" for c, v in values if math.isfinite(v)) or "-"
+
+    return (f"point {number + 1}/{total or '?'} [{' '.join(overrides)}]: service level {shares('service_level')}; "
+            f"abandonment {shares('abandon_rate')} ({seconds:.1f} s) -> {out}")
+
+
+def _run(cfg, out: Path, *, multirun: bool, point: tuple[int, list[str]] | None = None) -> Path:
     from omegaconf import OmegaConf
 
     from sim.engine.errors import ConfigError
@@ -395,15 +419,25 @@ def _run(cfg, out: Path, *, multirun: bool) -> Path:
     contact_log = out / "contacts.parquet" if config.run.save_contacts else None
     from sim.experiments.progress import Progress
 
-    with Progress("replications") as progress:  # a bar on a terminal, quiet lines otherwise (stderr)
-        result, precision = run_configured(config, contact_log=contact_log, progress=progress)
+    if multirun:  # a sweep point: one line when it ends, no progress bar
+        result, precision = run_configured(config, contact_log=contact_log)
+    else:
+        with Progress("replications") as progress:  # a bar on a terminal, quiet lines otherwise (stderr)
+            result, precision = run_configured(config, contact_log=contact_log, progress=progress)
     if precision is not None:
         _write_json(out / "precision.json", precision)
         print(f"sequential replications: {precision['channel']}.{precision['metric']} = {precision['mean']:.4g} "
               f"± {precision['half_width']:.3g} after {precision['replications']} replications; target "
               f"± {precision['target_half_width']:g} {'met' if precision['met'] else 'NOT met (cap reached)'}")
-    write_outputs(result, out, figures=config.run.figures)
+    # a sweep point draws its figures only when asked (run.figures=true on the command line): the sweep
+    # draws its own once, from the table of every point
+    asked = point is not None and any(o.lstrip("+").split("=", 1)[0] == "run.figures" for o in point[1])
+    write_outputs(result, out, figures=config.run.figures and (not multirun or asked))
     elapsed = time.perf_counter() - started
+    if multirun:
+        number, overrides = point if point is not None else (0, [])
+        print(_point_line(number, overrides, result.summary, elapsed, out))
+        return out
     run = result.config.run
     span = f"{run.days} days of {run.day_open_s / 3600:g} h" if run.days > 1 else \
         f"{(run.horizon_s - run.warmup_s) / 3600:g} h"

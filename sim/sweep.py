@@ -83,9 +83,22 @@ class SweepCallback(_Callback):
         try:
             written = write_sweep(sweep_dir, figures=figures)
             table = pd.read_parquet(written[1])
+            print(service_level_table(table))
             print(f"sweep: {summarise(table)} points; table: {written[0]}")
         except Exception as exc:  # the points' own results are on disk whatever happens here
             print(f"sim: warning: sweep table not written: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def service_level_table(table: pd.DataFrame) -> str:
+    """The sweep at a glance: one row per point (its swept values), the mean service level per channel."""
+    keys = swept_keys(table)
+    sl = table[(table["metric"] == "service_level") & (table["channel"] != "all")]
+    if sl.empty:
+        return "no service level in the sweep table"
+    wide = sl.pivot_table(index=keys or ["status"], columns="channel", values="mean", sort=False) * 100.0
+    wide.columns = [f"{c} SL %" for c in wide.columns]
+    wide.index.names = [k.rsplit(".", 1)[-1] for k in wide.index.names]
+    return wide.round(1).to_string()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -347,3 +347,24 @@ def test_collect_sweep_without_multirun_yaml_uses_varying_keys(one_key_sweep, tm
     assert status == {10: "ok", 12: "ok", 14: "incomplete"}
     written = write_sweep(out, figures=False)
     assert [p.name for p in written] == ["sweep.csv", "sweep.parquet"]
+
+
+# ------------------------------------------------------------------ quiet sweeps
+
+
+def test_a_sweep_prints_one_line_per_point_and_the_sweep_at_a_glance(one_key_sweep):
+    out, proc = one_key_sweep
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("point ")]
+    assert [ln.split("]")[0] for ln in lines] == [f"point {i + 1}/3 [scenario.agents={a}" for i, a in enumerate(POINTS)]
+    assert all("service level phone" in ln and "abandonment phone" in ln for ln in lines), lines
+    assert "KPI (mean" not in proc.stdout, "no full KPI table per point"
+    assert "phone SL %" in proc.stdout  # the sweep's table at the end
+    for agents in POINTS:
+        assert not (job_of(out, agents) / "figures").exists(), "points draw no figures unless asked"
+
+
+def test_a_sweep_point_draws_its_figures_when_asked(tmp_path):
+    out = tmp_path / "asked"
+    proc = sweep_cli(out, "scenario.agents=10,12", quick=(*QUICK[:-1], "run.figures=true"))
+    assert proc.returncode == 0, proc.stderr
+    assert all((job_of(out, a) / "figures").is_dir() for a in ("10", "12"))
