@@ -373,7 +373,6 @@ def run_job(cfg) -> Path | None:
 def _point_line(number: int, overrides: list[str], summary, seconds: float, out: Path) -> str:
     """One line for a sweep point: ``point k/N [overrides]``, service level and abandonment per channel, time."""
     import math
-    import os
 
     total = os.environ.get(SWEEP_POINTS_ENV)
     swept = set(filter(None, os.environ.get(SWEPT_KEYS_ENV, "").split("\n")))

@@ -3,8 +3,8 @@
 Each part is optional (``null`` or absent = off) and is a frozen dataclass
 read from a mapping by a ``parse_*`` function that raises
 :class:`~sim.engine.errors.ConfigError` naming the key path.  Durations are
-:class:`~sim.engine.distributions.Distribution` objects (seconds); the distribution reader is
-passed in by :mod:`sim.model.config`, which owns it.
+:class:`~sim.engine.distributions.Distribution` objects (seconds), read by
+:func:`~sim.engine.distributions.parse_distribution`.
 
 - :class:`SelfServiceSpec`: a chatbot / IVR stage before the agent queue.
 - :class:`RetrialSpec`: abandoned or blocked customers try again.
@@ -20,13 +20,12 @@ What the model does with them: :mod:`sim.journeys.flow`, :mod:`sim.journeys.call
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import Any, Mapping
 
 from sim.engine.checks import check_keys, clock, integer, join, keyed, mapping, number, probability, show
+from sim.engine.distributions import Distribution, parse_distribution
 from sim.engine.errors import ConfigError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from sim.engine.distributions import Distribution
 
 __all__ = ["ConcurrencySpec", "CONCURRENCY_KEYS", "parse_concurrency", "SelfServiceSpec", "RetrialSpec", "RepeatSpec", "CallbackSpec", "OverflowSpec", "VipSpec", "DeferrableSpec",
            "SELF_SERVICE_KEYS", "RETRIAL_KEYS", "REPEAT_KEYS", "CALLBACK_KEYS", "OVERFLOW_KEYS", "VIP_KEYS",
@@ -42,7 +41,6 @@ VIP_KEYS = ("share", "priority")
 DEFERRABLE_KEYS = ("reserve_agents", "hours")
 HOURS_KEYS = ("from", "to")
 
-ParseDistribution = Callable[[Any, str], "Distribution"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,7 @@ class SelfServiceSpec:
     """
 
     containment: float
-    handle_time: "Distribution"
+    handle_time: Distribution
     concurrency: int | None = None
     handoff_aht_factor: float = 1.0
     handoff_patience_factor: float = 1.0
@@ -75,7 +73,7 @@ class RetrialSpec:
     """
 
     probability: float
-    delay: "Distribution"
+    delay: Distribution
     max_retrials: int = 3
     switch_to: str | None = None
     switch_probability: float = 0.0
@@ -93,7 +91,7 @@ class RepeatSpec:
     """
 
     probability: float
-    delay: "Distribution"
+    delay: Distribution
     probability_by_group: Mapping[str, float] = field(default_factory=dict)
     max_repeats: int = 3
     to: str | None = None
@@ -116,7 +114,7 @@ class CallbackSpec:
     offer_threshold_s: float
     acceptance: float
     success: float = 1.0
-    attempt_time: "Distribution | None" = None
+    attempt_time: Distribution | None = None
     scheduled_after_s: float | None = None
 
 
@@ -195,7 +193,7 @@ def parse_deferrable(raw: Any, path: str) -> DeferrableSpec | None:
     return DeferrableSpec(integer(spec.get("reserve_agents", 0), join(path, "reserve_agents")), hours)
 
 
-def parse_callback(raw: Any, path: str, parse_distribution: ParseDistribution) -> CallbackSpec | None:
+def parse_callback(raw: Any, path: str) -> CallbackSpec | None:
     if raw is None:
         return None
     spec = mapping(raw, path)
@@ -211,7 +209,7 @@ def parse_callback(raw: Any, path: str, parse_distribution: ParseDistribution) -
     )
 
 
-def parse_self_service(raw: Any, path: str, parse_distribution: ParseDistribution) -> SelfServiceSpec | None:
+def parse_self_service(raw: Any, path: str) -> SelfServiceSpec | None:
     if raw is None:
         return None
     spec = mapping(raw, path)
@@ -227,7 +225,7 @@ def parse_self_service(raw: Any, path: str, parse_distribution: ParseDistributio
     )
 
 
-def parse_retrial(raw: Any, path: str, parse_distribution: ParseDistribution) -> RetrialSpec | None:
+def parse_retrial(raw: Any, path: str) -> RetrialSpec | None:
     if raw is None:
         return None
     spec = mapping(raw, path)
@@ -245,8 +243,7 @@ def parse_retrial(raw: Any, path: str, parse_distribution: ParseDistribution) ->
     )
 
 
-def parse_repeat(raw: Any, path: str, parse_distribution: ParseDistribution,
-                 group_names: tuple[str, ...]) -> RepeatSpec | None:
+def parse_repeat(raw: Any, path: str, group_names: tuple[str, ...]) -> RepeatSpec | None:
     if raw is None:
         return None
     spec = mapping(raw, path)

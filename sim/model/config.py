@@ -427,10 +427,10 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
         priority=priority,
         queue_capacity=None if capacity is None else integer(capacity, join(path, "queue_capacity")),
         escalation=escalation,
-        self_service=parse_self_service(spec.get("self_service"), join(path, "self_service"), parse_distribution),
-        retrial=parse_retrial(spec.get("retrial"), join(path, "retrial"), parse_distribution),
-        repeat=parse_repeat(spec.get("repeat"), join(path, "repeat"), parse_distribution, group_names),
-        callback=parse_callback(spec.get("callback"), join(path, "callback"), parse_distribution),
+        self_service=parse_self_service(spec.get("self_service"), join(path, "self_service")),
+        retrial=parse_retrial(spec.get("retrial"), join(path, "retrial")),
+        repeat=parse_repeat(spec.get("repeat"), join(path, "repeat"), group_names),
+        callback=parse_callback(spec.get("callback"), join(path, "callback")),
         overflow=parse_overflow(spec.get("overflow"), join(path, "overflow"), group_names),
         vip=parse_vip(spec.get("vip"), join(path, "vip"), priority),
         deferrable=parse_deferrable(spec.get("deferrable"), join(path, "deferrable")),
@@ -459,7 +459,7 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
                                 + (" and ".join(sources) if sources else "none"))
     shifts = parse_shifts(spec["shifts"], join(path, "shifts"), open_s, close_s) if spec.get("shifts") is not None \
         else rostered
-    shrinkage = parse_shrinkage(spec.get("shrinkage"), join(path, "shrinkage"), open_s, close_s, parse_distribution)
+    shrinkage = parse_shrinkage(spec.get("shrinkage"), join(path, "shrinkage"), open_s, close_s)
     if shrinkage is not None and not shifts:
         raise ConfigError(join(path, "shrinkage"), "needs shifts or a roster (absence is per agent-day); with a "
                                                    "staffing table, lower the table instead")

@@ -22,6 +22,7 @@ from sim.reporting.document import Heading, Image, Page, Paragraph, Table
 from sim.reporting.style import ALL, channel_label, channel_order
 from sim.reporting.wording import (config_changes, cost_note, diff_cell, hours_text, kpi_cell, relative_text, run_table,
                                    scenario_tables, target_text, words)
+from sim.workforce.costs import labour_cost
 
 __all__ = ["RunData", "read_config", "read_csv", "load_run", "intervals_meeting", "kpi_table", "verdict_table",
            "run_summary", "run_page"]
@@ -239,9 +240,8 @@ def group_hours_table(groups: pd.DataFrame | None, config, confidence: float) ->
             line.append(_hours_cell(r))
         if costs is not None:
             paid, over = cells.get((group, "paid_hours")), cells.get((group, "overtime_hours"))
-            wage = costs.wage_per_hour.get(group, math.nan)
-            cost = wage * ((paid.mean if paid is not None else 0.0)
-                           + costs.overtime_premium * (over.mean if over is not None else 0.0))
+            cost = labour_cost(costs.wage_per_hour.get(group, math.nan), paid.mean if paid is not None else 0.0,
+                               over.mean if over is not None else 0.0, costs.overtime_premium)
             line.append(f"{cost:,.0f}" if math.isfinite(cost) else "–")
         rows.append(line)
     paid = "paid" if costs is None or costs.absence_paid else "not paid (scenario.costs.absence_paid: false)"

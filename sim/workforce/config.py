@@ -25,9 +25,10 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from sim.engine.checks import boolean, check_keys, clock, hhmm, integer, join, mapping, number, probability, show
+from sim.engine.distributions import Distribution, parse_distribution
 from sim.engine.errors import ConfigError
 
 __all__ = ["Break", "Shift", "Block", "Shrinkage", "Costs", "SHIFT_KEYS", "BREAK_KEYS", "SHRINKAGE_KEYS",
@@ -90,7 +91,7 @@ class Block:
 class Shrinkage:
     absence_probability: float = 0.0
     unavailability_rate_per_hour: float = 0.0
-    unavailability_duration: Any = None  # a Distribution
+    unavailability_duration: Distribution | None = None
     blocks: tuple[Block, ...] = ()
 
 
@@ -156,8 +157,7 @@ def parse_shifts(raw: Any, where: str, open_s: float, close_s: float) -> tuple[S
     return tuple(out)
 
 
-def parse_shrinkage(raw: Any, where: str, open_s: float, close_s: float,
-                    parse_distribution: Callable[[Any, str], Any]) -> Shrinkage | None:
+def parse_shrinkage(raw: Any, where: str, open_s: float, close_s: float) -> Shrinkage | None:
     if raw is None:
         return None
     spec = mapping(raw, where)

@@ -31,7 +31,7 @@ from sim.engine.records import TALLY_FIELDS, ReplicationResult
 if TYPE_CHECKING:  # pragma: no cover (type-only: never runs, so no import circle)
     from sim.model.config import Scenario
 
-__all__ = ["COST_METRICS", "WORKFORCE_METRICS", "replication_costs", "group_workforce"]
+__all__ = ["COST_METRICS", "WORKFORCE_METRICS", "replication_costs", "group_workforce", "labour_cost"]
 
 COST_METRICS = ("labour_cost", "vendor_cost", "bot_cost", "telephony_cost", "total_cost", "cost_per_contact")
 WORKFORCE_METRICS = ("paid_hours", "worked_hours", "absent_hours", "overtime_hours", "shrinkage_planned",
@@ -55,6 +55,11 @@ def group_workforce(result: ReplicationResult, group: str, index: int, absence_p
             "shrinkage_planned": wf["shrinkage_planned"], "shrinkage_realised": wf["shrinkage_realised"]}
 
 
+def labour_cost(wage: float, paid_hours: float, overtime_hours: float, overtime_premium: float) -> float:
+    """A group's labour cost: wage x (paid hours + overtime premium x overtime hours)."""
+    return wage * (paid_hours + overtime_premium * overtime_hours)
+
+
 def replication_costs(result: ReplicationResult, scenario: Scenario) -> dict[str, float]:
     """:data:`COST_METRICS` of one replication (empty without ``scenario.costs``)."""
     costs = scenario.costs
@@ -63,8 +68,8 @@ def replication_costs(result: ReplicationResult, scenario: Scenario) -> dict[str
     labour = 0.0
     for i, group in enumerate(result.group_names):
         hours = group_workforce(result, group, i, costs.absence_paid)
-        wage = costs.wage_per_hour[group]
-        labour += wage * (hours["paid_hours"] + costs.overtime_premium * hours["overtime_hours"])
+        labour += labour_cost(costs.wage_per_hour[group], hours["paid_hours"], hours["overtime_hours"],
+                              costs.overtime_premium)
     tally = result.segments.tally.sum(axis=0)  # (channels, fields), the whole day
     line_s = 0.0
     for channel in costs.telephony_channels:
