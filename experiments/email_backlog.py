@@ -47,6 +47,8 @@ def apply(raw: dict, agents: int, days: int, volume: float, overnight: float) ->
     scenario["channels"]["email"]["service_level_threshold_s"] = 86400
     scenario["contact_types"]["email"]["arrivals"].update(volume=volume, day_factors=WEEK, overnight_volume=overnight)
     scenario["agent_groups"]["email_desk"] = {"skills": ["email"], "staffing": int(agents)}
+    if scenario.get("costs"):  # paid as the generalists are
+        scenario["costs"]["wage_per_hour"]["email_desk"] = scenario["costs"]["wage_per_hour"]["generalists"]
 
 
 def week_figure(backlog: pd.DataFrame, days: int, day_open_h: float):

@@ -25,6 +25,8 @@ import _study  # noqa: E402
 from _study import Knob, Panel  # noqa: E402
 
 NAME = "overflow"
+#: what the vendor charges per call its agents take (the default centre\'s currency), as scenario.costs.per_contact
+VENDOR_PRICE = 4.0
 VENDOR_AGENTS = (0, 2, 4, 6, 8)
 METRICS = ("service_level", "asa_s", "abandon_rate", "overflowed", "overflow_rate", "overflow_answered", "occupancy",
            "agents_staffed", "csat_modelled", "nps_modelled")
@@ -39,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     def apply(raw, agents):
         scenario = raw["scenario"]
         scenario["agent_groups"]["vendor"] = {"skills": [], "staffing": int(agents)}
+        if scenario.get("costs"):  # an outsourced team: no wage, a price per call it takes
+            scenario["costs"]["wage_per_hour"]["vendor"] = 0
+            scenario["costs"]["per_contact"] = {**(scenario["costs"].get("per_contact") or {}), "vendor": VENDOR_PRICE}
         for name in TYPES:
             overflow = scenario["contact_types"][name].get("overflow") or {"groups": []}
             scenario["contact_types"][name]["overflow"] = {"after_s": args.after,

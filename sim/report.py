@@ -20,6 +20,9 @@ Each folder given becomes one page of the report; what a page says depends on wh
   how many intervals each meets its targets in), failed points and their errors, the KPIs
   against the swept value (or a heatmap for two keys), and the cost-service trade-off with its
   Pareto front;
+- an **option study** (``python -m sim.study``: ``options.csv``, ``ranking.csv``): the options side by
+  side, ranked by cost among those meeting every target, with the paired evidence, then one page per
+  option against the baseline (:mod:`sim.reporting.options_page`);
 - a **study** (``experiments/*.py``: ``kpis.csv``, ``study.json``, ``paired_vs_baseline.csv``): the
   same as a sweep, plus each point's paired differences against the study's baseline point.
 
@@ -41,6 +44,7 @@ from pathlib import Path
 
 from sim.reporting.document import Page, Paragraph, write_report
 from sim.reporting.grid_page import grid_page, load_study, load_sweep
+from sim.reporting.options_page import load_options, options_pages
 from sim.reporting.run_page import load_run, run_page
 from sim.reporting.wording import count_text
 
@@ -48,9 +52,11 @@ __all__ = ["folder_kind", "build_report", "main"]
 
 
 def folder_kind(folder: Path) -> str:
-    """``sweep``, ``study`` or ``run``."""
+    """``sweep``, ``options`` (``python -m sim.study``), ``study`` (``experiments/*.py``) or ``run``."""
     if (folder / "sweep.csv").is_file() or (folder / "multirun.yaml").is_file():
         return "sweep"
+    if (folder / "options.csv").is_file() or (folder / "ranking.csv").is_file():
+        return "options"
     if (folder / "kpis.csv").is_file():
         return "study"
     if any((p / ".hydra" / "overrides.yaml").is_file() for p in folder.iterdir() if p.is_dir()):
@@ -67,6 +73,11 @@ def build_report(folders: list[Path], baseline: Path | None = None, wage: float 
     for i, folder in enumerate(folders):
         prefix = f"{i + 1:02d}_" if many else ""
         kind = folder_kind(folder)
+        if kind == "options":
+            study = options_pages(load_options(folder), prefix)
+            pages.extend(study)
+            names.append(study[0].title)
+            continue
         if kind == "run":
             run = load_run(folder)
             page = run_page(run, base, wage, prefix)
@@ -78,7 +89,7 @@ def build_report(folders: list[Path], baseline: Path | None = None, wage: float 
                                                 "point against point.", "note"))
         pages.append(page)
         names.append(page.title)
-    title = f"Strategy report: {names[0]}" if not many else f"Strategy report: {count_text(len(pages), 'page')}"
+    title = f"Strategy report: {names[0]}" if len(names) == 1 else f"Strategy report: {count_text(len(pages), 'page')}"
     return title, pages
 
 

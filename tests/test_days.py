@@ -205,6 +205,7 @@ def test_the_email_backlog_carries_over_and_more_email_agents_shrink_it():
         values = []
         for extra in (0, 3):
             raw["agent_groups"]["email_desk"] = {"skills": ["email"], "staffing": extra}
+            raw["costs"]["wage_per_hour"]["email_desk"] = 24
             config = centre_config(raw, days=2, seed=100 + r)
             result = simulate(config.scenario, config.run, 0)
             iv = replication_intervals(result, config.scenario, config.run)

@@ -98,11 +98,7 @@ EXPERIMENTS = {
                          "scenario.agent_groups.specialists.shrinkage.unavailability.rate_per_hour",
                          "scenario.agent_groups.specialists.shrinkage.unavailability.duration.dist",
                          "scenario.agent_groups.specialists.shrinkage.unavailability.duration.mean_s",
-                         "scenario.agent_groups.specialists.shrinkage.blocks",
-                         "scenario.costs.wage_per_hour.generalists", "scenario.costs.wage_per_hour.tech_support",
-                         "scenario.costs.wage_per_hour.specialists", "scenario.costs.wage_per_hour.chat_team",
-                         "scenario.costs.overtime_premium",
-                         "scenario.costs.telephony_per_minute", "scenario.costs.bot_per_contact"},
+                         "scenario.agent_groups.specialists.shrinkage.blocks"},
     "exponential_handle_times": {f"scenario.contact_types.{t}.handle_time.{k}"
                                  for t in ("billing", "technical", "sales", "billing_chat", "technical_chat")
                                  for k in ("dist", "cv")},

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from sim.engine.checks import check_keys, choice, join, mapping, number, probability, show, table
+from sim.engine.checks import boolean, check_keys, choice, join, mapping, number, probability, show, table
 from sim.engine.errors import ConfigError
 from sim.engine.routing import AGENT_SELECTORS, QUEUE_SELECTORS
 
 __all__ = ["ChannelSpec", "EscalationSpec", "RoutingSpec", "CHANNEL_KEYS", "ARRIVAL_KEYS", "ESCALATION_KEYS",
-           "ROUTING_KEYS", "AGENT_SELECTIONS", "QUEUE_SELECTIONS", "parse_channel", "parse_escalation",
+           "ROUTING_KEYS", "DEFERRABLE_THRESHOLD_S", "AGENT_SELECTIONS", "QUEUE_SELECTIONS", "parse_channel", "parse_escalation",
            "parse_arrivals", "parse_arrival_scale", "parse_day_pattern", "parse_routing", "parse_trace"]
 
 #: the routing policies a scenario may name: those registered in sim.engine.routing
@@ -32,7 +32,11 @@ QUEUE_SELECTIONS = tuple(QUEUE_SELECTORS)
 
 
 
-CHANNEL_KEYS = ("service_level_threshold_s", "service_level_target")
+CHANNEL_KEYS = ("service_level_threshold_s", "service_level_target", "deferrable")
+
+#: a channel whose service-level threshold is at least this (seconds: an hour) is deferrable unless
+#: its ``deferrable`` key says otherwise: answered in hours (email, social), not seconds (phone, chat)
+DEFERRABLE_THRESHOLD_S = 3600.0
 
 
 ARRIVAL_KEYS = ("rate_per_hour", "volume", "profile", "day_factors", "overnight_volume", "scale")
@@ -46,11 +50,16 @@ ROUTING_KEYS = ("agent_selection", "queue_selection")
 
 @dataclass(frozen=True)
 class ChannelSpec:
-    """A channel (phone, chat, email, ...) and its service-level goal."""
+    """A channel (phone, chat, email, ...) and its service-level goal.
+
+    ``deferrable``: the channel's work waits hours, not seconds (email, social, letters): its waits
+    are reported in hours and never averaged with a live channel's (:data:`DEFERRABLE_THRESHOLD_S`).
+    """
 
     name: str
     service_level_threshold_s: float
     service_level_target: float
+    deferrable: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,11 +90,15 @@ class RoutingSpec:
 def parse_channel(name: str, raw: Any, path: str) -> ChannelSpec:
     """A channel's service-level threshold (s) and target share."""
     spec = mapping(raw, path)
-    check_keys(spec, path, CHANNEL_KEYS, required=CHANNEL_KEYS)
+    check_keys(spec, path, CHANNEL_KEYS, required=("service_level_threshold_s", "service_level_target"))
+    threshold = number(spec["service_level_threshold_s"], join(path, "service_level_threshold_s"), unit="seconds")
+    deferrable = spec.get("deferrable")
     return ChannelSpec(
         name=name,
-        service_level_threshold_s=number(spec["service_level_threshold_s"], join(path, "service_level_threshold_s"), unit="seconds"),
+        service_level_threshold_s=threshold,
         service_level_target=probability(spec["service_level_target"], join(path, "service_level_target")),
+        deferrable=(threshold >= DEFERRABLE_THRESHOLD_S if deferrable is None
+                    else boolean(deferrable, join(path, "deferrable"))),
     )
 
 

@@ -107,9 +107,13 @@ def with_verdicts(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` (:data:`COMPARE_COLUMNS`) with a ``verdict`` column: the paired interval in words
     (:func:`sim.experiments.kpis.verdict`): "significantly better" or "significantly worse" when it excludes 0
     for a KPI with a better direction, "significantly higher/lower" for one without (occupancy,
-    handle time, volumes), "no detectable difference" when it contains 0, "not enough data"
-    when there is no interval (fewer than 2 pairs)."""
-    verdicts = [verdict(m, lo, hi) for m, lo, hi in zip(table["metric"], table["diff_ci_low"], table["diff_ci_high"])]
+    handle time, volumes), "no detectable difference" when it contains 0, "no practical difference"
+    when it excludes 0 but the mean difference is below the KPI's practical threshold
+    (:attr:`sim.experiments.kpis.KPI.practical`), "not enough data" when there is no interval
+    (fewer than 2 pairs)."""
+    means = table["diff_mean"] if "diff_mean" in table.columns else [None] * len(table)
+    verdicts = [verdict(m, lo, hi, mean) for m, lo, hi, mean
+                in zip(table["metric"], table["diff_ci_low"], table["diff_ci_high"], means)]
     return table.assign(verdict=pd.Series(verdicts, index=table.index, dtype=object))
 
 

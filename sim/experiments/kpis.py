@@ -7,6 +7,12 @@ Shared by the figures (axis labels), the report (tables and sentences) and :mod:
 excludes 0 is a significant change, which is *better* or *worse* when the KPI has a better
 direction (service level up, waits, abandonment and cost down) and *higher* or *lower* when it
 has none (occupancy, handle time, volumes: whether more is good depends on the goal).
+
+Statistically significant is not the same as worth acting on: with common random numbers even a
+0.02 pp change can have an interval that excludes 0. Each KPI has a *practical threshold*
+(:attr:`KPI.practical`, e.g. 0.1 pp of service level, half an agent-hour, 0.5 s of ASA); a
+significant difference whose mean is smaller than it is called "no practical difference"
+(:data:`VERDICT_NEGLIGIBLE`), and the reports state the threshold.
 """
 
 from __future__ import annotations
@@ -15,20 +21,22 @@ import math
 from dataclasses import dataclass
 
 __all__ = ["KPI", "KPIS", "kpi", "verdict", "VERDICT_BETTER", "VERDICT_WORSE", "VERDICT_NONE",
-           "VERDICT_UNKNOWN"]
+           "VERDICT_NEGLIGIBLE", "VERDICT_UNKNOWN", "verdict_words"]
 
 
 @dataclass(frozen=True)
 class KPI:
     """``name`` as a reader says it; ``unit`` after scaling by ``scale`` ("%" for shares, shown
     with ``digits`` decimals; differences of shares in percentage points); ``better``: +1 higher
-    is better, -1 lower is better, 0 neither."""
+    is better, -1 lower is better, 0 neither; ``practical``: the smallest difference worth acting
+    on, in the table's units (before ``scale``; 0: any significant difference counts)."""
 
     name: str
     unit: str
     scale: float = 1.0
     digits: int = 1
     better: int = 0
+    practical: float = 0.0
 
     @property
     def label(self) -> str:
@@ -54,6 +62,11 @@ class KPI:
         text = f"{value * self.scale:+,.{self.digits}f}"
         return f"{text} {self.diff_unit}" if self.diff_unit else text
 
+    def show_threshold(self) -> str:
+        """The practical threshold as text, e.g. ``0.1 pp``, ``0.5 s``, ``0.5 agent-h``."""
+        text = f"{self.practical * self.scale:,.{max(self.digits, 1)}g}"
+        return f"{text} {self.diff_unit}" if self.diff_unit else text
+
 
 KPIS: dict[str, KPI] = {
     "arrivals": KPI("Arrivals", "contacts", digits=0),
@@ -62,36 +75,59 @@ KPIS: dict[str, KPI] = {
     "abandoned": KPI("Abandoned", "contacts", digits=0, better=-1),
     "blocked": KPI("Blocked", "contacts", digits=0, better=-1),
     "in_system": KPI("Still in the system at the end", "contacts", digits=0),
-    "service_level": KPI("Service level", "%", 100.0, 1, better=+1),
+    "service_level": KPI("Service level", "%", 100.0, 1, better=+1, practical=0.001),
     "sl_risk": KPI("Risk of missing the SL target", "%", 100.0, 0, better=-1),
-    "asa_s": KPI("Average speed of answer", "s", digits=1, better=-1),
-    "mean_wait_s": KPI("Mean wait", "s", digits=1, better=-1),
-    "abandon_rate": KPI("Abandonment", "%", 100.0, 1, better=-1),
+    "asa_s": KPI("Average speed of answer", "s", digits=1, better=-1, practical=0.5),
+    "mean_wait_s": KPI("Mean wait", "s", digits=1, better=-1, practical=0.5),
+    "abandon_rate": KPI("Abandonment", "%", 100.0, 1, better=-1, practical=0.001),
     "block_rate": KPI("Blocked", "%", 100.0, 1, better=-1),
-    "p_wait": KPI("Share that waited", "%", 100.0, 1, better=-1),
-    "aht_s": KPI("Average handle time", "s", digits=0),
-    "escalation_rate": KPI("Escalation", "%", 100.0, 1),
+    "p_wait": KPI("Share that waited", "%", 100.0, 1, better=-1, practical=0.001),
+    "aht_s": KPI("Average handle time", "s", digits=0, practical=0.5),
+    "escalation_rate": KPI("Escalation", "%", 100.0, 1, practical=0.001),
     "transfer_asa_s": KPI("Wait after escalation", "s", digits=1, better=-1),
     "end_to_end_time_s": KPI("End-to-end time", "s", digits=0, better=-1),
     "mean_queue_length": KPI("Backlog, mean waiting", "contacts", digits=2, better=-1),
     "backlog": KPI("Backlog at the end", "contacts", digits=1, better=-1),
-    "occupancy": KPI("Occupancy", "%", 100.0, 1),
+    "occupancy": KPI("Occupancy", "%", 100.0, 1, practical=0.001),
     "agents_staffed": KPI("Agents logged in, time average", "agents", digits=1),
-    "agent_hours": KPI("Staffed agent-hours", "agent-h", digits=0, better=-1),
-    "cost": KPI("Staff cost", "", digits=0, better=-1),
-    # the scenario's own cost model (scenario.costs; sim.workforce.costs), whole day
-    "labour_cost": KPI("Labour cost (scenario wages)", "", digits=0, better=-1),
-    "vendor_cost": KPI("Vendor cost (per contact)", "", digits=0, better=-1),
-    "bot_cost": KPI("Self-service (bot) cost", "", digits=0, better=-1),
-    "telephony_cost": KPI("Telephony cost", "", digits=0, better=-1),
-    "total_cost": KPI("Total cost (scenario costs)", "", digits=0, better=-1),
-    "cost_per_contact": KPI("Cost per contact handled", "", digits=2, better=-1),
+    "agent_hours": KPI("Staffed agent-hours", "agent-h", digits=0, better=-1, practical=0.5),
+    "cost": KPI("Staff cost", "", digits=0, better=-1, practical=1.0),
+    # the scenario's own cost model (scenario.costs; sim.workforce.costs), whole day, in its currency
+    "labour_cost": KPI("Labour cost", "", digits=0, better=-1, practical=1.0),
+    "vendor_cost": KPI("Vendor cost (per contact)", "", digits=0, better=-1, practical=1.0),
+    "bot_cost": KPI("Self-service (bot) cost", "", digits=0, better=-1, practical=1.0),
+    "telephony_cost": KPI("Telephony cost", "", digits=0, better=-1, practical=1.0),
+    "total_cost": KPI("Total cost", "", digits=0, better=-1, practical=1.0),
+    "cost_per_contact": KPI("Cost per contact handled", "", digits=2, better=-1, practical=0.005),
+    # the journeys' mechanisms (sim.journeys)
+    "deflected": KPI("Resolved in self-service", "contacts", digits=0),
+    "containment_rate": KPI("Self-service containment", "%", 100.0, 1, better=+1, practical=0.001),
+    "bot_handoffs": KPI("Handed off by self-service", "contacts", digits=0),
+    "bot_time_s": KPI("Time in self-service", "s", digits=0),
+    "retrials": KPI("Retrials", "contacts", digits=0, better=-1),
+    "retrial_rate": KPI("Retrial rate", "%", 100.0, 1, better=-1, practical=0.001),
+    "unique_customers": KPI("Customers", "customers", digits=0),
+    "repeat_contacts": KPI("Repeat contacts", "contacts", digits=0, better=-1),
+    "repeat_rate": KPI("Repeat contacts", "%", 100.0, 1, better=-1, practical=0.001),
+    "fcr": KPI("First-contact resolution", "%", 100.0, 1, better=+1, practical=0.001),
+    "callbacks_offered": KPI("Callbacks offered", "contacts", digits=0),
+    "callbacks_accepted": KPI("Callbacks accepted", "contacts", digits=0),
+    "callback_wait_s": KPI("Wait for a callback", "s", digits=0, better=-1, practical=0.5),
+    "callback_success": KPI("Callbacks reached", "%", 100.0, 1, better=+1, practical=0.001),
+    "overflowed": KPI("Overflowed", "contacts", digits=0),
+    "overflow_rate": KPI("Overflowed", "%", 100.0, 1, practical=0.001),
+    "overflow_answered": KPI("Answered after overflow", "contacts", digits=0),
+    "vip_offered": KPI("VIP offered", "contacts", digits=0),
+    "vip_service_level": KPI("VIP service level", "%", 100.0, 1, better=+1, practical=0.001),
+    "csat_modelled": KPI("CSAT (modelled, 1-5)", "", digits=2, better=+1, practical=0.01),
+    "nps_modelled": KPI("NPS (modelled)", "", digits=1, better=+1, practical=0.1),
 }
 
 VERDICT_BETTER = "significantly better"
 VERDICT_WORSE = "significantly worse"
 VERDICT_NONE = "no detectable difference"
 VERDICT_UNKNOWN = "not enough data"
+VERDICT_NEGLIGIBLE = "no practical difference"
 
 
 def kpi(metric: str) -> KPI:
@@ -99,14 +135,26 @@ def kpi(metric: str) -> KPI:
     return KPIS.get(metric) or KPI(metric, "", digits=3)
 
 
-def verdict(metric: str, low: float, high: float) -> str:
-    """Words for the paired difference (alternative - baseline) with interval ``[low, high]``."""
+def verdict(metric: str, low: float, high: float, mean: float | None = None) -> str:
+    """Words for the paired difference (alternative - baseline) with interval ``[low, high]`` and,
+    when given, mean ``mean``: a significant difference smaller than the KPI's practical threshold
+    is :data:`VERDICT_NEGLIGIBLE`."""
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
         return VERDICT_UNKNOWN
     if low <= 0.0 <= high:
         return VERDICT_NONE
+    info = kpi(metric)
+    if mean is not None and math.isfinite(mean) and abs(mean) < info.practical:
+        return VERDICT_NEGLIGIBLE
     up = low > 0.0
-    better = kpi(metric).better
+    better = info.better
     if better == 0:
         return "significantly higher" if up else "significantly lower"
     return VERDICT_BETTER if (up == (better > 0)) else VERDICT_WORSE
+
+
+def verdict_words(metric: str, word: str) -> str:
+    """A verdict as a report prints it: "no practical difference" says why (its threshold)."""
+    if word == VERDICT_NEGLIGIBLE:
+        return f"{word} (significant, but under {kpi(metric).show_threshold()})"
+    return word

@@ -30,7 +30,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi, verdict
+from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi, verdict
 from sim.reporting.style import (ALL, GREEN, GREY, LABEL_SIZE, PALETTE, SKY, TICK_SIZE, TITLE_SIZE, VERMILLION,
                                  channel_colour, channel_label, channel_order, format_seconds, legend, new_figure,
                                  no_data_figure, plot_line, save_figures, target_line)
@@ -211,6 +211,7 @@ _VERDICT_STYLE = {  # colour and marker: the verdict reads without colour too
     VERDICT_BETTER: (GREEN, "o", "full"),
     VERDICT_WORSE: (VERMILLION, "X", "full"),
     VERDICT_NONE: (GREY, "o", "none"),
+    VERDICT_NEGLIGIBLE: (GREY, "D", "none"),
 }
 
 
@@ -243,7 +244,7 @@ def paired_differences(comparison: pd.DataFrame,
         ax.axvline(0.0, color="#555555", linewidth=1.2)
         part = rows[rows["metric"] == metric]
         for r in part.itertuples():
-            word = verdict(metric, r.diff_ci_low, r.diff_ci_high)
+            word = verdict(metric, r.diff_ci_low, r.diff_ci_high, r.diff_mean)
             colour, marker, fill = _VERDICT_STYLE.get(word, (GREY, "s", "full"))
             mean, low, high = (float(v) * info.scale for v in (r.diff_mean, r.diff_ci_low, r.diff_ci_high))
             if not math.isfinite(mean):
@@ -264,7 +265,7 @@ def paired_differences(comparison: pd.DataFrame,
     for ax in axes[:len(metrics)]:
         ax.tick_params(labelleft=True)
     fig.suptitle(title, fontsize=TITLE_SIZE)
-    order = [VERDICT_BETTER, VERDICT_WORSE, VERDICT_NONE]
+    order = [VERDICT_BETTER, VERDICT_WORSE, VERDICT_NEGLIGIBLE, VERDICT_NONE]
     handles = [seen[k] for k in sorted(seen, key=lambda k: order.index(k) if k in order else len(order))]
     if handles:
         fig.legend(handles=handles, fontsize=TICK_SIZE, loc="outside lower center", ncols=len(handles), frameon=False)

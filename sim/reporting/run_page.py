@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.comparison import compare_replications, with_verdicts
-from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi
+from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi, verdict_words
 from sim.experiments.stats import t_interval
 from sim.reporting import run_figures as plots
 from sim.reporting.cost_basis import window_hours, with_cost
@@ -286,7 +286,7 @@ def verdict_table(comparison: pd.DataFrame, wage: float | None, confidence: floa
             info = kpi(metric)
             rows.append([_metric_name(metric, wage), channel_label(ch), info.show(r.baseline_mean),
                          info.show(r.alternative_mean), diff_cell(metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high),
-                         r.verdict])
+                         verdict_words(metric, r.verdict)])
     return Table(["KPI", "Channel", "Baseline", "This option", f"Difference [{100 * confidence:g}% CI]", "Verdict"],
                  rows, "Paired differences (this option - baseline, same customers in each replication)")
 
@@ -329,13 +329,16 @@ def run_summary(run: RunData, base: RunData | None, comparison: pd.DataFrame | N
             cost = c.get((ALL, "cost"))
             sentence += (f", {cost.diff_mean:+,.0f} at {wage:g} per agent-hour)" if cost is not None else ")")
         sentence += "."
-        groups: dict[str, list[str]] = {VERDICT_BETTER: [], VERDICT_WORSE: [], VERDICT_NONE: []}
+        groups: dict[str, list[str]] = {VERDICT_BETTER: [], VERDICT_WORSE: [], VERDICT_NONE: [], VERDICT_NEGLIGIBLE: []}
         for (ch, metric), r in c.items():
             if metric in HEADLINE and ch != ALL and r.verdict in groups:
                 groups[r.verdict].append(f"{ch} {kpi(metric).name.lower()}"
                                          + (f" ({kpi(metric).show_diff(r.diff_mean)})" if r.verdict != VERDICT_NONE else ""))
         sentence += (f" Significantly better: {words(groups[VERDICT_BETTER])}. Significantly worse: "
                      f"{words(groups[VERDICT_WORSE])}. No detectable difference: {words(groups[VERDICT_NONE])}.")
+        if groups[VERDICT_NEGLIGIBLE]:
+            sentence += (f" Significant but below the practical threshold, so no practical difference: "
+                         f"{words(groups[VERDICT_NEGLIGIBLE])}.")
     else:
         if hours is not None and math.isfinite(hours.mean):
             sentence += f", with {hours.mean:,.0f} staffed agent-hours"

@@ -41,7 +41,7 @@ SHRINKAGE_KEYS = ("absence_probability", "unavailability", "blocks")
 UNAVAILABILITY_KEYS = ("rate_per_hour", "duration")
 BLOCK_KEYS = ("start", "minutes", "agents", "kind")
 COST_KEYS = ("wage_per_hour", "overtime_premium", "telephony_per_minute", "telephony_channels", "per_contact",
-             "bot_per_contact", "absence_paid")
+             "bot_per_contact", "absence_paid", "currency")
 ROSTER_COLUMNS = ("agent_id", "group", "start", "end", "breaks", "skills", "concurrency")
 
 
@@ -104,6 +104,7 @@ class Costs:
     per_contact: Mapping[str, float] = field(default_factory=dict)  # group -> price per service (a vendor)
     bot_per_contact: float = 0.0  # per contact through self-service (deflected or handed off)
     absence_paid: bool = True  # an absent agent's scheduled hours are paid (sick pay); False: not paid
+    currency: str = ""  # how money is written in reports, e.g. "EUR" or "$" ("" = unnamed units)
 
 
 def parse_breaks(raw: Any, where: str, length_h: float) -> tuple[Break, ...]:
@@ -214,7 +215,18 @@ def parse_costs(raw: Any, where: str, groups: tuple[str, ...], channels: tuple[s
                  number(spec.get("telephony_per_minute", 0.0), join(where, "telephony_per_minute")),
                  tuple(str(c) for c in tel_channels), per_contact,
                  number(spec.get("bot_per_contact", 0.0), join(where, "bot_per_contact"), unit="money per contact"),
-                 boolean(spec.get("absence_paid", True), join(where, "absence_paid")))
+                 boolean(spec.get("absence_paid", True), join(where, "absence_paid")),
+                 _currency(spec.get("currency", ""), join(where, "currency")))
+
+
+def _currency(value: Any, where: str) -> str:
+    """A currency code or symbol: a short text without spaces, e.g. ``EUR``, ``USD``, ``£``."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > 8 or any(c.isspace() for c in value):
+        raise ConfigError(where, f"expected a currency code or symbol (up to 8 characters, no spaces, "
+                                 f"e.g. EUR or $), got {show(value)}")
+    return value
 
 
 def read_roster(path: Path, groups: Mapping[str, tuple[str, ...]], contact_types: tuple[str, ...],
