@@ -46,8 +46,9 @@ from sim import ExperimentResult, load_config, run_experiment  # noqa: E402
 from sim.experiments.comparison import COMPARE_COLUMNS, compare  # noqa: E402
 from sim.reporting.cost_basis import window_hours  # noqa: E402
 from sim.experiments.files import atomic_write  # noqa: E402
-from sim.reporting.style import (ALL_LABEL, GREY, LABEL_SIZE, TITLE_SIZE, channel_colour, channel_order, legend,
-                                 new_figure, plot_line, reference_line, save_figures, target_line)
+from sim.reporting.style import (ALL_LABEL, GREY, LABEL_SIZE, LIVE_LABEL, TITLE_SIZE, channel_colour,  # noqa: E402
+                                 channel_order, legend, new_figure, plot_line, reference_line, save_figures,
+                                 target_line)
 from sim.experiments.progress import Progress  # noqa: E402
 from sim.experiments.stats import t_interval  # noqa: E402
 
@@ -198,14 +199,15 @@ class Panel:
     """One panel of a study figure: ``metric`` per channel against the study's key.
 
     ``label``: the y-axis label (with unit); ``scale``: multiply values by it (100 for %);
-    ``channels``: which channels, in order (``all`` = whole centre, drawn dashed in black);
+    ``channels``: which channels, in order (``live`` = the live channels together, ``all`` = whole
+    centre, drawn dashed; waits and service level have no ``all`` in a centre with email);
     ``targets``: ``{channel: value}`` horizontal dotted lines (in plotted units, e.g. SL targets).
     """
 
     metric: str
     label: str
     scale: float = 1.0
-    channels: tuple[str, ...] = ("phone", "chat", "email", _ALL)
+    channels: tuple[str, ...] = ("phone", "chat", "email", "live", _ALL)
     targets: tuple[tuple[str, float], ...] = ()
     bands: bool = True
 
@@ -246,7 +248,7 @@ def draw(table: pd.DataFrame, key: str, panels: Sequence[Panel], title: str, xla
     for ax in axes[:-1]:
         ax.tick_params(labelbottom=False)
     axes[0].set_title(title, fontsize=TITLE_SIZE)
-    order = [*channels_seen, ALL_LABEL]
+    order = [*channels_seen, LIVE_LABEL, ALL_LABEL]
     shown = [handles[k] for k in sorted(handles, key=lambda k: order.index(k) if k in order else len(order))]
     from matplotlib.lines import Line2D
 
@@ -316,7 +318,7 @@ class Knob:
     title: str
     xlabel: str
     shown: tuple[str, ...]
-    channels: tuple[str, ...] = ("phone", "chat", _ALL)
+    channels: tuple[str, ...] = ("phone", "chat", "live", _ALL)
 
 
 def run_knob(knob: Knob, args: argparse.Namespace, apply: Callable[[dict[str, Any], float], None],

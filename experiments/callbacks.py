@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
     knob = Knob(NAME, "callback_acceptance", ACCEPTANCES, 0.0, METRICS, (
         Panel("callbacks_accepted", "Callbacks accepted", 1.0, ("phone",)),
-        Panel("abandon_rate", "Abandonment (%)", 100.0, ("phone", "all")),
+        Panel("abandon_rate", "Abandonment (%)", 100.0, ("phone", "live")),
         Panel("callback_wait_s", "Callback wait (s)", 1.0, ("phone",)),
     ), "Callbacks: share of the offered billing callers who accept", "callback acceptance",
         ("callbacks_accepted", "abandoned", "abandon_rate", "service_level", "callback_wait_s"), ("phone", "all"))

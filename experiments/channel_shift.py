@@ -53,12 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     paired = _study.paired_table(results, KEY, 0.0, METRICS)
     targets = _study.sl_targets(base, ("phone", "chat"))
     figure = _study.draw(kpis, KEY, [
-        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "all"), targets),
+        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "live"), targets),
         Panel("asa_s", "ASA (s)", 1.0, ("phone", "chat")),
         Panel("occupancy", "Occupancy (%)", 100.0, ("all",)),
     ], f"Channel shift: phone {args.source} volume moved to chat", f"share of {args.source} volume moved to chat (%)",
         x_scale=100.0, baseline=0.0)
-    _study.print_table(kpis, KEY, ("offered", "service_level", "asa_s", "occupancy"), ("phone", "chat", "all"))
+    _study.print_table(kpis, KEY, ("offered", "service_level", "asa_s", "occupancy"), ("phone", "chat", "live", "all"))
     _study.finish(NAME, args.out, {"kpis": kpis, "paired_vs_baseline": paired}, figure, started,
                   _study.study_info(KEY, 0.0, dict(results)[0.0], x_label=f"share of {args.source} volume moved to chat"))
     return 0

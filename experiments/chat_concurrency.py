@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     targets = _study.sl_targets(_study.default_raw(), ("phone", "chat"))
     knob = Knob(NAME, "max_chats", MAX_CHATS, 1, METRICS, (
-        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "all"), targets),
+        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "live"), targets),
         Panel("aht_s", "AHT (s)", 1.0, ("chat",)),
         Panel("asa_s", "ASA (s)", 1.0, ("chat", "phone")),
     ), f"Chat concurrency: chats per {args.group} agent at once"

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = _study.sl_targets(_study.default_raw(), ("phone", "chat"))
     knob = Knob(NAME, "containment", CONTAINMENTS, 0.0, METRICS, (
         Panel("offered", "Offered to agents", 1.0, ("phone", "chat", "all")),
-        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "all"), targets),
+        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "live"), targets),
         Panel("cost", "Cost (assumed rates)", 1.0, ("all",)),
     ), f"Deflection: containment of the {args.channel} self-service ({', '.join(bots)})",
         f"{args.channel} containment (share resolved in self-service)",

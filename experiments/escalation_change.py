@@ -50,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     paired = _study.paired_table(results, KEY, baseline, METRICS)
     targets = _study.sl_targets(base, ("phone",))
     figure = _study.draw(kpis, KEY, [
-        Panel("end_to_end_time_s", "End-to-end time (s)", 1.0, ("phone", "all")),
+        Panel("end_to_end_time_s", "End-to-end time (s)", 1.0, ("phone", "live")),
         Panel("transfer_asa_s", "Tier-2 ASA (s)", 1.0, ("phone",)),
-        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "all"), targets),
+        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "live"), targets),
     ], f"Escalation change: {args.contact_type} escalation probability",
         f"{args.contact_type} escalation probability", baseline=baseline)
     _study.print_table(kpis, KEY, ("escalation_rate", "transfer_asa_s", "end_to_end_time_s", "service_level"),

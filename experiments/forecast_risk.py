@@ -49,10 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     targets = _study.sl_targets(base, ("phone", "chat"))
     figure = _study.draw(kpis, KEY, [
         Panel("sl_risk", "SL risk: days missing\nthe target (%)", 100.0, ("phone", "chat", "email", "all")),
-        Panel("service_level", "Mean service level (%)", 100.0, ("phone", "chat", "all"), targets),
+        Panel("service_level", "Mean service level (%)", 100.0, ("phone", "chat", "live"), targets),
     ], "Forecast risk: day-level busyness (Poisson-gamma arrivals)", "busyness CV (day-to-day forecast error)",
         baseline=0.0)
-    _study.print_table(kpis, KEY, ("sl_risk", "service_level"), ("phone", "chat", "email", "all"))
+    _study.print_table(kpis, KEY, ("sl_risk", "service_level"), ("phone", "chat", "email", "live", "all"))
     _study.finish(NAME, args.out, {"kpis": kpis, "paired_vs_baseline": paired}, figure, started,
                   _study.study_info(KEY, 0.0, dict(results)[0.0], x_label="busyness CV (day-to-day forecast error)"))
     return 0

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     targets = _study.sl_targets(_study.default_raw(), ("phone",))
     knob = Knob(NAME, "vendor_agents", VENDOR_AGENTS, 0, METRICS, (
-        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "all"), targets),
+        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "live"), targets),
         Panel("asa_s", "ASA (s)", 1.0, ("phone", "chat")),
         Panel("overflow_answered", "Answered after overflow", 1.0, ("phone",)),
     ), f"Overflow: billing and technical calls to a vendor team after {args.after:g} s", "vendor agents",

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     knob = Knob(NAME, "unresolved_factor", FACTORS, 1.0, METRICS, (
         Panel("fcr", "First-contact resolution (%)", 100.0, ("phone", "all")),
         Panel("repeat_rate", "Repeat contacts (% of arrivals)", 100.0, ("phone", "all")),
-        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "all"), targets),
+        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "live"), targets),
     ), "Repeat contacts: unresolved-issue probabilities x factor", "factor on the unresolved probabilities",
         ("fcr", "repeat_rate", "offered", "service_level"), ("phone", "all"))
     return _study.run_knob(knob, args, apply)

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     knob = Knob(NAME, "retrial_probability", PROBABILITIES, 0.5, METRICS, (
         Panel("offered", "Offered", 1.0, ("phone", "chat", "all")),
         Panel("retrial_rate", "Retrials (% of arrivals)", 100.0, ("phone", "chat", "all")),
-        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "all"), targets),
+        Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "live"), targets),
     ), "Retrials: probability that an abandoned or blocked customer tries again", "retrial probability",
         ("offered", "unique_customers", "retrial_rate", "abandon_rate", "service_level"))
     return _study.run_knob(knob, args, apply)

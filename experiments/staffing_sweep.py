@@ -62,11 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     figure = _study.draw(kpis, KEY, [
         Panel("service_level", "Service level (%)", 100.0, channels, targets),
         Panel("asa_s", "ASA (s)", 1.0, ("phone", "chat")),
-        Panel("abandon_rate", "Abandon rate (%)", 100.0, ("phone", "chat", "all")),
+        Panel("abandon_rate", "Abandon rate (%)", 100.0, ("phone", "chat", "live")),
         Panel("cost", f"Cost (at {args.wage:g} per agent-hour)", 1.0, ("all",)),
     ], f"Staffing sweep: {args.group} at 80-120% of the default", f"{args.group} staffing (% of default)",
         baseline=100)
-    _study.print_table(kpis, KEY, ("service_level", "asa_s", "abandon_rate", "cost"), ("phone", "chat", "all"))
+    _study.print_table(kpis, KEY, ("service_level", "asa_s", "abandon_rate", "cost"), ("phone", "chat", "live", "all"))
     _study.finish(NAME, args.out, {"kpis": kpis, "paired_vs_baseline": paired}, figure, started,
                   _study.study_info(KEY, 100, dict(results)[100], x_label=f"{args.group} staffing (% of default)",
                                     wage_per_hour=args.wage,

@@ -379,7 +379,7 @@ def _point_line(number: int, overrides: list[str], summary, seconds: float, out:
     if swept:
         overrides = [o for o in overrides if o.lstrip("+~").split("=", 1)[0] in swept] or overrides
     cells = {(r.channel, r.metric): r.mean for r in summary.itertuples()}
-    channels = [c for c in dict.fromkeys(summary["channel"]) if c != "all"]
+    channels = [c for c in dict.fromkeys(summary["channel"]) if c not in ("all", "live")]
 
     def shares(metric: str) -> str:
         values = [(c, cells.get((c, metric), math.nan)) for c in channels]
@@ -443,7 +443,8 @@ def _run(cfg, out: Path, *, multirun: bool, point: tuple[int, list[str]] | None 
     print(f"scenario '{config.scenario.name}': {run.replications} replications of {span} "
           f"(after {run.warmup_s / 3600:g} h warm-up), "
           f"seed {run.seed}, {elapsed:.1f} s")
-    print(format_summary(result.summary, run.confidence))
+    print(format_summary(result.summary, run.confidence,
+                         [name for name, ch in config.scenario.channels.items() if ch.deferrable]))
     if result.days is not None and not result.days.empty:
         print(format_days(result.days, run.confidence))
     print(f"outputs: {out}")

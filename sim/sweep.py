@@ -49,14 +49,15 @@ def write_sweep(sweep_dir: str | Path, *, figures: bool = True) -> list[Path]:
         from sim.reporting.style import save_figures
 
         swept_target = any("service_level_target" in k for k in swept_keys(table))
-        targets = None if swept_target else _targets(sweep_dir)
-        written.extend(save_figures(sweep_plots.sweep_figures(table, targets), sweep_dir))
+        targets, deferrable = _channels(sweep_dir)
+        written.extend(save_figures(sweep_plots.sweep_figures(table, None if swept_target else targets, deferrable),
+                                    sweep_dir))
     return written
 
 
-def _targets(sweep_dir: Path) -> dict[str, float] | None:
-    """``{channel: service-level target}`` from the first point's ``config.yaml`` (for the target
-    lines of the sweep figures); None if there is none to read."""
+def _channels(sweep_dir: Path) -> tuple[dict[str, float] | None, list[str]]:
+    """``({channel: service-level target}, deferrable channels)`` from the first point's ``config.yaml``
+    (for the target lines and the wait panels of the sweep figures); ``(None, [])`` if none can be read."""
     import yaml
 
     for folder in job_folders(sweep_dir):
@@ -64,10 +65,12 @@ def _targets(sweep_dir: Path) -> dict[str, float] | None:
             raw = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8")) or {}
             from sim.model.config import load_config
 
-            return {name: ch.service_level_target for name, ch in load_config(raw).scenario.channels.items()}
+            channels = load_config(raw).scenario.channels
+            return ({name: ch.service_level_target for name, ch in channels.items()},
+                    [name for name, ch in channels.items() if ch.deferrable])
         except Exception:
             continue
-    return None
+    return None, []
 
 
 class SweepCallback(_Callback):
@@ -92,7 +95,7 @@ class SweepCallback(_Callback):
 def service_level_table(table: pd.DataFrame) -> str:
     """The sweep at a glance: one row per point (its swept values), the mean service level per channel."""
     keys = swept_keys(table)
-    sl = table[(table["metric"] == "service_level") & (table["channel"] != "all")]
+    sl = table[(table["metric"] == "service_level") & ~table["channel"].isin(("all", "live"))]
     if sl.empty:
         return "no service level in the sweep table"
     wide = sl.pivot_table(index=keys or ["status"], columns="channel", values="mean", sort=False) * 100.0

@@ -46,10 +46,12 @@ def test_summary_is_tidy_with_required_metrics_per_channel(two_default_runs):
     out, _ = two_default_runs[0]
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.columns) == ["channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
-    assert set(summary.channel) == {"phone", "chat", "email", "all"}
-    required = {"offered", "answered", "abandoned", "blocked", "service_level", "asa_s", "mean_wait_s",
-                "abandon_rate", "p_wait", "aht_s", "occupancy", "escalation_rate", "end_to_end_time_s"}
-    assert required <= set(summary[summary.channel == "all"].metric)
+    assert set(summary.channel) == {"phone", "chat", "email", "live", "all"}
+    waits = {"service_level", "asa_s", "mean_wait_s", "abandon_rate", "p_wait", "end_to_end_time_s"}
+    assert {"offered", "answered", "abandoned"} | waits <= set(summary[summary.channel == "live"].metric)
+    assert {"offered", "answered", "abandoned", "blocked", "aht_s", "occupancy", "escalation_rate"} <= \
+        set(summary[summary.channel == "all"].metric)
+    assert not waits & set(summary[summary.channel == "all"].metric), "email hours are never averaged with calls"
     phone = summary[summary.channel == "phone"].set_index("metric")
     assert phone.loc["offered", "n_reps"] == 3
     assert phone.loc["service_level", "ci_low"] <= phone.loc["service_level", "mean"] <= phone.loc["service_level", "ci_high"]
@@ -60,7 +62,9 @@ def test_intervals_cover_the_business_day_per_channel(two_default_runs):
     intervals = pd.read_csv(out / "intervals.csv")
     assert intervals["interval"].iloc[0] == "08:00"
     assert intervals["interval"].nunique() == 24  # 08:00-20:00 in 30 minutes
-    assert set(intervals.channel) == {"phone", "chat", "email", "all"}
+    assert set(intervals.channel) == {"phone", "chat", "email", "live", "all"}
+    centre = intervals[intervals.channel == "all"]
+    assert centre["service_level"].isna().all() and centre["asa_s"].isna().all(), "no centre-wide wait mixes email"
     for col in ("interval_start_s", "offered", "service_level", "asa_s", "mean_queue_length", "occupancy"):
         assert col in intervals.columns
 

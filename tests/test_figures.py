@@ -102,7 +102,7 @@ def test_service_level_by_interval_overlays_a_baseline_and_keeps_its_target_line
     fig = plots.service_level_by_interval(make_intervals(), TARGETS, make_intervals())
     lines = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
     assert lines["chat baseline"].get_linestyle() == ":"
-    target = lines["phone target 80% in 20 s"]
+    target = lines["target 80%: phone in 20 s, chat in 60 s"]
     assert target.get_linestyle() == "--" and np.allclose(target.get_ydata(), 80.0)
 
 

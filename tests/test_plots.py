@@ -54,8 +54,8 @@ def test_service_level_has_one_line_per_channel_plus_one_target_line_each():
     assert isinstance(fig, Figure)
     (ax,) = fig.axes
     labels = [ln.get_label() for ln in data_lines(ax)]
-    assert labels == ["phone", "phone target 80% in 20 s", "chat", "chat target 80% in 60 s",
-                      "email", "email target 90% in 4 h"]
+    # phone and chat share the 80% target: one line naming both, not one hidden under the other
+    assert labels == ["phone", "chat", "email", "target 80%: phone in 20 s, chat in 60 s", "target 90%: email in 4 h"]
     assert "all" not in labels
     assert ax.get_title() == "Service level by interval"
 
@@ -63,11 +63,12 @@ def test_service_level_has_one_line_per_channel_plus_one_target_line_each():
 def test_service_level_target_line_is_dashed_at_target_percent_in_channel_colour():
     fig = service_level_by_interval(make_intervals(), TARGETS)
     lines = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
-    target = lines["phone target 80% in 20 s"]
-    assert np.allclose(target.get_ydata(), 80.0)
-    assert target.get_linestyle() == "--"
-    assert target.get_color() == lines["phone"].get_color() == PALETTE[0]
-    assert np.allclose(lines["email target 90% in 4 h"].get_ydata(), 90.0)
+    shared = lines["target 80%: phone in 20 s, chat in 60 s"]
+    assert np.allclose(shared.get_ydata(), 80.0) and shared.get_linestyle() == "--"
+    assert shared.get_color() not in (lines["phone"].get_color(), lines["chat"].get_color())
+    email = lines["target 90%: email in 4 h"]
+    assert np.allclose(email.get_ydata(), 90.0) and email.get_linestyle() == "--"
+    assert email.get_color() == lines["email"].get_color() == PALETTE[2], "a target of one channel is in its colour"
 
 
 def test_service_level_is_plotted_in_percent_with_0_to_100_axis_and_units():
@@ -96,7 +97,7 @@ def test_service_level_nan_interval_becomes_gap_without_warnings():
 def test_service_level_channel_without_target_gets_no_target_line():
     fig = service_level_by_interval(make_intervals(), {"phone": (20.0, 0.8)})
     labels = [ln.get_label() for ln in data_lines(fig.axes[0])]
-    assert labels == ["phone", "phone target 80% in 20 s", "chat", "email"]
+    assert labels == ["phone", "chat", "email", "target 80%: phone in 20 s"]
 
 
 def test_many_intervals_get_thinned_tick_labels():
@@ -112,12 +113,33 @@ def test_asa_and_queue_has_two_stacked_axes_sharing_x_with_units():
     assert top.get_shared_x_axes().joined(top, bottom)
     assert [ln.get_label() for ln in top.get_lines()] == ["phone", "chat", "email"]
     assert [ln.get_label() for ln in bottom.get_lines()] == ["phone", "chat", "email"]
-    assert top.get_ylabel() == "ASA (s)"
+    assert top.get_ylabel() == "Speed of answer (s)"
     assert "(contacts)" in bottom.get_ylabel()
     assert "hh:mm" in bottom.get_xlabel()
-    assert "speed of answer" in top.get_title()
+    assert "Speed of answer" in top.get_title()
     # same channel, same colour, in both panels and in the service-level figure
     assert top.get_lines()[1].get_color() == bottom.get_lines()[1].get_color() == PALETTE[1]
+
+
+def test_deferrable_waits_get_their_own_axis_in_hours_never_the_live_channels_seconds():
+    table = make_intervals()
+    fig = asa_and_queue_by_interval(table, deferrable=["email"])
+    live, email, backlog = fig.axes
+    assert [ln.get_label() for ln in live.get_lines()] == ["phone", "chat"]
+    assert live.get_ylabel() == "Speed of answer,\nlive channels (s)"
+    (line,) = email.get_lines()
+    assert line.get_label() == "email" and email.get_ylabel().endswith("email (h)")
+    expected = table.loc[table.channel == "email", "asa_s"].to_numpy() / 3600.0
+    assert np.allclose(line.get_ydata(), expected)
+    assert [ln.get_label() for ln in backlog.get_lines()] == ["phone", "chat", "email"]
+    assert plots_interval_figures(table)["asa_and_queue_by_interval"].axes[1].get_ylabel().endswith("(h)"), \
+        "a channel answered in 4 h is deferrable when the figure is not told"
+
+
+def plots_interval_figures(table):
+    from sim.reporting.run_figures import interval_figures
+
+    return interval_figures(table, TARGETS)
 
 
 def test_occupancy_uses_all_rows_line_in_percent_and_staffing_bars_on_twin_axis():

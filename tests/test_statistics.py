@@ -180,7 +180,7 @@ def test_sequential_run_keys():
 
     assert bad(target_metric="phone.speed").startswith("run.target_metric: unknown metric 'speed'")
     assert bad(target_metric="service_level").startswith("run.target_metric: expected 'channel.metric'")
-    assert bad(target_metric="chat.asa_s").startswith("run.target_metric: expected a channel (phone) or 'all'")
+    assert bad(target_metric="chat.asa_s").startswith("run.target_metric: expected a channel (phone), 'live' or 'all'")
     assert bad(target_metric="phone.occupancy").startswith("run.target_metric: occupancy is reported for 'all' only")
     assert bad(target_half_width=0).startswith("run.target_half_width: expected a positive number")
     assert bad(max_replications=2).startswith("run.max_replications: expected at least run.replications (4)")

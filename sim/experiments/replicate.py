@@ -42,5 +42,5 @@ def replicate(config: SimConfig, replication: int, log_path: Path | None = None)
                    for (g, m), v in group_summary(result, run, absence_paid).items()],
         "intervals": dict(replication_intervals(result, scenario, run)),
         "days": [{"replication": replication, "day": d, "channel": ch, "metric": m, "value": v}
-                 for (d, ch, m), v in replication_days(result, run).items()] if run.days > 1 else [],
+                 for (d, ch, m), v in replication_days(result, run, scenario).items()] if run.days > 1 else [],
     }

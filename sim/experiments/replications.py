@@ -25,7 +25,7 @@ import math
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -222,8 +222,9 @@ def _write_csv(table: pd.DataFrame, path: Path) -> Path:
     return atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g"))
 
 
-def format_summary(summary: pd.DataFrame, confidence: float) -> str:
-    """The per-channel KPI table printed at the end of a run: mean ± CI half-width."""
+def format_summary(summary: pd.DataFrame, confidence: float, deferrable: Sequence[str] = ()) -> str:
+    """The per-channel KPI table printed at the end of a run: mean ± CI half-width; the waits of the
+    ``deferrable`` channels (email) in hours, the others' in seconds."""
     shown = ("offered", "answered", "abandoned", "blocked", "service_level", "sl_risk", "asa_s", "mean_wait_s",
              "abandon_rate", "p_wait", "aht_s", "escalation_rate", "end_to_end_time_s", "deflected",
              "containment_rate", "retrials", "unique_customers", "repeat_rate", "fcr", "callbacks_accepted",
@@ -238,7 +239,7 @@ def format_summary(summary: pd.DataFrame, confidence: float) -> str:
         row = f"{metric:<24}"
         for ch in channels:
             r = cells.get((ch, metric))
-            row += f"{_cell(metric, r):>{width}}"
+            row += f"{_cell(metric, r, hours=ch in deferrable):>{width}}"
         lines.append(row)
     if any(metric.endswith("_modelled") for _, metric in cells):
         lines.append("*_modelled: customer-experience proxies from a model (scenario.cx), not measurements")
@@ -260,9 +261,12 @@ def format_days(days: pd.DataFrame, confidence: float) -> str:
     return "\n".join(lines)
 
 
-def _cell(metric: str, r) -> str:
+def _cell(metric: str, r, hours: bool = False) -> str:
     if r is None or not math.isfinite(r.mean):
         return "-"
+    if hours and metric in ("asa_s", "mean_wait_s", "end_to_end_time_s", "transfer_asa_s"):
+        half = (r.ci_high - r.ci_low) / 2 if math.isfinite(r.ci_high) else math.nan
+        return f"{r.mean / 3600:.2f} h" + (f" ±{half / 3600:.2f}" if math.isfinite(half) else "")
     if metric == "sl_risk":  # a share with an asymmetric (Wilson) interval: show its bounds
         bounds = f" [{100 * r.ci_low:.0f}-{100 * r.ci_high:.0f}]" if math.isfinite(r.ci_high) else ""
         return f"{100 * r.mean:.0f}%{bounds}"

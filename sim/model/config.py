@@ -50,6 +50,7 @@ from sim.journeys.config import (CALLBACK_KEYS, CONCURRENCY_KEYS, DEFERRABLE_KEY
                                  check_targets, parse_callback, parse_concurrency, parse_deferrable, parse_overflow,
                                  parse_repeat, parse_retrial, parse_self_service, parse_vip)
 from sim.journeys.cx import CX_KEYS, CxSpec, parse_cx
+from sim.model.metrics import LIVE, LIVE_METRICS, WAIT_METRICS
 from sim.workforce.config import (BLOCK_KEYS, BREAK_KEYS, COST_KEYS, SHIFT_KEYS, SHRINKAGE_KEYS, UNAVAILABILITY_KEYS,
                                   Costs, Shift, Shrinkage, check_agent_concurrency, parse_costs, parse_shifts,
                                   parse_shrinkage, read_roster)
@@ -258,6 +259,8 @@ class RunSpec:
     add replications, ``run.replications`` at first, until the confidence
     interval of ``target_metric`` (``"channel.metric"``) is at most that wide on
     each side, or ``max_replications`` are done (:func:`sim.experiments.sequential.run_until_precise`).
+    In a centre with live and deferrable channels ``all.<wait metric>`` is read as ``live.<wait metric>``
+    (:data:`sim.model.metrics.WAIT_METRICS` are reported over the live channels only).
     """
 
     replications: int = 10
@@ -681,9 +684,18 @@ def resolve_run(run: RunSpec, scenario: Scenario) -> RunSpec:
     if run.warmup_s >= horizon:
         raise ConfigError("run.warmup_hours", f"expected less than the horizon ({horizon / 3600:g} h), got {run.warmup_s / 3600:g}")
     channel, metric = run.target
-    if channel != "all" and channel not in scenario.channels:
-        raise ConfigError("run.target_metric", f"expected a channel ({', '.join(scenario.channels)}) or 'all' before "
-                                               f"the dot, got {show(channel)}")
+    if channel not in ("all", LIVE) and channel not in scenario.channels:
+        raise ConfigError("run.target_metric", f"expected a channel ({', '.join(scenario.channels)}), 'live' or 'all' "
+                                               f"before the dot, got {show(channel)}")
     if channel != "all" and metric in ("occupancy", "agents_staffed"):
         raise ConfigError("run.target_metric", f"{metric} is reported for 'all' only, got {show(run.target_metric)}")
+    kinds = {ch.deferrable for ch in scenario.channels.values()}
+    if len(kinds) == 2 and channel == "all" and metric in WAIT_METRICS:
+        # a centre with live and deferrable channels reports its waits over the live ones only
+        run = replace(run, target_metric=f"{LIVE}.{metric}")
+    elif len(kinds) < 2 and channel == LIVE:
+        run = replace(run, target_metric=f"all.{metric}")  # every channel is alike: 'all' is the centre
+    elif channel == LIVE and metric not in (*LIVE_METRICS, "mean_queue_length"):
+        raise ConfigError("run.target_metric", f"the 'live' row reports {', '.join(LIVE_METRICS)} and "
+                                               f"mean_queue_length, got {show(run.target_metric)}")
     return replace(run, horizon_s=horizon)

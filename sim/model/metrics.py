@@ -70,6 +70,7 @@ if TYPE_CHECKING:  # pragma: no cover (type-only: never runs, so no import circl
     from sim.model.config import RunSpec, Scenario
 
 __all__ = ["SUMMARY_METRICS", "DAY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "INTERVAL_METRICS", "CENTRE_ONLY",
+           "LIVE", "WAIT_METRICS", "LIVE_METRICS", "live_channels",
            "replication_summary", "replication_intervals", "replication_days", "group_summary", "kpis_from_tally",
            "offered_count",
            "interval_bounds", "clock_label"]
@@ -93,6 +94,15 @@ SUMMARY_ORDER = SUMMARY_METRICS[:SUMMARY_METRICS.index("service_level") + 1] + R
 INTERVAL_METRICS = ("offered", "answered", "abandoned", "service_level", "asa_s", "abandon_rate",
                     "mean_queue_length", "backlog", "occupancy", "agents_staffed")
 CENTRE_ONLY = ("occupancy", "agents_staffed")
+#: The centre-wide row for waits and service level when a centre has live and deferrable channels.
+LIVE = "live"
+#: KPIs that mean nothing averaged over a live channel (seconds) and a deferrable one (hours): in a
+#: centre with both, the ``all`` row leaves them out and the ``live`` row gives them over the live
+#: channels only; each deferrable channel reports them in its own row.
+WAIT_METRICS = ("service_level", "asa_s", "mean_wait_s", "abandon_rate", "p_wait", "end_to_end_time_s",
+                "transfer_asa_s", "callback_wait_s")
+#: The ``live`` row: :data:`WAIT_METRICS` and the volumes they are shares or means of.
+LIVE_METRICS = ("offered", "answered", "abandoned") + WAIT_METRICS
 _F = {name: i for i, name in enumerate(TALLY_FIELDS)}
 
 
@@ -174,8 +184,17 @@ def _inside(result: ReplicationResult, start: float, end: float) -> np.ndarray:
     return (lo >= start - 1e-9) & (hi <= end + 1e-9) & (hi > lo)
 
 
-def _window_kpis(result: ReplicationResult, run: RunSpec, start: float, end: float) -> dict[str, dict[str, float]]:
-    """``{channel or 'all': {metric: value}}`` over the segments in ``[start, end)``."""
+def live_channels(scenario: Scenario, channel_names: tuple[str, ...]) -> np.ndarray | None:
+    """Per channel of ``channel_names``: is it live (not ``deferrable``)?  ``None`` when the centre's
+    channels are all live or all deferrable: then the ``all`` row averages like with like."""
+    live = np.asarray([not scenario.channels[name].deferrable for name in channel_names], dtype=bool)
+    return live if live.any() and not live.all() else None
+
+
+def _window_kpis(result: ReplicationResult, run: RunSpec, start: float, end: float,
+                 live: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+    """``{channel, 'live' or 'all': {metric: value}}`` over the segments in ``[start, end)``; ``live``
+    (:func:`live_channels`): the live channels, when the centre also has deferrable ones."""
     seg = result.segments
     inside = _inside(result, start, end)
     length = end - start
@@ -190,7 +209,12 @@ def _window_kpis(result: ReplicationResult, run: RunSpec, start: float, end: flo
         kpis["mean_queue_length"] = float(queue[idx]) / length
         kpis["backlog"] = float(backlog[idx])
         out[channel] = kpis
-    kpis = {k: float(v) for k, v in kpis_from_tally(tally.sum(axis=0), run).items()}
+    if live is not None:  # the waits over the live channels, and the volumes they are shares of
+        kpis = {k: float(v) for k, v in kpis_from_tally(tally[live].sum(axis=0), run).items() if k in LIVE_METRICS}
+        kpis["mean_queue_length"] = float(queue[live].sum()) / length
+        out[LIVE] = kpis
+    kpis = {k: float(v) for k, v in kpis_from_tally(tally.sum(axis=0), run).items()
+            if live is None or k not in WAIT_METRICS}
     kpis["mean_queue_length"] = float(queue.sum()) / length
     kpis["backlog"] = float(backlog.sum())
     kpis["occupancy"] = float(_ratio(busy, staffed))
@@ -208,8 +232,9 @@ def _backlog_at_end(seg, inside: np.ndarray, n_channels: int) -> np.ndarray:
 
 
 def replication_summary(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[tuple[str, str], float]:
-    """``{(channel, metric): value}`` for each channel and ``all`` over the window."""
-    per = _window_kpis(result, run, run.warmup_s, run.horizon_s)
+    """``{(channel, metric): value}`` for each channel, ``live`` (a centre with live and deferrable
+    channels: :data:`WAIT_METRICS` over the live ones) and ``all`` over the window."""
+    per = _window_kpis(result, run, run.warmup_s, run.horizon_s, live_channels(scenario, result.channel_names))
     out = {(channel, metric): value for channel, kpis in per.items() for metric, value in kpis.items()}
     out.update({("all", metric): value for metric, value in replication_costs(result, scenario).items()})
     return out
@@ -220,19 +245,21 @@ DAY_METRICS = ("offered", "answered", "abandoned", "service_level", "asa_s", "ab
                "in_system", "occupancy", "agents_staffed")
 
 
-def replication_days(result: ReplicationResult, run: RunSpec) -> dict[tuple[int, str, str], float]:
-    """``{(day, channel or 'all', metric): value}`` of :data:`DAY_METRICS` for each day of a multi-day
+def replication_days(result: ReplicationResult, run: RunSpec,
+                     scenario: Scenario | None = None) -> dict[tuple[int, str, str], float]:
+    """``{(day, channel, 'live' or 'all', metric): value}`` of :data:`DAY_METRICS` for each day of a multi-day
     run (from 1; :mod:`sim.workforce.days`): its opening hours and the night before them (overnight arrivals, and
     agents staying on past the previous closing), inside the window.  ``backlog``: waiting at the
     day's closing; ``in_system``: that day's arrivals still there when the run stopped; ``agents_staffed``
     averages over the opening hours."""
     out: dict[tuple[int, str, str], float] = {}
+    live = live_channels(scenario, result.channel_names) if scenario is not None else None
     for d in range(run.days):
         start = max((d - 1) * DAY_S + run.day_open_s if d else 0.0, run.warmup_s)
         end = d * DAY_S + run.day_open_s
         if start >= end:
             continue
-        for channel, kpis in _window_kpis(result, run, start, end).items():
+        for channel, kpis in _window_kpis(result, run, start, end, live).items():
             for metric in DAY_METRICS:
                 if metric in kpis:
                     out[(d + 1, channel, metric)] = kpis[metric]
@@ -274,7 +301,8 @@ def interval_bounds(scenario: Scenario, run: RunSpec) -> list[tuple[float, float
 
 
 def replication_intervals(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[str, np.ndarray]:
-    """Columns of one row per reported interval and channel (then ``all``) with :data:`INTERVAL_METRICS`.
+    """Columns of one row per reported interval and channel (then ``live`` in a centre with live and
+    deferrable channels, then ``all``, whose :data:`WAIT_METRICS` are then NaN) with :data:`INTERVAL_METRICS`.
 
     Segments are summed into intervals with one vectorised pass, so the cost
     and memory grow with the number of intervals only, not of contacts.
@@ -304,22 +332,33 @@ def replication_intervals(result: ReplicationResult, scenario: Scenario, run: Ru
         backlog[last >= 0] = seg.backlog_end[last[last >= 0]]
     per_channel = kpis_from_tally(tally, run)  # each (n_int, n_ch)
     centre = kpis_from_tally(tally.sum(axis=1), run)  # each (n_int,)
+    live = live_channels(scenario, result.channel_names)
+    names = result.channel_names + ((LIVE,) if live is not None else ()) + ("all",)
+    n_rows = len(names)
+    live_kpis = kpis_from_tally(tally[:, live].sum(axis=1), run) if live is not None else {}  # each (n_int,)
+    nan = np.full(n_int, math.nan)
     columns: dict[str, np.ndarray] = {
-        "interval_start_s": np.repeat(starts, n_ch + 1),
-        "interval": np.repeat(np.asarray([clock_label(scenario.open_time_s + s) for s in starts], dtype=object), n_ch + 1),
-        "channel": np.tile(np.asarray(result.channel_names + ("all",), dtype=object), n_int),
+        "interval_start_s": np.repeat(starts, n_rows),
+        "interval": np.repeat(np.asarray([clock_label(scenario.open_time_s + s) for s in starts], dtype=object), n_rows),
+        "channel": np.tile(np.asarray(names, dtype=object), n_int),
     }
     for metric in INTERVAL_METRICS:
         if metric == "mean_queue_length":
-            both = np.column_stack([queue / lengths[:, None], queue.sum(axis=1) / lengths])
+            parts = [queue / lengths[:, None], queue[:, live].sum(axis=1) / lengths if live is not None else None,
+                     queue.sum(axis=1) / lengths]
         elif metric == "backlog":
-            both = np.column_stack([backlog, backlog.sum(axis=1)])
+            parts = [backlog, nan, backlog.sum(axis=1)]
         elif metric == "occupancy":
-            both = np.column_stack([np.full((n_int, n_ch), math.nan), _ratio(busy, staffed)])
+            parts = [np.full((n_int, n_ch), math.nan), nan, _ratio(busy, staffed)]
         elif metric == "agents_staffed":
-            both = np.column_stack([np.full((n_int, n_ch), math.nan), staffed / lengths])
+            parts = [np.full((n_int, n_ch), math.nan), nan, staffed / lengths]
         else:
-            both = np.column_stack([per_channel[metric], centre[metric]])
+            whole = nan if live is not None and metric in WAIT_METRICS else centre[metric]
+            parts = [per_channel[metric], live_kpis[metric] if live is not None and metric in LIVE_METRICS else nan,
+                     whole]
+        if live is None:
+            parts[1] = None
+        both = np.column_stack([p for p in parts if p is not None])
         columns[metric] = both.reshape(-1)
     return columns
 

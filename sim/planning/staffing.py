@@ -258,12 +258,13 @@ def evaluate(config: SimConfig, staffing: Mapping[str, list[int]], targets: Targ
     outputs = map_replications(cfg, range(cfg.run.replications))
     first = outputs[0]["intervals"]
     names = [c for c in cfg.scenario.channels]
-    n_ch = len(names) + 1  # + all
-    starts = first["interval_start_s"][::n_ch]
+    n_rows = len(set(first["channel"]))  # the channels, then the centre-wide rows (live, all)
+    starts = first["interval_start_s"][::n_rows]
     n_int = len(starts)
 
     def cube(metric: str) -> np.ndarray:
-        return np.stack([np.asarray(o["intervals"][metric], float).reshape(n_int, n_ch)[:, :-1] for o in outputs])
+        return np.stack([np.asarray(o["intervals"][metric], float).reshape(n_int, n_rows)[:, :len(names)]
+                         for o in outputs])
 
     values = {k: cube(k) for k in KPIS}
     offered = cube("offered").mean(axis=0)

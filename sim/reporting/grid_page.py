@@ -19,7 +19,7 @@ from sim.reporting import sweep_figures as sweep_plots
 from sim.reporting.cost_basis import window_hours
 from sim.reporting.document import Heading, Image, Page, Paragraph, Table
 from sim.reporting.run_page import intervals_meeting, read_config, read_csv
-from sim.reporting.style import ALL, channel_label, channel_order
+from sim.reporting.style import ALL, LIVE, channel_label, channel_order, deferrable_channels
 from sim.reporting.wording import cost_note, count_text, hours_text, kpi_cell, relative_text, target_text, words
 
 __all__ = ["Grid", "load_sweep", "load_study", "grid_summary", "grid_page"]
@@ -271,8 +271,12 @@ def grid_summary(grid: Grid, points: pd.DataFrame, service_channel: str, wage: f
 
 def _points_table(grid: Grid, points: pd.DataFrame, wage: float | None) -> Table:
     channels = list(grid.targets) or channel_order({k[0] for kp in points["kpis"] for k in kp})
+    deferrable = deferrable_channels(grid.targets)
+    present = {k[0] for kp in points["kpis"] for k in kp}
+    centre = LIVE if LIVE in present else ALL  # the centre's abandonment: over its live channels if it has email too
     header = ["Point", "Status"] + [f"{ch} service level" for ch in channels] + \
-             ["ASA, whole centre (s)", "Abandonment, whole centre", "Occupancy", _cost_label(grid, wage)]
+             [f"{ch} first response" if ch in deferrable else f"{ch} ASA (s)" for ch in channels] + \
+             [f"Abandonment, {channel_label(centre)}", "Occupancy", _cost_label(grid, wage)]
     has_met = any(bool(m) for m in points["met"])
     if has_met:
         header.append("Intervals meeting target")
@@ -280,7 +284,9 @@ def _points_table(grid: Grid, points: pd.DataFrame, wage: float | None) -> Table
     for _, p in points.iterrows():
         none = (math.nan,) * 3
         cells = [kpi_cell("service_level", *p["kpis"].get((ch, "service_level"), none)) for ch in channels]
-        cells += [kpi_cell(m, *p["kpis"].get((ALL, m), none)) for m in ("asa_s", "abandon_rate", "occupancy")]
+        cells += [kpi_cell("asa_s", *p["kpis"].get((ch, "asa_s"), none), hours=ch in deferrable) for ch in channels]
+        cells += [kpi_cell("abandon_rate", *p["kpis"].get((centre, "abandon_rate"), none)),
+                  kpi_cell("occupancy", *p["kpis"].get((ALL, "occupancy"), none))]
         cost = "–" if not math.isfinite(p["cost"]) else (
             f"{p['cost']:,.0f}" + (f" ± {(p['cost_high'] - p['cost_low']) / 2:,.0f}" if math.isfinite(p["cost_high"]) else ""))
         line = [p["label"], p["status"], *cells, cost]
@@ -318,7 +324,8 @@ def grid_page(grid: Grid, wage: float | None = None, service_channel: str | None
     """The page of a sweep or a study."""
     channels = list(grid.targets)
     if service_channel is None:
-        service_channel = channels[0] if len(channels) == 1 else ALL
+        live = "channel" in grid.table.columns and (grid.table["channel"].astype(str) == LIVE).any()
+        service_channel = channels[0] if len(channels) == 1 else LIVE if live else ALL
     points = _points(grid, wage, service_channel)
     page = Page(grid.name)
     page.add(Heading("Summary"), Paragraph(grid_summary(grid, points, service_channel, wage), "summary"))
@@ -350,12 +357,14 @@ def grid_page(grid: Grid, wage: float | None = None, service_channel: str | None
     if len(grid.keys) == 1:
         targets = {ch: t for ch, (_, t) in grid.targets.items()}
         page.add(Image(f"{prefix}kpis_vs_swept", sweep_plots.kpis_vs_swept(grid.table, grid.keys[0], targets=targets,
-                                                                          xlabel=grid.xlabel),
+                                                                          xlabel=grid.xlabel,
+                                                                          deferrable=deferrable_channels(grid.targets)),
                        f"Service level, ASA and abandonment against {grid.xlabel or grid.keys[0]}, with confidence bands"))
     elif len(grid.keys) == 2:
         page.add(Image(f"{prefix}service_level_heatmap",
                        sweep_plots.service_level_heatmap(grid.table, grid.keys[0], grid.keys[1]),
-                       "Whole-centre service level over the grid"))
+                       "Service level of the centre over the grid (its live channels' when it also has deferrable "
+                       "ones)"))
     if np.isfinite(ok["cost"].to_numpy(dtype=float)).any():
         target = grid.targets.get(service_channel, (None, None))[1]
         table = ok[["label", "cost", "cost_low", "cost_high", "service", "service_low", "service_high", "meets_target"]]

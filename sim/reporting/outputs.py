@@ -26,6 +26,8 @@ def write_outputs(result: ExperimentResult, folder: Path, *, figures: bool = Tru
             return []
         targets = {name: (ch.service_level_threshold_s, ch.service_level_target)
                    for name, ch in result.config.scenario.channels.items()}
-        return run_figures.save_figures(run_figures.interval_figures(result.intervals, targets), folder / "figures")
+        deferrable = [name for name, ch in result.config.scenario.channels.items() if ch.deferrable]
+        return run_figures.save_figures(run_figures.interval_figures(result.intervals, targets, deferrable=deferrable),
+                                        folder / "figures")
 
     return write_tables(result, folder, before_summary=write_figures)

@@ -3,7 +3,8 @@
 Interval charts (the ``intervals`` table of one run, :mod:`sim.experiments.replications`):
 
 - :func:`service_level_by_interval`: service level per channel against each channel's target;
-- :func:`asa_and_queue_by_interval`: average speed of answer, and the backlog (mean contacts waiting);
+- :func:`asa_and_queue_by_interval`: speed of answer of the live channels (s) and first response of
+  the deferrable ones (h), each on its own axis, and the backlog (mean contacts waiting);
 - :func:`abandonment_by_interval`: abandonment per channel;
 - :func:`occupancy_by_interval`: the whole centre's occupancy over the agents staffed;
 - :func:`interval_figures`: all four, by file stem (what ``python -m sim`` writes into ``figures/``).
@@ -21,7 +22,7 @@ Nothing here imports the model.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,8 +33,8 @@ from matplotlib.lines import Line2D
 
 from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi, verdict
 from sim.reporting.style import (ALL, GREEN, GREY, LABEL_SIZE, PALETTE, SKY, TICK_SIZE, TITLE_SIZE, VERMILLION,
-                                 channel_colour, channel_label, channel_order, format_seconds, legend, new_figure,
-                                 no_data_figure, plot_line, save_figures, target_line)
+                                 channel_colour, channel_label, channel_order, deferrable_channels, format_seconds,
+                                 legend, new_figure, no_data_figure, plot_line, save_figures, target_line)
 
 __all__ = ["PALETTE", "service_level_by_interval", "asa_and_queue_by_interval", "abandonment_by_interval",
            "occupancy_by_interval", "interval_figures", "paired_differences", "save_figures"]
@@ -98,10 +99,7 @@ def _by_channel(intervals: pd.DataFrame, column: str, title: str, ylabel: str, s
         handles.append(plot_line(ax, x, wide[ch] * scale, ch, channels))
         if base is not None and ch in base.columns:
             plot_line(ax, x, base[ch] * scale, ch, channels, label=f"{ch} baseline", baseline=True)
-        if targets and ch in targets:
-            threshold_s, target = targets[ch]
-            handles.append(target_line(ax, 100.0 * target, channel_colour(ch, channels),
-                                       f"{ch} target {100.0 * target:g}% in {format_seconds(threshold_s)}"))
+    handles += _target_lines(ax, {ch: targets[ch] for ch in channels if targets and ch in targets}, channels)
     if base is not None:
         handles.append(Line2D([], [], color=GREY, linestyle=":", linewidth=1.8, label="baseline (dotted)"))
     if top is not None:
@@ -113,6 +111,21 @@ def _by_channel(intervals: pd.DataFrame, column: str, title: str, ylabel: str, s
     _set_interval_ticks(ax, labels)
     legend(ax, handles)
     return fig
+
+
+def _target_lines(ax: Axes, targets: Mapping[str, tuple[float, float]], channels: Sequence[str]) -> list[Artist]:
+    """One dashed line per target share: in the channel's colour when one channel has it, dark grey
+    naming every channel when several share it (80% for phone in 20 s and chat in 60 s would
+    otherwise hide one line under the other)."""
+    shares: dict[float, list[str]] = {}
+    for ch, (_, target) in targets.items():
+        shares.setdefault(round(100.0 * target, 9), []).append(ch)
+    handles = []
+    for share, names in shares.items():
+        what = ", ".join(f"{ch} in {format_seconds(targets[ch][0])}" for ch in names)
+        colour = channel_colour(names[0], channels) if len(names) == 1 else "#555555"
+        handles.append(target_line(ax, share, colour, f"target {share:g}%: {what}"))
+    return handles
 
 
 def service_level_by_interval(intervals: pd.DataFrame, targets: Mapping[str, tuple[float, float]],
@@ -132,35 +145,49 @@ def abandonment_by_interval(intervals: pd.DataFrame, baseline: pd.DataFrame | No
     return fig
 
 
-def asa_and_queue_by_interval(intervals: pd.DataFrame, asa_scale: str = "linear") -> Figure:
-    """ASA (s) per channel on top, the backlog (mean contacts waiting) below, sharing the interval axis.
+def asa_and_queue_by_interval(intervals: pd.DataFrame, asa_scale: str = "linear",
+                              deferrable: Collection[str] = ()) -> Figure:
+    """Waits per channel by interval, each kind on its own axis: the average speed of answer of the
+    live channels in seconds on top, the first response of the ``deferrable`` channels (email) in
+    hours below it, then the backlog (mean contacts waiting), all sharing the interval axis.
 
-    ``asa_scale`` is passed to ``set_yscale`` (e.g. "symlog" when email waits dwarf phone's).
+    ``asa_scale`` is passed to ``set_yscale`` of the seconds panel.
     """
-    title = "Average speed of answer and backlog by interval"
+    title = "Speed of answer and backlog by interval"
     ok = _has_data(intervals, ["asa_s", "mean_queue_length"])
     channels = channel_order(intervals["channel"].astype(str).unique()) if ok else []
     if not channels:
         return no_data_figure(title)
+    live = [ch for ch in channels if ch not in deferrable]
+    later = [ch for ch in channels if ch in deferrable]
     starts, labels = _interval_axis(intervals)
     asa = _wide(intervals, "asa_s", starts)
     queue = _wide(intervals, "mean_queue_length", starts)
     x = np.arange(len(starts))
-    fig, (ax_asa, ax_q) = new_figure(nrows=2, sharex=True)
+    panels = [p for p in (("s", live), ("h", later)) if p[1]]
+    fig, axes = new_figure(nrows=len(panels) + 1, sharex=True, size=(10.0, 2.6 * (len(panels) + 1) + 0.9))
     handles = []
+    for ax, (unit, group) in zip(axes, panels):
+        for ch in group:
+            handles.append(plot_line(ax, x, asa[ch] / (3600.0 if unit == "h" else 1.0), ch, channels))
+        if unit == "s":
+            ax.set_yscale(asa_scale)
+            ax.set_ylabel("Speed of answer,\nlive channels (s)" if later else "Speed of answer (s)",
+                          fontsize=LABEL_SIZE)
+        else:
+            ax.set_ylabel("First response,\n" + ", ".join(group) + " (h)", fontsize=LABEL_SIZE)
+        if unit == "h" or asa_scale == "linear":
+            ax.set_ylim(bottom=0)
+    ax_q = axes[-1]
     for ch in channels:
-        handles.append(plot_line(ax_asa, x, asa[ch], ch, channels))
         plot_line(ax_q, x, queue[ch], ch, channels)
-    ax_asa.set_yscale(asa_scale)
-    if asa_scale == "linear":
-        ax_asa.set_ylim(bottom=0)
     ax_q.set_ylim(bottom=0)
-    ax_asa.set_ylabel("ASA (s)", fontsize=LABEL_SIZE)
-    ax_q.set_ylabel("Backlog, mean waiting (contacts)", fontsize=LABEL_SIZE)
-    ax_asa.set_title(title, fontsize=TITLE_SIZE)
+    ax_q.set_ylabel("Backlog, mean\nwaiting (contacts)", fontsize=LABEL_SIZE)
+    axes[0].set_title(title, fontsize=TITLE_SIZE)
     _set_interval_ticks(ax_q, labels)
-    ax_asa.tick_params(labelbottom=False)
-    legend(ax_asa, handles)
+    for ax in axes[:-1]:
+        ax.tick_params(labelbottom=False)
+    legend(axes[0], handles)
     return fig
 
 
@@ -197,11 +224,14 @@ def occupancy_by_interval(intervals: pd.DataFrame) -> Figure:
 
 
 def interval_figures(intervals: pd.DataFrame, targets: Mapping[str, tuple[float, float]],
-                     baseline: pd.DataFrame | None = None) -> dict[str, Figure]:
-    """The interval charts of one run by file stem; ``baseline``: another run's intervals to overlay."""
+                     baseline: pd.DataFrame | None = None, deferrable: Collection[str] | None = None
+                     ) -> dict[str, Figure]:
+    """The interval charts of one run by file stem; ``baseline``: another run's intervals to overlay;
+    ``deferrable``: the channels whose waits are in hours (default: a threshold of an hour or more)."""
     return {
         "service_level_by_interval": service_level_by_interval(intervals, targets, baseline),
-        "asa_and_queue_by_interval": asa_and_queue_by_interval(intervals),
+        "asa_and_queue_by_interval": asa_and_queue_by_interval(intervals,
+                                                               deferrable=deferrable_channels(targets, deferrable)),
         "abandonment_by_interval": abandonment_by_interval(intervals, baseline),
         "occupancy_by_interval": occupancy_by_interval(intervals),
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from sim.experiments.stats import t_interval
 from sim.reporting import run_figures as plots
 from sim.reporting.cost_basis import window_hours, with_cost
 from sim.reporting.document import Heading, Image, Page, Paragraph, Table
-from sim.reporting.style import ALL, channel_label, channel_order
+from sim.reporting.style import ALL, LIVE, channel_label, channel_order, deferrable_channels
 from sim.reporting.wording import (config_changes, cost_note, diff_cell, hours_text, kpi_cell, relative_text, run_table,
                                    scenario_tables, target_text, words)
 from sim.workforce.costs import labour_cost
@@ -177,13 +178,15 @@ def _metric_name(metric: str, wage: float | None) -> str:
     return kpi(metric).label
 
 
-def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float) -> Table:
-    """KPIs (rows) per channel (columns) as ``mean ± half-width``."""
+def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float, deferrable: Collection[str] = ()) -> Table:
+    """KPIs (rows) per channel (columns) as ``mean ± half-width``; the waits of ``deferrable``
+    channels in hours."""
     channels = channel_order(summary["channel"].astype(str).unique(), include_all=True)
     cells = {(str(r.channel), str(r.metric)): r for r in summary.itertuples()}
     rows = []
     for metric in KPI_ROWS:
-        line = [kpi_cell(metric, cells[(ch, metric)].mean, cells[(ch, metric)].ci_low, cells[(ch, metric)].ci_high)
+        line = [kpi_cell(metric, cells[(ch, metric)].mean, cells[(ch, metric)].ci_low, cells[(ch, metric)].ci_high,
+                         hours=ch in deferrable)
                 if (ch, metric) in cells else "–" for ch in channels]
         if any(c != "–" for c in line):
             rows.append([_metric_name(metric, wage), *line])
@@ -191,7 +194,7 @@ def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float) -> T
                  f"KPIs per channel: mean ± half-width of the {100 * confidence:g}% confidence interval")
 
 
-def day_table(days: pd.DataFrame, confidence: float) -> Table:
+def day_table(days: pd.DataFrame, confidence: float, deferrable: Collection[str] = ()) -> Table:
     """A multi-day run's days (rows): service level, first response / ASA and backlog at closing per channel."""
     channels = [c for c in channel_order(days["channel"].astype(str).unique(), include_all=True) if c != ALL]
     cells = {(int(r.day), str(r.channel), str(r.metric)): r for r in days.itertuples()}
@@ -203,7 +206,7 @@ def day_table(days: pd.DataFrame, confidence: float) -> Table:
         for ch in channels:
             for m in ("service_level", "asa_s", "backlog"):
                 r = cells.get((day, ch, m))
-                line.append(kpi_cell(m, r.mean, r.ci_low, r.ci_high) if r is not None else "–")
+                line.append(kpi_cell(m, r.mean, r.ci_low, r.ci_high, hours=ch in deferrable) if r is not None else "–")
         rows.append(line)
     return Table(header, rows, f"By day (opening hours; backlog at closing): mean ± half-width of the "
                                f"{100 * confidence:g}% confidence interval")
@@ -331,7 +334,7 @@ def run_summary(run: RunData, base: RunData | None, comparison: pd.DataFrame | N
         sentence += "."
         groups: dict[str, list[str]] = {VERDICT_BETTER: [], VERDICT_WORSE: [], VERDICT_NONE: [], VERDICT_NEGLIGIBLE: []}
         for (ch, metric), r in c.items():
-            if metric in HEADLINE and ch != ALL and r.verdict in groups:
+            if metric in HEADLINE and ch not in (ALL, LIVE) and r.verdict in groups:
                 groups[r.verdict].append(f"{ch} {kpi(metric).name.lower()}"
                                          + (f" ({kpi(metric).show_diff(r.diff_mean)})" if r.verdict != VERDICT_NONE else ""))
         sentence += (f" Significantly better: {words(groups[VERDICT_BETTER])}. Significantly worse: "
@@ -346,9 +349,11 @@ def run_summary(run: RunData, base: RunData | None, comparison: pd.DataFrame | N
             if cost is not None:
                 sentence += f" ({cost.mean:,.0f} at {wage:g} per agent-hour)"
         sentence += "."
-        ab, occ = cells.get((ALL, "abandon_rate")), cells.get((ALL, "occupancy"))
+        live = cells.get((LIVE, "abandon_rate"))
+        ab, occ = live or cells.get((ALL, "abandon_rate")), cells.get((ALL, "occupancy"))
         if ab is not None and occ is not None:
-            sentence += (f" Whole centre: {kpi('abandon_rate').show(ab.mean)} of offered contacts abandoned, "
+            who = "of contacts offered on live channels" if live is not None else "of offered contacts"
+            sentence += (f" Whole centre: {kpi('abandon_rate').show(ab.mean)} {who} abandoned, "
                          f"agents {kpi('occupancy').show(occ.mean)} occupied.")
     return sentence
 
@@ -381,10 +386,12 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
             page.add(changes)
     if run.ok:
         summary = _summary_rows(run, wage)
-        page.add(Heading("KPIs per channel"), kpi_table(summary, wage, run.confidence))
+        deferrable = [n for n, ch in run.config.scenario.channels.items() if ch.deferrable] \
+            if run.config is not None else sorted(deferrable_channels(run.targets))
+        page.add(Heading("KPIs per channel"), kpi_table(summary, wage, run.confidence, deferrable))
         page.add(Paragraph(cost_note(wage), "note"))
         if run.days is not None and not run.days.empty:
-            page.add(Heading("By day"), day_table(run.days, run.confidence))
+            page.add(Heading("By day"), day_table(run.days, run.confidence, deferrable))
         hours = group_hours_table(run.groups, run.config, run.confidence)
         if hours is not None:
             page.add(Heading("Agent groups: hours and labour cost"), hours)
@@ -400,11 +407,14 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
         page.add(Heading("By interval"))
         captions = {
             "service_level_by_interval": "Service level per interval against each channel's target (dashed)",
-            "asa_and_queue_by_interval": "Average speed of answer and backlog (mean contacts waiting) per interval",
+            "asa_and_queue_by_interval": "Speed of answer of the live channels (s), first response of the deferrable "
+                                         "ones (h) and backlog (mean contacts waiting) per interval",
             "abandonment_by_interval": "Abandonment per interval",
             "occupancy_by_interval": "Occupancy of the whole centre and agents staffed per interval",
         }
-        for name, fig in plots.interval_figures(run.intervals, run.targets, baseline_intervals).items():
+        deferrable = [n for n, ch in run.config.scenario.channels.items() if ch.deferrable] \
+            if run.config is not None else None
+        for name, fig in plots.interval_figures(run.intervals, run.targets, baseline_intervals, deferrable).items():
             page.add(Image(f"{prefix}{name}", fig, captions[name] + (" (baseline dotted)" if baseline_intervals is not None
                                                                       and name in ("service_level_by_interval",
                                                                                    "abandonment_by_interval") else "")))

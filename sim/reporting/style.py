@@ -27,7 +27,7 @@ from matplotlib.lines import Line2D
 
 __all__ = ["PALETTE", "BLUE", "ORANGE", "GREEN", "VERMILLION", "PURPLE", "SKY", "YELLOW", "BLACK", "GREY",
            "FIGSIZE", "DPI", "TITLE_SIZE", "LABEL_SIZE", "TICK_SIZE", "LEGEND_SIZE", "MIN_FONT_SIZE", "ALL",
-           "ALL_LABEL", "new_figure", "no_data_figure", "channel_order", "channel_colour", "channel_label",
+           "ALL_LABEL", "LIVE", "LIVE_LABEL", "DEFERRABLE_THRESHOLD_S", "deferrable_channels", "new_figure", "no_data_figure", "channel_order", "channel_colour", "channel_label",
            "plot_line", "target_line", "reference_line", "legend", "format_seconds", "settle_layout",
            "save_figures", "png_bytes"]
 
@@ -47,6 +47,9 @@ LEGEND_SIZE = 11
 MIN_FONT_SIZE = 11
 ALL = "all"
 ALL_LABEL = "whole centre"
+#: the centre-wide row of the waits in a centre with live and deferrable channels (sim.model.metrics.LIVE)
+LIVE = "live"
+LIVE_LABEL = "live channels"
 _KNOWN_CHANNELS: tuple[str, ...] = ("phone", "chat", "email")
 
 
@@ -79,27 +82,44 @@ def no_data_figure(title: str, message: str = "no data") -> Figure:
 
 
 def channel_order(channels: Sequence[str], *, include_all: bool = False) -> list[str]:
-    """phone, chat, email first, the others alphabetically; ``all`` last if asked for and present."""
+    """phone, chat, email first, the others alphabetically; the centre-wide rows (``live``, then
+    ``all``) last if asked for and present."""
     names = {str(c) for c in channels}
-    present = names - {ALL}
+    present = names - {ALL, LIVE}
     known = [c for c in _KNOWN_CHANNELS if c in present]
     order = known + sorted(present - set(known))
-    return order + [ALL] if include_all and ALL in names else order
+    return order + [c for c in (LIVE, ALL) if c in names] if include_all else order
+
+
+#: a channel whose service-level threshold is at least this (s) is deferrable when a figure is not
+#: told which are (as :data:`sim.engine.config.DEFERRABLE_THRESHOLD_S`)
+DEFERRABLE_THRESHOLD_S = 3600.0
+
+
+def deferrable_channels(targets: Mapping[str, tuple[float, float]] | None,
+                        deferrable: Sequence[str] | None = None) -> set[str]:
+    """The deferrable channels: ``deferrable`` when given, else those of ``targets`` (channel ->
+    (threshold s, target)) whose threshold is an hour or more."""
+    if deferrable is not None:
+        return set(deferrable)
+    return {ch for ch, (threshold, _) in (targets or {}).items() if threshold >= DEFERRABLE_THRESHOLD_S}
 
 
 def channel_colour(channel: str, order: Sequence[str] = ()) -> str:
     """Stable colours: phone/chat/email always get the first three; others follow in ``order``."""
     if channel == ALL:
         return BLACK
+    if channel == LIVE:
+        return "#555555"
     if channel in _KNOWN_CHANNELS:
         return PALETTE[_KNOWN_CHANNELS.index(channel)]
-    extras = [c for c in order if c not in _KNOWN_CHANNELS and c != ALL]
+    extras = [c for c in order if c not in _KNOWN_CHANNELS and c not in (ALL, LIVE)]
     index = extras.index(channel) if channel in extras else len(extras)
     return PALETTE[(len(_KNOWN_CHANNELS) + index) % (len(PALETTE) - 1)]  # black is the whole centre's
 
 
 def channel_label(channel: str) -> str:
-    return ALL_LABEL if channel == ALL else str(channel)
+    return ALL_LABEL if channel == ALL else LIVE_LABEL if channel == LIVE else str(channel)
 
 
 def plot_line(ax: Axes, x, y, channel: str, order: Sequence[str] = (), *, label: str | None = None,
@@ -109,7 +129,7 @@ def plot_line(ax: Axes, x, y, channel: str, order: Sequence[str] = (), *, label:
     if baseline:
         style = dict(linestyle=":", linewidth=1.8, marker=None)
     else:
-        style = dict(linestyle="--" if channel == ALL else "-", linewidth=2.2, marker="o", markersize=4)
+        style = dict(linestyle="--" if channel in (ALL, LIVE) else "-", linewidth=2.2, marker="o", markersize=4)
     (line,) = ax.plot(np.asarray(x, dtype=float), np.asarray(y, dtype=float), color=colour,
                       label=label or channel_label(channel), **style)
     return line

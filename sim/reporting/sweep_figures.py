@@ -17,7 +17,7 @@ finished point gives a figure that says "no data". Nothing here imports the mode
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,9 +25,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.experiments.kpis import kpi
-from sim.reporting.style import (ALL, BLACK, BLUE, GREY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, VERMILLION, channel_colour,
-                                 channel_order, legend, new_figure, no_data_figure, plot_line, reference_line,
-                                 target_line)
+from sim.reporting.style import (ALL, BLACK, BLUE, GREY, LABEL_SIZE, LIVE, TICK_SIZE, TITLE_SIZE, VERMILLION,
+                                 channel_colour, channel_label, channel_order, legend, new_figure, no_data_figure,
+                                 plot_line, reference_line, target_line)
 
 __all__ = ["kpis_vs_swept", "service_level_heatmap", "cost_vs_service", "pareto_front", "sweep_figures",
            "SWEEP_METRICS", "swept_columns"]
@@ -39,6 +39,8 @@ SWEEP_METRICS: dict[str, tuple[str, float]] = {
 }
 SWEEP_METRICS["asa_s"] = ("ASA (s)", 1.0)
 SWEEP_METRICS["abandon_rate"] = ("Abandoned (% of offered)", 100.0)
+#: waits, drawn in hours on a panel of their own for deferrable channels
+_WAITS = ("asa_s", "mean_wait_s")
 _SUMMARY = ("channel", "metric", "mean", "ci_low", "ci_high", "n_reps", "status", "error")
 
 
@@ -70,11 +72,14 @@ def _label(value) -> str:
 
 def kpis_vs_swept(table: pd.DataFrame, key: str,
                   metrics: Sequence[str] = ("service_level", "asa_s", "abandon_rate"),
-                  targets: Mapping[str, float] | None = None, xlabel: str | None = None) -> Figure:
+                  targets: Mapping[str, float] | None = None, xlabel: str | None = None,
+                  deferrable: Collection[str] = ()) -> Figure:
     """Each metric per channel against the swept ``key``, with its CI band (one panel per metric).
 
     ``targets``: ``{channel: service-level target share}``, dashed on the service-level panel.
-    The whole centre (``all``) is drawn, dashed black, only when there are several channels.
+    The centre-wide rows (``live``, ``all``) are drawn, dashed, only when there are several channels.
+    Waits of the ``deferrable`` channels (email) get a panel of their own, in hours: they are never
+    drawn on the seconds axis of the live channels.
     """
     title = f"Service level, ASA and abandonment against {key}" if tuple(metrics) == (
         "service_level", "asa_s", "abandon_rate") else f"KPIs against {key}"
@@ -89,18 +94,29 @@ def kpis_vs_swept(table: pd.DataFrame, key: str,
         all_values = all_values.sort_values()
     pos, numeric = _positions(all_values)
     channels = channel_order(ok["channel"].astype(str).unique())
-    if len(channels) != 1 and ALL in set(ok["channel"].astype(str)) or not channels:
-        channels.append(ALL)
+    if len(channels) != 1 or not channels:
+        channels = channel_order(ok["channel"].astype(str).unique(), include_all=True)
+    panels = []  # (metric, channels drawn, hours?)
+    for metric in metrics:
+        if metric in _WAITS and any(ch in deferrable for ch in channels):
+            panels.append((metric, [ch for ch in channels if ch not in deferrable], False))
+            panels.append((metric, [ch for ch in channels if ch in deferrable], True))
+        else:
+            panels.append((metric, channels, False))
     failed = []
     if "status" in table.columns:
         failed = table[(table["status"].astype(str) == "failed") & table[key].notna()][key].unique().tolist()
 
-    fig, axes = new_figure(nrows=len(metrics), sharex=True, size=(10.0, 2.9 * len(metrics) + 0.8))
+    fig, axes = new_figure(nrows=len(panels), sharex=True, size=(10.0, 2.9 * len(panels) + 0.8))
     handles = []
-    for ax, metric in zip(axes, metrics):
+    for ax, (metric, drawn, hours) in zip(axes, panels):
         label, scale = SWEEP_METRICS.get(metric, (kpi(metric).label, kpi(metric).scale))
-        rows = ok[ok["metric"] == metric]
-        for ch in channels:
+        if hours:
+            label, scale = f"{kpi(metric).name},\n{', '.join(drawn)} (h)", 1 / 3600.0
+        elif metric in _WAITS and deferrable:
+            label = label.replace(" (s)", ",\nlive channels (s)")
+        rows = ok[(ok["metric"] == metric) & ok["channel"].astype(str).isin(drawn)]
+        for ch in drawn:
             part = rows[rows["channel"].astype(str) == ch]
             if part.empty:
                 continue
@@ -110,7 +126,7 @@ def kpis_vs_swept(table: pd.DataFrame, key: str,
             ax.fill_between(x, part["ci_low"].to_numpy(dtype=float) * scale,
                             part["ci_high"].to_numpy(dtype=float) * scale, color=line.get_color(), alpha=0.18,
                             linewidth=0)
-            if ax is axes[0]:
+            if line.get_label() not in {h.get_label() for h in handles}:
                 handles.append(line)
         if metric == "service_level" and targets:
             for ch in channels:
@@ -141,11 +157,15 @@ def kpis_vs_swept(table: pd.DataFrame, key: str,
     return fig
 
 
-def service_level_heatmap(table: pd.DataFrame, x_key: str, y_key: str, channel: str = ALL,
+def service_level_heatmap(table: pd.DataFrame, x_key: str, y_key: str, channel: str | None = None,
                           metric: str = "service_level") -> Figure:
-    """``metric`` (default service level, %) of ``channel`` over the grid of two swept keys."""
+    """``metric`` (default service level, %) of ``channel`` over the grid of two swept keys; by
+    default the centre's: its live channels' when it also has deferrable ones, else the whole centre's."""
     label, scale = SWEEP_METRICS.get(metric, (kpi(metric).label, kpi(metric).scale))
-    title = f"{label.split(' (')[0]} ({channel}) by {x_key} and {y_key}"
+    if channel is None:
+        channel = LIVE if table is not None and "channel" in table.columns and \
+            (table["channel"].astype(str) == LIVE).any() else ALL
+    title = f"{label.split(' (')[0]} ({channel_label(channel)}) by {x_key} and {y_key}"
     if table is None or x_key not in table.columns or y_key not in table.columns:
         return no_data_figure(title)
     ok = _ok(table)
@@ -258,11 +278,12 @@ def _err(value: np.ndarray, low: np.ndarray, high: np.ndarray):
     return np.vstack([np.nan_to_num(value - low), np.nan_to_num(high - value)]).clip(min=0.0)
 
 
-def sweep_figures(table: pd.DataFrame, targets: Mapping[str, float] | None = None) -> dict[str, Figure]:
+def sweep_figures(table: pd.DataFrame, targets: Mapping[str, float] | None = None,
+                  deferrable: Collection[str] = ()) -> dict[str, Figure]:
     """The sweep figures that fit ``table``: one swept key -> ``sweep_kpis``; two -> ``sweep_service_level_heatmap``."""
     keys = swept_columns(table)
     if len(keys) == 1:
-        return {"sweep_kpis": kpis_vs_swept(table, keys[0], targets=targets)}
+        return {"sweep_kpis": kpis_vs_swept(table, keys[0], targets=targets, deferrable=deferrable)}
     if len(keys) == 2:
         return {"sweep_service_level_heatmap": service_level_heatmap(table, keys[0], keys[1])}
     return {}

@@ -23,12 +23,20 @@ __all__ = ["kpi_cell", "diff_cell", "target_text", "words", "count_text", "scena
            "config_changes", "hours_text", "relative_text", "cost_note"]
 
 
-def kpi_cell(metric: str, mean: float, low: float, high: float) -> str:
+#: waits in seconds, shown in hours for a deferrable channel (email)
+WAITS_S = ("asa_s", "mean_wait_s", "end_to_end_time_s", "transfer_asa_s")
+
+
+def kpi_cell(metric: str, mean: float, low: float, high: float, hours: bool = False) -> str:
     """``83.2% ± 2.7`` (the half-width of the interval; the unit is the row's, shares keep their %);
-    a share with a Wilson interval (``sl_risk``) as ``10% [2–40]``."""
+    a share with a Wilson interval (``sl_risk``) as ``10% [2–40]``; with ``hours`` (a deferrable
+    channel), a wait in hours with its unit: ``1.6 h ± 0.4``."""
     info = kpi(metric)
     if mean is None or not math.isfinite(mean):
         return "–"
+    if hours and metric in WAITS_S:
+        text = f"{mean / 3600:,.2f} h"
+        return text + (f" ± {(high - low) / 7200:,.2f}" if math.isfinite(low) and math.isfinite(high) else "")
     text = info.show(mean, unit=False)
     if not (math.isfinite(low) and math.isfinite(high)):
         return text
