@@ -54,11 +54,12 @@ def test_with_verdicts_adds_one_verdict_per_row():
 
 
 def test_cells_show_means_and_intervals_in_the_kpis_units():
-    assert kpi_cell("service_level", 0.832, 0.805, 0.859) == "83.2% ± 2.7"
+    assert kpi_cell("service_level", 0.832, 0.805, 0.859) == "83.2% [80.5–85.9]", "a share: its bounds"
     assert kpi_cell("asa_s", 7.04, 5.84, 8.24) == "7.0 ± 1.2"
     assert kpi_cell("asa_s", 7.0, math.nan, math.nan) == "7.0"
     assert kpi_cell("sl_risk", 0.1, 0.02, 0.4) == "10% [2–40]"
     assert kpi_cell("asa_s", math.nan, math.nan, math.nan) == "–"
+    assert kpi_cell("asa_s", 5400.0, 3600.0, 7200.0, hours=True) == "1.50 h ± 0.50", "a deferrable channel's wait"
     assert diff_cell("service_level", 0.094, 0.078, 0.109) == "+9.4 pp [+7.8, +10.9]"
     assert diff_cell("asa_s", -4.0, -4.7, -3.4) == "-4.0 s [-4.7, -3.4]"
     assert kpi("service_level").label == "Service level (%)"
@@ -126,7 +127,7 @@ def test_run_report_against_a_baseline(runs, tmp_path, capsys):
                  "longest idle", "What differs from the baseline", "scenario.agent_groups.generalists.staffing"):
         assert text in md, text
     # the KPI table with intervals, the paired differences with verdicts, the cost basis
-    assert re.search(r"\| Service level \(%\) \| \d+\.\d% ± \d+\.\d \|", md)
+    assert re.search(r"\| Service level \(%\) \| \d+\.\d% \[\d+\.\d–\d+\.\d\] \|", md)
     assert "significantly better" in md and "Staff cost (agent-hours x 25 per hour)" in md
     assert "Cost basis: staffed agent-hours" in md
     # the summary paragraph, computed from the numbers

@@ -255,3 +255,39 @@ def test_one_more_agent_is_detected_with_far_fewer_replications_when_paired():
     assert n_indep > 3 * n_paired
     assert first <= 5
     assert t_interval(p - b).half_width < welch_half_width(b, i)[0]
+
+
+# ------------------------------------------------------------------ shares: intervals inside [0, 1]
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from sim.experiments.stats import share_interval  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(min_value=0.0, max_value=1.0, allow_nan=False), min_size=2, max_size=40),
+       st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_a_share_interval_stays_inside_zero_and_one_and_holds_the_mean(values, confidence):
+    est = share_interval(values, confidence)
+    assert 0.0 <= est.low <= est.mean <= est.high <= 1.0
+    assert est.mean == pytest.approx(float(np.mean(values)))
+
+
+def test_a_share_interval_is_the_t_interval_away_from_the_bounds_and_asymmetric_near_them():
+    rng = np.random.default_rng(3)
+    middle = rng.uniform(0.4, 0.6, size=30)
+    share, t = share_interval(middle), t_interval(middle)
+    assert share.low == pytest.approx(t.low, abs=0.02 * (t.high - t.low))
+    assert share.high == pytest.approx(t.high, abs=0.02 * (t.high - t.low))
+    high = np.array([1.0, 1.0, 0.95, 0.7, 1.0])  # a t-interval would pass 100%
+    assert t_interval(high).high > 1.0
+    est = share_interval(high)
+    assert est.high < 1.0 and est.high - est.mean < est.mean - est.low
+    # the delta-method logit interval by hand: logit(m) ± t s / (sqrt(n) m (1 - m))
+    m, s = high.mean(), high.std(ddof=1)
+    half = scipy.stats.t.ppf(0.975, 4) * s / math.sqrt(5) / (m * (1 - m))
+    logit = math.log(m / (1 - m))
+    assert (est.low, est.high) == pytest.approx((1 / (1 + math.exp(-(logit - half))), 1 / (1 + math.exp(-(logit + half)))))
+    assert share_interval([1.0, 1.0, 1.0]).low == 1.0 and share_interval([0.0, 0.0]).high == 0.0
+    assert math.isnan(share_interval([0.5]).low)

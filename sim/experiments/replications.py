@@ -32,7 +32,8 @@ import pandas as pd
 
 from sim.experiments.executors import map_replications
 from sim.experiments.files import atomic_write
-from sim.experiments.stats import t_interval, wilson_interval
+from sim.experiments.kpis import kpi
+from sim.experiments.stats import share_interval, t_interval, wilson_interval
 from sim.model.config import SimConfig
 from sim.model.metrics import DAY_METRICS, INTERVAL_METRICS, SUMMARY_ORDER
 from sim.workforce.costs import COST_METRICS
@@ -82,20 +83,22 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
     replications = pd.DataFrame([row for out in outputs for row in out["summary"]])
     channels = config.scenario.channels
     day_rows = pd.DataFrame([row for out in outputs for row in out.get("days", ())]) if run.days > 1 else None
+    # the risk of missing the target on a day means something only when days differ beyond Poisson noise
+    risk = config.scenario.busyness_cv > 0 and config.scenario.trace is None
     return ExperimentResult(
         config=replace(config, run=run),
         summary=_aggregate(replications, "channel", run.confidence,
-                           sl_risk_rows(replications, channels, run.confidence, day_rows)),
+                           sl_risk_rows(replications, channels, run.confidence, day_rows) if risk else []),
         intervals=_average_intervals([out["intervals"] for out in outputs]),
         groups=_aggregate(pd.DataFrame([row for out in outputs for row in out["groups"]]), "group", run.confidence),
         replications=replications,
-        days=_aggregate_days(day_rows, channels, run.confidence) if run.days > 1 else None,
+        days=_aggregate_days(day_rows, channels, run.confidence, risk) if run.days > 1 else None,
     )
 
 
-def _aggregate_days(values: pd.DataFrame, channels, confidence: float) -> pd.DataFrame:
-    """t-intervals per (day, channel, metric) of the per-replication day KPIs, and each day's ``sl_risk``
-    (the share of replications missing the target that day, with a Wilson interval)."""
+def _aggregate_days(values: pd.DataFrame, channels, confidence: float, risk: bool = True) -> pd.DataFrame:
+    """Intervals per (day, channel, metric) of the per-replication day KPIs, and with ``risk`` each
+    day's ``sl_risk`` (the share of replications missing the target that day, with a Wilson interval)."""
     columns = ["day", "channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
     if values is None or values.empty:
         return pd.DataFrame(columns=columns)
@@ -104,10 +107,10 @@ def _aggregate_days(values: pd.DataFrame, channels, confidence: float) -> pd.Dat
     order = {m: i for i, m in enumerate(metrics)}
     out = []
     for (day, channel, metric), part in values.groupby(["day", "channel", "metric"], sort=False):
-        est = t_interval(part["value"].to_numpy(), confidence)
+        est = _interval(metric, part["value"].to_numpy(), confidence)
         out.append({"day": day, "channel": channel, "metric": metric, "mean": est.mean, "ci_low": est.low,
                     "ci_high": est.high, "n_reps": est.n})
-    for day, part in values.groupby("day", sort=False):
+    for day, part in values.groupby("day", sort=False) if risk else ():
         sl = part[part["metric"] == "service_level"].pivot(index="replication", columns="channel", values="value")
         out.extend({"day": day, **row} for row in _risk_rows(sl, channels, confidence))
     table = pd.DataFrame(out, columns=columns)
@@ -164,12 +167,17 @@ def _risk_row(channel: str, misses: int, n: int, confidence: float) -> dict:
             "n_reps": est.n}
 
 
+def _interval(metric: str, values: np.ndarray, confidence: float):
+    """A share's interval inside [0, 1] (:func:`~sim.experiments.stats.share_interval`), else a t-interval."""
+    return (share_interval if kpi(metric).unit == "%" else t_interval)(values, confidence)
+
+
 def _aggregate(values: pd.DataFrame, key: str, confidence: float, extra: list[dict] = ()) -> pd.DataFrame:
     """t-intervals per (``key``, metric) of ``values``; ``extra`` rows (already estimated) are added."""
     rows = []
     order = {m: i for i, m in enumerate(SUMMARY_ORDER)}
     for (who, metric), part in values.groupby([key, "metric"], sort=False):
-        est = t_interval(part["value"].to_numpy(), confidence)
+        est = _interval(metric, part["value"].to_numpy(), confidence)
         rows.append({key: who, "metric": metric, "mean": est.mean, "ci_low": est.low, "ci_high": est.high,
                      "n_reps": est.n})
     rows.extend(extra)
@@ -233,9 +241,11 @@ def format_summary(summary: pd.DataFrame, confidence: float, deferrable: Sequenc
     shown += tuple(m for m in COST_METRICS if m in set(summary["metric"]))  # with scenario.costs
     channels = list(dict.fromkeys(summary["channel"]))
     cells = {(r.channel, r.metric): r for r in summary.itertuples()}
-    width = 18
+    width = 20
     lines = [f"{'KPI (mean ± ' + format(confidence * 100, 'g') + '% CI)':<24}" + "".join(f"{c:>{width}}" for c in channels)]
     for metric in shown:
+        if not any((ch, metric) in cells for ch in channels):
+            continue  # e.g. sl_risk without forecast uncertainty
         row = f"{metric:<24}"
         for ch in channels:
             r = cells.get((ch, metric))
@@ -273,9 +283,9 @@ def _cell(metric: str, r, hours: bool = False) -> str:
     half = (r.ci_high - r.ci_low) / 2 if math.isfinite(r.ci_high) else math.nan
     pct = metric in ("service_level", "vip_service_level", "abandon_rate", "p_wait", "escalation_rate", "occupancy", "block_rate",
                      "containment_rate", "retrial_rate", "repeat_rate", "fcr", "callback_success")
-    if pct:
+    if pct:  # a share's interval (logit) is not symmetric: its bounds
         text = f"{100 * r.mean:.1f}%"
-        return text + (f" ±{100 * half:.1f}" if math.isfinite(half) else "")
+        return text + (f" [{100 * r.ci_low:.1f}-{100 * r.ci_high:.1f}]" if math.isfinite(half) and half > 0 else "")
     if metric == "csat_modelled":
         return f"{r.mean:.2f}" + (f" ±{half:.2f}" if math.isfinite(half) else "")
     digits = 0 if metric in ("offered", "answered", "abandoned", "blocked", "labour_cost", "vendor_cost",

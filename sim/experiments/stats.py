@@ -4,6 +4,8 @@ Replications are independent (each has its own random streams), so for a KPI
 with values ``x_1..x_n`` the interval is ``mean ± t_{n-1, (1+level)/2} · s / sqrt(n)``.
 Replications where a KPI is undefined (NaN, e.g. ASA with nothing answered)
 are left out and ``n`` says how many were used; with ``n < 2`` the bounds are NaN.
+A share (service level, abandonment, occupancy) gets :func:`share_interval` instead, the
+t-interval on the logit scale, so that its bounds stay inside [0, 1].
 
 Two scenarios run with the same seed are *paired*: replication ``r`` of both
 draws the same arrivals, handle times and patience (common random numbers,
@@ -22,9 +24,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy.special import ndtri, stdtrit
+from scipy.special import expit, ndtri, stdtrit
 
-__all__ = ["Estimate", "t_interval", "t_quantile", "wilson_interval", "paired_difference", "welch_half_width", "mser_statistic",
+__all__ = ["Estimate", "t_interval", "share_interval", "t_quantile", "wilson_interval", "paired_difference", "welch_half_width", "mser_statistic",
            "mser", "mser5"]
 
 
@@ -58,6 +60,32 @@ def t_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -
     sd = float(x.std(ddof=1))
     half = float(stdtrit(n - 1, (1.0 + confidence) / 2.0)) * sd / math.sqrt(n)  # Student-t quantile
     return Estimate(mean, mean - half, mean + half, n)
+
+
+def share_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> Estimate:
+    """Mean of per-replication shares (service level, abandonment, occupancy: each in [0, 1]) with
+    an interval that stays inside [0, 1]: the Student-t interval on the logit scale by the delta
+    method, ``logit(m) ± t_{n-1} · s / (sqrt(n) · m (1 - m))``, mapped back with the logistic function.
+
+    Away from 0 and 1 it is the t-interval of :func:`t_interval` to within a few per cent of its
+    width; near them it is asymmetric (92.6% ± 9 would reach past 100%; this gives about
+    [78, 98]). When every replication gives the same share the interval is that share; with
+    fewer than two values the bounds are NaN.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = int(x.size)
+    if n == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    mean = float(x.mean())
+    if n < 2:
+        return Estimate(mean, math.nan, math.nan, n)
+    sd = float(x.std(ddof=1))
+    if sd == 0.0 or mean <= 0.0 or mean >= 1.0:
+        return Estimate(mean, mean, mean, n)
+    half = t_quantile(n - 1, confidence) * sd / math.sqrt(n) / (mean * (1.0 - mean))
+    centre = math.log(mean / (1.0 - mean))
+    return Estimate(mean, float(expit(centre - half)), float(expit(centre + half)), n)
 
 
 def t_quantile(df: float, confidence: float) -> float:

@@ -28,8 +28,8 @@ WAITS_S = ("asa_s", "mean_wait_s", "end_to_end_time_s", "transfer_asa_s")
 
 
 def kpi_cell(metric: str, mean: float, low: float, high: float, hours: bool = False) -> str:
-    """``83.2% ± 2.7`` (the half-width of the interval; the unit is the row's, shares keep their %);
-    a share with a Wilson interval (``sl_risk``) as ``10% [2–40]``; with ``hours`` (a deferrable
+    """``1,165.2 ± 40.1`` (the half-width of the interval; the unit is the row's); a share with its
+    interval's bounds, ``83.2% [80.4–85.7]`` (a logit or Wilson interval is not symmetric); with ``hours`` (a deferrable
     channel), a wait in hours with its unit: ``1.6 h ± 0.4``."""
     info = kpi(metric)
     if mean is None or not math.isfinite(mean):
@@ -42,6 +42,8 @@ def kpi_cell(metric: str, mean: float, low: float, high: float, hours: bool = Fa
         return text
     half = (high - low) / 2.0
     if metric == "sl_risk":  # a share with a Wilson interval, not symmetric: show its bounds
+        return f"{text} [{low * info.scale:.{info.digits}f}–{high * info.scale:.{info.digits}f}]"
+    if info.unit == "%":  # a share's interval (logit scale) is not symmetric either
         return f"{text} [{low * info.scale:.{info.digits}f}–{high * info.scale:.{info.digits}f}]"
     return f"{text} ± {half * info.scale:,.{info.digits}f}"
 
