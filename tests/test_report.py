@@ -145,7 +145,8 @@ def test_run_report_alone_writes_into_the_run_folder(runs):
     html, md, embedded, linked = _images_and_links(out)
     assert len(embedded) == len(linked) == 4
     assert "Against the baseline" not in md
-    assert "Staffed agent-hours (agent-h)" in md and "No wage was given" in md
+    assert "Staffed agent-hours (agent-h)" in md and "Costs in EUR are the scenario's own (scenario.costs)" in md
+    assert "No wage was given" not in md, "the default centre has its own costs"
     assert re.search(r"phone meets 80% in 20 s in \d+ of 24 intervals \(\d+\.\d% over the day\)", md)
 
 

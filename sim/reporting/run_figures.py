@@ -247,13 +247,14 @@ _VERDICT_STYLE = {  # colour and marker: the verdict reads without colour too
 
 def paired_differences(comparison: pd.DataFrame,
                        metrics: Sequence[str] = ("service_level", "asa_s", "abandon_rate", "occupancy"),
-                       confidence: float = 0.95) -> Figure:
+                       confidence: float = 0.95, deferrable: Collection[str] = ()) -> Figure:
     """Each KPI's paired difference (alternative - baseline) per channel with its interval, one panel
     per KPI; a vertical line at 0; markers by verdict (better: green dot, worse: vermillion cross,
     no detectable difference: hollow grey; KPIs without a better direction in grey).
 
     ``comparison``: :data:`sim.compare.COMPARE_COLUMNS` rows (channel, metric, diff_mean,
-    diff_ci_low, diff_ci_high, ...).
+    diff_ci_low, diff_ci_high, ...). The waits of the ``deferrable`` channels (email) get a panel of
+    their own in hours: on the seconds axis of the calls they would hide a 2 s gain.
     """
     title = f"Change against the baseline (paired difference, {confidence:.0%} CI)"
     needed = {"channel", "metric", "diff_mean", "diff_ci_low", "diff_ci_high"}
@@ -264,35 +265,47 @@ def paired_differences(comparison: pd.DataFrame,
     if not metrics:
         return no_data_figure(title)
     channels = channel_order(rows["channel"].astype(str).unique(), include_all=True)
-    ncols = 2 if len(metrics) > 1 else 1
-    nrows = math.ceil(len(metrics) / ncols)
+    panels = []  # (metric, its rows, scale, x label)
+    for metric in metrics:
+        info = kpi(metric)
+        part = rows[rows["metric"] == metric]
+        label = f"Δ {info.name} ({info.diff_unit})" if info.diff_unit else f"Δ {info.name}"
+        later = part["channel"].astype(str).isin(list(deferrable))
+        if metric in ("asa_s", "mean_wait_s") and later.any():
+            short = "ASA" if metric == "asa_s" else "Mean wait"
+            names = ", ".join(sorted(set(part[later]["channel"].astype(str))))
+            panels.append((metric, part[~later], info.scale, f"Δ {short}, live channels (s)"))
+            panels.append((metric, part[later], 1 / 3600.0, f"Δ {'First response' if metric == 'asa_s' else short}, "
+                                                            f"{names} (h)"))
+        else:
+            panels.append((metric, part, info.scale, label))
+    ncols = 2 if len(panels) > 1 else 1
+    nrows = math.ceil(len(panels) / ncols)
     fig, axes = new_figure(nrows, ncols, sharey=True, size=(10.0, 1.0 + nrows * (0.55 * len(channels) + 1.2)))
     y = {ch: i for i, ch in enumerate(reversed(channels))}
     seen: dict[str, Artist] = {}
-    for ax, metric in zip(axes, metrics):
-        info = kpi(metric)
+    for ax, (metric, part, scale, xlabel) in zip(axes, panels):
         ax.axvline(0.0, color="#555555", linewidth=1.2)
-        part = rows[rows["metric"] == metric]
         for r in part.itertuples():
             word = verdict(metric, r.diff_ci_low, r.diff_ci_high, r.diff_mean)
             colour, marker, fill = _VERDICT_STYLE.get(word, (GREY, "s", "full"))
-            mean, low, high = (float(v) * info.scale for v in (r.diff_mean, r.diff_ci_low, r.diff_ci_high))
+            mean, low, high = (float(v) * scale for v in (r.diff_mean, r.diff_ci_low, r.diff_ci_high))
             if not math.isfinite(mean):
                 continue
             err = [[mean - low], [high - mean]] if math.isfinite(low) and math.isfinite(high) else None
             handle = ax.errorbar([mean], [y[str(r.channel)]], xerr=err, color=colour, marker=marker, fillstyle=fill,
                                  markersize=9, linewidth=2.2, capsize=5, label=word)
             seen.setdefault(word, handle)
-        ax.set_xlabel(f"Δ {info.name} ({info.diff_unit})" if info.diff_unit else f"Δ {info.name}", fontsize=LABEL_SIZE)
+        ax.set_xlabel(xlabel, fontsize=LABEL_SIZE)
         lo, hi = ax.get_xlim()
         span = max(abs(lo), abs(hi), 1e-9)
         ax.set_xlim(-span * 1.1, span * 1.1)  # zero in the middle: the eye reads left/right as down/up
         ax.grid(False, axis="y")
-    for ax in axes[len(metrics):]:
+    for ax in axes[len(panels):]:
         ax.set_visible(False)
     axes[0].set_yticks(list(y.values()), [channel_label(ch) for ch in y])
     axes[0].set_ylim(-0.6, len(channels) - 0.4)
-    for ax in axes[:len(metrics)]:
+    for ax in axes[:len(panels)]:
         ax.tick_params(labelleft=True)
     fig.suptitle(title, fontsize=TITLE_SIZE)
     order = [VERDICT_BETTER, VERDICT_WORSE, VERDICT_NEGLIGIBLE, VERDICT_NONE]

@@ -172,13 +172,20 @@ def _summary_rows(run: RunData, wage: float | None) -> pd.DataFrame:
     return pd.concat([summary, pd.DataFrame(extra)], ignore_index=True) if extra else summary
 
 
-def _metric_name(metric: str, wage: float | None) -> str:
+def _metric_name(metric: str, wage: float | None, currency: str = "") -> str:
     if metric == "cost":
         return f"Staff cost (agent-hours x {wage:g} per hour)"
+    if metric in COST_LINES and currency:
+        return f"{kpi(metric).name} ({currency})"
     return kpi(metric).label
 
 
-def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float, deferrable: Collection[str] = ()) -> Table:
+#: the scenario's own cost lines (scenario.costs), in its currency
+COST_LINES = ("labour_cost", "vendor_cost", "bot_cost", "telephony_cost", "total_cost", "cost_per_contact")
+
+
+def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float, deferrable: Collection[str] = (),
+              currency: str = "") -> Table:
     """KPIs (rows) per channel (columns) as ``mean ± half-width``; the waits of ``deferrable``
     channels in hours."""
     channels = channel_order(summary["channel"].astype(str).unique(), include_all=True)
@@ -189,9 +196,10 @@ def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float, defe
                          hours=ch in deferrable)
                 if (ch, metric) in cells else "–" for ch in channels]
         if any(c != "–" for c in line):
-            rows.append([_metric_name(metric, wage), *line])
+            rows.append([_metric_name(metric, wage, currency), *line])
     return Table(["KPI", *[channel_label(c) for c in channels]], rows,
-                 f"KPIs per channel: mean ± half-width of the {100 * confidence:g}% confidence interval")
+                 f"KPIs per channel: mean ± half-width of the {100 * confidence:g}% confidence interval "
+                 f"(shares: mean [low–high], an interval that stays inside 0–100%)")
 
 
 def day_table(days: pd.DataFrame, confidence: float, deferrable: Collection[str] = ()) -> Table:
@@ -277,7 +285,7 @@ def _comparison(run: RunData, base: RunData, wage: float | None) -> pd.DataFrame
     return with_verdicts(compare_replications(b, a, base.confidence))
 
 
-def verdict_table(comparison: pd.DataFrame, wage: float | None, confidence: float) -> Table:
+def verdict_table(comparison: pd.DataFrame, wage: float | None, confidence: float, currency: str = "") -> Table:
     rows = []
     channels = channel_order(comparison["channel"].astype(str).unique(), include_all=True)
     cells = {(str(r.channel), str(r.metric)): r for r in comparison.itertuples()}
@@ -287,7 +295,7 @@ def verdict_table(comparison: pd.DataFrame, wage: float | None, confidence: floa
             if r is None or not math.isfinite(r.baseline_mean):
                 continue
             info = kpi(metric)
-            rows.append([_metric_name(metric, wage), channel_label(ch), info.show(r.baseline_mean),
+            rows.append([_metric_name(metric, wage, currency), channel_label(ch), info.show(r.baseline_mean),
                          info.show(r.alternative_mean), diff_cell(metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high),
                          verdict_words(metric, r.verdict)])
     return Table(["KPI", "Channel", "Baseline", "This option", f"Difference [{100 * confidence:g}% CI]", "Verdict"],
@@ -362,6 +370,10 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
     """The page of one run folder (against ``base`` if given)."""
     title = f"{run.name} against {base.name}" if base is not None else run.name
     page = Page(title)
+    deferrable = ([n for n, ch in run.config.scenario.channels.items() if ch.deferrable] if run.config is not None
+                  else sorted(deferrable_channels(run.targets)))
+    costs = run.config.scenario.costs if run.config is not None else None
+    currency = costs.currency if costs is not None else ""
     comparison = None
     if base is not None and run.ok and base.ok:
         comparison = _comparison(run, base, wage)
@@ -386,21 +398,20 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
             page.add(changes)
     if run.ok:
         summary = _summary_rows(run, wage)
-        deferrable = [n for n, ch in run.config.scenario.channels.items() if ch.deferrable] \
-            if run.config is not None else sorted(deferrable_channels(run.targets))
-        page.add(Heading("KPIs per channel"), kpi_table(summary, wage, run.confidence, deferrable))
-        page.add(Paragraph(cost_note(wage), "note"))
+        page.add(Heading("KPIs per channel"), kpi_table(summary, wage, run.confidence, deferrable, currency))
+        page.add(Paragraph(cost_note(wage, run.config.scenario.costs if run.config is not None else None), "note"))
         if run.days is not None and not run.days.empty:
             page.add(Heading("By day"), day_table(run.days, run.confidence, deferrable))
         hours = group_hours_table(run.groups, run.config, run.confidence)
         if hours is not None:
             page.add(Heading("Agent groups: hours and labour cost"), hours)
     if comparison is not None and not comparison.empty:
-        page.add(Heading("Against the baseline"), verdict_table(comparison, wage, base.confidence),
+        page.add(Heading("Against the baseline"), verdict_table(comparison, wage, base.confidence, currency),
                  Paragraph(f"A difference is significant when its {100 * base.confidence:g}% interval excludes 0; "
                            "\"better\" and \"worse\" follow the KPI's direction (service level up; waits, abandonment "
                            "and agent-hours down); occupancy has none, so it is \"higher\" or \"lower\".", "note"),
-                 Image(f"{prefix}paired_differences", plots.paired_differences(comparison, confidence=base.confidence),
+                 Image(f"{prefix}paired_differences", plots.paired_differences(comparison, confidence=base.confidence,
+                                                                              deferrable=deferrable),
                        "Paired differences against the baseline per channel, with intervals"))
     if run.ok:
         baseline_intervals = base.intervals if comparison is not None else None
@@ -412,8 +423,6 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
             "abandonment_by_interval": "Abandonment per interval",
             "occupancy_by_interval": "Occupancy of the whole centre and agents staffed per interval",
         }
-        deferrable = [n for n, ch in run.config.scenario.channels.items() if ch.deferrable] \
-            if run.config is not None else None
         for name, fig in plots.interval_figures(run.intervals, run.targets, baseline_intervals, deferrable).items():
             page.add(Image(f"{prefix}{name}", fig, captions[name] + (" (baseline dotted)" if baseline_intervals is not None
                                                                       and name in ("service_level_by_interval",

@@ -43,6 +43,8 @@ def kpi_cell(metric: str, mean: float, low: float, high: float, hours: bool = Fa
     half = (high - low) / 2.0
     if metric == "sl_risk":  # a share with a Wilson interval, not symmetric: show its bounds
         return f"{text} [{low * info.scale:.{info.digits}f}–{high * info.scale:.{info.digits}f}]"
+    if info.unit == "%" and low == high:
+        return text
     if info.unit == "%":  # a share's interval (logit scale) is not symmetric either
         return f"{text} [{low * info.scale:.{info.digits}f}–{high * info.scale:.{info.digits}f}]"
     return f"{text} ± {half * info.scale:,.{info.digits}f}"
@@ -193,10 +195,19 @@ def relative_text(diff: float, base: float) -> str:
     return f"{100.0 * diff / base:+.1f}%"
 
 
-def cost_note(wage: float | None) -> str:
-    """The report's note on its cost basis (:mod:`sim.reporting.cost_basis`)."""
+def cost_note(wage: float | None, costs=None) -> str:
+    """The report's note on its cost basis (:mod:`sim.reporting.cost_basis`); ``costs``: the scenario's
+    own cost model (``scenario.costs``), whose lines the KPI table reports."""
     text = ("Cost basis: staffed agent-hours = agents logged in (time average, whole centre) x the measurement "
             "window's length; it is not a simulator output but computed from one.")
+    if costs is not None:
+        unit = f" in {costs.currency}" if costs.currency else ""
+        own = (f"Costs{unit} are the scenario's own (scenario.costs): labour = each group's wage per logged-in hour "
+               f"(scheduled hours for shift groups), overtime at {costs.overtime_premium:g} x the wage; vendor and bot "
+               f"prices per contact; telephony at {costs.telephony_per_minute:g} per minute on "
+               f"{words(costs.telephony_channels)}. ")
+        return own + text + (f" Staff cost = agent-hours x {wage:g} per agent-hour (--wage-per-hour)." if wage is not None
+                             else "")
     if wage is None:
         return text + " No wage was given (--wage-per-hour), so costs are in agent-hours."
     return text + f" Staff cost = agent-hours x {wage:g} per agent-hour (one rate for every group; no overhead, " \
