@@ -20,7 +20,8 @@ from sim.model.metrics import group_summary, replication_intervals, replication_
 from sim.model.centre import simulate
 from sim.engine.records import (ABANDONED, ANSWERED, ATTEMPTS, BLOCKED, CALLBACKS, DEFLECTED, IN_SYSTEM, OUTCOMES,
                                 TALLY_FIELDS)
-from sim.experiments.stats import t_interval
+from sim.experiments.stats import paired_difference, t_interval
+from sim.model.config import load_config
 
 from .conftest import centre_config
 from .test_model import _write_trace
@@ -354,6 +355,55 @@ def test_csat_and_nps_follow_the_documented_model_on_a_trace(tmp_path):
     # promoters: CSAT >= 4.5, none; detractors: CSAT < 3.5, the abandoned one
     assert kpis[("phone", "nps_modelled")] == pytest.approx(-100 / 3)
     assert kpis[("all", "nps_modelled")] == pytest.approx(-25.0)
+
+
+def test_a_wait_is_judged_against_its_own_channels_threshold():
+    """Hand-checked: 12 minutes on hold cost a phone caller (20 s threshold) the full 2 points, a chat
+    customer (60 s) 12 thresholds x 0.1 = 1.2 and an email (4 h) 720 / 14400 x 0.1 = 0.005."""
+    from sim.journeys.cx import CSAT_SUM, CxScorer, CxSpec
+    from sim.engine.records import TALLY_FIELDS
+
+    def csat(spec, channel):
+        acc = np.zeros(len(TALLY_FIELDS))
+        CxScorer(spec, [20.0, 60.0, 14400.0, 0.0]).answered(acc, 720.0, False, False, False, channel)
+        return acc[CSAT_SUM]
+
+    assert [csat(CxSpec(), ch) for ch in range(3)] == pytest.approx([2.6, 3.4, 4.595])
+    assert csat(CxSpec(), 3) == pytest.approx(2.6), "a 0 s threshold counts as 20 s"
+    per_minute = CxSpec(wait_penalty_per_minute=0.3)  # the same penalty per minute everywhere
+    assert [csat(per_minute, ch) for ch in range(3)] == pytest.approx([2.6, 2.6, 2.6])
+
+
+def test_a_chat_held_a_minute_loses_a_third_of_what_a_call_does_on_a_trace(tmp_path):
+    trace = _write_trace(tmp_path / "t.csv", [(0, "calls", 100, None), (0, "chats", 100, None),
+                                              (40, "calls", 100, None), (40, "chats", 100, None)])
+    config = _centre({"calls": {"channel": "phone", "arrivals": {"rate_per_hour": 0}, "handle_time": det(100)},
+                      "chats": {"channel": "chat", "arrivals": {"rate_per_hour": 0}, "handle_time": det(100)}},
+                     trace=trace, cx={}, groups={"p": {"skills": ["calls"], "staffing": 1},
+                                                 "c": {"skills": ["chats"], "staffing": 1}})
+    kpis = replication_summary(_run(config), config.scenario, config.run)
+    # each second contact holds 60 s: phone 4.6 - 60/20 x 0.1 = 4.3, chat 4.6 - 60/60 x 0.1 = 4.5
+    assert kpis[("phone", "csat_modelled")] == pytest.approx((4.6 + 4.3) / 2)
+    assert kpis[("chat", "csat_modelled")] == pytest.approx((4.6 + 4.5) / 2)
+
+
+def test_judging_waits_per_channel_lifts_email_and_leaves_phone_exactly_as_it_was():
+    """Paired (same seed): the default centre scored per threshold against one per-minute penalty."""
+    from sim import run_experiment
+
+    from .report_helpers import default_raw
+
+    raw = default_raw(replications=6)
+    per_channel = run_experiment(load_config(raw)).replications
+    raw["scenario"]["cx"] = {"wait_penalty_per_minute": 0.3}
+    per_minute = run_experiment(load_config(raw)).replications
+
+    def values(reps, channel, metric):
+        return reps[(reps.channel == channel) & (reps.metric == metric)].sort_values("replication")["value"].to_numpy()
+
+    np.testing.assert_array_equal(values(per_channel, "phone", "csat_modelled"), values(per_minute, "phone", "csat_modelled"))
+    diff = paired_difference(values(per_minute, "email", "nps_modelled"), values(per_channel, "email", "nps_modelled"))
+    assert diff.low > 0, f"email NPS: {diff.mean:.1f} [{diff.low:.1f}, {diff.high:.1f}]"
 
 
 def test_more_agents_raise_modelled_csat_and_nps():

@@ -153,7 +153,8 @@ class Journeys(Callbacks, Mechanism):
         queues = engine.queues
         seed, replication = engine.run_spec.seed, engine.replication
         group_index = {g.name: g.index for g in engine.groups}
-        self.cx = None if scenario.cx is None else CxScorer(scenario.cx)
+        self.cx = None if scenario.cx is None else CxScorer(
+            scenario.cx, [ch.service_level_threshold_s for ch in scenario.channels.values()])
         for name, ct in scenario.contact_types.items():
             q = queues[name]
 
@@ -266,7 +267,7 @@ class Journeys(Callbacks, Mechanism):
                 unresolved = self._resolve(contact, first, end, acc)
                 if cx is not None:  # no hold time before the callback
                     leg2 = contact.leg == 2
-                    cx.answered(acc, contact.wait2 if leg2 else 0.0, leg2, bot > 0.0, unresolved)
+                    cx.answered(acc, contact.wait2 if leg2 else 0.0, leg2, bot > 0.0, unresolved, first.channel)
             elif cb == CB_UNREACHED and outcome != IN_SYSTEM and cx is not None:
                 cx.lost(acc)
             self._finish_callback(contact, outcome, end, acc)
@@ -279,7 +280,8 @@ class Journeys(Callbacks, Mechanism):
             unresolved = self._resolve(contact, first, end, acc)
             if cx is not None:
                 leg2 = contact.leg == 2
-                cx.answered(acc, contact.wait1 + contact.wait2 if leg2 else contact.wait1, leg2, bot > 0.0, unresolved)
+                cx.answered(acc, contact.wait1 + contact.wait2 if leg2 else contact.wait1, leg2, bot > 0.0, unresolved,
+                            first.channel)
         elif outcome == ABANDONED or outcome == BLOCKED:
             self._retry(contact, first)
             if cx is not None:
