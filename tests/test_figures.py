@@ -56,6 +56,8 @@ FIGURES = {
     "kpis_vs_swept": lambda: sweep_plots.kpis_vs_swept(sweep_table(), "scenario.agents", targets={"phone": 0.8}),
     "service_level_heatmap": lambda: sweep_plots.service_level_heatmap(
         sweep_table().assign(b=1), "scenario.agents", "b"),
+    "service_level_heatmap, centred on the target": lambda: sweep_plots.service_level_heatmap(
+        sweep_table().assign(b=1), "scenario.agents", "b", target=0.6),
     "cost_vs_service": lambda: sweep_plots.cost_vs_service(points(), "Staffed agent-hours (agent-h)", target=0.8),
     "no data": lambda: plots.abandonment_by_interval(make_intervals().iloc[0:0]),
 }
@@ -76,7 +78,7 @@ def test_every_figure_is_slide_sized_titled_and_readable(name):
     for ax in fig.axes:
         if not ax.get_visible() or not ax.axison or ax.get_label() == "<colorbar>":
             continue
-        if ax.get_ylabel() and name != "service_level_heatmap":  # the heatmap's axes are the swept keys
+        if ax.get_ylabel() and not name.startswith("service_level_heatmap"):  # its axes are the swept keys
             assert "(" in ax.get_ylabel() and ")" in ax.get_ylabel(), f"y label without a unit: {ax.get_ylabel()!r}"
         for line in ax.get_lines():
             assert mcolors.to_hex(line.get_color()) in ALLOWED, f"{line.get_label()}: off-palette colour"
@@ -174,3 +176,101 @@ def test_kpis_vs_swept_draws_target_lines_and_the_whole_centre_only_with_several
     one = sweep_table()
     one = one[one.channel == "phone"]
     assert [ln.get_label() for ln in sweep_plots.kpis_vs_swept(one, "scenario.agents").axes[0].get_lines()] == ["phone"]
+
+
+# ------------------------------------------------------------------ nothing clipped
+
+LONG_KEY = "scenario.agent_groups.generalists.staffing_delta"
+
+
+def _options_figure():
+    from sim.reporting.option_figures import options_figure
+
+    rows = []
+    for i, option in enumerate(["baseline", "+1 generalist", "Better chatbot, 2 fewer generalists"]):
+        for ch, metric, value in (("phone", "service_level", 0.78 + i / 50), ("chat", "service_level", 0.9),
+                                  ("email", "service_level", 0.95), ("phone", "asa_s", 10.0 - i),
+                                  ("chat", "asa_s", 12.0), ("email", "asa_s", 5000.0), ("phone", "abandon_rate", 0.05),
+                                  ("chat", "abandon_rate", 0.04), ("all", "occupancy", 0.9),
+                                  ("all", "total_cost", 15000.0 + 300 * i)):
+            rows.append({"option": option, "channel": ch, "metric": metric, "mean": value, "ci_low": value * 0.97,
+                         "ci_high": min(value * 1.03, 1.0) if metric != "asa_s" and value <= 1 else value * 1.03})
+    channels = {"phone": (20.0, 0.8, False), "chat": (60.0, 0.8, False), "email": (14400.0, 0.9, True)}
+    return options_figure(pd.DataFrame(rows), ["baseline", "+1 generalist", "Better chatbot, 2 fewer generalists"],
+                          channels, "total_cost", "EUR", "Options compared: Volume up 10%: 1, 3 or 5 more generalists?")
+
+
+CLIPPABLE = {
+    **FIGURES,
+    "asa_and_queue_by_interval, email in hours": lambda: plots.asa_and_queue_by_interval(make_intervals(),
+                                                                                         deferrable=["email"]),
+    "paired_differences, email in hours": lambda: plots.paired_differences(
+        pd.concat([comparison(), pd.DataFrame([{"channel": "email", "metric": "asa_s", "diff_mean": -600.0,
+                                                "diff_ci_low": -900.0, "diff_ci_high": -300.0}])]),
+        deferrable=["email"]),
+    "kpis_vs_swept, a long key": lambda: sweep_plots.kpis_vs_swept(sweep_table().rename(
+        columns={"scenario.agents": LONG_KEY}), LONG_KEY, targets={"phone": 0.8}),
+    "service_level_heatmap, long keys": lambda: sweep_plots.service_level_heatmap(
+        sweep_table().rename(columns={"scenario.agents": LONG_KEY}).assign(
+            **{"scenario.contact_types.billing_chat.self_service.containment": 0.25}),
+        LONG_KEY, "scenario.contact_types.billing_chat.self_service.containment", channel="all"),
+    "options": _options_figure,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLIPPABLE))
+def test_no_text_of_any_figure_is_clipped(name):
+    """Every title, label, tick label and legend entry lies inside the saved canvas (as saved:
+    layout settled), so nothing a reader needs is cut at an edge."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from sim.reporting.style import DPI, png_bytes
+
+    fig = CLIPPABLE[name]()
+    png_bytes(fig)  # as saved: layout settled and frozen
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(DPI)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    drawn = fig.get_tightbbox(renderer)  # inches: what is drawn (ticks out of view are not)
+    width, height = fig.get_size_inches()
+    tolerance = 1.0 / DPI  # a pixel
+    inside = (drawn.x0 >= -tolerance and drawn.y0 >= -tolerance and drawn.x1 <= width + tolerance
+              and drawn.y1 <= height + tolerance)
+    outside = []
+    if not inside:
+        for text in fig.findobj(Text):
+            box = text.get_window_extent(renderer)
+            if text.get_visible() and text.get_text().strip() and (
+                    box.x0 < -1 or box.y0 < -1 or box.x1 > fig.bbox.width + 1 or box.y1 > fig.bbox.height + 1):
+                outside.append(text.get_text())
+        outside = outside or [f"drawn area {drawn} beyond {width} x {height} in"]
+    assert not outside, f"clipped at the figure's edge: {outside}"
+
+
+def test_the_heatmap_diverges_at_the_target_so_near_values_differ_in_colour():
+    table = sweep_table().assign(b=1)
+    fig = sweep_plots.service_level_heatmap(table, "scenario.agents", "b", channel="phone", target=0.6)
+    image = fig.axes[0].get_images()[0]
+    norm = image.norm
+    assert norm(60.0) == pytest.approx(0.5), "the target is the middle (white) of the scale"
+    assert norm(50.0) < 0.5 < norm(70.0), "below the target one hue, above it the other"
+    assert norm(50.0) == pytest.approx(1 - norm(70.0)), "equal distances from the target, equal strength"
+    plain = sweep_plots.service_level_heatmap(table, "scenario.agents", "b", channel="phone")
+    assert plain.axes[0].get_images()[0].norm.vmin == pytest.approx(50.0), "the scale spans the values, not 0-100"
+    assert "target 60%" in fig.axes[1].get_ylabel()
+
+
+def test_key_paths_read_as_words_in_figures():
+    from sim.reporting.labels import key_label
+
+    assert key_label("scenario.agent_groups.generalists.staffing_delta") == "Generalists added (agents)"
+    assert key_label("scenario.agent_groups.generalists.staffing") == "Generalists on duty (agents)"
+    assert key_label("scenario.contact_types.billing_chat.self_service.containment") == \
+        "Billing chat self-service containment (share)"
+    assert key_label("+scenario.volume_scale") == "Volume (x forecast)"
+    assert key_label("scenario.something.new_key") == "Something new key"
+    fig = sweep_plots.kpis_vs_swept(sweep_table().rename(columns={"scenario.agents": "scenario.agent_groups.g.staffing"}),
+                                    "scenario.agent_groups.g.staffing")
+    assert fig.axes[-1].get_xlabel() == "G on duty (agents)"
+    assert "scenario." not in fig.axes[0].get_title()

@@ -18,6 +18,7 @@ from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kp
 from sim.reporting import sweep_figures as sweep_plots
 from sim.reporting.cost_basis import window_hours
 from sim.reporting.document import Heading, Image, Page, Paragraph, Table
+from sim.reporting.labels import key_label
 from sim.reporting.run_page import intervals_meeting, read_config, read_csv
 from sim.reporting.style import ALL, LIVE, channel_label, channel_order, deferrable_channels
 from sim.reporting.wording import cost_note, count_text, hours_text, kpi_cell, relative_text, target_text, words
@@ -99,7 +100,8 @@ def load_sweep(folder: Path) -> Grid:
         if frame is not None:
             intervals[point] = frame
     settings = _sweep_settings(folder, keys, first)
-    return Grid(f"Sweep over {words(keys)}" if keys else f"Sweep {folder.name}", "sweep", folder, table, keys, targets,
+    return Grid(f"Sweep over {words(key_label(k) for k in keys)}" if keys else f"Sweep {folder.name}", "sweep", folder,
+                table, keys, targets,
                 windows, intervals, settings=settings, problem=problem)
 
 
@@ -362,7 +364,10 @@ def grid_page(grid: Grid, wage: float | None = None, service_channel: str | None
                        f"Service level, ASA and abandonment against {grid.xlabel or grid.keys[0]}, with confidence bands"))
     elif len(grid.keys) == 2:
         page.add(Image(f"{prefix}service_level_heatmap",
-                       sweep_plots.service_level_heatmap(grid.table, grid.keys[0], grid.keys[1]),
+                       sweep_plots.service_level_heatmap(
+                           grid.table, grid.keys[0], grid.keys[1],
+                           target=sweep_plots.centre_target({ch: t for ch, (_, t) in grid.targets.items()},
+                                                            deferrable_channels(grid.targets))),
                        "Service level of the centre over the grid (its live channels' when it also has deferrable "
                        "ones)"))
     if np.isfinite(ok["cost"].to_numpy(dtype=float)).any():

@@ -25,11 +25,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.experiments.kpis import kpi
+from sim.reporting.labels import key_label, wrap
 from sim.reporting.style import (ALL, BLACK, BLUE, GREY, LABEL_SIZE, LIVE, TICK_SIZE, TITLE_SIZE, VERMILLION,
                                  channel_colour, channel_label, channel_order, legend, new_figure, no_data_figure,
                                  plot_line, reference_line, target_line)
 
-__all__ = ["kpis_vs_swept", "service_level_heatmap", "cost_vs_service", "pareto_front", "sweep_figures",
+__all__ = ["kpis_vs_swept", "service_level_heatmap", "centre_target", "cost_vs_service", "pareto_front", "sweep_figures",
            "SWEEP_METRICS", "swept_columns"]
 
 #: metric -> (axis label, scale to plot units)
@@ -81,8 +82,8 @@ def kpis_vs_swept(table: pd.DataFrame, key: str,
     Waits of the ``deferrable`` channels (email) get a panel of their own, in hours: they are never
     drawn on the seconds axis of the live channels.
     """
-    title = f"Service level, ASA and abandonment against {key}" if tuple(metrics) == (
-        "service_level", "asa_s", "abandon_rate") else f"KPIs against {key}"
+    title = wrap(f"Service level, ASA and abandonment against {key_label(key)}" if tuple(metrics) == (
+        "service_level", "asa_s", "abandon_rate") else f"KPIs against {key_label(key)}")
     if table is None or key not in table.columns:
         return no_data_figure(title)
     ok = _ok(table)
@@ -144,7 +145,7 @@ def kpis_vs_swept(table: pd.DataFrame, key: str,
         top = max(top * 1.1, 1.0)
         ax.set_ylim(0, 100.0 if metric == "service_level" else (min(top, 100.0) if scale == 100.0 else top))
         ax.set_ylabel(label, fontsize=LABEL_SIZE)
-    axes[-1].set_xlabel(xlabel or key, fontsize=LABEL_SIZE)
+    axes[-1].set_xlabel(xlabel or key_label(key), fontsize=LABEL_SIZE)
     ticks = sorted(pos.values())
     if not numeric or len(ticks) <= 12:
         axes[-1].set_xticks(ticks, [_label(v) for v in sorted(pos, key=pos.get)])
@@ -158,14 +159,19 @@ def kpis_vs_swept(table: pd.DataFrame, key: str,
 
 
 def service_level_heatmap(table: pd.DataFrame, x_key: str, y_key: str, channel: str | None = None,
-                          metric: str = "service_level") -> Figure:
+                          metric: str = "service_level", target: float | None = None) -> Figure:
     """``metric`` (default service level, %) of ``channel`` over the grid of two swept keys; by
-    default the centre's: its live channels' when it also has deferrable ones, else the whole centre's."""
+    default the centre's: its live channels' when it also has deferrable ones, else the whole centre's.
+
+    With a ``target`` (a share, e.g. 0.8) the colours diverge at it: cells below the target in
+    shades of vermillion, above it in shades of blue, the target itself white, so 79% and 81%
+    look different and 85% and 97% do too; the colour bar marks the target. Without one, a
+    sequential scale over the values drawn (not 0-100, which would make 80-97% one colour)."""
     label, scale = SWEEP_METRICS.get(metric, (kpi(metric).label, kpi(metric).scale))
     if channel is None:
         channel = LIVE if table is not None and "channel" in table.columns and \
             (table["channel"].astype(str) == LIVE).any() else ALL
-    title = f"{label.split(' (')[0]} ({channel_label(channel)}) by {x_key} and {y_key}"
+    title = wrap(f"{label.split(' (')[0]} ({channel_label(channel)}) by {key_label(x_key)} and {key_label(y_key)}")
     if table is None or x_key not in table.columns or y_key not in table.columns:
         return no_data_figure(title)
     ok = _ok(table)
@@ -179,22 +185,51 @@ def service_level_heatmap(table: pd.DataFrame, x_key: str, y_key: str, channel: 
 
     fig, (ax,) = new_figure()
     ax.grid(False)
-    cmap = _colormap()
-    vmax = 100.0 if scale == 100.0 else (np.nanmax(values) if np.isfinite(values).any() else 1.0)
-    image = ax.imshow(np.ma.masked_invalid(values), origin="lower", aspect="auto", cmap=cmap, vmin=0.0, vmax=vmax)
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if target is not None:
+        from matplotlib.colors import TwoSlopeNorm
+
+        centre = target * scale
+        spread = max(centre - low, high - centre, 1e-9)  # symmetric: equal distances read as equal colours
+        norm = TwoSlopeNorm(vcenter=centre, vmin=centre - spread, vmax=centre + spread)
+        cmap = _diverging()
+    else:
+        from matplotlib.colors import Normalize
+
+        norm = Normalize(vmin=low, vmax=high if high > low else low + 1e-9)
+        cmap = _colormap()
+    image = ax.imshow(np.ma.masked_invalid(values), origin="lower", aspect="auto", cmap=cmap, norm=norm)
     for (i, j), v in np.ndenumerate(values):
-        text = "n/a" if not np.isfinite(v) else (f"{v:.0f}%" if scale == 100.0 else f"{v:.3g}")
-        shade = "#000000" if (not np.isfinite(v) or v > 0.6 * vmax) else "#ffffff"
-        ax.text(j, i, text, ha="center", va="center", fontsize=TICK_SIZE, color=shade)
+        text = "n/a" if not np.isfinite(v) else (f"{v:.1f}%" if scale == 100.0 else f"{v:.3g}")
+        strong = np.isfinite(v) and (abs(norm(v) - 0.5) > 0.35 if target is not None else norm(v) < 0.4)
+        ax.text(j, i, text, ha="center", va="center", fontsize=TICK_SIZE, color="#ffffff" if strong else "#000000")
     ax.set_xticks(range(len(xs)), [_label(v) for v in xs])
     ax.set_yticks(range(len(ys)), [_label(v) for v in ys])
-    ax.set_xlabel(x_key, fontsize=LABEL_SIZE)
-    ax.set_ylabel(y_key, fontsize=LABEL_SIZE)
+    ax.set_xlabel(key_label(x_key), fontsize=LABEL_SIZE)
+    ax.set_ylabel(wrap(key_label(y_key), 40), fontsize=LABEL_SIZE)
     ax.set_title(title, fontsize=TITLE_SIZE)
     bar = fig.colorbar(image, ax=ax)
-    bar.set_label(label, fontsize=LABEL_SIZE)
     bar.ax.tick_params(labelsize=TICK_SIZE)
+    if target is not None:
+        bar.ax.axhline(target * scale, color="#000000", linewidth=2.0)
+        label = f"{label}; target {target * scale:g}{'%' if scale == 100.0 else ''} (black line, white)"
+    bar.set_label(label, fontsize=LABEL_SIZE)
     return fig
+
+
+def centre_target(targets: Mapping[str, float] | None, deferrable: Collection[str] = ()) -> float | None:
+    """The service-level target of the centre's row (``live``, else ``all``): the target its live
+    channels share, ``None`` when they have different ones (no single line to centre on)."""
+    shares = {round(t, 9) for ch, t in (targets or {}).items() if ch not in deferrable}
+    return shares.pop() if len(shares) == 1 else None
+
+
+def _diverging():
+    import matplotlib
+
+    # colour-blind safe diverging map (red-blue); the target white; failed points light grey
+    return matplotlib.colormaps["RdBu"].with_extremes(bad="#dddddd")
 
 
 def _colormap():
@@ -285,5 +320,6 @@ def sweep_figures(table: pd.DataFrame, targets: Mapping[str, float] | None = Non
     if len(keys) == 1:
         return {"sweep_kpis": kpis_vs_swept(table, keys[0], targets=targets, deferrable=deferrable)}
     if len(keys) == 2:
-        return {"sweep_service_level_heatmap": service_level_heatmap(table, keys[0], keys[1])}
+        return {"sweep_service_level_heatmap": service_level_heatmap(table, keys[0], keys[1],
+                                                                     target=centre_target(targets, deferrable))}
     return {}
