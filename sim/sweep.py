@@ -87,6 +87,10 @@ class SweepCallback(_Callback):
             written = write_sweep(sweep_dir, figures=figures)
             table = pd.read_parquet(written[1])
             print(service_level_table(table))
+            from sim.reporting.grid_page import replaced_profiles
+
+            for line in replaced_profiles(sweep_dir, swept_keys(table), table):
+                print(f"sim: note: {line}")
             print(f"sweep: {summarise(table)} points; table: {written[0]}")
         except Exception as exc:  # the points' own results are on disk whatever happens here
             print(f"sim: warning: sweep table not written: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -311,3 +311,17 @@ def test_group_hours_table_shows_paid_worked_absent_and_overtime_hours_and_labou
     assert "absence not paid" in table.caption
     no_shifts = groups[groups["metric"] == "worked_hours"].assign(metric="occupancy")
     assert group_hours_table(no_shifts, Config, 0.95) is None
+
+
+def test_a_sweep_that_flattens_a_per_interval_profile_says_so(tmp_path):
+    from sim.reporting.grid_page import replaced_profiles
+
+    key = "scenario.agent_groups.generalists.staffing"
+    (tmp_path / "multirun.yaml").write_text(yaml.safe_dump({"scenario": {"agent_groups": {"generalists": {
+        "staffing": [10, 20, 30], "staffing_delta": 0}}}}), encoding="utf-8")
+    flat = pd.DataFrame({key: [21, 25], "channel": "phone", "metric": "service_level", "mean": 0.8})
+    (line,) = replaced_profiles(tmp_path, [key], flat)
+    assert "replacing the scenario's per-interval profile (10-30 across the day)" in line
+    assert "staffing_delta" in line and line.startswith("Generalists on duty (agents)")
+    delta = "scenario.agent_groups.generalists.staffing_delta"
+    assert replaced_profiles(tmp_path, [delta], flat.rename(columns={key: delta})) == [], "a delta replaces nothing"

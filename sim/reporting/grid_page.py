@@ -45,6 +45,7 @@ class Grid:
     wage: float | None = None
     settings: list[list[str]] | None = None
     problem: str = ""
+    warnings: list[str] | None = None  # what a reader must know to read the points right
 
 
 def _norm(value) -> Any:
@@ -100,9 +101,39 @@ def load_sweep(folder: Path) -> Grid:
         if frame is not None:
             intervals[point] = frame
     settings = _sweep_settings(folder, keys, first)
+    warnings = replaced_profiles(folder, keys, table)
     return Grid(f"Sweep over {words(key_label(k) for k in keys)}" if keys else f"Sweep {folder.name}", "sweep", folder,
                 table, keys, targets,
-                windows, intervals, settings=settings, problem=problem)
+                windows, intervals, settings=settings, problem=problem, warnings=warnings)
+
+
+def replaced_profiles(folder: Path, keys: list[str], table: pd.DataFrame) -> list[str]:
+    """Sentences for each swept key whose single values replace a per-interval profile of the
+    scenario (``multirun.yaml`` holds the config the sweep started from): a flat ``staffing=21``
+    is not "the plan plus something", and the page must say so."""
+    import yaml
+
+    try:
+        base = yaml.safe_load((folder / "multirun.yaml").read_text(encoding="utf-8")) or {}
+    except Exception:
+        return []
+    out = []
+    for key in keys:
+        node: Any = base
+        for part in key.lstrip("+").split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        values = table[key].dropna().unique().tolist() if key in table.columns else []
+        if isinstance(node, list) and len(set(map(str, node))) > 1 and values and \
+                all(not isinstance(v, (list, tuple)) and not str(v).startswith("[") for v in values):
+            numbers = [float(v) for v in node if isinstance(v, (int, float))]
+            span = f" ({min(numbers):g}-{max(numbers):g} across the day)" if numbers else ""
+            relative = (f" To change the plan by a number of agents, sweep "
+                        f"{key.rsplit('.', 1)[0]}.staffing_delta (or staffing_scale) instead."
+                        if key.endswith(".staffing") else "")
+            out.append(f"{key_label(key)}: each point sets one value for every interval, replacing the "
+                       f"scenario's per-interval profile{span}; the points are flat levels, not the profile "
+                       f"shifted.{relative}")
+    return out
 
 
 def _sweep_settings(folder: Path, keys: list[str], config) -> list[list[str]] | None:
@@ -333,6 +364,8 @@ def grid_page(grid: Grid, wage: float | None = None, service_channel: str | None
     page.add(Heading("Summary"), Paragraph(grid_summary(grid, points, service_channel, wage), "summary"))
     if grid.problem:
         page.add(Paragraph(f"{grid.folder}: {grid.problem}.", "warning"))
+    for text in grid.warnings or ():
+        page.add(Paragraph(text, "warning"))
     if grid.settings or grid.targets:
         page.add(Heading("Setup"))
     if grid.settings:
