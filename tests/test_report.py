@@ -256,7 +256,7 @@ def test_several_folders_give_one_page_each(runs, sweep_dir, tmp_path):
     assert main([str(alt), str(sweep_dir), "--baseline", str(base), "--out", str(out)]) == 0
     html, md, embedded, linked = _images_and_links(out)
     assert html.count('<section class="page">') == 2
-    assert "## more_generalists against default" in md and "## Sweep over scenario.agents" in md
+    assert "## more_generalists against default" in md and "## Sweep over Agents" in md
     assert len(set(linked)) == len(linked) == 7, "figure names are unique across pages"
 
 

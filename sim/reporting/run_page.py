@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,14 @@ KPI_ROWS = ("offered", "service_level", "sl_risk", "asa_s", "mean_wait_s", "aban
 COMPARE_ROWS = ("service_level", "asa_s", "abandon_rate", "mean_wait_s", "occupancy", "agent_hours", "cost",
                 "total_cost", "cost_per_contact")  # the last two when the scenario has costs (scenario.costs)
 HEADLINE = ("service_level", "asa_s", "abandon_rate")
+#: the journeys' KPIs, in a table of their own when the scenario uses the mechanism (a non-zero value)
+JOURNEY_ROWS = ("deflected", "containment_rate", "bot_handoffs", "callbacks_offered", "callbacks_accepted",
+                "callback_wait_s", "callback_success", "retrials", "retrial_rate", "repeat_rate", "fcr", "overflowed",
+                "overflow_rate", "overflow_answered", "vip_offered", "vip_service_level", "csat_modelled",
+                "nps_modelled")
+#: of those, the ones a comparison reports with its verdicts
+JOURNEY_COMPARE = ("containment_rate", "deflected", "callbacks_accepted", "overflow_rate", "vip_service_level", "fcr",
+                   "repeat_rate", "csat_modelled", "nps_modelled", "bot_cost")
 
 
 # ------------------------------------------------------------------- reading
@@ -185,20 +193,25 @@ COST_LINES = ("labour_cost", "vendor_cost", "bot_cost", "telephony_cost", "total
 
 
 def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float, deferrable: Collection[str] = (),
-              currency: str = "") -> Table:
+              currency: str = "", metrics: Sequence[str] = KPI_ROWS, caption: str = "KPIs per channel") -> Table:
     """KPIs (rows) per channel (columns) as ``mean ± half-width``; the waits of ``deferrable``
-    channels in hours."""
+    channels in hours. A row of :data:`JOURNEY_ROWS` is left out when it is 0 everywhere (the
+    scenario does not use that mechanism)."""
     channels = channel_order(summary["channel"].astype(str).unique(), include_all=True)
     cells = {(str(r.channel), str(r.metric)): r for r in summary.itertuples()}
     rows = []
-    for metric in KPI_ROWS:
+    for metric in metrics:
+        if metric in JOURNEY_ROWS and not any(
+                (ch, metric) in cells and math.isfinite(cells[(ch, metric)].mean) and cells[(ch, metric)].mean != 0
+                for ch in channels):
+            continue
         line = [kpi_cell(metric, cells[(ch, metric)].mean, cells[(ch, metric)].ci_low, cells[(ch, metric)].ci_high,
                          hours=ch in deferrable)
                 if (ch, metric) in cells else "–" for ch in channels]
         if any(c != "–" for c in line):
             rows.append([_metric_name(metric, wage, currency), *line])
     return Table(["KPI", *[channel_label(c) for c in channels]], rows,
-                 f"KPIs per channel: mean ± half-width of the {100 * confidence:g}% confidence interval "
+                 f"{caption}: mean ± half-width of the {100 * confidence:g}% confidence interval "
                  f"(shares: mean [low–high], an interval that stays inside 0–100%)")
 
 
@@ -289,11 +302,13 @@ def verdict_table(comparison: pd.DataFrame, wage: float | None, confidence: floa
     rows = []
     channels = channel_order(comparison["channel"].astype(str).unique(), include_all=True)
     cells = {(str(r.channel), str(r.metric)): r for r in comparison.itertuples()}
-    for metric in COMPARE_ROWS:
+    for metric in COMPARE_ROWS + JOURNEY_COMPARE:
         for ch in channels:
             r = cells.get((ch, metric))
             if r is None or not math.isfinite(r.baseline_mean):
                 continue
+            if metric in JOURNEY_COMPARE and r.baseline_mean == 0 and r.alternative_mean == 0:
+                continue  # a mechanism neither run uses
             info = kpi(metric)
             rows.append([_metric_name(metric, wage, currency), channel_label(ch), info.show(r.baseline_mean),
                          info.show(r.alternative_mean), diff_cell(metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high),
@@ -399,6 +414,11 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
     if run.ok:
         summary = _summary_rows(run, wage)
         page.add(Heading("KPIs per channel"), kpi_table(summary, wage, run.confidence, deferrable, currency))
+        journeys = kpi_table(summary, wage, run.confidence, deferrable, currency, JOURNEY_ROWS,
+                             "Customer journeys: self-service, callbacks, retrials and repeats, overflow, VIP and the "
+                             "modelled CSAT and NPS (proxies from scenario.cx, not measurements)")
+        if journeys.rows:
+            page.add(Heading("Customer journeys"), journeys)
         page.add(Paragraph(cost_note(wage, run.config.scenario.costs if run.config is not None else None), "note"))
         if run.days is not None and not run.days.empty:
             page.add(Heading("By day"), day_table(run.days, run.confidence, deferrable))
