@@ -227,7 +227,7 @@ def test_sweep_report_with_a_failed_point_and_the_cost_trade_off(sweep_dir, tmp_
     html, md, embedded, linked = _images_and_links(out)
     assert linked == ["figures/kpis_vs_swept.png", "figures/cost_vs_service.png"] and len(embedded) == 2
     (summary,) = re.findall(r"^> \*\*(.*)\*\*$", md, re.M)
-    assert summary.startswith("3 points over scenario.agents, 2 finished, 1 failed (agents=12).")
+    assert summary.startswith("3 points over Agents, 2 finished, 1 failed (agents=12).")
     assert "agents=13" in summary and "intervals" in summary
     assert "RuntimeError: the machine ran out of disk" in md
     assert "| agents=11 | ok |" in md and "| agents=12 | failed |" in md

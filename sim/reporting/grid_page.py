@@ -46,6 +46,7 @@ class Grid:
     settings: list[list[str]] | None = None
     problem: str = ""
     warnings: list[str] | None = None  # what a reader must know to read the points right
+    costs: Any = None  # the points' scenario.costs (sim.workforce.config.Costs), if they have one
 
 
 def _norm(value) -> Any:
@@ -102,9 +103,10 @@ def load_sweep(folder: Path) -> Grid:
             intervals[point] = frame
     settings = _sweep_settings(folder, keys, first)
     warnings = replaced_profiles(folder, keys, table)
+    costs = first.scenario.costs if first is not None else None
     return Grid(f"Sweep over {words(key_label(k) for k in keys)}" if keys else f"Sweep {folder.name}", "sweep", folder,
                 table, keys, targets,
-                windows, intervals, settings=settings, problem=problem, warnings=warnings)
+                windows, intervals, settings=settings, problem=problem, warnings=warnings, costs=costs)
 
 
 def replaced_profiles(folder: Path, keys: list[str], table: pd.DataFrame) -> list[str]:
@@ -199,6 +201,7 @@ def _points(grid: Grid, wage: float | None, service_channel: str) -> pd.DataFram
     if t.empty or not grid.keys:
         return pd.DataFrame(rows)
     own_cost = _uses_own_cost(grid, wage)
+    scenario_cost = _uses_scenario_cost(grid, wage)
     t = t.assign(_point=pd.Series([_point(r, grid.keys) for _, r in t.iterrows()], index=t.index, dtype=object))
     for point, part in t.groupby("_point", sort=False):
         st = str(part["status"].iloc[0]) if "status" in part.columns else "ok"
@@ -209,7 +212,7 @@ def _points(grid: Grid, wage: float | None, service_channel: str) -> pd.DataFram
                                "kpis": {k: (c.mean, c.ci_low, c.ci_high) for k, c in cells.items()}}
         sl = cells.get((service_channel, "service_level"))
         row["service"], row["service_low"], row["service_high"] = (sl.mean, sl.ci_low, sl.ci_high) if sl else (math.nan,) * 3
-        cost = _point_cost(cells, grid.windows.get(point), wage, own_cost)
+        cost = _point_cost(cells, grid.windows.get(point), wage, own_cost, scenario_cost)
         row["cost"], row["cost_low"], row["cost_high"] = cost
         per_channel = [cells.get((ch, "service_level")) for ch in grid.targets]
         row["meets_target"] = (all(c is not None and c.mean >= grid.targets[ch][1] - 1e-12
@@ -225,8 +228,20 @@ def _uses_own_cost(grid: Grid, wage: float | None) -> bool:
                                                        if "metric" in grid.table.columns else False)
 
 
-def _point_cost(cells: dict, window_h: float | None, wage: float | None, own_cost: bool) -> tuple:
-    """(mean, low, high) of a point's cost: agents staffed x window (x wage), or the study's own cost."""
+def _uses_scenario_cost(grid: Grid, wage: float | None) -> bool:
+    """The scenario's own total cost (``scenario.costs``: labour, overtime, vendor, bot, telephony) is
+    the cost of a point when the points report one and no ``--wage-per-hour`` asks for staff cost."""
+    return wage is None and not _uses_own_cost(grid, wage) and "metric" in grid.table.columns and \
+        bool((grid.table["metric"] == "total_cost").any())
+
+
+def _point_cost(cells: dict, window_h: float | None, wage: float | None, own_cost: bool,
+                scenario_cost: bool = False) -> tuple:
+    """(mean, low, high) of a point's cost: the scenario's total cost, the study's own cost, or agents
+    staffed x window (x wage)."""
+    total = cells.get((ALL, "total_cost"))
+    if scenario_cost and total is not None:
+        return total.mean, total.ci_low, total.ci_high
     own = cells.get((ALL, "cost"))
     if own_cost and own is not None:
         return own.mean, own.ci_low, own.ci_high
@@ -238,6 +253,9 @@ def _point_cost(cells: dict, window_h: float | None, wage: float | None, own_cos
 
 
 def _cost_label(grid: Grid, wage: float | None) -> str:
+    if _uses_scenario_cost(grid, wage):
+        currency = getattr(grid.costs, "currency", "") or "money units"
+        return f"Total cost ({currency})"
     if _uses_own_cost(grid, wage):
         return f"Staff cost (agent-hours x {grid.wage:g} per hour)" if grid.wage is not None else "Staff cost"
     return f"Staff cost (agent-hours x {wage:g} per hour)" if wage is not None else "Staffed agent-hours (agent-h)"
@@ -250,7 +268,7 @@ def grid_summary(grid: Grid, points: pd.DataFrame, service_channel: str, wage: f
     counts = points["status"].value_counts()
     ok = points[points["status"] == "ok"]
     n_ok = int(counts.get("ok", 0))
-    text = f"{count_text(len(points), 'point')} over {words(grid.keys)}, " + \
+    text = f"{count_text(len(points), 'point')} over {words(key_label(k) for k in grid.keys)}, " + \
         ("all finished" if n_ok == len(points) else f"{n_ok} finished")
     for st in ("failed", "incomplete"):
         if counts.get(st, 0):
@@ -260,8 +278,8 @@ def grid_summary(grid: Grid, points: pd.DataFrame, service_channel: str, wage: f
         return text + " There are no results to compare."
     cost = ok["cost"].astype(float)
     has_cost = bool(np.isfinite(cost.to_numpy()).any())
-    unit = "" if _uses_own_cost(grid, wage) or wage is not None else " agent-h"
-    what = "staff cost" if unit == "" else "staffed agent-hours"
+    unit = "" if _uses_own_cost(grid, wage) or _uses_scenario_cost(grid, wage) or wage is not None else " agent-h"
+    what = ("total cost" if _uses_scenario_cost(grid, wage) else "staff cost") if unit == "" else "staffed agent-hours"
     service = ok["service"].astype(float)
     sl_name = f"{channel_label(service_channel)} service level"
     if grid.targets:
@@ -416,7 +434,8 @@ def grid_page(grid: Grid, wage: float | None = None, service_channel: str | None
                                                    title),
                        "Cost against service level per point; the Pareto front joined (no point is cheaper and better "
                        "served than a point on it)"))
-        page.add(Paragraph(cost_note(wage) if not _uses_own_cost(grid, wage)
+        page.add(Paragraph(cost_note(wage, grid.costs if _uses_scenario_cost(grid, wage) else None)
+                           if not _uses_own_cost(grid, wage)
                            else f"Cost basis: {grid.cost_basis} (the study's own cost).", "note"))
     else:
         page.add(Paragraph("No cost-service trade-off: the points do not report agents staffed with a known "
