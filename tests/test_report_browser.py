@@ -98,3 +98,47 @@ def test_ci_installs_the_browser_without_a_prompt_then_runs_the_readmes_test_com
     assert command.endswith("python -m pytest") and command in readme, "the README's test command is CI's"
     assert "chromium chromium-driver" in ci and "DEBIAN_FRONTEND=noninteractive" in ci and "</dev/null" in ci
     assert "apt-get install chromium chromium-driver" in readme
+
+
+def test_every_page_kind_opens_in_chromium_unclipped_and_not_blank(tmp_path):
+    """A run alone, a run against a baseline, a sweep over the default centre and a what-if study in
+    one report: every page is painted (not blank), every image loads, and no page is wider than its
+    column (wide tables scroll inside their own box)."""
+    import importlib
+    import subprocess
+    import sys
+
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from .conftest import REPO
+
+    if str(REPO / "experiments") not in sys.path:
+        sys.path.insert(0, str(REPO / "experiments"))
+    base, alt = base_and_option(tmp_path, replications=2)
+    sweep = tmp_path / "sweep"
+    proc = subprocess.run([sys.executable, "-m", "sim", "-m", "scenario.agent_groups.generalists.staffing_delta=0,2",
+                           "run.replications=2", "run.horizon_hours=3", f"hydra.sweep.dir={sweep}"], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    study = tmp_path / "staffing_sweep"
+    assert importlib.import_module("staffing_sweep").main(["--replications", "2", "--hours", "2", "--quiet",
+                                                           "--out", str(study)]) == 0
+    out = tmp_path / "report"
+    assert main([str(base), str(alt), str(sweep), str(study), "--out", str(out)]) == 0
+    driver = _browser()
+    try:
+        driver.set_page_load_timeout(120)
+        driver.get((out / "report.html").as_uri())
+        WebDriverWait(driver, 120).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        pages = driver.find_elements("css selector", "section.page")
+        assert len(pages) == 4
+        images = driver.execute_script("return Array.from(document.images).map(i => [i.complete, i.naturalWidth]);")
+        assert images and all(done and width > 0 for done, width in images)
+        widths = driver.execute_script("return Array.from(document.querySelectorAll('section.page')).map("
+                                       "s => [s.scrollWidth, s.clientWidth]);")
+        assert all(scroll <= client + 1 for scroll, client in widths), f"a page wider than its column: {widths}"
+        for page in pages:
+            driver.execute_script("arguments[0].scrollIntoView();", page)
+            assert _spread(page.screenshot_as_png) > 10.0, f"a blank page: {page.text[:60]!r}"
+    finally:
+        driver.quit()
