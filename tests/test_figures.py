@@ -170,9 +170,12 @@ def test_kpis_vs_swept_draws_target_lines_and_the_whole_centre_only_with_several
     fig = sweep_plots.kpis_vs_swept(sweep_table(), "scenario.agents", targets={"phone": 0.8, "chat": 0.7})
     sl = fig.axes[0]
     labels = [ln.get_label() for ln in sl.get_lines()]
-    assert labels == ["phone", "chat", "whole centre", "phone target 80%", "chat target 70%"]
+    assert labels == ["phone", "chat", "whole centre", "target 80%: phone", "target 70%: chat"]
     target = sl.get_lines()[3]
     assert target.get_linestyle() == "--" and np.allclose(target.get_ydata(), 80.0)
+    shared = sweep_plots.kpis_vs_swept(sweep_table(), "scenario.agents", targets={"phone": 0.8, "chat": 0.8})
+    assert [ln.get_label() for ln in shared.axes[0].get_lines()][3:] == ["target 80%: phone, chat"], \
+        "one line for a target two channels share, not one hidden under the other"
     one = sweep_table()
     one = one[one.channel == "phone"]
     assert [ln.get_label() for ln in sweep_plots.kpis_vs_swept(one, "scenario.agents").axes[0].get_lines()] == ["phone"]

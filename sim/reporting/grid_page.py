@@ -344,7 +344,8 @@ def _points_table(grid: Grid, points: pd.DataFrame, wage: float | None) -> Table
         if has_met:
             line.append(", ".join(f"{ch} {k}/{n}" for ch, (k, n) in p["met"].items()) or "–")
         rows.append(line)
-    return Table(header, rows, "Points (mean ± half-width of the confidence interval)")
+    return Table(header, rows, "Points: mean ± half-width of the confidence interval (shares: mean [low–high]); "
+                               "waits of live channels in seconds, of deferrable ones in hours")
 
 
 def _paired_table(grid: Grid) -> Table | None:

@@ -113,7 +113,8 @@ def kpis_vs_swept(table: pd.DataFrame, key: str,
     for ax, (metric, drawn, hours) in zip(axes, panels):
         label, scale = SWEEP_METRICS.get(metric, (kpi(metric).label, kpi(metric).scale))
         if hours:
-            label, scale = f"{kpi(metric).name},\n{', '.join(drawn)} (h)", 1 / 3600.0
+            name = "First response" if metric == "asa_s" else kpi(metric).name
+            label, scale = f"{name},\n{', '.join(drawn)} (h)", 1 / 3600.0
         elif metric in _WAITS and deferrable:
             label = label.replace(" (s)", ",\nlive channels (s)")
         rows = ok[(ok["metric"] == metric) & ok["channel"].astype(str).isin(drawn)]
@@ -130,12 +131,15 @@ def kpis_vs_swept(table: pd.DataFrame, key: str,
             if line.get_label() not in {h.get_label() for h in handles}:
                 handles.append(line)
         if metric == "service_level" and targets:
+            shares: dict[float, list[str]] = {}  # one line per target share, naming its channels
             for ch in channels:
                 if ch in targets:
-                    mark = target_line(ax, 100.0 * targets[ch], channel_colour(ch, channels),
-                                       f"{ch} target {100.0 * targets[ch]:g}%")
-                    if ax is axes[0]:
-                        handles.append(mark)
+                    shares.setdefault(round(100.0 * targets[ch], 9), []).append(ch)
+            for share, names in shares.items():
+                colour = channel_colour(names[0], channels) if len(names) == 1 else "#555555"
+                mark = target_line(ax, share, colour, f"target {share:g}%: {', '.join(names)}")
+                if ax is axes[0]:
+                    handles.append(mark)
         for value in failed:
             mark = reference_line(ax, pos[value], "failed point")
         if failed and ax is axes[0]:
