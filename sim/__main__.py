@@ -408,6 +408,8 @@ def _run(cfg, out: Path, *, multirun: bool, point: tuple[int, list[str]] | None 
         _fail(str(exc))
     out.mkdir(parents=True, exist_ok=True)
     text = OmegaConf.to_yaml(OmegaConf.create(raw))
+    if point is not None:  # a sweep point's config says which point it is
+        text = f"# sweep point {point[0] + 1}: {' '.join(point[1])}\n" + text
     atomic_write(out / "config.yaml", lambda tmp: tmp.write_text(text, encoding="utf-8"))
     started = time.perf_counter()
     if config.run.warmup_auto:

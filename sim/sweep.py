@@ -22,13 +22,25 @@ import pandas as pd
 
 from sim.experiments.files import atomic_write
 from sim.experiments.sweeps import (DONE, ERROR, SUMMARY, SUMMARY_COLUMNS, SweepSpecError, clear_status, collect_sweep,
-                                    expand_sweep, is_done, job_folders, mark_done, point_folders, record_failure,
-                                    summarise, sweep_points, swept_keys)
+                                    expand_sweep, is_done, job_folders, mark_done, point_dirname, point_folders,
+                                    record_failure, summarise, sweep_points, swept_keys)
 
 try:  # Hydra is a dependency; the callback base class is only needed when Hydra runs the sweep
     from hydra.experimental.callback import Callback as _Callback
 except ImportError:  # pragma: no cover
     _Callback = object
+
+#: ``${sim_point:num,override_dirname}`` in configs/config.yaml (hydra.sweep.subdir) names each point's
+#: folder (:func:`sim.experiments.sweeps.point_dirname`). Registered when this module is imported:
+#: in the main process when Hydra instantiates :class:`SweepCallback`, and in a launcher's worker
+#: processes when they unpickle it, before they resolve the point's folder.
+try:
+    from omegaconf import OmegaConf
+
+    if not OmegaConf.has_resolver("sim_point"):
+        OmegaConf.register_new_resolver("sim_point", point_dirname)
+except ImportError:  # pragma: no cover
+    pass
 
 __all__ = ["DONE", "ERROR", "SUMMARY", "SUMMARY_COLUMNS", "SweepSpecError", "SweepCallback", "expand_sweep",
            "sweep_points", "is_done", "mark_done", "clear_status", "record_failure", "collect_sweep", "point_folders",

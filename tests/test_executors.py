@@ -122,7 +122,9 @@ def test_joblib_launcher_runs_a_local_parallel_sweep(tmp_path):
     table = pd.read_csv(tmp_path / "sweep.csv")
     assert sorted(table["scenario.agents"].unique()) == [10, 12]
     assert table["status"].eq("ok").all()
-    assert {p.name for p in tmp_path.iterdir() if p.is_dir()} >= {"0", "1"}
+    names = sorted(p.name for p in tmp_path.iterdir() if p.is_dir())
+    assert [n.split("_", 1)[0] for n in names] == ["00", "01"], "each point's folder: its number, then its overrides"
+    assert "agents=" in names[0], "named in the worker processes too (the resolver is registered there)"
     # the joblib launcher ran it, not the basic one
     assert "JoblibLauncher" in (tmp_path / "multirun.yaml").read_text()
 

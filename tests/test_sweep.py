@@ -37,6 +37,12 @@ QUICK = ("scenario=single_queue", "run.replications=2", "run.horizon_hours=2", "
 POINTS = ("10", "12", "14")
 
 
+def point_dir(sweep_dir: Path, number: int) -> Path:
+    """The folder of point ``number`` (from 0): its name starts with the number (``01_agents=12__...``)."""
+    (folder,) = [p for p in sweep_dir.iterdir() if p.is_dir() and p.name.split("_", 1)[0] == f"{number:02d}"]
+    return folder
+
+
 def sweep_cli(sweep_dir: Path, *overrides: str, quick=QUICK, timeout=120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "sim", "-m", *overrides, *quick, f"hydra.sweep.dir={sweep_dir}"],
                           capture_output=True, text=True, cwd=REPO, timeout=timeout)
@@ -131,26 +137,30 @@ def test_two_swept_keys_give_a_heatmap(tmp_path):
 
 def test_failing_point_is_recorded_and_the_others_go_on(tmp_path):
     out = tmp_path / "fails"
-    # job 1 (agents=12) cannot write its summary: a folder is in the way
-    (out / "1" / "summary.csv").mkdir(parents=True)
+    # job 1 (agents=12) cannot write its summary: a folder is in the way; the point's folder is named
+    # by its number and its overrides, the run settings left out
+    one = out / "01_horizon_hours=2__agents=12__scenario=single_queue"
+    (one / "summary.csv").mkdir(parents=True)
     proc = sweep_cli(out, "scenario.agents=10,12,14")
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    error = (out / "1" / "error.txt").read_text().splitlines()
+    assert point_dir(out, 1) == one
+    error = (one / "error.txt").read_text().splitlines()
     assert len(error) == 1 and "IsADirectoryError" in error[0]
-    assert not (out / "1" / "done").exists()
-    assert not list((out / "1").glob(".*.tmp")), "the failed write left no temporary file"
+    assert not (one / "done").exists()
+    assert not list(one.glob(".*.tmp")), "the failed write left no temporary file"
     table = pd.read_csv(out / "sweep.csv")
     status = table.groupby("scenario.agents")["status"].agg(set).to_dict()
     assert status == {10: {"ok"}, 12: {"failed"}, 14: {"ok"}}
     failed = table[table.status == "failed"]
     assert len(failed) == 1 and "IsADirectoryError" in failed.error.iloc[0]
     # fix the cause and re-run: the failed point runs again, the others are skipped
-    (out / "1" / "summary.csv").rmdir()
+    (one / "summary.csv").rmdir()
     proc = sweep_cli(out, "scenario.agents=10,12,14")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("skipped: ") == 2
-    assert not (out / "1" / "error.txt").exists() and (out / "1" / "done").is_file()
+    assert not (one / "error.txt").exists() and (one / "done").is_file()
+    assert "# sweep point 2: scenario.agents=12" in (one / "config.yaml").read_text(), "the config says its point"
     assert set(pd.read_csv(out / "sweep.csv").status) == {"ok"}
 
 
@@ -162,8 +172,9 @@ def test_config_error_inside_a_sweep_job_is_recorded_not_exit(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code, "-m", "scenario.agents=-1,10", *QUICK,
                            f"hydra.sweep.dir={out}"], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert (out / "0" / "error.txt").read_text().strip() == "scenario.agents: expected a whole number >= 0, got -1"
-    assert (out / "1" / "done").is_file()
+    assert (point_dir(out, 0) / "error.txt").read_text().strip() == \
+        "scenario.agents: expected a whole number >= 0, got -1"
+    assert (point_dir(out, 1) / "done").is_file()
     table = pd.read_csv(out / "sweep.csv")
     assert table.groupby("scenario.agents")["status"].first().to_dict() == {-1: "failed", 10: "ok"}
 
@@ -232,16 +243,16 @@ def test_killed_sweep_loses_only_points_in_flight(tmp_path):
     proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
-        while not (out / "0" / "done").exists():
+        while not any((p / "done").exists() for p in out.glob("00_*")):
             assert proc.poll() is None, "the sweep ended before it could be killed"
             assert time.monotonic() < deadline, "no point finished in time"
             time.sleep(0.01)
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
-    assert not (out / "2" / "done").exists(), "the sweep was killed before its end"
+    assert not any((p / "done").exists() for p in out.glob("02_*")), "the sweep was killed before its end"
     assert not (out / "sweep.csv").exists()
-    done_at = (out / "0" / "summary.csv").stat().st_mtime_ns
+    done_at = (point_dir(out, 0) / "summary.csv").stat().st_mtime_ns
     # by hand, the interrupted sweep's table says what is missing
     table = collect_sweep(out)
     status = table.groupby("scenario.agents")["status"].first().to_dict()
@@ -249,9 +260,9 @@ def test_killed_sweep_loses_only_points_in_flight(tmp_path):
     # re-run: the finished point is skipped, the rest run, every point ends up done
     rerun = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
-    assert f"skipped: {out / '0'}" in rerun.stdout
-    assert (out / "0" / "summary.csv").stat().st_mtime_ns == done_at
-    assert all((out / str(i) / "done").is_file() for i in range(3))
+    assert f"skipped: {point_dir(out, 0)}" in rerun.stdout
+    assert (point_dir(out, 0) / "summary.csv").stat().st_mtime_ns == done_at
+    assert all((point_dir(out, i) / "done").is_file() for i in range(3))
     assert set(pd.read_csv(out / "sweep.csv").status) == {"ok"}
 
 
@@ -368,3 +379,22 @@ def test_a_sweep_point_draws_its_figures_when_asked(tmp_path):
     proc = sweep_cli(out, "scenario.agents=10,12", quick=(*QUICK[:-1], "run.figures=true"))
     assert proc.returncode == 0, proc.stderr
     assert all((job_of(out, a) / "figures").is_dir() for a in ("10", "12"))
+
+
+def test_a_point_folder_is_named_by_its_number_and_its_shortened_overrides():
+    from sim.experiments.sweeps import point_dirname
+
+    assert point_dirname(3, "scenario.agent_groups.generalists.staffing_delta=2__scenario.volume_scale=1.1") == \
+        "03_staffing_delta=2__volume_scale=1.1"
+    assert point_dirname(12, "scenario.agent_groups.g.staffing_delta=[0,0,2]") == "12_staffing_delta=_0_0_2"
+    assert point_dirname(0, "") == "00"
+    assert len(point_dirname(1, "__".join(f"scenario.k{i}=value{i}" for i in range(20)))) <= 83, "shortened"
+
+
+def test_job_folders_come_in_point_order_whatever_their_names(tmp_path):
+    from sim.experiments.sweeps import job_folders
+
+    for name in ("10_agents=14", "2_agents=12", "00_agents=10", "legacy"):
+        (tmp_path / name / ".hydra").mkdir(parents=True)
+        (tmp_path / name / ".hydra" / "overrides.yaml").write_text("[]\n")
+    assert [p.name for p in job_folders(tmp_path)] == ["00_agents=10", "2_agents=12", "10_agents=14", "legacy"]

@@ -22,8 +22,10 @@ job (the Hydra callback, at the command-line edge).
 
 from __future__ import annotations
 
+
 import itertools
 import json
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -198,9 +200,31 @@ def _value(override: str) -> Any:
         return override.split("=", 1)[1] if "=" in override else None
 
 
+def point_dirname(number: Any, override_dirname: str) -> str:
+    """The folder of sweep point ``number`` (from 0): its number, then its overrides shortened to
+    the last part of each key (``03_staffing_delta=3__volume_scale=1.1``); the number keeps names
+    unique and in order, the rest says what the point is. ``override_dirname``: Hydra's
+    ``hydra.job.override_dirname`` (items joined by ``__``)."""
+    items = []
+    for item in str(override_dirname or "").split("__"):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        short = key.lstrip("+~").rsplit(".", 1)[-1]
+        items.append(re.sub(r"[^A-Za-z0-9._=+-]+", "_", f"{short}{sep}{value}").strip("_"))
+    body = "__".join(items)[:80].rstrip("_")
+    return f"{int(number):02d}_{body}" if body else f"{int(number):02d}"
+
+
+def _job_order(folder: Path) -> tuple:
+    lead = re.match(r"\d+", folder.name)
+    return (0, int(lead.group()), folder.name) if lead else (1, 0, folder.name)
+
+
 def job_folders(sweep_dir: Path) -> list[Path]:
+    """The point folders of a sweep (those Hydra wrote ``.hydra/overrides.yaml`` into), in point order."""
     jobs = [p for p in sweep_dir.iterdir() if p.is_dir() and (p / ".hydra" / "overrides.yaml").is_file()]
-    return sorted(jobs, key=lambda p: (0, int(p.name), "") if p.name.isdigit() else (1, 0, p.name))
+    return sorted(jobs, key=_job_order)
 
 
 def _point_rows(folder: Path | None) -> tuple[pd.DataFrame | None, str, str]:
