@@ -25,7 +25,7 @@ from sim import load_config, run_experiment
 from sim.compare import compare
 from sim.erlang import erlang_c_metrics
 from sim.experiments.options import BASELINE, OPTIONS_COLUMNS, options_table, ranking
-from sim.study import StudyError, load_study_file, main, run_study
+from sim.study import load_study_file, main, run_study
 
 from .conftest import REPO
 
