@@ -222,8 +222,12 @@ def _load_done(folder: Path, raw: dict):
         path = folder / name
         return pd.read_csv(path) if path.is_file() else pd.DataFrame()
 
+    def optional(name: str) -> pd.DataFrame | None:
+        return table(name) if (folder / name).is_file() else None
+
     return ExperimentResult(config, table("summary.csv"), table("intervals.csv"), table("groups.csv"),
-                            table("replications.csv"), table("days.csv") if (folder / "days.csv").is_file() else None)
+                            table("replications.csv"), optional("days.csv"), optional("types.csv"),
+                            optional("type_intervals.csv"), optional("group_intervals.csv"))
 
 
 def run_study(study: Study, out: Path, extra: list[str] | None = None, *, report: bool = True,

@@ -12,7 +12,7 @@ import yaml
 
 from sim import run_experiment, simulate
 from sim.experiments.contact_log import ContactLogWriter, contacts_frame
-from sim.model.metrics import LIVE_METRICS, WAIT_METRICS, replication_summary
+from sim.model.metrics import LIVE_METRICS, WAIT_METRICS, replication_intervals, replication_summary
 
 from .conftest import REPO, centre_config
 
@@ -152,3 +152,79 @@ def test_keeping_the_contact_log_changes_no_number(drain):
     np.testing.assert_array_equal(plain.segments.tally, logged.segments.tally)
     np.testing.assert_array_equal(plain.segments.queue_area, logged.segments.queue_area)
     np.testing.assert_array_equal(plain.segments.busy_area, logged.segments.busy_area)
+
+
+@pytest.mark.parametrize("drain", [True, False])
+def test_per_type_tallies_give_the_same_kpis_as_the_contact_log(drain):
+    """Each contact type's KPIs (``types.csv``) and per-interval KPIs (``type_intervals.csv``) are those
+    of its contacts in the log: a contact counts in the type it arrived as, escalations included."""
+    from sim.model.metrics import TYPE_INTERVAL_METRICS, TYPE_METRICS, replication_type_intervals, replication_types
+
+    config = _default_config(warmup_hours=1.25, horizon_hours=11.5, drain=drain, seed=8)
+    result = simulate(config.scenario, config.run, 0, keep_contacts=True)
+    log = contacts_frame(result.contacts, 0, result.type_names, result.channel_names, result.group_names)
+    window = log[(log.arrival_time_s >= config.run.warmup_s) & (log.arrival_time_s < config.run.horizon_s)]
+    thresholds = {name: ch.service_level_threshold_s for name, ch in config.scenario.channels.items()}
+    types = replication_types(result, config.run)
+    assert set(types) == {(t, m) for t in result.type_names for m in TYPE_METRICS}
+    escalated = 0
+    for name in result.type_names:
+        mine = window[window.contact_type == name]
+        if mine.empty:  # the escalation-only type: its contacts arrived as technical calls and count there
+            assert types[(name, "offered")] == 0 and math.isnan(types[(name, "service_level")])
+            continue
+        expected = _kpis_from_log(mine, thresholds, config.run.short_abandon_s)
+        escalated += int(mine.escalated.sum())
+        for metric in TYPE_METRICS:
+            got, value = types[(name, metric)], expected[metric]
+            assert (math.isnan(got) and math.isnan(value)) or got == pytest.approx(value, rel=1e-9, abs=1e-9), \
+                f"{name} {metric}: tally {got} != log {value}"
+    assert escalated > 0, "the default centre escalates technical calls: the check covers escalations"
+    columns = replication_type_intervals(result, config.scenario, config.run)
+    rows = pd.DataFrame(columns)
+    interval = config.scenario.interval_s
+    for (start, name), row in rows.set_index(["interval_start_s", "contact_type"]).iterrows():
+        part = window[(window.contact_type == name) & (window.arrival_time_s >= start)
+                      & (window.arrival_time_s < start + interval)]
+        assert row["channel"] == config.scenario.contact_types[name].channel
+        if part.empty:  # e.g. the escalation-only type: its contacts arrived as technical calls
+            assert row["offered"] == 0 and math.isnan(row["service_level"])
+            continue
+        expected = _kpis_from_log(part, thresholds, config.run.short_abandon_s)
+        for metric in TYPE_INTERVAL_METRICS:
+            got, value = row[metric], expected[metric]
+            assert (math.isnan(got) and math.isnan(value)) or got == pytest.approx(value, rel=1e-9, abs=1e-9), \
+                f"{start} {name} {metric}: tally {got} != log {value}"
+
+
+def test_per_type_tallies_add_up_to_their_channels():
+    """The channel tallies are the sums of their contact types' (counts exactly)."""
+    from sim.engine.records import TALLY_FIELDS
+
+    config = _default_config(seed=3)
+    result = simulate(config.scenario, config.run, 0)
+    seg = result.segments
+    summed = np.zeros_like(seg.tally)
+    for i, name in enumerate(result.type_names):
+        summed[:, result.channel_names.index(config.scenario.contact_types[name].channel)] += seg.type_tally[:, i]
+    counts = [i for i, f in enumerate(TALLY_FIELDS) if not f.endswith("_s") and f not in ("csat_sum",)]
+    np.testing.assert_array_equal(summed[..., counts], seg.tally[..., counts])
+    np.testing.assert_allclose(summed, seg.tally, rtol=1e-12)
+
+
+def test_group_intervals_add_up_to_the_centre():
+    """Agents staffed per group and interval add up to the centre's; their busy time (occupancy x staffed)
+    adds up to the centre's occupancy."""
+    from sim.model.metrics import replication_group_intervals
+
+    config = _default_config(warmup_hours=1.25, horizon_hours=11.75, drain=False, seed=2)
+    result = simulate(config.scenario, config.run, 0)
+    centre = pd.DataFrame(replication_intervals(result, config.scenario, config.run))
+    centre = centre[centre.channel == "all"].set_index("interval_start_s")
+    groups = pd.DataFrame(replication_group_intervals(result, config.scenario, config.run))
+    assert list(dict.fromkeys(groups.group)) == list(result.group_names)
+    staffed = groups.groupby("interval_start_s").agents_staffed.sum()
+    busy = (groups.occupancy.fillna(0) * groups.agents_staffed).groupby(groups.interval_start_s).sum()
+    np.testing.assert_allclose(staffed.to_numpy(), centre.agents_staffed.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose((busy / staffed).to_numpy(), centre.occupancy.to_numpy(), rtol=1e-9)
+    assert groups.occupancy.between(0, 1).all()

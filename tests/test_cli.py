@@ -10,10 +10,11 @@ import pytest
 
 from .conftest import REPO
 
-OUTPUT_FILES = ("summary.csv", "intervals.csv", "groups.csv", "replications.csv", "config.yaml",
+OUTPUT_FILES = ("summary.csv", "intervals.csv", "groups.csv", "replications.csv", "types.csv", "type_intervals.csv",
+                "group_intervals.csv", "config.yaml",
                 "contacts.parquet", "figures/service_level_by_interval.png",
                 "figures/asa_and_queue_by_interval.png", "figures/abandonment_by_interval.png",
-                "figures/occupancy_by_interval.png")
+                "figures/occupancy_by_interval.png", "figures/occupancy_by_group.png")
 
 
 def run_cli(*overrides: str) -> subprocess.CompletedProcess:

@@ -47,7 +47,18 @@ def sweep_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def group_intervals() -> pd.DataFrame:
+    """Two agent groups over four half-hours."""
+    rows = []
+    for k in range(4):
+        for group, staffed in (("generalists", 10 + k), ("chat_team", 3)):
+            rows.append({"interval_start_s": 1800.0 * k, "interval": f"{8 + k // 2:02d}:{30 * (k % 2):02d}",
+                         "group": group, "occupancy": 0.6 + 0.1 * k, "agents_staffed": staffed})
+    return pd.DataFrame(rows)
+
+
 FIGURES = {
+    "occupancy_by_group": lambda: plots.occupancy_by_group(group_intervals()),
     "service_level_by_interval": lambda: plots.service_level_by_interval(make_intervals(), TARGETS, make_intervals()),
     "asa_and_queue_by_interval": lambda: plots.asa_and_queue_by_interval(make_intervals()),
     "abandonment_by_interval": lambda: plots.abandonment_by_interval(make_intervals(), make_intervals()),
@@ -113,6 +124,17 @@ def test_interval_figures_are_the_four_charts_of_a_run():
     assert list(figures) == ["service_level_by_interval", "asa_and_queue_by_interval", "abandonment_by_interval",
                              "occupancy_by_interval"]
     assert "backlog" in figures["asa_and_queue_by_interval"].axes[0].get_title()
+
+
+def test_group_intervals_add_a_chart_of_each_groups_occupancy_and_staffing():
+    figures = plots.interval_figures(make_intervals(), TARGETS, group_intervals=group_intervals())
+    assert list(figures)[-1] == "occupancy_by_group"
+    top, bottom = figures["occupancy_by_group"].axes
+    lines = {ln.get_label(): ln for ln in top.get_lines()}
+    assert set(lines) == {"generalists", "chat team"}, "one line per group, named in words"
+    np.testing.assert_allclose(lines["generalists"].get_ydata(), [60, 70, 80, 90])
+    staffed = [ln.get_ydata() for ln in bottom.get_lines()]
+    assert any(np.allclose(y, [10, 11, 12, 13]) for y in staffed)
 
 
 def test_paired_differences_marks_each_channel_by_its_verdict_around_zero():
@@ -273,6 +295,12 @@ def test_key_paths_read_as_words_in_figures():
         "Billing chat self-service containment (share)"
     assert key_label("+scenario.volume_scale") == "Volume (x forecast)"
     assert key_label("scenario.something.new_key") == "Something new key"
+    from sim.reporting.labels import override_words
+
+    assert override_words("scenario.agent_groups.generalists.staffing_delta=-2") == "Generalists added (agents): -2"
+    assert override_words("scenario.routing.agent_selection=skill_rank") == "Agent selection: skill rank"
+    assert override_words("scenario.contact_types.billing.overflow=null") == "Billing overflow to other groups: none"
+    assert override_words("~scenario.contact_types.billing.overflow") == "Billing overflow to other groups: removed"
     fig = sweep_plots.kpis_vs_swept(sweep_table().rename(columns={"scenario.agents": "scenario.agent_groups.g.staffing"}),
                                     "scenario.agent_groups.g.staffing")
     assert fig.axes[-1].get_xlabel() == "G on duty (agents)"

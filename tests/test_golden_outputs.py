@@ -34,7 +34,7 @@ CASES = {
     "days3": ["run.days=3"],
     "single_queue": ["scenario=single_queue"],
 }
-TABLES = ("summary", "intervals", "groups", "replications", "days")
+TABLES = ("summary", "intervals", "groups", "replications", "days", "types", "type_intervals", "group_intervals")
 
 
 def _config(overrides: list[str]):

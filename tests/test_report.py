@@ -117,14 +117,16 @@ def test_run_report_against_a_baseline(runs, tmp_path, capsys):
     assert main([str(alt), "--baseline", str(base), "--wage-per-hour", "25", "--out", str(out)]) == 0
     assert str(out / "report.html") in capsys.readouterr().out
     html, md, embedded, linked = _images_and_links(out)
-    # the figures: paired differences and four interval charts, embedded in the HTML, files for the Markdown
-    assert len(embedded) == len(linked) == 5
+    # the figures: paired differences and five interval charts (the last per agent group), embedded in
+    # the HTML, files for the Markdown
+    assert len(embedded) == len(linked) == 6
     for link in linked:
         assert (out / link).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html, "no network needed"
     # the scenario in readable tables, and what differs
     for text in ("Channels and their targets", "80% in 20 s", "Contact types", "Staffing", "generalists",
-                 "longest idle", "What differs from the baseline", "scenario.agent_groups.generalists.staffing"):
+                 "longest idle", "What differs from the baseline", "scenario.agent_groups.generalists.staffing",
+                 "| Generalists on duty (agents) |"):
         assert text in md, text
     # the KPI table with intervals, the paired differences with verdicts, the cost basis
     assert re.search(r"\| Service level \(%\) \| \d+\.\d% \[\d+\.\d–\d+\.\d\] \|", md)
@@ -143,7 +145,7 @@ def test_run_report_alone_writes_into_the_run_folder(runs):
     assert main([str(base)]) == 0
     out = base / "report"
     html, md, embedded, linked = _images_and_links(out)
-    assert len(embedded) == len(linked) == 4
+    assert len(embedded) == len(linked) == 5  # four interval charts and the one per agent group
     assert "Against the baseline" not in md
     assert "Staffed agent-hours (agent-h)" in md and "Costs in EUR are the scenario's own (scenario.costs)" in md
     assert "No wage was given" not in md, "the default centre has its own costs"
@@ -257,7 +259,7 @@ def test_several_folders_give_one_page_each(runs, sweep_dir, tmp_path):
     html, md, embedded, linked = _images_and_links(out)
     assert html.count('<section class="page">') == 2
     assert "## more_generalists against default" in md and "## Sweep over Agents" in md
-    assert len(set(linked)) == len(linked) == 7, "figure names are unique across pages"
+    assert len(set(linked)) == len(linked) == 8, "figure names are unique across pages"
 
 
 def test_a_run_whose_config_no_longer_validates_is_still_reported_with_its_targets(runs, tmp_path):

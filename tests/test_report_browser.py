@@ -71,7 +71,7 @@ def test_html_report_renders_in_headless_chromium_with_every_image_loaded(report
         assert driver.title.startswith("Strategy report: more_generalists against default")
         images = driver.execute_script(
             "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight, i.alt]);")
-        assert len(images) == 5, images
+        assert len(images) == 6, images
         for complete, width, height, alt in images:
             assert complete and width > 0 and height > 0, f"image not loaded: {alt}"
             assert width == 1200, f"{alt}: figures are 1200 px wide, slide size"

@@ -241,6 +241,10 @@ def test_the_staffing_study_answers_with_three_more_generalists(shipped):
     ranked = pd.read_csv(shipped["staffing"][2] / "ranking.csv", keep_default_na=False)
     assert ranked.iloc[0]["option"] == "+3 generalists"
     assert ranked.set_index("option").loc["baseline", "missed"] == "phone"
+    md = (shipped["staffing"][2] / "report" / "report.md").read_text(encoding="utf-8")
+    assert "| +3 generalists | Generalists added (agents): 3 |" in md, "the options in words, not key paths"
+    assert "| baseline | Volume (x forecast): 1.1 |" in md
+    assert "### KPIs per contact type" in md and "| technical chat | chat |" in md
 
 
 @pytest.mark.parametrize("name", SHIPPED)

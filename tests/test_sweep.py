@@ -231,7 +231,8 @@ def test_write_outputs_writes_summary_last_and_atomically(tmp_path, monkeypatch)
     result = experiment.run_experiment(config)
     written = experiment.write_tables(result, tmp_path)
     assert order[-1] == "summary.csv" and set(order) == {"summary.csv", "intervals.csv", "groups.csv",
-                                                          "replications.csv"}
+                                                          "replications.csv", "types.csv", "type_intervals.csv",
+                                                          "group_intervals.csv"}
     assert written[0].name == "summary.csv"
     assert not list(tmp_path.glob(".*"))
 

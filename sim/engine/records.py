@@ -131,6 +131,7 @@ class Segments:
     busy_area: np.ndarray  # (n, n_groups) agent-seconds busy
     staffed_area: np.ndarray  # (n, n_groups) agent-seconds logged in
     backlog_end: np.ndarray | None = None  # (n, n_channels) contacts waiting when the segment ended
+    type_tally: np.ndarray | None = None  # (n, n_types, N_TALLY): ``tally`` per contact type (its first queue's)
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 :class:`TallyModel` is the base of the engine (:class:`~sim.engine.core.Engine`).  When a
 contact leaves (or is still there when the run stops), its outcome and times
-are added to the tally of the segment and channel it arrived in (fields in
+are added to the tally of the segment and contact type it arrived in (summed per channel
+at the end) (fields in
 :data:`~sim.engine.records.TALLY_FIELDS` order); waiting, busy and logged-in times go
 into integrals split exactly at segment bounds (:meth:`TallyModel.add_span`),
 and the backlog is noted at each segment's end.  Memory stays flat however many
@@ -95,8 +96,8 @@ class TallyModel:
         contact.state = GONE
         if outcome == ANSWERED and contact.leg == 1 and self.sink is None:
             # the common case: answered in the first queue, served, gone
-            channel = contact.queue.channel
-            acc = self.tally[contact.seg * self.n_channels + channel]
+            kind = contact.queue.index
+            acc = self.tally[contact.seg * self.n_types + kind]
             wait = contact.wait1
             acc[0] += 1.0  # arrivals
             acc[2] += 1.0  # answered
@@ -104,15 +105,15 @@ class TallyModel:
             acc[9] += wait  # wait_offered_s
             if wait > 0.0:
                 acc[7] += 1.0  # waited
-            if wait <= self.thresholds[channel]:
+            if wait <= self.type_thresholds[kind]:
                 acc[5] += 1.0  # answered_within_threshold
             acc[10] += contact.handle1  # handle_s
             acc[11] += 1.0  # handles
             acc[15] += end - contact.arrival  # end_to_end_s
             acc[16] += 1.0  # completed
             return
-        channel = (contact.queue if contact.leg == 1 else contact.origin).channel
-        acc = self.tally[contact.seg * self.n_channels + channel]
+        kind = (contact.queue if contact.leg == 1 else contact.origin).index
+        acc = self.tally[contact.seg * self.n_types + kind]
         acc[0] += 1.0  # arrivals
         if outcome == BLOCKED:
             acc[1] += 1.0
@@ -124,7 +125,7 @@ class TallyModel:
             if contact.group1 >= 0:  # answered
                 acc[2] += 1.0
                 acc[8] += wait  # wait_answered_s
-                if wait <= self.thresholds[channel]:
+                if wait <= self.type_thresholds[kind]:
                     acc[5] += 1.0
                 if contact.leg == 1:
                     if outcome == ANSWERED:  # the common case: answered, served, gone
@@ -199,9 +200,14 @@ class TallyModel:
 
     def _result(self, end: float, contacts: ContactRecords | None = None) -> ReplicationResult:
         n_seg, n_ch, n_g = len(self.ends), len(self.channel_names), len(self.groups)
+        type_tally = np.asarray(self.tally, dtype=float).reshape(n_seg, len(self.type_names), N_TALLY)
+        tally = np.zeros((n_seg, n_ch, N_TALLY))
+        for queue in self.queues.values():  # each channel's tally: its contact types', in type order
+            tally[:, queue.channel] += type_tally[:, queue.index]
         segments = Segments(
             bounds_s=np.asarray([0.0] + self.ends[:-1] + [end]),
-            tally=np.asarray(self.tally, dtype=float).reshape(n_seg, n_ch, N_TALLY),
+            tally=tally,
+            type_tally=type_tally,
             queue_area=np.asarray(self.queue_area).reshape(n_seg, n_ch),
             busy_area=np.asarray(self.busy_area).reshape(n_seg, n_g),
             staffed_area=np.asarray(self.staffed_area).reshape(n_seg, n_g),

@@ -3,7 +3,7 @@
 :func:`replicate` runs replication ``r`` of a scenario (its random streams are
 derived from ``(seed, r, name)``, so the result depends on nothing else) and
 turns the :class:`~sim.engine.records.ReplicationResult` into plain rows of
-summary, group, interval and day KPIs, small enough to send back from a
+summary, group, interval, contact-type and day KPIs, small enough to send back from a
 worker process or a Dask worker.  With a log path the per-contact log streams
 to Parquet while the model runs.
 """
@@ -14,7 +14,8 @@ from pathlib import Path
 
 from sim.model.centre import simulate
 from sim.model.config import SimConfig
-from sim.model.metrics import group_summary, replication_days, replication_intervals, replication_summary
+from sim.model.metrics import (group_summary, replication_days, replication_group_intervals, replication_intervals,
+                               replication_summary, replication_type_intervals, replication_types)
 
 __all__ = ["replicate"]
 
@@ -41,6 +42,10 @@ def replicate(config: SimConfig, replication: int, log_path: Path | None = None)
         "groups": [{"replication": replication, "group": g, "metric": m, "value": v}
                    for (g, m), v in group_summary(result, run, absence_paid).items()],
         "intervals": dict(replication_intervals(result, scenario, run)),
+        "types": [{"replication": replication, "contact_type": t, "metric": m, "value": v}
+                  for (t, m), v in replication_types(result, run).items()],
+        "type_intervals": replication_type_intervals(result, scenario, run),
+        "group_intervals": replication_group_intervals(result, scenario, run),
         "days": [{"replication": replication, "day": d, "channel": ch, "metric": m, "value": v}
                  for (d, ch, m), v in replication_days(result, run, scenario).items()] if run.days > 1 else [],
     }

@@ -10,7 +10,10 @@ aggregates them into tables:
 - ``groups``: occupancy and staffing per agent group, with CIs;
 - ``replications``: the per-replication KPI values behind ``summary``;
 - ``days`` (multi-day runs, ``run.days`` > 1): ``day, channel, metric, mean, ci_low, ci_high, n_reps``
-  over each day's opening hours (:func:`sim.model.metrics.replication_days`), else ``None``.
+  over each day's opening hours (:func:`sim.model.metrics.replication_days`), else ``None``;
+- ``types``: ``contact_type, channel, metric, mean, ci_low, ci_high, n_reps`` over the window;
+- ``type_intervals``: one row per interval x contact type; ``group_intervals``: one row per
+  interval x agent group (occupancy, agents staffed), averaged over replications.
 
 :func:`write_tables` writes them as CSV (:func:`sim.reporting.outputs.write_outputs` adds the
 figures); the per-contact log (``run.save_contacts``) is streamed to Parquet while the model runs
@@ -35,7 +38,8 @@ from sim.experiments.files import atomic_write
 from sim.experiments.kpis import kpi
 from sim.experiments.stats import share_interval, t_interval, wilson_interval
 from sim.model.config import SimConfig
-from sim.model.metrics import DAY_METRICS, INTERVAL_METRICS, SUMMARY_ORDER
+from sim.model.metrics import (DAY_METRICS, GROUP_INTERVAL_METRICS, INTERVAL_METRICS, SUMMARY_ORDER,
+                               TYPE_INTERVAL_METRICS, TYPE_METRICS)
 from sim.workforce.costs import COST_METRICS
 
 __all__ = ["ExperimentResult", "run_experiment", "assemble", "write_tables", "format_summary", "format_days",
@@ -52,6 +56,9 @@ class ExperimentResult:
     groups: pd.DataFrame
     replications: pd.DataFrame
     days: pd.DataFrame | None = None  # per-day KPIs of a multi-day run
+    types: pd.DataFrame | None = None  # per contact type over the window, with CIs
+    type_intervals: pd.DataFrame | None = None  # per interval x contact type
+    group_intervals: pd.DataFrame | None = None  # per interval x agent group
 
 
 
@@ -93,7 +100,31 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
         groups=_aggregate(pd.DataFrame([row for out in outputs for row in out["groups"]]), "group", run.confidence),
         replications=replications,
         days=_aggregate_days(day_rows, channels, run.confidence, risk) if run.days > 1 else None,
+        types=_type_table(pd.DataFrame([row for out in outputs for row in out.get("types", ())]), config,
+                          run.confidence),
+        type_intervals=_average_intervals([out["type_intervals"] for out in outputs if "type_intervals" in out],
+                                          ("interval_start_s", "interval", "contact_type", "channel"),
+                                          TYPE_INTERVAL_METRICS),
+        group_intervals=_average_intervals([out["group_intervals"] for out in outputs if "group_intervals" in out],
+                                           ("interval_start_s", "interval", "group"), GROUP_INTERVAL_METRICS),
     )
+
+
+def _type_table(values: pd.DataFrame, config: SimConfig, confidence: float) -> pd.DataFrame:
+    """Intervals per (contact type, metric), in the scenario's type order, with each type's channel."""
+    columns = ["contact_type", "channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
+    if values.empty:
+        return pd.DataFrame(columns=columns)
+    order = {m: i for i, m in enumerate(TYPE_METRICS)}
+    rows = []
+    for (name, metric), part in values.groupby(["contact_type", "metric"], sort=False):
+        est = _interval(metric, part["value"].to_numpy(), confidence)
+        rows.append({"contact_type": name, "channel": config.scenario.contact_types[name].channel, "metric": metric,
+                     "mean": est.mean, "ci_low": est.low, "ci_high": est.high, "n_reps": est.n})
+    table = pd.DataFrame(rows, columns=columns)
+    types = {t: i for i, t in enumerate(config.scenario.contact_types)}
+    table = table.assign(_t=table["contact_type"].map(types), _m=table["metric"].map(order))
+    return table.sort_values(["_t", "_m"], kind="stable").drop(columns=["_t", "_m"]).reset_index(drop=True)
 
 
 def _aggregate_days(values: pd.DataFrame, channels, confidence: float, risk: bool = True) -> pd.DataFrame:
@@ -192,15 +223,18 @@ def _aggregate(values: pd.DataFrame, key: str, confidence: float, extra: list[di
     return table.reset_index(drop=True)
 
 
-def _average_intervals(per_replication: list[dict[str, np.ndarray]]) -> pd.DataFrame:
-    """Interval x channel rows, each metric averaged over the replications where it is defined."""
-    if not per_replication or not len(per_replication[0]["channel"]):
-        return pd.DataFrame(columns=["interval_start_s", "interval", "channel", *INTERVAL_METRICS])
+def _average_intervals(per_replication: list[dict[str, np.ndarray]],
+                       keys: Sequence[str] = ("interval_start_s", "interval", "channel"),
+                       metrics: Sequence[str] = INTERVAL_METRICS) -> pd.DataFrame:
+    """Interval x channel (or contact type, or group: ``keys``) rows, each metric averaged over the
+    replications where it is defined."""
+    if not per_replication or not len(per_replication[0][keys[-1]]):
+        return pd.DataFrame(columns=[*keys, *metrics])
     first = per_replication[0]
-    table = pd.DataFrame({k: first[k] for k in ("interval_start_s", "interval", "channel")})
+    table = pd.DataFrame({k: first[k] for k in keys})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN cells stay NaN
-        for metric in INTERVAL_METRICS:
+        for metric in metrics:
             table[metric] = np.nanmean(np.stack([rep[metric] for rep in per_replication]), axis=0)
     return table
 
@@ -217,7 +251,8 @@ def write_tables(result: ExperimentResult, folder: Path, *,
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, table in (("intervals", result.intervals), ("groups", result.groups),
-                        ("replications", result.replications), ("days", result.days)):
+                        ("replications", result.replications), ("days", result.days), ("types", result.types),
+                        ("type_intervals", result.type_intervals), ("group_intervals", result.group_intervals)):
         if table is not None:
             written.append(_write_csv(table, folder / f"{name}.csv"))
     if before_summary is not None:

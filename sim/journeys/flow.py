@@ -236,7 +236,7 @@ class Journeys(Callbacks, Mechanism):
         """Journey tallies, then retrial or resolution, then the usual tally (:meth:`~sim.engine.tallies.TallyModel.finish_contact`)."""
         engine = self.engine
         first = contact.origin if contact.leg == 2 else contact.queue
-        acc = engine.tally[contact.seg * engine.n_channels + first.channel]
+        acc = engine.tally[contact.seg * engine.n_types + first.index]
         kind = contact.kind
         if kind:
             acc[RETRIALS_F if kind == RETRIAL else REPEATS_F] += 1.0

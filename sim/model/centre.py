@@ -112,16 +112,19 @@ class CentreModel(Engine):
         self.ends = segment_bounds(scenario.interval_s, scenario.n_intervals, run.days, run.horizon_s,
                                    run.warmup_s) + [math.inf]
         n_seg, n_ch, n_g = len(self.ends), len(self.channel_names), len(self.groups)
-        self.n_channels, self.n_groups = n_ch, n_g
+        self.n_channels, self.n_groups, self.n_types = n_ch, n_g, len(self.type_names)
         self.seg = 0
         self.seg_start = 0.0
         self.seg_end = self.ends[0]
-        self.tally = [[0.0] * N_TALLY for _ in range(n_seg * n_ch)]  # [segment * n_ch + channel][field]
+        # [segment * n_types + contact type][field]: per contact type; _result sums them per channel
+        self.tally = [[0.0] * N_TALLY for _ in range(n_seg * self.n_types)]
         self.queue_area = [0.0] * (n_seg * n_ch)
         self.busy_area = [0.0] * (n_seg * n_g)
         self.staffed_area = [0.0] * (n_seg * n_g)
         self.backlog_end = [0.0] * (n_seg * n_ch)  # contacts waiting at each segment's end
         self.thresholds = [scenario.channels[c].service_level_threshold_s for c in self.channel_names]
+        #: each contact type's service-level threshold (its channel's), by queue index
+        self.type_thresholds = [self.thresholds[q.channel] for q in self.queues.values()]
         self.short_abandon_s = run.short_abandon_s
         self.day_factors = None  # the busyness factors drawn by run() (None: busyness_cv 0 or a trace)
         self.mechanisms = tuple(kind(self, scenario) for kind in MECHANISMS if kind.needed(scenario, run))

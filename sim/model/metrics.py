@@ -53,6 +53,11 @@ definitions, per channel and for the whole centre (``all``):
   backlog carried into the next interval;
 - ``occupancy`` (``all`` only) = busy agent-seconds / logged-in agent-seconds;
   ``agents_staffed`` (``all`` only): time-average agents logged in.
+
+The same contact KPIs per contact type (:func:`replication_types`, per interval
+:func:`replication_type_intervals`) come from the engine's per-type tallies (a contact counts in
+the type it arrived as); occupancy and agents staffed per agent group and interval from
+:func:`replication_group_intervals`.
 """
 
 from __future__ import annotations
@@ -71,7 +76,9 @@ if TYPE_CHECKING:  # pragma: no cover (type-only: never runs, so no import circl
 
 __all__ = ["SUMMARY_METRICS", "DAY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "INTERVAL_METRICS", "CENTRE_ONLY",
            "LIVE", "WAIT_METRICS", "LIVE_METRICS", "live_channels",
+           "TYPE_METRICS", "TYPE_INTERVAL_METRICS", "GROUP_INTERVAL_METRICS",
            "replication_summary", "replication_intervals", "replication_days", "group_summary", "kpis_from_tally",
+           "replication_types", "replication_type_intervals", "replication_group_intervals",
            "offered_count",
            "interval_bounds", "clock_label"]
 
@@ -300,15 +307,10 @@ def interval_bounds(scenario: Scenario, run: RunSpec) -> list[tuple[float, float
     return out
 
 
-def replication_intervals(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[str, np.ndarray]:
-    """Columns of one row per reported interval and channel (then ``live`` in a centre with live and
-    deferrable channels, then ``all``, whose :data:`WAIT_METRICS` are then NaN) with :data:`INTERVAL_METRICS`.
-
-    Segments are summed into intervals with one vectorised pass, so the cost
-    and memory grow with the number of intervals only, not of contacts.
-    """
+def _interval_segments(result: ReplicationResult, scenario: Scenario, run: RunSpec):
+    """The reported intervals and the segments inside them: ``(starts, lengths, idx, keep)`` where
+    ``keep`` masks the segments inside a reported interval and ``idx`` maps each kept one to it."""
     intervals = interval_bounds(scenario, run)
-    n_int, n_ch = len(intervals), len(result.channel_names)
     seg = result.segments
     starts = np.asarray([lo for lo, _ in intervals], dtype=float)
     lengths = np.asarray([hi - lo for lo, hi in intervals], dtype=float)
@@ -318,11 +320,32 @@ def replication_intervals(result: ReplicationResult, scenario: Scenario, run: Ru
     inside = np.zeros(len(lo), dtype=bool)  # not before the first interval, nor in a night
     inside[idx >= 0] = hi[idx >= 0] <= ends[idx[idx >= 0]] + 1e-9
     keep = (lo >= run.warmup_s - 1e-9) & (hi <= run.horizon_s + 1e-9) & (hi > lo) & inside
-    idx = idx[keep]
-    tally = np.zeros((n_int, n_ch, seg.tally.shape[-1]))
-    np.add.at(tally, idx, seg.tally[keep])
-    queue = np.zeros((n_int, n_ch))
-    np.add.at(queue, idx, seg.queue_area[keep])
+    return starts, lengths, idx[keep], keep
+
+
+def _per_interval(values: np.ndarray, idx: np.ndarray, n_int: int) -> np.ndarray:
+    """Segment rows of ``values`` summed into their reported intervals (``idx``)."""
+    out = np.zeros((n_int, *values.shape[1:]))
+    np.add.at(out, idx, values)
+    return out
+
+
+def _interval_labels(scenario: Scenario, starts: np.ndarray) -> np.ndarray:
+    return np.asarray([clock_label(scenario.open_time_s + s) for s in starts], dtype=object)
+
+
+def replication_intervals(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[str, np.ndarray]:
+    """Columns of one row per reported interval and channel (then ``live`` in a centre with live and
+    deferrable channels, then ``all``, whose :data:`WAIT_METRICS` are then NaN) with :data:`INTERVAL_METRICS`.
+
+    Segments are summed into intervals with one vectorised pass, so the cost
+    and memory grow with the number of intervals only, not of contacts.
+    """
+    starts, lengths, idx, keep = _interval_segments(result, scenario, run)
+    n_int, n_ch = len(starts), len(result.channel_names)
+    seg = result.segments
+    tally = _per_interval(seg.tally[keep], idx, n_int)
+    queue = _per_interval(seg.queue_area[keep], idx, n_int)
     busy = np.bincount(idx, weights=seg.busy_area[keep].sum(axis=1), minlength=n_int)
     staffed = np.bincount(idx, weights=seg.staffed_area[keep].sum(axis=1), minlength=n_int)
     last = np.full(n_int, -1)  # each interval's last segment: its backlog is the interval's
@@ -339,7 +362,7 @@ def replication_intervals(result: ReplicationResult, scenario: Scenario, run: Ru
     nan = np.full(n_int, math.nan)
     columns: dict[str, np.ndarray] = {
         "interval_start_s": np.repeat(starts, n_rows),
-        "interval": np.repeat(np.asarray([clock_label(scenario.open_time_s + s) for s in starts], dtype=object), n_rows),
+        "interval": np.repeat(_interval_labels(scenario, starts), n_rows),
         "channel": np.tile(np.asarray(names, dtype=object), n_int),
     }
     for metric in INTERVAL_METRICS:
@@ -361,6 +384,67 @@ def replication_intervals(result: ReplicationResult, scenario: Scenario, run: Ru
         both = np.column_stack([p for p in parts if p is not None])
         columns[metric] = both.reshape(-1)
     return columns
+
+
+#: Per contact type (``types.csv`` over the window, ``type_intervals.csv`` per interval); a type's
+#: service level is judged against its channel's threshold, escalated contacts count in the type
+#: they arrived as.
+TYPE_METRICS = ("offered", "answered", "abandoned", "service_level", "asa_s", "abandon_rate", "aht_s",
+                "escalation_rate")
+TYPE_INTERVAL_METRICS = ("offered", "answered", "service_level", "asa_s", "abandon_rate", "aht_s")
+#: Per agent group and interval (``group_intervals.csv``).
+GROUP_INTERVAL_METRICS = ("occupancy", "agents_staffed")
+
+
+def replication_types(result: ReplicationResult, run: RunSpec) -> dict[tuple[str, str], float]:
+    """``{(contact type, metric): value}`` of :data:`TYPE_METRICS` over the window."""
+    seg = result.segments
+    if seg.type_tally is None:
+        return {}
+    tally = seg.type_tally[_inside(result, run.warmup_s, run.horizon_s)].sum(axis=0)  # (n_types, N_TALLY)
+    kpis = kpis_from_tally(tally, run)
+    return {(name, metric): float(kpis[metric][i]) for i, name in enumerate(result.type_names)
+            for metric in TYPE_METRICS}
+
+
+def replication_type_intervals(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[str, np.ndarray]:
+    """Columns of one row per reported interval and contact type (with its channel), with
+    :data:`TYPE_INTERVAL_METRICS`."""
+    starts, _, idx, keep = _interval_segments(result, scenario, run)
+    names = result.type_names
+    n_int, n_t = len(starts), len(names)
+    seg = result.segments
+    channels = [scenario.contact_types[name].channel for name in names]
+    columns: dict[str, np.ndarray] = {
+        "interval_start_s": np.repeat(starts, n_t),
+        "interval": np.repeat(_interval_labels(scenario, starts), n_t),
+        "contact_type": np.tile(np.asarray(names, dtype=object), n_int),
+        "channel": np.tile(np.asarray(channels, dtype=object), n_int),
+    }
+    if seg.type_tally is None:
+        return {**columns, **{m: np.full(n_int * n_t, math.nan) for m in TYPE_INTERVAL_METRICS}}
+    kpis = kpis_from_tally(_per_interval(seg.type_tally[keep], idx, n_int), run)  # each (n_int, n_types)
+    columns.update({metric: np.asarray(kpis[metric], dtype=float).reshape(-1) for metric in TYPE_INTERVAL_METRICS})
+    return columns
+
+
+def replication_group_intervals(result: ReplicationResult, scenario: Scenario,
+                                run: RunSpec) -> dict[str, np.ndarray]:
+    """Columns of one row per reported interval and agent group: ``occupancy`` (busy / logged-in
+    agent-seconds) and ``agents_staffed`` (time-average agents logged in)."""
+    starts, lengths, idx, keep = _interval_segments(result, scenario, run)
+    names = result.group_names
+    n_int, n_g = len(starts), len(names)
+    seg = result.segments
+    busy = _per_interval(seg.busy_area[keep], idx, n_int)  # (n_int, n_groups)
+    staffed = _per_interval(seg.staffed_area[keep], idx, n_int)
+    return {
+        "interval_start_s": np.repeat(starts, n_g),
+        "interval": np.repeat(_interval_labels(scenario, starts), n_g),
+        "group": np.tile(np.asarray(names, dtype=object), n_int),
+        "occupancy": _ratio(busy, staffed).reshape(-1),
+        "agents_staffed": (staffed / lengths[:, None]).reshape(-1),
+    }
 
 
 def clock_label(seconds_after_midnight: float) -> str:

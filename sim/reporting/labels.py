@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-__all__ = ["key_label", "wrap"]
+__all__ = ["key_label", "override_words", "wrap"]
 
 #: (pattern of the key path, label; ``{0}``, ``{1}``: the path's names, in words)
 _PATTERNS: tuple[tuple[str, str], ...] = (
@@ -33,6 +33,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"scenario\.contact_types\.([^.]+)\.priority", "{0} priority"),
     (r"scenario\.contact_types\.([^.]+)\.callback\.acceptance", "{0} callback acceptance (share)"),
     (r"scenario\.contact_types\.([^.]+)\.overflow\.after_s", "{0} overflow after (s)"),
+    (r"scenario\.contact_types\.([^.]+)\.overflow", "{0} overflow to other groups"),
     (r"scenario\.contact_types\.([^.]+)\.retrial\.probability", "{0} retrial (share)"),
     (r"scenario\.contact_types\.([^.]+)\.repeat\.probability", "{0} repeat contacts (share)"),
     (r"scenario\.contact_types\.([^.]+)\.vip\.share", "{0} VIP share"),
@@ -71,6 +72,21 @@ def key_label(key: str) -> str:
         return key
     text = " ".join(_words(p) for p in parts[-2:])
     return text[:1].upper() + text[1:]
+
+
+def override_words(override: str) -> str:
+    """An override as a reader says it: ``scenario.agent_groups.generalists.staffing_delta=3`` ->
+    "Generalists added (agents): 3"; ``null`` is "none", a removed key (``~key``) "removed"."""
+    text = str(override).strip()
+    key, sep, value = text.partition("=")
+    if not sep:
+        return f"{key_label(key)}: removed" if key.startswith("~") else key_label(key)
+    value = value.strip()
+    if value in ("null", "~", "", "None"):
+        value = "none"
+    elif re.fullmatch(r"[A-Za-z]+(_[A-Za-z]+)+", value):
+        value = _words(value)
+    return f"{key_label(key)}: {value}"
 
 
 def wrap(text: str, width: int = 70) -> str:

@@ -21,9 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiments.kpis import (VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_UNKNOWN,
-                                  VERDICT_WORSE, kpi)
+from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_UNKNOWN, VERDICT_WORSE, kpi
 from sim.reporting.document import Heading, Image, Page, Paragraph, Table
+from sim.reporting.labels import override_words
 from sim.reporting.option_figures import options_figure
 from sim.reporting.run_page import load_run, read_csv, run_page
 from sim.reporting.style import ALL, channel_label
@@ -274,11 +274,14 @@ def _evidence_table(data: OptionsData) -> Table:
 
 
 def _changes_table(data: OptionsData) -> Table:
-    rows = [["baseline", "; ".join(data.info.get("baseline") or []) or "the scenario as it is"]]
+    base = list(data.info.get("baseline") or [])
+    rows = [["baseline", "; ".join(override_words(o) for o in base) or "the scenario as it is", "; ".join(base)]]
     for name, spec in (data.info.get("options") or {}).items():
         failed = (data.info.get("failed") or {}).get(name)
-        rows.append([name, "; ".join(spec.get("overrides") or []) + (f" (FAILED: {failed})" if failed else "")])
-    return Table(["Option", "What it changes (overrides, on top of the baseline's)"], rows, "The options")
+        overrides = list(spec.get("overrides") or [])
+        rows.append([name, "; ".join(override_words(o) for o in overrides) + (f" (FAILED: {failed})" if failed else ""),
+                     "; ".join(overrides)])
+    return Table(["Option", "What it changes, on top of the baseline", "Config overrides"], rows, "The options")
 
 
 def _thresholds_note() -> str:

@@ -27,7 +27,8 @@ def write_outputs(result: ExperimentResult, folder: Path, *, figures: bool = Tru
         targets = {name: (ch.service_level_threshold_s, ch.service_level_target)
                    for name, ch in result.config.scenario.channels.items()}
         deferrable = [name for name, ch in result.config.scenario.channels.items() if ch.deferrable]
-        return run_figures.save_figures(run_figures.interval_figures(result.intervals, targets, deferrable=deferrable),
-                                        folder / "figures")
+        drawn = run_figures.interval_figures(result.intervals, targets, deferrable=deferrable,
+                                             group_intervals=result.group_intervals)
+        return run_figures.save_figures(drawn, folder / "figures")
 
     return write_tables(result, folder, before_summary=write_figures)

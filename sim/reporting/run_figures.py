@@ -7,7 +7,8 @@ Interval charts (the ``intervals`` table of one run, :mod:`sim.experiments.repli
   the deferrable ones (h), each on its own axis, and the backlog (mean contacts waiting);
 - :func:`abandonment_by_interval`: abandonment per channel;
 - :func:`occupancy_by_interval`: the whole centre's occupancy over the agents staffed;
-- :func:`interval_figures`: all four, by file stem (what ``python -m sim`` writes into ``figures/``).
+- :func:`occupancy_by_group`: each agent group's occupancy and agents staffed (``group_intervals``);
+- :func:`interval_figures`: all of them, by file stem (what ``python -m sim`` writes into ``figures/``).
 
 The service-level and abandonment charts take an optional ``baseline`` intervals table, drawn as
 thin dotted lines in the same colours. :func:`paired_differences` draws a comparison
@@ -37,7 +38,7 @@ from sim.reporting.style import (ALL, GREEN, GREY, LABEL_SIZE, PALETTE, SKY, TIC
                                  legend, new_figure, no_data_figure, plot_line, save_figures, target_line)
 
 __all__ = ["PALETTE", "service_level_by_interval", "asa_and_queue_by_interval", "abandonment_by_interval",
-           "occupancy_by_interval", "interval_figures", "paired_differences", "save_figures"]
+           "occupancy_by_interval", "occupancy_by_group", "interval_figures", "paired_differences", "save_figures"]
 
 MAX_XTICKS = 12
 X_LABEL = "Interval start (hh:mm)"
@@ -223,18 +224,52 @@ def occupancy_by_interval(intervals: pd.DataFrame) -> Figure:
     return fig
 
 
+def occupancy_by_group(group_intervals: pd.DataFrame) -> Figure:
+    """Each agent group's occupancy (%, top) and agents staffed (bottom) per interval, one line per group."""
+    title = "Occupancy and staffing by agent group"
+    if (group_intervals is None or group_intervals.empty
+            or not {"interval_start_s", "group", "occupancy", "agents_staffed"} <= set(group_intervals.columns)):
+        return no_data_figure(title)
+    frame = group_intervals.rename(columns={"group": "channel"})
+    starts, labels = _interval_axis(frame)
+    groups = list(dict.fromkeys(frame["channel"].astype(str)))
+    occupancy = _wide(frame, "occupancy", starts)
+    staffed = _wide(frame, "agents_staffed", starts)
+    x = np.arange(len(starts))
+    fig, (top, bottom) = new_figure(2, 1, sharex=True, size=(10.0, 7.0))
+    handles = []
+    for k, group in enumerate(groups):
+        colour = PALETTE[k % len(PALETTE)]
+        (line,) = top.plot(x, occupancy[group].to_numpy(dtype=float) * 100.0, color=colour, linewidth=2.2,
+                           marker="o", markersize=3, label=group.replace("_", " "))
+        bottom.step(x, staffed[group].to_numpy(dtype=float), where="mid", color=colour, linewidth=2.2)
+        handles.append(line)
+    top.set_ylim(0, 100)
+    top.set_ylabel("Occupancy (%)", fontsize=LABEL_SIZE)
+    bottom.set_ylabel("Agents staffed (agents)", fontsize=LABEL_SIZE)
+    bottom.set_ylim(0, None)
+    top.set_title(title, fontsize=TITLE_SIZE)
+    _set_interval_ticks(bottom, labels)
+    legend(top, handles)
+    return fig
+
+
 def interval_figures(intervals: pd.DataFrame, targets: Mapping[str, tuple[float, float]],
-                     baseline: pd.DataFrame | None = None, deferrable: Collection[str] | None = None
-                     ) -> dict[str, Figure]:
+                     baseline: pd.DataFrame | None = None, deferrable: Collection[str] | None = None,
+                     group_intervals: pd.DataFrame | None = None) -> dict[str, Figure]:
     """The interval charts of one run by file stem; ``baseline``: another run's intervals to overlay;
-    ``deferrable``: the channels whose waits are in hours (default: a threshold of an hour or more)."""
-    return {
+    ``deferrable``: the channels whose waits are in hours (default: a threshold of an hour or more);
+    ``group_intervals``: per agent group and interval (adds :func:`occupancy_by_group`)."""
+    figures = {
         "service_level_by_interval": service_level_by_interval(intervals, targets, baseline),
         "asa_and_queue_by_interval": asa_and_queue_by_interval(intervals,
                                                                deferrable=deferrable_channels(targets, deferrable)),
         "abandonment_by_interval": abandonment_by_interval(intervals, baseline),
         "occupancy_by_interval": occupancy_by_interval(intervals),
     }
+    if group_intervals is not None and not group_intervals.empty:
+        figures["occupancy_by_group"] = occupancy_by_group(group_intervals)
+    return figures
 
 
 _VERDICT_STYLE = {  # colour and marker: the verdict reads without colour too

@@ -65,6 +65,8 @@ class RunData:
     replications: pd.DataFrame | None = None
     days: pd.DataFrame | None = None  # days.csv of a multi-day run
     groups: pd.DataFrame | None = None  # groups.csv
+    types: pd.DataFrame | None = None  # types.csv: per contact type over the window
+    group_intervals: pd.DataFrame | None = None  # group_intervals.csv: per agent group and interval
     window_h: float = math.nan
     warmup_s: float = 0.0
 
@@ -155,6 +157,9 @@ def load_run(folder: str | Path) -> RunData:
     run.replications = read_csv(folder / "replications.csv")
     run.days = read_csv(folder / "days.csv") if (folder / "days.csv").is_file() else None
     run.groups = read_csv(folder / "groups.csv") if (folder / "groups.csv").is_file() else None
+    run.types = read_csv(folder / "types.csv") if (folder / "types.csv").is_file() else None
+    if (folder / "group_intervals.csv").is_file():
+        run.group_intervals = read_csv(folder / "group_intervals.csv")
     offered = summary[(summary["channel"] == ALL) & (summary["metric"] == "offered")]["mean"]
     if offered.empty or not (offered.fillna(0.0) > 0).any():
         run.status, run.problem = "empty", "no contact was offered in the measurement window, so there is nothing to measure"
@@ -213,6 +218,44 @@ def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float, defe
     return Table(["KPI", *[channel_label(c) for c in channels]], rows,
                  f"{caption}: mean ± half-width of the {100 * confidence:g}% confidence interval "
                  f"(shares: mean [low–high], an interval that stays inside 0–100%)")
+
+
+#: The columns of the per-contact-type table.
+TYPE_COLUMNS = ("offered", "answered", "service_level", "asa_s", "abandon_rate", "aht_s", "escalation_rate")
+_TYPE_HEADERS = {"asa_s": "Speed of answer (s) or first response (h)"}
+
+
+def type_table(types: pd.DataFrame | None, confidence: float, deferrable: Collection[str] = ()) -> Table | None:
+    """KPIs per contact type (rows, with its channel), each in its channel's units (first response of a
+    deferrable channel in hours); types that take escalated contacts only are named in the caption
+    (their contacts count in the type they arrived as). ``None`` without ``types.csv``."""
+    if types is None or types.empty or not {"contact_type", "channel", "metric", "mean"} <= set(types.columns):
+        return None
+    cells = {(str(r.contact_type), str(r.metric)): r for r in types.itertuples()}
+    channel_of = {str(r.contact_type): str(r.channel) for r in types.itertuples()}
+    columns = [m for m in TYPE_COLUMNS if any(m == metric and math.isfinite(r.mean) and r.mean != 0
+                                              for (_, metric), r in cells.items())
+               or m in ("offered", "service_level")]
+    rows, quiet = [], []
+    for name, channel in channel_of.items():
+        offered = cells.get((name, "offered"))
+        if offered is None or not offered.mean > 0:
+            quiet.append(name)
+            continue
+        line = [name.replace("_", " "), channel_label(channel)]
+        for metric in columns:
+            r = cells.get((name, metric))
+            line.append(kpi_cell(metric, r.mean, r.ci_low, r.ci_high, hours=channel in deferrable)
+                        if r is not None else "–")
+        rows.append(line)
+    header = ["Contact type", "Channel", *(_TYPE_HEADERS.get(m, kpi(m).label) for m in columns)]
+    caption = (f"KPIs per contact type: mean ± half-width of the {100 * confidence:g}% confidence interval (shares: "
+               "mean [low–high]); service level against the channel's threshold; an escalated contact counts in the "
+               "type it arrived as")
+    if quiet:
+        caption += (f"; {', '.join(q.replace('_', ' ') for q in quiet)} received no contact of its own "
+                    f"(it takes escalations only)")
+    return Table(header, rows, caption)
 
 
 def day_table(days: pd.DataFrame, confidence: float, deferrable: Collection[str] = ()) -> Table:
@@ -417,6 +460,9 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
         journeys = kpi_table(summary, wage, run.confidence, deferrable, currency, JOURNEY_ROWS,
                              "Customer journeys: self-service, callbacks, retrials and repeats, overflow, VIP and the "
                              "modelled CSAT and NPS (proxies from scenario.cx, not measurements)")
+        by_type = type_table(run.types, run.confidence, deferrable)
+        if by_type is not None and by_type.rows:
+            page.add(Heading("KPIs per contact type"), by_type)
         if journeys.rows:
             page.add(Heading("Customer journeys"), journeys)
         page.add(Paragraph(cost_note(wage, run.config.scenario.costs if run.config is not None else None), "note"))
@@ -442,8 +488,10 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
                                          "ones (h) and backlog (mean contacts waiting) per interval",
             "abandonment_by_interval": "Abandonment per interval",
             "occupancy_by_interval": "Occupancy of the whole centre and agents staffed per interval",
+            "occupancy_by_group": "Occupancy and agents staffed of each agent group per interval",
         }
-        for name, fig in plots.interval_figures(run.intervals, run.targets, baseline_intervals, deferrable).items():
+        for name, fig in plots.interval_figures(run.intervals, run.targets, baseline_intervals, deferrable,
+                                                run.group_intervals).items():
             page.add(Image(f"{prefix}{name}", fig, captions[name] + (" (baseline dotted)" if baseline_intervals is not None
                                                                       and name in ("service_level_by_interval",
                                                                                    "abandonment_by_interval") else "")))

@@ -17,6 +17,7 @@ from typing import Any
 
 from sim.experiments.kpis import kpi
 from sim.reporting.document import Table
+from sim.reporting.labels import key_label
 from sim.reporting.style import format_seconds
 
 __all__ = ["kpi_cell", "diff_cell", "target_text", "words", "count_text", "scenario_tables", "run_table",
@@ -183,9 +184,9 @@ def config_changes(baseline: Mapping | None, alternative: Mapping | None) -> Tab
     if baseline is None or alternative is None:
         return None
     a, b = _flatten(baseline), _flatten(alternative)
-    rows = [[key, _short(a.get(key, _MISSING)), _short(b.get(key, _MISSING))]
+    rows = [[key_label(key), _short(a.get(key, _MISSING)), _short(b.get(key, _MISSING)), key]
             for key in dict.fromkeys([*a, *b]) if key not in _IGNORED and a.get(key, _MISSING) != b.get(key, _MISSING)]
-    return Table(["Setting", "Baseline", "This option"], rows, "What differs from the baseline")
+    return Table(["Setting", "Baseline", "This option", "Config key"], rows, "What differs from the baseline")
 
 
 def relative_text(diff: float, base: float) -> str:
