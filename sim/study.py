@@ -342,15 +342,18 @@ def _headline(result) -> str:
                                         for ch in channels)
 
 
-def _ranking_lines(out: Path) -> list[str]:
+def _ranking_lines(out: Path, unit: str = "") -> list[str]:
+    """The ranking as printed: each option's targets and cost (in ``unit``, e.g. the currency)."""
     import pandas as pd
 
     ranked = pd.read_csv(out / "ranking.csv", keep_default_na=False)
     lines = []
+    unit = f" {unit}" if unit else ""
     for r in ranked.itertuples():
         status = "meets every target" if str(r.meets_targets) == "True" else f"misses {r.missed}"
         lines.append(f"  {r.rank}. {r.option}: {status}; {r.cost_metric.replace('_', ' ')} {float(r.cost_mean):,.0f}"
-                     + ("" if r.option == "baseline" else f" ({float(r.cost_difference):+,.0f} on the baseline)"))
+                     f"{unit}" + ("" if r.option == "baseline"
+                                  else f" ({float(r.cost_difference):+,.0f}{unit} on the baseline)"))
     return lines
 
 
@@ -384,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sim.study: error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     print("ranking (cheapest first among options meeting every service-level target):")
-    print("\n".join(_ranking_lines(out)))
+    info = json.loads((out / "study.json").read_text(encoding="utf-8")) if (out / "study.json").is_file() else {}
+    print("\n".join(_ranking_lines(out, str(info.get("cost_unit", "")))))
     print(f"written in {time.perf_counter() - started:.1f} s: {out / 'options.csv'}, {out / 'ranking.csv'}, "
           f"{written['options.png']}")
     if "report" in written:
