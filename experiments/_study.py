@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 import math
 import sys
@@ -46,9 +47,8 @@ from sim import ExperimentResult, load_config, run_experiment  # noqa: E402
 from sim.experiments.comparison import COMPARE_COLUMNS, compare  # noqa: E402
 from sim.reporting.cost_basis import window_hours  # noqa: E402
 from sim.experiments.files import atomic_write  # noqa: E402
-from sim.reporting.style import (ALL_LABEL, GREY, LABEL_SIZE, LIVE_LABEL, TITLE_SIZE, channel_colour,  # noqa: E402
-                                 channel_order, legend, new_figure, plot_line, reference_line, save_figures,
-                                 target_line)
+from sim.reporting.style import (ALL_LABEL, GREY, LABEL_SIZE, LIVE_LABEL, TITLE_SIZE, channel_order,  # noqa: E402
+                                 legend, new_figure, plot_line, reference_line, save_figures, share_target_lines)
 from sim.experiments.progress import Progress  # noqa: E402
 from sim.experiments.stats import t_interval  # noqa: E402
 
@@ -237,8 +237,8 @@ def draw(table: pd.DataFrame, key: str, panels: Sequence[Panel], title: str, xla
                 ax.fill_between(x, low, high, color=line.get_color(), alpha=0.18, linewidth=0)
             finite = np.concatenate([mean[np.isfinite(mean)], high[np.isfinite(high)]])
             top = max(top, float(finite.max()) if finite.size else 0.0)
-        for ch, value in panel.targets:
-            target_line(ax, value, channel_colour(ch, channels_seen), f"{ch} target")
+        for mark in share_target_lines(ax, dict(panel.targets), channels_seen):
+            handles.setdefault(mark.get_label(), mark)
         if baseline is not None:
             reference_line(ax, baseline * x_scale, "baseline")
         cap = 100.0 if panel.scale == 100.0 else math.inf
@@ -254,8 +254,6 @@ def draw(table: pd.DataFrame, key: str, panels: Sequence[Panel], title: str, xla
 
     if baseline is not None:
         shown.append(Line2D([], [], color=GREY, linestyle=":", linewidth=1.5, label="baseline"))
-    if any(p.targets for p in panels):
-        shown.append(Line2D([], [], color="#555555", linestyle="--", linewidth=1.5, label="SL target"))
     legend(axes[0], shown)
     return fig
 
@@ -264,8 +262,11 @@ def study_info(key: str, baseline: Any, result: ExperimentResult, **extra: Any) 
     """``study.json``: what the report needs beyond the tables (the baseline point's ``result``
     gives the targets, window and run options; ``extra``: e.g. the study's cost basis)."""
     config = result.config
+    costs = config.scenario.costs
     return {
         "key": key, "baseline": baseline, "scenario": config.scenario.name,
+        # the scenario's cost model, for the report's cost note and currency (None without scenario.costs)
+        "costs": dataclasses.asdict(costs) if costs is not None else None,
         "targets": {name: {"threshold_s": ch.service_level_threshold_s, "target": ch.service_level_target}
                     for name, ch in config.scenario.channels.items()},
         "window_hours": window_hours(config.run),

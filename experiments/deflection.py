@@ -10,10 +10,12 @@ that channel and, because the generalists also take phone calls, on the phone to
 as it is.  Every point runs with the same seed (common random numbers); ``paired_vs_baseline.csv``
 compares each containment with no deflection (0).
 
-Cost (``all``, metric ``cost``) is an assumption of this study, not a model output: busy
-agent-hours in the measurement window (occupancy x agents staffed x window) x ``--wage`` per hour,
-plus self-service sessions (deflected + handed off) x ``--bot-cost`` each.  With staffing fixed,
-what deflection saves is agent workload, which a later staffing change could turn into money.
+Cost is the scenario's own total cost (``all``, metric ``total_cost``: ``scenario.costs``, labour,
+overtime, telephony and the bot's price per self-service session, deflected or handed off, in its
+currency); ``--bot-cost`` sets that price (default: the scenario's).  With staffing fixed, labour
+hardly moves: what deflection saves is agent workload, which a later staffing change (an option
+study: ``python -m sim.study chatbot``) turns into money, while the bot's price grows with
+containment's sessions.
 
 Writes ``kpis.csv`` (``containment``, channel, metric, mean, ci_low, ci_high, n_reps),
 ``paired_vs_baseline.csv`` and ``deflection.png`` (offered load, service level and cost against
@@ -33,16 +35,19 @@ from _study import Knob, Panel  # noqa: E402
 NAME = "deflection"
 CONTAINMENTS = (0.0, 0.1, 0.2, 0.3, 0.4)
 METRICS = ("offered", "deflected", "containment_rate", "service_level", "asa_s", "abandon_rate", "occupancy",
-           "agents_staffed", "bot_handoffs", "cost", "csat_modelled", "nps_modelled")
+           "agents_staffed", "bot_handoffs", "bot_cost", "total_cost", "csat_modelled", "nps_modelled")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = _study.parser(NAME, __doc__)
     p.add_argument("--channel", default="chat", help="channel whose self-service stages change (default chat)")
-    p.add_argument("--wage", type=float, default=25.0, help="cost per busy agent-hour (default 25)")
-    p.add_argument("--bot-cost", type=float, default=0.10, help="cost per self-service session (default 0.10)")
+    p.add_argument("--bot-cost", type=float, default=None,
+                   help="price per self-service session (default: the scenario's scenario.costs.bot_per_contact)")
     args = p.parse_args(argv)
-    types = _study.default_raw()["scenario"]["contact_types"]
+    if args.bot_cost is not None and not args.bot_cost >= 0:
+        p.error(f"--bot-cost: expected a number >= 0, got {args.bot_cost:g}")
+    base = _study.default_raw()
+    types = base["scenario"]["contact_types"]
     bots = [n for n, ct in types.items() if ct.get("channel") == args.channel and ct.get("self_service")]
     if not bots:
         p.error(f"no contact type of channel {args.channel!r} has a self_service stage")
@@ -50,26 +55,19 @@ def main(argv: list[str] | None = None) -> int:
     def apply(raw, containment):
         for name in bots:
             raw["scenario"]["contact_types"][name]["self_service"]["containment"] = containment
+        if args.bot_cost is not None and raw["scenario"].get("costs") is not None:
+            raw["scenario"]["costs"]["bot_per_contact"] = args.bot_cost
 
-    def cost(result):
-        run = result.config.run
-        window_h = _study.window_hours(run)
-
-        def per_replication(reps):
-            by = lambda m: _study.metric_by_replication(reps, "all", m)  # noqa: E731
-            busy_h = by("occupancy") * by("agents_staffed") * window_h
-            return busy_h * args.wage + (by("deflected") + by("bot_handoffs")) * args.bot_cost
-        return _study.add_metric(result, "all", "cost", per_replication)
-
-    targets = _study.sl_targets(_study.default_raw(), ("phone", "chat"))
+    currency = (base["scenario"].get("costs") or {}).get("currency") or "money units"
+    targets = _study.sl_targets(base, ("phone", "chat"))
     knob = Knob(NAME, "containment", CONTAINMENTS, 0.0, METRICS, (
         Panel("offered", "Offered to agents", 1.0, ("phone", "chat", "all")),
         Panel("service_level", "Service level (%)", 100.0, ("phone", "chat", "live"), targets),
-        Panel("cost", "Cost (assumed rates)", 1.0, ("all",)),
+        Panel("total_cost", f"Total cost ({currency})", 1.0, ("all",)),
     ), f"Deflection: containment of the {args.channel} self-service ({', '.join(bots)})",
         f"{args.channel} containment (share resolved in self-service)",
-        ("offered", "deflected", "service_level", "asa_s", "cost"))
-    return _study.run_knob(knob, args, apply, cost)
+        ("offered", "deflected", "service_level", "asa_s", "bot_cost", "total_cost"))
+    return _study.run_knob(knob, args, apply)
 
 
 if __name__ == "__main__":

@@ -236,17 +236,18 @@ def test_sweep_report_with_a_failed_point_and_the_cost_trade_off(sweep_dir, tmp_
     assert "Staffed agent-hours (agent-h)" in md, "cost basis without a wage: agent-hours"
 
 
-def test_study_report_uses_the_studys_cost_and_paired_verdicts(tmp_path):
+def test_study_report_uses_the_scenarios_cost_and_paired_verdicts(tmp_path):
     study = importlib.import_module("staffing_sweep")
     folder = tmp_path / "staffing_sweep"
-    assert study.main(["--replications", "2", "--hours", "2", "--quiet", "--out", str(folder), "--wage", "10"]) == 0
+    assert study.main(["--replications", "2", "--hours", "2", "--quiet", "--out", str(folder)]) == 0
     info = yaml.safe_load((folder / "study.json").read_text(encoding="utf-8"))
     assert info["key"] == "staffing_pct" and info["baseline"] == 100 and info["targets"]["phone"]["target"] == 0.8
     assert folder_kind(folder) == "study"
     assert main([str(folder)]) == 0
     md = (folder / "report" / "report.md").read_text(encoding="utf-8")
     assert "9 points over staffing_pct, all finished." in md
-    assert "Staff cost (agent-hours x 10 per hour)" in md and "(the study's own cost)" in md
+    assert "Total cost (EUR)" in md and "Costs in EUR are the scenario's own (scenario.costs)" in md
+    assert re.search(r"total cost [\d,]+ EUR", md), "the summary's cost in the scenario's currency"
     assert "Paired differences against staffing_pct=100" in md
     assert re.search(r"\| staffing_pct=80 \| -\d+\.\d pp \((worse|no difference)\)", md)
     assert "figures/cost_vs_service.png" in md

@@ -22,12 +22,12 @@ PAIRED_COLUMNS = ["channel", "metric", "baseline_mean", "alternative_mean", "dif
 
 # study -> (key column, number of points, metrics it must report, baseline value)
 STUDIES = {
-    "staffing_sweep": ("staffing_pct", 9, {"service_level", "asa_s", "abandon_rate", "cost"}, 100),
+    "staffing_sweep": ("staffing_pct", 9, {"service_level", "asa_s", "abandon_rate", "total_cost"}, 100),
     "channel_shift": ("chat_share", 6, {"service_level", "asa_s", "occupancy"}, 0.0),
     "escalation_change": ("escalation_probability", 8, {"transfer_asa_s", "end_to_end_time_s", "service_level"},
                           0.15),
     "forecast_risk": ("busyness_cv", 7, {"sl_risk", "service_level"}, 0.0),
-    "deflection": ("containment", 5, {"offered", "deflected", "service_level", "cost"}, 0.0),
+    "deflection": ("containment", 5, {"offered", "deflected", "service_level", "bot_cost", "total_cost"}, 0.0),
     "retrials": ("retrial_probability", 5, {"offered", "unique_customers", "retrial_rate"}, 0.5),
     "repeat_contacts": ("unresolved_factor", 6, {"fcr", "repeat_rate", "service_level"}, 1.0),
     "callbacks": ("callback_acceptance", 5, {"callbacks_accepted", "abandon_rate", "callback_wait_s"}, 0.0),
@@ -62,15 +62,28 @@ def test_study_writes_its_tables_and_figure(name, tmp_path, capsys):
     assert {ch: t["target"] for ch, t in info["targets"].items()} == {"phone": 0.8, "chat": 0.8, "email": 0.9}
 
 
-def test_staffing_sweep_cost_is_agent_hours_times_wage(tmp_path):
+def test_staffing_sweep_scales_the_plan_and_costs_it_with_the_scenarios_costs(tmp_path):
+    """Each point is staffing_scale on the generalists' plan (whole agents, halves up); its cost is the
+    scenario's total cost, as in a run of the same point."""
+    from sim import load_config, run_experiment
+
     study = importlib.import_module("staffing_sweep")
     out = tmp_path / "s"
-    assert study.main([*TINY, "--out", str(out), "--wage", "10"]) == 0
+    assert study.main([*TINY, "--out", str(out)]) == 0
     kpis = pd.read_csv(out / "kpis.csv").set_index(["staffing_pct", "channel", "metric"])["mean"]
-    for pct in (80, 100, 120):
-        assert kpis[(pct, "all", "cost")] == pytest.approx(kpis[(pct, "all", "agents_staffed")] * 2 * 10)
-    assert kpis[(80, "all", "cost")] < kpis[(100, "all", "cost")] < kpis[(120, "all", "cost")]
+    assert kpis[(80, "all", "agents_staffed")] < kpis[(100, "all", "agents_staffed")] < \
+        kpis[(120, "all", "agents_staffed")]
     assert kpis[(80, "phone", "service_level")] < kpis[(120, "phone", "service_level")]
+    raw = _study_module().default_raw()
+    raw["scenario"]["agent_groups"]["generalists"]["staffing_scale"] = 1.2
+    raw["run"].update(replications=2, horizon_hours=2, figures=False, seed=12345)  # the study's default seed
+    alone = run_experiment(load_config(raw)).summary.set_index(["channel", "metric"])["mean"]
+    assert kpis[(120, "all", "total_cost")] == pytest.approx(alone[("all", "total_cost")], rel=1e-9)
+    assert kpis[(120, "all", "agents_staffed")] == pytest.approx(alone[("all", "agents_staffed")], rel=1e-9)
+
+
+def _study_module():
+    return importlib.import_module("_study")
 
 
 def test_chat_concurrency_for_some_agents_only_keeps_the_baseline_and_gains_less(tmp_path):

@@ -41,8 +41,6 @@ class Grid:
     paired: pd.DataFrame | None = None
     baseline: Any = None
     xlabel: str | None = None
-    cost_basis: str | None = None  # a study's own cost metric: its basis, and its wage
-    wage: float | None = None
     settings: list[list[str]] | None = None
     problem: str = ""
     warnings: list[str] | None = None  # what a reader must know to read the points right
@@ -176,8 +174,17 @@ def load_study(folder: Path) -> Grid:
         paired = with_verdicts(paired)
     return Grid(f"Study: {info.get('study', folder.name)}", "study", folder, table, [key] if key in table.columns else [],
                 targets, windows, {}, paired=paired, baseline=info.get("baseline"), xlabel=info.get("x_label"),
-                cost_basis=info.get("cost_basis"), wage=info.get("wage_per_hour"), problem=problem,
-                settings=_study_settings(info, key))
+                problem=problem, settings=_study_settings(info, key), costs=_costs(info.get("costs")))
+
+
+def _costs(recorded: Any) -> Any:
+    """A study's recorded ``scenario.costs`` (``study.json``) with the attributes the page reads
+    (currency, overtime premium, telephony), or None."""
+    if not isinstance(recorded, dict):
+        return None
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**recorded)
 
 
 def _study_settings(info: dict[str, Any], key: str) -> list[list[str]] | None:
@@ -200,7 +207,6 @@ def _points(grid: Grid, wage: float | None, service_channel: str) -> pd.DataFram
     rows = []
     if t.empty or not grid.keys:
         return pd.DataFrame(rows)
-    own_cost = _uses_own_cost(grid, wage)
     scenario_cost = _uses_scenario_cost(grid, wage)
     t = t.assign(_point=pd.Series([_point(r, grid.keys) for _, r in t.iterrows()], index=t.index, dtype=object))
     for point, part in t.groupby("_point", sort=False):
@@ -212,7 +218,7 @@ def _points(grid: Grid, wage: float | None, service_channel: str) -> pd.DataFram
                                "kpis": {k: (c.mean, c.ci_low, c.ci_high) for k, c in cells.items()}}
         sl = cells.get((service_channel, "service_level"))
         row["service"], row["service_low"], row["service_high"] = (sl.mean, sl.ci_low, sl.ci_high) if sl else (math.nan,) * 3
-        cost = _point_cost(cells, grid.windows.get(point), wage, own_cost, scenario_cost)
+        cost = _point_cost(cells, grid.windows.get(point), wage, scenario_cost)
         row["cost"], row["cost_low"], row["cost_high"] = cost
         per_channel = [cells.get((ch, "service_level")) for ch in grid.targets]
         row["meets_target"] = (all(c is not None and c.mean >= grid.targets[ch][1] - 1e-12
@@ -222,29 +228,17 @@ def _points(grid: Grid, wage: float | None, service_channel: str) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def _uses_own_cost(grid: Grid, wage: float | None) -> bool:
-    """A study's own ``cost`` metric is used when no ``--wage-per-hour`` is given (its wage, its basis)."""
-    return bool(grid.cost_basis) and wage is None and ((grid.table.get("metric") == "cost").any()
-                                                       if "metric" in grid.table.columns else False)
-
-
 def _uses_scenario_cost(grid: Grid, wage: float | None) -> bool:
     """The scenario's own total cost (``scenario.costs``: labour, overtime, vendor, bot, telephony) is
     the cost of a point when the points report one and no ``--wage-per-hour`` asks for staff cost."""
-    return wage is None and not _uses_own_cost(grid, wage) and "metric" in grid.table.columns and \
-        bool((grid.table["metric"] == "total_cost").any())
+    return wage is None and "metric" in grid.table.columns and bool((grid.table["metric"] == "total_cost").any())
 
 
-def _point_cost(cells: dict, window_h: float | None, wage: float | None, own_cost: bool,
-                scenario_cost: bool = False) -> tuple:
-    """(mean, low, high) of a point's cost: the scenario's total cost, the study's own cost, or agents
-    staffed x window (x wage)."""
+def _point_cost(cells: dict, window_h: float | None, wage: float | None, scenario_cost: bool = False) -> tuple:
+    """(mean, low, high) of a point's cost: the scenario's total cost, or agents staffed x window (x wage)."""
     total = cells.get((ALL, "total_cost"))
     if scenario_cost and total is not None:
         return total.mean, total.ci_low, total.ci_high
-    own = cells.get((ALL, "cost"))
-    if own_cost and own is not None:
-        return own.mean, own.ci_low, own.ci_high
     staffed = cells.get((ALL, "agents_staffed"))
     if staffed is None or window_h is None or not math.isfinite(window_h):
         return (math.nan,) * 3
@@ -256,8 +250,6 @@ def _cost_label(grid: Grid, wage: float | None) -> str:
     if _uses_scenario_cost(grid, wage):
         currency = getattr(grid.costs, "currency", "") or "money units"
         return f"Total cost ({currency})"
-    if _uses_own_cost(grid, wage):
-        return f"Staff cost (agent-hours x {grid.wage:g} per hour)" if grid.wage is not None else "Staff cost"
     return f"Staff cost (agent-hours x {wage:g} per hour)" if wage is not None else "Staffed agent-hours (agent-h)"
 
 
@@ -278,8 +270,10 @@ def grid_summary(grid: Grid, points: pd.DataFrame, service_channel: str, wage: f
         return text + " There are no results to compare."
     cost = ok["cost"].astype(float)
     has_cost = bool(np.isfinite(cost.to_numpy()).any())
-    unit = "" if _uses_own_cost(grid, wage) or _uses_scenario_cost(grid, wage) or wage is not None else " agent-h"
+    unit = "" if _uses_scenario_cost(grid, wage) or wage is not None else " agent-h"
     what = ("total cost" if _uses_scenario_cost(grid, wage) else "staff cost") if unit == "" else "staffed agent-hours"
+    if _uses_scenario_cost(grid, wage) and getattr(grid.costs, "currency", ""):
+        unit = f" {grid.costs.currency}"
     service = ok["service"].astype(float)
     sl_name = f"{channel_label(service_channel)} service level"
     if grid.targets:
@@ -435,9 +429,7 @@ def grid_page(grid: Grid, wage: float | None = None, service_channel: str | None
                                                    title),
                        "Cost against service level per point; the Pareto front joined (no point is cheaper and better "
                        "served than a point on it)"))
-        page.add(Paragraph(cost_note(wage, grid.costs if _uses_scenario_cost(grid, wage) else None)
-                           if not _uses_own_cost(grid, wage)
-                           else f"Cost basis: {grid.cost_basis} (the study's own cost).", "note"))
+        page.add(Paragraph(cost_note(wage, grid.costs if _uses_scenario_cost(grid, wage) else None), "note"))
     else:
         page.add(Paragraph("No cost-service trade-off: the points do not report agents staffed with a known "
                            "measurement window, nor a cost.", "note"))

@@ -34,8 +34,8 @@ from matplotlib.lines import Line2D
 
 from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi, verdict
 from sim.reporting.style import (ALL, GREEN, GREY, LABEL_SIZE, PALETTE, SKY, TICK_SIZE, TITLE_SIZE, VERMILLION,
-                                 channel_colour, channel_label, channel_order, deferrable_channels, format_seconds,
-                                 legend, new_figure, no_data_figure, plot_line, save_figures, target_line)
+                                 channel_label, channel_order, deferrable_channels, format_seconds,
+                                 legend, new_figure, no_data_figure, plot_line, save_figures, share_target_lines)
 
 __all__ = ["PALETTE", "service_level_by_interval", "asa_and_queue_by_interval", "abandonment_by_interval",
            "occupancy_by_interval", "occupancy_by_group", "interval_figures", "paired_differences", "save_figures"]
@@ -118,15 +118,8 @@ def _target_lines(ax: Axes, targets: Mapping[str, tuple[float, float]], channels
     """One dashed line per target share: in the channel's colour when one channel has it, dark grey
     naming every channel when several share it (80% for phone in 20 s and chat in 60 s would
     otherwise hide one line under the other)."""
-    shares: dict[float, list[str]] = {}
-    for ch, (_, target) in targets.items():
-        shares.setdefault(round(100.0 * target, 9), []).append(ch)
-    handles = []
-    for share, names in shares.items():
-        what = ", ".join(f"{ch} in {format_seconds(targets[ch][0])}" for ch in names)
-        colour = channel_colour(names[0], channels) if len(names) == 1 else "#555555"
-        handles.append(target_line(ax, share, colour, f"target {share:g}%: {what}"))
-    return handles
+    return share_target_lines(ax, {ch: 100.0 * target for ch, (_, target) in targets.items()}, channels,
+                              {ch: f"in {format_seconds(threshold)}" for ch, (threshold, _) in targets.items()})
 
 
 def service_level_by_interval(intervals: pd.DataFrame, targets: Mapping[str, tuple[float, float]],

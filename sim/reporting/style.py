@@ -28,7 +28,7 @@ from matplotlib.lines import Line2D
 __all__ = ["PALETTE", "BLUE", "ORANGE", "GREEN", "VERMILLION", "PURPLE", "SKY", "YELLOW", "BLACK", "GREY",
            "FIGSIZE", "DPI", "TITLE_SIZE", "LABEL_SIZE", "TICK_SIZE", "LEGEND_SIZE", "MIN_FONT_SIZE", "ALL",
            "ALL_LABEL", "LIVE", "LIVE_LABEL", "DEFERRABLE_THRESHOLD_S", "deferrable_channels", "new_figure", "no_data_figure", "channel_order", "channel_colour", "channel_label",
-           "plot_line", "target_line", "reference_line", "legend", "format_seconds", "settle_layout",
+           "plot_line", "target_line", "share_target_lines", "reference_line", "legend", "format_seconds", "settle_layout",
            "save_figures", "png_bytes"]
 
 #: Okabe-Ito colour-blind-safe palette.
@@ -138,6 +138,23 @@ def plot_line(ax: Axes, x, y, channel: str, order: Sequence[str] = (), *, label:
 def target_line(ax: Axes, y: float, colour: str, label: str) -> Line2D:
     """A target: a dashed horizontal line at ``y`` (plotted units)."""
     return ax.axhline(y, color=colour, linestyle="--", linewidth=1.5, label=label)
+
+
+def share_target_lines(ax: Axes, targets: Mapping[str, float], order: Sequence[str] = (),
+                       describe: Mapping[str, str] | None = None) -> list[Line2D]:
+    """One dashed line per target value (``targets``: ``{channel: target in plotted units}``): in the
+    channel's colour when one channel has it, dark grey naming every channel when several share it
+    (phone's and chat's 80% would otherwise hide one line under the other). ``describe``: words after
+    a channel's name in the label (e.g. "in 20 s")."""
+    values: dict[float, list[str]] = {}
+    for ch, value in targets.items():
+        values.setdefault(round(float(value), 9), []).append(ch)
+    handles = []
+    for value, names in values.items():
+        what = ", ".join(f"{ch} {describe[ch]}" if describe and ch in describe else ch for ch in names)
+        colour = channel_colour(names[0], order) if len(names) == 1 else "#555555"
+        handles.append(target_line(ax, value, colour, f"target {value:g}%: {what}"))
+    return handles
 
 
 def reference_line(ax: Axes, x: float, label: str, colour: str = GREY) -> Line2D:

@@ -27,8 +27,8 @@ from matplotlib.lines import Line2D
 from sim.experiments.kpis import kpi
 from sim.reporting.labels import key_label, wrap
 from sim.reporting.style import (ALL, BLACK, BLUE, GREY, LABEL_SIZE, LIVE, TICK_SIZE, TITLE_SIZE, VERMILLION,
-                                 channel_colour, channel_label, channel_order, legend, new_figure, no_data_figure,
-                                 plot_line, reference_line, target_line)
+                                 channel_label, channel_order, legend, new_figure, no_data_figure,
+                                 plot_line, reference_line, share_target_lines, target_line)
 
 __all__ = ["kpis_vs_swept", "service_level_heatmap", "centre_target", "cost_vs_service", "pareto_front", "sweep_figures",
            "SWEEP_METRICS", "swept_columns"]
@@ -131,15 +131,9 @@ def kpis_vs_swept(table: pd.DataFrame, key: str,
             if line.get_label() not in {h.get_label() for h in handles}:
                 handles.append(line)
         if metric == "service_level" and targets:
-            shares: dict[float, list[str]] = {}  # one line per target share, naming its channels
-            for ch in channels:
-                if ch in targets:
-                    shares.setdefault(round(100.0 * targets[ch], 9), []).append(ch)
-            for share, names in shares.items():
-                colour = channel_colour(names[0], channels) if len(names) == 1 else "#555555"
-                mark = target_line(ax, share, colour, f"target {share:g}%: {', '.join(names)}")
-                if ax is axes[0]:
-                    handles.append(mark)
+            marks = share_target_lines(ax, {ch: 100.0 * targets[ch] for ch in channels if ch in targets}, channels)
+            if ax is axes[0]:
+                handles.extend(marks)
         for value in failed:
             mark = reference_line(ax, pos[value], "failed point")
         if failed and ax is axes[0]:
