@@ -97,14 +97,15 @@ def _how_do_i_rows(text: str) -> list[list[str]]:
     return rows
 
 
-def test_every_command_in_how_do_i_names_a_docs_page_that_exists():
+def test_every_command_in_how_do_i_names_a_docs_page_that_exists_and_what_it_gives():
     rows = _how_do_i_rows(_readme())
     assert len(rows) >= 10, "one row per common task"
     for cells in rows:
-        assert len(cells) == 3, f"task | command | docs: {cells}"
-        task, command, docs = cells
+        assert len(cells) == 3, f"[task](docs page) | command | what it gives: {cells}"
+        task, command, gives = cells
         assert re.fullmatch(r"`[^`]+`", command), f"{task!r}: the command is one code span, got {command!r}"
-        pages = LINK.findall(docs)
+        assert len(gives) > 5, f"{task!r}: say what the command gives"
+        pages = LINK.findall(task)
         assert pages, f"{task!r}: no docs page linked"
         for page in pages:
             path = ROOT / page.split("#", 1)[0]
