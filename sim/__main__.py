@@ -83,25 +83,64 @@ def _schema_allows(parent: str, key: str) -> bool:
 
 
 MULTIRUN_FLAGS = ("-m", "--multirun")
+#: Hydra flags after which no job runs (help, the config shown, shell completion): no pre-check.
+NO_JOB_FLAGS = ("-h", "--help", "--hydra-help", "--version", "-c", "--cfg", "-i", "--info", "-sc",
+                "--shell-completion", "-p", "--package", "--resolve")
+#: Hydra flags that choose where the configs come from, and take a value.
+SOURCE_FLAGS = {"-cd": "dir", "--config-dir": "dir", "-cn": "name", "--config-name": "name", "-cp": "path",
+                "--config-path": "path"}
+CONFIG_DIRS_ENV = "SIM_CONFIG_DIRS"  # the extra config folders (--config-dir), for sweep workers
 #: a sweep with at most this many points has every point validated before it starts; a larger one
 #: has each value of each swept key validated with the other keys' first values.
 FULL_CHECK_POINTS = 1000
+#: Where configs come from: the primary folder and config name, then the folders --config-dir adds.
+SOURCE = {"dir": CONFIG_DIR, "name": "config", "extra": [d for d in os.environ.get(CONFIG_DIRS_ENV, "").split(os.pathsep)
+                                                        if d]}
 
 
-def _overrides(argv: list[str]) -> tuple[bool, list[str]] | None:
-    """``(multirun, config overrides)`` in ``argv``, or ``None`` if Hydra flags make a pre-check moot."""
-    out = []
+def _overrides(argv: list[str]) -> tuple[bool, list[str], list[str]] | None:
+    """``(multirun, config overrides, hydra.* overrides)`` in ``argv``, or ``None`` when no job will run
+    (help, ``--cfg``, ...); notes ``--config-dir``, ``--config-name`` and ``--config-path`` in
+    :data:`SOURCE`. ``--experimental-rerun`` (it loads a pickle) is refused."""
+    out, hydra_args = [], []
     multirun = False
-    for arg in argv:
+    args = iter(argv)
+    for arg in args:
+        flag, eq, inline = arg.partition("=")
         if arg in MULTIRUN_FLAGS:
             multirun = True
-            continue
-        if arg.startswith("-"):
-            return None  # --help, --cfg, -cn ...: leave them to Hydra
-        if arg.lstrip("+~").startswith("hydra.") or arg.lstrip("+~").startswith("hydra/"):
-            continue
-        out.append(arg)
-    return multirun, out
+        elif flag in SOURCE_FLAGS:
+            value = inline if eq else next(args, "")
+            kind = SOURCE_FLAGS[flag]
+            if kind == "dir":
+                folder = Path(value).expanduser().resolve()
+                if not folder.is_dir():
+                    _fail(f"{flag}: no such folder: {value}")
+                SOURCE["extra"].append(str(folder))
+                os.environ[CONFIG_DIRS_ENV] = os.pathsep.join(SOURCE["extra"])
+            elif kind == "name":
+                SOURCE["name"] = value
+            else:
+                folder = Path(value) if Path(value).is_absolute() else Path(__file__).resolve().parent / value
+                SOURCE["dir"] = str(folder.resolve())
+        elif flag == "--experimental-rerun":
+            _fail("--experimental-rerun: refused: it loads a pickled config, which can run any code")
+        elif arg.startswith("-"):
+            return None  # --help, --cfg ...: nothing runs; anything else Hydra refuses
+        elif arg.lstrip("+~").startswith(("hydra.", "hydra/")):
+            hydra_args.append(arg)
+        else:
+            out.append(arg)
+    return multirun, out, hydra_args
+
+
+def _config_file(group: str, name: str) -> Path | None:
+    """The file of config ``group/name`` as Hydra finds it: the primary folder first, then --config-dir's."""
+    for folder in (SOURCE["dir"], *SOURCE["extra"]):
+        path = Path(folder) / group / f"{name}.yaml"
+        if path.is_file():
+            return path
+    return None
 
 
 def _distributions(node, prefix: str = "") -> dict[str, dict]:
@@ -167,10 +206,12 @@ def _experiment_distributions(cfg, overrides: list[str], experiment: str | None)
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
 
-    path = Path(CONFIG_DIR) / "experiment" / f"{experiment}.yaml"
+    path = _config_file("experiment", experiment)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path is not None else {}
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return cfg
+    if not isinstance(raw, dict):
         return cfg
     given = _distributions({k: v for k, v in raw.items() if k != "defaults"})
     if not given:
@@ -194,7 +235,7 @@ def _experiment_choice(overrides: list[str]) -> str | None:
 
 
 def _group_options(group: str) -> list[str]:
-    return sorted(p.stem for p in (Path(CONFIG_DIR) / group).glob("*.yaml"))
+    return sorted({p.stem for folder in (SOURCE["dir"], *SOURCE["extra"]) for p in (Path(folder) / group).glob("*.yaml")})
 
 
 def precheck(argv: list[str]) -> None:
@@ -208,7 +249,8 @@ def precheck(argv: list[str]) -> None:
     parsed = _overrides(argv)
     if parsed is None:
         return
-    multirun, overrides = parsed
+    multirun, overrides, hydra_args = parsed
+    HYDRA_ARGS[:] = hydra_args
     if not multirun:
         _check_point(overrides)
         return
@@ -236,7 +278,7 @@ def precheck(argv: list[str]) -> None:
 
 def _is_group(override: str) -> bool:
     key = override.split("=", 1)[0].lstrip("+~").split("@", 1)[0]
-    return "." not in key and (Path(CONFIG_DIR) / key).is_dir()
+    return "." not in key and any((Path(folder) / key).is_dir() for folder in (SOURCE["dir"], *SOURCE["extra"]))
 
 
 def _check_points(points: list[list[str]], swept: list[bool]) -> None:
@@ -271,16 +313,49 @@ def _check_points(points: list[list[str]], swept: list[bool]) -> None:
             _check_point(point, f" (sweep point {' '.join(swept_here)})" if swept_here else "")
 
 
-def _compose(overrides: list[str]):
+#: the command line's own ``hydra.*`` overrides (output folders, launcher): trusted, and composed too
+HYDRA_ARGS: list[str] = []
+
+
+class RefusedConfig(Exception):
+    """A composed config would run code or move the outputs (:func:`sim.safety.refusal`)."""
+
+
+def _hydra_compose(overrides: list[str]):
+    """Hydra's composition of the primary config with ``overrides``, its ``hydra`` node included."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    extra = [] if any(o.lstrip("+~").startswith("hydra.searchpath") for o in overrides) or not SOURCE["extra"] \
+        else ["hydra.searchpath=[" + ",".join(f"file://{d}" for d in SOURCE["extra"]) + "]"]
     GlobalHydra.instance().clear()
     try:
-        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-            return compose(config_name="config", overrides=overrides)
+        with initialize_config_dir(config_dir=SOURCE["dir"], version_base="1.3"):
+            return compose(config_name=SOURCE["name"], overrides=[*overrides, *extra], return_hydra_config=True)
     finally:
         GlobalHydra.instance().clear()
+
+
+_REFERENCE: list = []  # the hydra node of the simulator's own config, composed once
+
+
+def _compose(overrides: list[str]):
+    """The config ``python -m sim <overrides>`` composes (without its ``hydra`` node), after checking
+    that nothing in it would run code or move the outputs (:class:`RefusedConfig`)."""
+    from omegaconf import OmegaConf, open_dict
+
+    from sim.safety import refusal
+
+    cfg = _hydra_compose([*overrides, *HYDRA_ARGS])
+    if not _REFERENCE:
+        _REFERENCE.append(OmegaConf.to_container(_hydra_compose([]).hydra, resolve=False))
+    explicit = {a.lstrip("+~").split("=", 1)[0] for a in HYDRA_ARGS}
+    problem = refusal(OmegaConf.to_container(cfg, resolve=False), _REFERENCE[0], explicit)
+    if problem:
+        raise RefusedConfig(problem)
+    with open_dict(cfg):
+        del cfg["hydra"]
+    return cfg
 
 
 def composed(overrides: list[str]) -> dict:
@@ -295,19 +370,17 @@ def composed(overrides: list[str]) -> dict:
 
 def _check_point(overrides: list[str], where: str = "") -> None:
     """Compose one point's overrides and validate the config; exit 2 with one line if it is wrong."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
 
     from sim.engine.errors import ConfigError
     from sim.model.config import load_config
 
     try:
-        GlobalHydra.instance().clear()
-        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-            cfg = compose(config_name="config", overrides=overrides)
+        cfg = _compose(overrides)
         cfg = _experiment_distributions(cfg, overrides, _experiment_choice(overrides))
         load_config(OmegaConf.to_container(cfg, resolve=True))
+    except RefusedConfig as exc:
+        _fail(str(exc) + where)
     except ConfigError as exc:
         _fail(str(exc) + where)
     except Exception as exc:  # Hydra / OmegaConf composition errors
@@ -315,19 +388,13 @@ def _check_point(overrides: list[str], where: str = "") -> None:
 
         def siblings(path: str) -> list[str]:
             try:
-                with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-                    base = compose(config_name="config", overrides=groups_only)
+                base = _compose(groups_only)
                 node = OmegaConf.select(base, path) if path else base
                 return [str(k) for k in node.keys()] if node is not None else []
             except Exception:
                 return []
-            finally:
-                GlobalHydra.instance().clear()
 
-        GlobalHydra.instance().clear()
         _fail(_one_line(exc, siblings) + where)
-    finally:
-        GlobalHydra.instance().clear()
 
 
 def run_job(cfg) -> Path | None:

@@ -388,7 +388,7 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
             raise ConfigError(f"{path}.contact_types.{name}", "no agent group has this contact type among its skills")
     routing = parse_routing(spec.get("routing", {}), join(path, "routing"))
     return Scenario(
-        name=str(spec.get("name", "centre")), open_time_s=open_s, interval_s=interval_s, n_intervals=n,
+        name=scenario_name(spec.get("name", "centre"), join(path, "name")), open_time_s=open_s, interval_s=interval_s, n_intervals=n,
         channels=channels, contact_types=contact_types, agent_groups=groups, routing=routing,
         trace=parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
         busyness_cv=_busyness_cv(spec, path), roster=roster_path,
@@ -560,6 +560,23 @@ def single_queue_scenario(
     return _parse_single_queue(raw, "scenario", horizon_s)
 
 
+#: A scenario's name: it names the run's folder (``results/<name>/...``), so it is a plain file name.
+NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+
+
+def scenario_name(value: Any, path: str) -> str:
+    """``value`` as a scenario name: 1 to 64 letters, digits, ``_``, ``-`` or ``.``, not starting with
+    ``.`` or ``-`` (no path separators, no ``..``): the results folder stays under ``results/``."""
+    import re
+
+    text = value if isinstance(value, str) else str(value) if isinstance(value, int) and not isinstance(value, bool) \
+        else None
+    if text is None or not re.fullmatch(NAME_PATTERN, text) or ".." in text:
+        raise ConfigError(path, "expected a name of 1 to 64 letters, digits, '_', '-' or '.', starting with a letter "
+                                f"or digit (it names the results folder), got {show(value)}")
+    return text
+
+
 def _parse_single_queue(spec: Mapping[str, Any], path: str, horizon_s: float | None) -> Scenario:
     check_keys(spec, path, SINGLE_QUEUE_KEYS, required=("arrival_rate_per_hour", "mean_handle_time_s", "agents"))
     if horizon_s is None:
@@ -585,7 +602,7 @@ def _parse_single_queue(spec: Mapping[str, Any], path: str, horizon_s: float | N
     )
     contact_types = {"calls": ct}
     return Scenario(
-        name=str(spec.get("name", "single_queue")), open_time_s=0.0, interval_s=interval_s, n_intervals=n,
+        name=scenario_name(spec.get("name", "single_queue"), join(path, "name")), open_time_s=0.0, interval_s=interval_s, n_intervals=n,
         channels={"phone": channel}, contact_types=contact_types,
         agent_groups={"agents": AgentGroupSpec("agents", ("calls",), (agents,) * n)},
         routing=RoutingSpec(), trace=parse_trace(spec.get("trace"), join(path, "trace"), contact_types),

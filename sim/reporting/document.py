@@ -10,7 +10,8 @@ every figure to PNG once, then writes
   new printed page;
 - ``report.md`` with the PNGs in ``figures/`` beside it (for a wiki, a slide tool, a diff).
 
-All text is escaped: nothing in a scenario name or an error message can inject markup.
+All text is escaped, in the HTML and in the Markdown: nothing in a scenario name, an option's name or an
+error message can inject markup or a link.
 """
 
 from __future__ import annotations
@@ -148,34 +149,42 @@ def _html_block(block, images: dict[str, bytes]) -> str:
     raise TypeError(f"unknown report block {type(block).__name__}")
 
 
+def _md(text: str) -> str:
+    """Text as Markdown shows it, never as markup: ``<``, ``>`` and ``&`` as entities (no raw HTML), and
+    no link or image syntax (``](`` broken), so a name like ``<script>`` or ``[x](javascript:...)`` is
+    only text."""
+    return html.escape(str(text), quote=False).replace("](", "]\\(")
+
+
 def _md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return _md(text).replace("|", "\\|").replace("\n", " ")
 
 
 def render_markdown(title: str, pages: list[Page], image_dir: str = "figures", meta: str = "") -> str:
     """The report as Markdown; images are ``<image_dir>/<name>.png`` links."""
-    out = [f"# {title}", ""]
+    out = [f"# {_md(title)}", ""]
     if meta:
-        out += [f"_{meta}_", ""]
+        out += [f"_{_md(meta)}_", ""]
     for page in pages:
         if len(pages) > 1 or page.title != title:
-            out += [f"## {page.title}", ""]
+            out += [f"## {_md(page.title)}", ""]
         for block in page.blocks:
             if isinstance(block, Heading):
-                out += [f"{'#' * (min(max(block.level, 2), 4) + 1)} {block.text}", ""]
+                out += [f"{'#' * (min(max(block.level, 2), 4) + 1)} {_md(block.text)}", ""]
             elif isinstance(block, Paragraph):
-                text = block.text
+                text = _md(block.text)
                 out += [f"> **{text}**" if block.kind == "summary" else (f"> ⚠ {text}" if block.kind == "warning"
                                                                          else text), ""]
             elif isinstance(block, Table):
                 if block.caption:
-                    out += [f"**{block.caption}**", ""]
+                    out += [f"**{_md(block.caption)}**", ""]
                 out.append("| " + " | ".join(_md_cell(h) for h in block.header) + " |")
                 out.append("|" + "|".join("---:" if n else "---" for n in block.numeric()) + "|")
                 out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in block.rows]
                 out.append("")
             elif isinstance(block, Image):
-                out += [f"![{block.caption}]({image_dir}/{block.name}.png)", "", f"_{block.caption}_", ""]
+                caption = _md(block.caption).replace("[", "(").replace("]", ")")
+                out += [f"![{caption}]({image_dir}/{block.name}.png)", "", f"_{_md(block.caption)}_", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
