@@ -421,11 +421,21 @@ def run_job(cfg) -> Path | None:
 
     from sim.experiments import sweeps as sweep
 
+    from omegaconf import OmegaConf
+
     out = Path(hydra_cfg.runtime.output_dir)
     overrides = [str(o) for o in hydra_cfg.overrides.task]
-    if sweep.is_done(out, overrides):
-        print(f"skipped: {out} is done already ({' '.join(overrides)})")
+    try:
+        fingerprint = sweep.config_fingerprint(OmegaConf.to_container(cfg, resolve=True))
+    except Exception:  # unresolvable: the run reports it
+        fingerprint = None
+    status = sweep.done_status(out, overrides, fingerprint)
+    if status == "done":
+        print(f"skipped: {out} is done already with the same config ({' '.join(overrides)})")
         return out
+    if status == "changed":
+        print(f"re-running: {out} was done under another config (the scenario, an experiment file or the "
+              f"package changed since)")
     sweep.clear_status(out)
     try:
         _run(cfg, out, multirun=True, point=(hydra_cfg.job.num, overrides))
@@ -433,7 +443,7 @@ def run_job(cfg) -> Path | None:
         line = sweep.record_failure(out, exc)
         print(f"sim: point failed: {out}: {line}", file=sys.stderr)
         return None
-    sweep.mark_done(out, overrides)
+    sweep.mark_done(out, overrides, fingerprint)
     return out
 
 

@@ -129,6 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.sweep_dir.is_dir():
         print(f"sim.sweep: error: {args.sweep_dir}: no such folder", file=sys.stderr)
         return 2
+    if not job_folders(args.sweep_dir):
+        print(f"sim.sweep: error: {args.sweep_dir}: no sweep in this folder (no point folder with "
+              ".hydra/overrides.yaml: give the hydra.sweep.dir of a python -m sim -m run)", file=sys.stderr)
+        return 2
     written = write_sweep(args.sweep_dir, figures=not args.no_figures)
     table = pd.read_parquet(written[1])
     print(f"sweep: {summarise(table)} points; table: {written[0]}")

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -27,9 +28,9 @@ from matplotlib.figure import Figure
 from sim import sweep as sweep_mod
 from sim.__main__ import precheck
 from sim.experiments.files import atomic_write
-from sim.sweep import SUMMARY_COLUMNS, write_sweep
 from sim.experiments.sweeps import collect_sweep, expand_sweep
 from sim.reporting.sweep_figures import kpis_vs_swept, service_level_heatmap, sweep_figures
+from sim.sweep import SUMMARY_COLUMNS, write_sweep
 
 from .conftest import REPO
 
@@ -118,6 +119,38 @@ def test_rerun_skips_points_already_done(one_key_sweep, tmp_path):
     # the same folder with a changed point (other overrides): not skipped, recomputed
     proc = sweep_cli(out, f"scenario.agents={','.join(POINTS)}", "run.seed=7", quick=QUICK[:-1])
     assert proc.returncode == 0 and "skipped" not in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_a_point_done_under_another_config_runs_again_and_says_so(tmp_path):
+    """The done marker holds the fingerprint of the point's composed config: editing the experiment
+    file the sweep uses (same overrides) re-runs its points instead of mixing old and new results."""
+    configs = tmp_path / "configs" / "experiment"
+    configs.mkdir(parents=True)
+    experiment = configs / "rate.yaml"
+    experiment.write_text("# @package _global_\nscenario:\n  arrival_rate_per_hour: 150\n")
+    out = tmp_path / "sweep"
+    args = ("--config-dir", str(tmp_path / "configs"), "+experiment=rate", "scenario.agents=10,12")
+    first = sweep_cli(out, *args)
+    assert first.returncode == 0 and "skipped" not in first.stdout, first.stderr
+    marker = json.loads((job_of(out, "10") / "done").read_text())
+    assert len(marker["config_sha256"]) == 64
+    same = sweep_cli(out, *args)
+    assert same.stdout.count("skipped: ") == 2 and "re-running" not in same.stdout, same.stdout
+    offered = pd.read_csv(job_of(out, "10") / "summary.csv").set_index(["channel", "metric"])["mean"]
+    experiment.write_text("# @package _global_\nscenario:\n  arrival_rate_per_hour: 180\n")
+    changed = sweep_cli(out, *args)
+    assert changed.returncode == 0 and "skipped" not in changed.stdout, changed.stdout
+    assert changed.stdout.count("re-running: ") == 2 and "another config" in changed.stdout
+    again = pd.read_csv(job_of(out, "10") / "summary.csv").set_index(["channel", "metric"])["mean"]
+    assert again[("all", "arrivals")] > offered[("all", "arrivals")], "recomputed with the new rate"
+    assert json.loads((job_of(out, "10") / "done").read_text())["config_sha256"] != marker["config_sha256"]
+
+
+def test_collecting_a_folder_with_no_sweep_is_a_one_line_error(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "sim.sweep", str(tmp_path)], capture_output=True, text=True,
+                          cwd=REPO, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "no sweep in this folder" in proc.stderr
+    assert not (tmp_path / "sweep.csv").exists()
 
 
 def test_two_swept_keys_give_a_heatmap(tmp_path):

@@ -6,8 +6,10 @@ runs one job per point; each job writes its tables into its own folder
 
 - **job bookkeeping**: a finished point's folder has ``summary.csv`` (written last,
   atomically) and a ``done`` marker holding the point's overrides
-  (:func:`mark_done`); re-running the same sweep into the same folder skips such
-  points (:func:`is_done`).  A point that fails gets a one-line ``error.txt``
+  (:func:`mark_done`, with the fingerprint of the point's composed config and the package's
+  version, :func:`config_fingerprint`); re-running the same sweep into the same folder skips such
+  points only when the fingerprint matches, and runs them again when the config changed
+  (:func:`done_status`).  A point that fails gets a one-line ``error.txt``
   (:func:`record_failure`) and the sweep goes on.
 - **sweep expansion** (:func:`expand_sweep`): the command-line overrides expanded
   with Hydra's override parser into the points the basic sweeper will run, with
@@ -35,7 +37,7 @@ import pandas as pd
 from sim.experiments.files import atomic_write
 
 __all__ = ["DONE", "ERROR", "SUMMARY", "SUMMARY_COLUMNS", "SweepSpecError", "expand_sweep", "sweep_points",
-           "is_done", "mark_done", "clear_status", "record_failure", "collect_sweep", "point_folders", "swept_keys", "job_folders",
+           "is_done", "done_status", "config_fingerprint", "mark_done", "clear_status", "record_failure", "collect_sweep", "point_folders", "swept_keys", "job_folders",
            "summarise"]
 
 DONE = "done"
@@ -125,21 +127,51 @@ def _same(a: Sequence[str], b: Sequence[str]) -> bool:
     return sorted(a) == sorted(b)
 
 
-def is_done(folder: Path, overrides: Sequence[str]) -> bool:
-    """Whether ``folder`` holds the finished results of the point given by ``overrides``."""
+#: Run settings that change how a point runs, not its numbers: left out of its config's fingerprint.
+HOW_IT_RUNS = ("workers", "executor", "scheduler_address", "figures", "save_contacts")
+
+
+def config_fingerprint(raw: dict[str, Any]) -> str:
+    """SHA-256 of a point's fully composed config (a plain mapping, resolved) and of the package's
+    version, leaving out :data:`HOW_IT_RUNS`: same fingerprint, same numbers."""
+    import hashlib
+
+    from sim import __version__
+
+    run = {k: v for k, v in (raw.get("run") or {}).items() if k not in HOW_IT_RUNS}
+    data = {**raw, "run": run, "__version__": __version__}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def done_status(folder: Path, overrides: Sequence[str], fingerprint: str | None = None) -> str:
+    """``"done"``: ``folder`` holds the finished results of this point under this config; ``"changed"``:
+    it finished under another config (its fingerprint differs, or an older marker has none), so it
+    must run again; ``"not done"`` otherwise."""
     marker = Path(folder) / DONE
     if not marker.is_file() or not (Path(folder) / SUMMARY).is_file():
-        return False
+        return "not done"
     try:
-        recorded = json.loads(marker.read_text(encoding="utf-8"))["overrides"]
+        recorded = json.loads(marker.read_text(encoding="utf-8"))
+        same = _same(recorded["overrides"], overrides)
     except (OSError, ValueError, KeyError, TypeError):
-        return False
-    return _same(recorded, overrides)
+        return "not done"
+    if not same:
+        return "not done"
+    if fingerprint is not None and recorded.get("config_sha256") != fingerprint:
+        return "changed"
+    return "done"
 
 
-def mark_done(folder: Path, overrides: Sequence[str]) -> Path:
-    """Write the ``done`` marker (after ``summary.csv``): the point is complete."""
-    text = json.dumps({"overrides": list(overrides)}) + "\n"
+def is_done(folder: Path, overrides: Sequence[str], fingerprint: str | None = None) -> bool:
+    """Whether ``folder`` holds the finished results of the point given by ``overrides`` (and, given a
+    ``fingerprint``, :func:`config_fingerprint` of its config)."""
+    return done_status(folder, overrides, fingerprint) == "done"
+
+
+def mark_done(folder: Path, overrides: Sequence[str], fingerprint: str | None = None) -> Path:
+    """Write the ``done`` marker (after ``summary.csv``): the point is complete, with its overrides and
+    its config's fingerprint."""
+    text = json.dumps({"overrides": list(overrides), "config_sha256": fingerprint}) + "\n"
     return atomic_write(Path(folder) / DONE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
