@@ -17,6 +17,7 @@ from sim.experiments.replications import ExperimentResult, run_experiment
 from sim.model.centre import simulate
 from sim.model.config import RunSpec, Scenario, SimConfig, load_config, single_queue_scenario
 from sim.reporting.outputs import write_outputs
+from sim.version import __version__
 
 __all__ = [
     "ConfigError",
@@ -30,4 +31,3 @@ __all__ = [
     "single_queue_scenario",
     "write_outputs",
 ]
-__version__ = "0.1.0"

@@ -291,3 +291,40 @@ def test_a_share_interval_is_the_t_interval_away_from_the_bounds_and_asymmetric_
     assert (est.low, est.high) == pytest.approx((1 / (1 + math.exp(-(logit - half))), 1 / (1 + math.exp(-(logit + half)))))
     assert share_interval([1.0, 1.0, 1.0]).low == 1.0 and share_interval([0.0, 0.0]).high == 0.0
     assert math.isnan(share_interval([0.5]).low)
+
+
+def test_no_interval_of_a_count_time_or_cost_reaches_below_zero():
+    """Three replications of the default centre: wide t-intervals of small counts would reach below 0;
+    they are cut at the KPI's range, and the printed table then shows the bounds."""
+    import yaml
+
+    from sim import run_experiment
+    from sim.experiments.replications import KPI_RANGES, format_summary
+
+    from .conftest import REPO, centre_config
+
+    raw = yaml.safe_load((REPO / "configs/scenario/default.yaml").read_text())
+    raw.pop("preset")
+    result = run_experiment(centre_config(raw, replications=3))
+    s = result.summary.dropna(subset=["ci_low"])
+    for row in s.itertuples():
+        lower, upper = KPI_RANGES.get(row.metric, (0.0, math.inf))
+        assert lower <= row.ci_low <= row.mean <= row.ci_high <= upper, row
+    t = result.types.dropna(subset=["ci_low"])
+    assert (t.ci_low >= 0).all()
+    raw_t = [r for r in s.itertuples() if r.ci_low == 0 and r.mean > 0]
+    assert raw_t, "some interval was cut at 0 (three replications of small counts)"
+    text = format_summary(result.summary, 0.95, deferrable=("email",))
+    assert " [0" in text, "a cut interval is printed with its bounds, not a symmetric ±"
+
+
+def test_the_printed_table_keeps_a_space_between_columns_however_wide_a_cell():
+    import pandas as pd
+
+    from sim.experiments.replications import format_summary
+
+    summary = pd.DataFrame([{"channel": ch, "metric": "offered", "mean": 123456789012.0, "ci_low": 1.0,
+                             "ci_high": 246913578023.0, "n_reps": 3} for ch in ("phone", "chat")])
+    header, row = format_summary(summary, 0.95).splitlines()[:2]
+    cells = row.split()
+    assert cells[0] == "offered" and len(cells) == 1 + 2 * 2, row

@@ -43,7 +43,7 @@ from sim.model.metrics import (DAY_METRICS, GROUP_INTERVAL_METRICS, INTERVAL_MET
 from sim.workforce.costs import COST_METRICS
 
 __all__ = ["ExperimentResult", "run_experiment", "assemble", "write_tables", "format_summary", "format_days",
-           "sl_risk_rows"]
+           "sl_risk_rows", "cut_interval", "KPI_RANGES"]
 
 
 @dataclass
@@ -198,9 +198,22 @@ def _risk_row(channel: str, misses: int, n: int, confidence: float) -> dict:
             "n_reps": est.n}
 
 
+#: The range of KPIs that are not counts, times, costs or shares (those are >= 0).
+KPI_RANGES = {"nps_modelled": (-100.0, 100.0), "csat_modelled": (1.0, 5.0)}
+
+
 def _interval(metric: str, values: np.ndarray, confidence: float):
-    """A share's interval inside [0, 1] (:func:`~sim.experiments.stats.share_interval`), else a t-interval."""
-    return (share_interval if kpi(metric).unit == "%" else t_interval)(values, confidence)
+    """A share's interval inside [0, 1] (:func:`~sim.experiments.stats.share_interval`); any other KPI's
+    t-interval cut at the KPI's range (:data:`KPI_RANGES`, else >= 0: a count, a time or a cost
+    cannot be negative), so no interval reaches values the KPI cannot take; the cut interval
+    covers the mean at least as often as the t-interval does."""
+    if kpi(metric).unit == "%":
+        return share_interval(values, confidence)
+    est = t_interval(values, confidence)
+    lower, upper = KPI_RANGES.get(metric, (0.0, math.inf))
+    if not math.isfinite(est.low):
+        return est
+    return replace(est, low=min(max(est.low, lower), est.mean), high=max(min(est.high, upper), est.mean))
 
 
 def _aggregate(values: pd.DataFrame, key: str, confidence: float, extra: list[dict] = ()) -> pd.DataFrame:
@@ -277,14 +290,14 @@ def format_summary(summary: pd.DataFrame, confidence: float, deferrable: Sequenc
     channels = list(dict.fromkeys(summary["channel"]))
     cells = {(r.channel, r.metric): r for r in summary.itertuples()}
     width = 20
-    lines = [f"{'KPI (mean ± ' + format(confidence * 100, 'g') + '% CI)':<24}" + "".join(f"{c:>{width}}" for c in channels)]
+    lines = [f"{'KPI (mean ± ' + format(confidence * 100, 'g') + '% CI)':<24}" + "".join(_column(c, width) for c in channels)]
     for metric in shown:
         if not any((ch, metric) in cells for ch in channels):
             continue  # e.g. sl_risk without forecast uncertainty
         row = f"{metric:<24}"
         for ch in channels:
             r = cells.get((ch, metric))
-            row += f"{_cell(metric, r, hours=ch in deferrable):>{width}}"
+            row += _column(_cell(metric, r, hours=ch in deferrable), width)
         lines.append(row)
     if any(metric.endswith("_modelled") for _, metric in cells):
         lines.append("*_modelled: customer-experience proxies from a model (scenario.cx), not measurements")
@@ -296,14 +309,20 @@ def format_days(days: pd.DataFrame, confidence: float) -> str:
     channels = [c for c in dict.fromkeys(days["channel"]) if c != "all"]
     cells = {(r.day, r.channel, r.metric): r for r in days.itertuples()}
     width = 26
-    lines = [f"{'day: SL / backlog at close':<28}" + "".join(f"{c:>{width}}" for c in channels)]
+    lines = [f"{'day: SL / backlog at close':<28}" + "".join(_column(c, width) for c in channels)]
     for day in sorted(set(days["day"])):
         row = f"{'day ' + str(day):<28}"
         for ch in channels:
             sl, backlog = cells.get((day, ch, "service_level")), cells.get((day, ch, "backlog"))
-            row += f"{_cell('service_level', sl) + ' / ' + _cell('backlog', backlog):>{width}}"
+            row += _column(_cell('service_level', sl) + ' / ' + _cell('backlog', backlog), width)
         lines.append(row)
     return "\n".join(lines)
+
+
+def _column(text: str, width: int) -> str:
+    """``text`` right-aligned in a column of ``width``, always after at least one space (a wide cell
+    never runs into the one before it)."""
+    return " " + f"{text:>{width - 1}}"
 
 
 def _cell(metric: str, r, hours: bool = False) -> str:
@@ -311,6 +330,8 @@ def _cell(metric: str, r, hours: bool = False) -> str:
         return "-"
     if hours and metric in ("asa_s", "mean_wait_s", "end_to_end_time_s", "transfer_asa_s"):
         half = (r.ci_high - r.ci_low) / 2 if math.isfinite(r.ci_high) else math.nan
+        if math.isfinite(half) and cut_interval(r.mean, r.ci_low, r.ci_high):
+            return f"{r.mean / 3600:.2f} h [{r.ci_low / 3600:.2f}-{r.ci_high / 3600:.2f}]"
         return f"{r.mean / 3600:.2f} h" + (f" ±{half / 3600:.2f}" if math.isfinite(half) else "")
     if metric == "sl_risk":  # a share with an asymmetric (Wilson) interval: show its bounds
         bounds = f" [{100 * r.ci_low:.0f}-{100 * r.ci_high:.0f}]" if math.isfinite(r.ci_high) else ""
@@ -328,4 +349,11 @@ def _cell(metric: str, r, hours: bool = False) -> str:
                              "repeat_contacts", "callbacks_offered", "callbacks_accepted", "overflowed",
                              "overflow_answered") else 2 if metric == "cost_per_contact" else 1
     text = f"{r.mean:.{digits}f}"
+    if math.isfinite(half) and cut_interval(r.mean, r.ci_low, r.ci_high):  # cut at 0: its bounds
+        return f"{text} [{r.ci_low:.{digits}f}-{r.ci_high:.{digits}f}]"
     return text + (f" ±{half:.{digits}f}" if math.isfinite(half) else "")
+
+
+def cut_interval(mean: float, low: float, high: float) -> bool:
+    """Whether an interval is not symmetric about its mean (cut at the KPI's range): show its bounds."""
+    return abs((mean - low) - (high - mean)) > 1e-9 * max(1.0, abs(mean), high - low)

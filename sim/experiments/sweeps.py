@@ -136,7 +136,7 @@ def config_fingerprint(raw: dict[str, Any]) -> str:
     version, leaving out :data:`HOW_IT_RUNS`: same fingerprint, same numbers."""
     import hashlib
 
-    from sim import __version__
+    from sim.version import __version__
 
     run = {k: v for k, v in (raw.get("run") or {}).items() if k not in HOW_IT_RUNS}
     data = {**raw, "run": run, "__version__": __version__}

@@ -28,6 +28,11 @@ __all__ = ["kpi_cell", "diff_cell", "target_text", "words", "count_text", "scena
 WAITS_S = ("asa_s", "mean_wait_s", "end_to_end_time_s", "transfer_asa_s")
 
 
+def _cut(mean: float, low: float, high: float) -> bool:
+    """An interval not symmetric about its mean (cut at the KPI's range): shown by its bounds."""
+    return abs((mean - low) - (high - mean)) > 1e-9 * max(1.0, abs(mean), high - low)
+
+
 def kpi_cell(metric: str, mean: float, low: float, high: float, hours: bool = False) -> str:
     """``1,165.2 ± 40.1`` (the half-width of the interval; the unit is the row's); a share with its
     interval's bounds, ``83.2% [80.4–85.7]`` (a logit or Wilson interval is not symmetric); with ``hours`` (a deferrable
@@ -37,10 +42,14 @@ def kpi_cell(metric: str, mean: float, low: float, high: float, hours: bool = Fa
         return "–"
     if hours and metric in WAITS_S:
         text = f"{mean / 3600:,.2f} h"
+        if math.isfinite(low) and math.isfinite(high) and _cut(mean, low, high):
+            return f"{text} [{low / 3600:,.2f}–{high / 3600:,.2f}]"
         return text + (f" ± {(high - low) / 7200:,.2f}" if math.isfinite(low) and math.isfinite(high) else "")
     text = info.show(mean, unit=False)
     if not (math.isfinite(low) and math.isfinite(high)):
         return text
+    if info.unit != "%" and metric != "sl_risk" and _cut(mean, low, high):  # cut at the KPI's range (e.g. 0)
+        return f"{text} [{low * info.scale:,.{info.digits}f}–{high * info.scale:,.{info.digits}f}]"
     half = (high - low) / 2.0
     if metric == "sl_risk":  # a share with a Wilson interval, not symmetric: show its bounds
         return f"{text} [{low * info.scale:.{info.digits}f}–{high * info.scale:.{info.digits}f}]"
