@@ -132,6 +132,7 @@ class Segments:
     staffed_area: np.ndarray  # (n, n_groups) agent-seconds logged in
     backlog_end: np.ndarray | None = None  # (n, n_channels) contacts waiting when the segment ended
     type_tally: np.ndarray | None = None  # (n, n_types, N_TALLY): ``tally`` per contact type (its first queue's)
+    offered_work: np.ndarray | None = None  # (n, n_types) handle seconds of the contacts offered to agent queues
 
 
 @dataclass

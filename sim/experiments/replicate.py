@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.model.capacity import replication_load
 from sim.model.centre import simulate
 from sim.model.config import SimConfig
 from sim.model.metrics import (group_summary, replication_days, replication_group_intervals, replication_intervals,
@@ -48,4 +49,5 @@ def replicate(config: SimConfig, replication: int, log_path: Path | None = None)
         "group_intervals": replication_group_intervals(result, scenario, run),
         "days": [{"replication": replication, "day": d, "channel": ch, "metric": m, "value": v}
                  for (d, ch, m), v in replication_days(result, run, scenario).items()] if run.days > 1 else [],
+        "load": replication_load(result, scenario, run),
     }

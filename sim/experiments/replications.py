@@ -37,13 +37,14 @@ from sim.experiments.executors import map_replications
 from sim.experiments.files import atomic_write
 from sim.experiments.kpis import kpi
 from sim.experiments.stats import share_interval, t_interval, wilson_interval
+from sim.model.capacity import load_warnings
 from sim.model.config import SimConfig
 from sim.model.metrics import (DAY_METRICS, GROUP_INTERVAL_METRICS, INTERVAL_METRICS, SUMMARY_ORDER,
                                TYPE_INTERVAL_METRICS, TYPE_METRICS)
 from sim.workforce.costs import COST_METRICS
 
 __all__ = ["ExperimentResult", "run_experiment", "assemble", "write_tables", "format_summary", "format_days",
-           "sl_risk_rows", "cut_interval", "KPI_RANGES"]
+           "sl_risk_rows", "cut_interval", "KPI_RANGES", "WARNINGS"]
 
 
 @dataclass
@@ -59,6 +60,7 @@ class ExperimentResult:
     types: pd.DataFrame | None = None  # per contact type over the window, with CIs
     type_intervals: pd.DataFrame | None = None  # per interval x contact type
     group_intervals: pd.DataFrame | None = None  # per interval x agent group
+    warnings: tuple[str, ...] = ()  # the plan cannot carry its load (sim.model.capacity): say so with the KPIs
 
 
 
@@ -107,6 +109,8 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
                                           TYPE_INTERVAL_METRICS),
         group_intervals=_average_intervals([out["group_intervals"] for out in outputs if "group_intervals" in out],
                                            ("interval_start_s", "interval", "group"), GROUP_INTERVAL_METRICS),
+        warnings=tuple(load_warnings(config.scenario, [out["load"] for out in outputs if "load" in out],
+                                     tuple(config.scenario.contact_types), tuple(config.scenario.agent_groups))),
     )
 
 
@@ -254,9 +258,14 @@ def _average_intervals(per_replication: list[dict[str, np.ndarray]],
 
 
 
+#: the run's warnings (:attr:`ExperimentResult.warnings`), one per line; written only when there are some
+WARNINGS = "warnings.txt"
+
+
 def write_tables(result: ExperimentResult, folder: Path, *,
                  before_summary: Callable[[], list[Path]] | None = None) -> list[Path]:
-    """Write the tables of ``result`` into ``folder`` as CSV; returns the files written, ``summary.csv`` first.
+    """Write the tables of ``result`` into ``folder`` as CSV (and its warnings, :data:`WARNINGS`);
+    returns the files written, ``summary.csv`` first.
 
     Each table is written atomically (:func:`~sim.experiments.files.atomic_write`) and ``summary.csv``
     last, after ``before_summary()`` (e.g. the figures), so a folder with a ``summary.csv`` has everything.
@@ -268,6 +277,12 @@ def write_tables(result: ExperimentResult, folder: Path, *,
                         ("type_intervals", result.type_intervals), ("group_intervals", result.group_intervals)):
         if table is not None:
             written.append(_write_csv(table, folder / f"{name}.csv"))
+    notes = folder / WARNINGS
+    if result.warnings:
+        written.append(atomic_write(notes, lambda tmp: tmp.write_text("".join(f"{w}\n" for w in result.warnings),
+                                                                      encoding="utf-8")))
+    else:
+        notes.unlink(missing_ok=True)  # a folder run again: no stale warnings
     if before_summary is not None:
         written.extend(before_summary())
     written.insert(0, _write_csv(result.summary, folder / "summary.csv"))
@@ -278,9 +293,11 @@ def _write_csv(table: pd.DataFrame, path: Path) -> Path:
     return atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g"))
 
 
-def format_summary(summary: pd.DataFrame, confidence: float, deferrable: Sequence[str] = ()) -> str:
+def format_summary(summary: pd.DataFrame, confidence: float, deferrable: Sequence[str] = (),
+                   warnings: Sequence[str] = ()) -> str:
     """The per-channel KPI table printed at the end of a run: mean ± CI half-width; the waits of the
-    ``deferrable`` channels (email) in hours, the others' in seconds."""
+    ``deferrable`` channels (email) in hours, the others' in seconds; then the run's ``warnings``
+    (:attr:`ExperimentResult.warnings`), one ``warning:`` line each."""
     shown = ("offered", "answered", "abandoned", "blocked", "service_level", "sl_risk", "asa_s", "mean_wait_s",
              "abandon_rate", "p_wait", "aht_s", "escalation_rate", "end_to_end_time_s", "deflected",
              "containment_rate", "retrials", "unique_customers", "repeat_rate", "fcr", "callbacks_accepted",
@@ -301,6 +318,7 @@ def format_summary(summary: pd.DataFrame, confidence: float, deferrable: Sequenc
         lines.append(row)
     if any(metric.endswith("_modelled") for _, metric in cells):
         lines.append("*_modelled: customer-experience proxies from a model (scenario.cx), not measurements")
+    lines += [f"warning: {text}" for text in warnings]
     return "\n".join(lines)
 
 

@@ -121,6 +121,8 @@ class CentreModel(Engine):
         self.queue_area = [0.0] * (n_seg * n_ch)
         self.busy_area = [0.0] * (n_seg * n_g)
         self.staffed_area = [0.0] * (n_seg * n_g)
+        self.offered_work = [0.0] * (n_seg * self.n_types)  # handle seconds offered to agent queues, per type
+        self.whole_spans: dict = {}  # whole segments inside long spans, folded into the areas at the end
         self.backlog_end = [0.0] * (n_seg * n_ch)  # contacts waiting at each segment's end
         self.thresholds = [scenario.channels[c].service_level_threshold_s for c in self.channel_names]
         #: each contact type's service-level threshold (its channel's), by queue index
