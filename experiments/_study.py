@@ -18,7 +18,12 @@ writes into ``results/studies/<name>/``:
   where the study has one, its cost basis.
 
 Every study takes ``--replications``, ``--hours`` (horizon: arrivals stop after this many hours of
-the day; default the whole day), ``--seed``, ``--workers`` and ``--out``.
+the day; default the whole day), ``--seed``, ``--workers`` and ``--out``. :func:`parser` builds the
+command line on :func:`sim.engine.options.parser` and types these options (replications 2 to
+``LIMITS["replications"]``, hours above 0 and at most the scenario's day, seed and workers >= 0, an
+output folder that is not an existing file), so a bad value is one line on stderr and exit status 2;
+a study's own options use the same option types, and a point whose config is refused stops the study
+the same way (:func:`refuse`).
 """
 
 from __future__ import annotations
@@ -33,17 +38,21 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
-import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as `python experiments/<study>.py` from a clone without installing
     sys.path.insert(0, str(REPO))
 
 from sim import ExperimentResult, load_config, run_experiment  # noqa: E402
+from sim.engine import options  # noqa: E402
+from sim.engine.checks import clock  # noqa: E402
+from sim.engine.errors import ConfigError  # noqa: E402
+from sim.engine.inputs import load_yaml  # noqa: E402
+from sim.engine.options import LIMITS, count, fail, new_output, number  # noqa: E402
 from sim.experiments.comparison import COMPARE_COLUMNS, compare  # noqa: E402
 from sim.reporting.cost_basis import window_hours  # noqa: E402
 from sim.experiments.files import atomic_write  # noqa: E402
@@ -52,11 +61,14 @@ from sim.reporting.style import (ALL_LABEL, GREY, LABEL_SIZE, LIVE_LABEL, TITLE_
 from sim.experiments.progress import Progress  # noqa: E402
 from sim.experiments.stats import t_interval  # noqa: E402
 
-__all__ = ["REPO", "RESULTS", "Panel", "Knob", "default_raw", "parser", "run_points", "add_metric", "kpi_table",
+__all__ = ["REPO", "RESULTS", "Panel", "Knob", "default_raw", "parser", "output_folder", "refuse",
+           "run_points", "add_metric", "kpi_table",
            "paired_table", "write_table", "draw", "study_info", "finish", "run_knob"]
 
 RESULTS = REPO / "results" / "studies"
 CONFIGS = REPO / "configs"
+#: The largest ``--seed`` (whole numbers this large are still read exactly).
+MAX_SEED = 10 ** 15
 TABLE_COLUMNS = ["channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
 _ALL = "all"
 
@@ -64,8 +76,8 @@ _ALL = "all"
 def default_raw() -> dict[str, Any]:
     """The built-in default scenario and the run keys of ``configs/config.yaml``, as a plain mapping
     (``{"scenario": ..., "run": ...}``) to change and pass to :func:`sim.load_config`."""
-    top = yaml.safe_load((CONFIGS / "config.yaml").read_text(encoding="utf-8"))
-    scenario = yaml.safe_load((CONFIGS / "scenario" / "default.yaml").read_text(encoding="utf-8"))
+    top = load_yaml(CONFIGS / "config.yaml", "the top-level config")
+    scenario = load_yaml(CONFIGS / "scenario" / "default.yaml", "the default scenario")
     return {"scenario": scenario, "run": dict(top.get("run") or {})}
 
 
@@ -75,27 +87,77 @@ def sl_targets(raw: dict[str, Any], channels: Sequence[str]) -> tuple[tuple[str,
                  for name, ch in raw["scenario"]["channels"].items() if name in channels)
 
 
+def _day_hours() -> float:
+    """The default scenario's day (opening hours) in hours: the longest ``--hours`` a study takes."""
+    scenario = default_raw()["scenario"]
+    open_s, close_s = (clock(scenario[key], f"scenario.{key}") for key in ("open_time", "close_time"))
+    return (close_s - open_s) / 3600.0
+
+
+def _hours(day: float) -> Callable[[str], float]:
+    """``--hours``: a positive finite number of hours, at most the scenario's day."""
+    positive = number(positive=True, unit="hours")
+
+    def hours(text: str) -> float:
+        value = positive(text)
+        if value > day + 1e-9:
+            raise argparse.ArgumentTypeError(f"expected at most the scenario's day of {day:g} hours, got {text!r}")
+        return value
+    return hours
+
+
+def output_folder(text: str) -> Path:
+    """``--out``: a folder to write into (absent or a folder; never an existing file, nor below one)."""
+    try:
+        path = new_output(text, "--out")
+        for parent in path.absolute().parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise ConfigError("--out", f"{parent} is a file, so {path} cannot be a folder; expected a folder "
+                                               "to write into")
+                break
+    except ConfigError as err:
+        raise argparse.ArgumentTypeError(err.message) from None
+    return path
+
+
 def parser(name: str, description: str, replications: int = 30) -> argparse.ArgumentParser:
-    """The study's command line, with the options every study has."""
-    p = argparse.ArgumentParser(prog=f"python experiments/{name}.py", description=description,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--replications", type=int, default=replications,
-                   help=f"replications per point (default {replications})")
-    p.add_argument("--hours", type=float, default=None,
-                   help="horizon in hours from opening (default: the whole day); small values for a quick look")
-    p.add_argument("--seed", type=int, default=12345, help="one seed for every point: common random numbers")
-    p.add_argument("--workers", type=int, default=1, help="processes per point (0 = one per core)")
-    p.add_argument("--out", type=Path, default=RESULTS / name, help=f"output folder (default results/studies/{name})")
+    """The study's command line, with the options every study has; a bad option is one line on stderr
+    and exit status 2 (:func:`sim.engine.options.parser`)."""
+    p = options.parser(f"python experiments/{name}.py", description)
+    p.add_argument("--replications", type=count(minimum=2, maximum=LIMITS["replications"]), default=replications,
+                   help=f"replications per point, 2 to {LIMITS['replications']:,} (default {replications})")
+    p.add_argument("--hours", type=_hours(_day_hours()), default=None,
+                   help="horizon in hours from opening, above 0 and at most the scenario's day (default: the whole "
+                        "day); small values for a quick look")
+    p.add_argument("--seed", type=count(minimum=0, maximum=MAX_SEED), default=12345,
+                   help="one seed for every point: common random numbers (a whole number >= 0)")
+    p.add_argument("--workers", type=count(minimum=0), default=1, help="processes per point (0 = one per core)")
+    p.add_argument("--out", type=output_folder, default=str(RESULTS / name),  # a text default is checked too
+                   help=f"output folder, not an existing file (default results/studies/{name})")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(prog=p.prog)
     return p
 
 
+def refuse(args: argparse.Namespace, error: ConfigError | str) -> NoReturn:
+    """Stop the study: ``error`` as one line on stderr (``prog: error: ...``) and exit status 2."""
+    raise SystemExit(fail(getattr(args, "prog", "study"), error))
+
+
 def _config(raw: dict[str, Any], args: argparse.Namespace):
+    """The point's config with the study's run options; a :class:`ConfigError` names the key or option."""
     raw = copy.deepcopy(raw)
     run = raw.setdefault("run", {})
     run.update(replications=args.replications, seed=args.seed, workers=args.workers, figures=False,
                save_contacts=False, target_half_width=None)
     if args.hours is not None and int(run.get("days") or 1) > 1:
+        interval = float(raw["scenario"]["interval_minutes"])
+        minutes = args.hours * 60
+        if abs(minutes / interval - round(minutes / interval)) > 1e-9:
+            raise ConfigError("--hours", f"over several days the day is shortened: expected whole intervals of "
+                                         f"{interval:g} minutes (e.g. {interval / 60:g}, {2 * interval / 60:g}), "
+                                         f"got {args.hours:g}")
         shorten_day(raw["scenario"], args.hours)  # a multi-day run covers whole days: shorter days instead
     elif args.hours is not None:
         run["horizon_hours"] = args.hours
@@ -123,10 +185,14 @@ def run_points(points: Sequence[tuple[Any, dict[str, Any]]], args: argparse.Name
                ) -> list[tuple[Any, ExperimentResult]]:
     """Run every ``(value, raw config)`` point with the study's run options and one seed.
 
-    Every config is validated before the first replication runs.  Progress over all
-    replications of all points goes to stderr (:class:`sim.experiments.progress.Progress`).
+    Every config is validated before the first replication runs (a bad one stops the study with one
+    line, :func:`refuse`).  Progress over all replications of all points goes to stderr
+    (:class:`sim.experiments.progress.Progress`).
     """
-    configs = [(value, _config(raw, args)) for value, raw in points]
+    try:
+        configs = [(value, _config(raw, args)) for value, raw in points]
+    except ConfigError as exc:
+        refuse(args, exc)
     total = sum(c.run.replications for _, c in configs)
     results = []
     with Progress("replications", total, enabled=not args.quiet) as progress:

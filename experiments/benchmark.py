@@ -37,7 +37,8 @@ Then, unless ``--peers-only``, the scaling part (``experiments/scaling.py``):
 the default multi-channel scenario's contacts/s on one core, peak RSS of fresh
 processes running 1 million and 10 million contacts (log off) and 1 million
 with the per-contact log streamed to Parquet, and the speed-up of 8
-replications on 2 worker processes.  The whole run takes a few minutes.
+replications on 2 worker processes, and the cost per contact of a queue that grows without bound
+over 1,000 hours against a stable one.  The whole run takes a few minutes.
 
 How to run
 ----------
@@ -309,18 +310,23 @@ def format_report(out: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--contacts", type=int, default=200_000, help="expected contacts per run")
-    parser.add_argument("--repeats", type=int, default=5, help="runs of each engine (median reported)")
-    parser.add_argument("--agents", type=int, default=50)
-    parser.add_argument("--rho", type=float, default=0.9, help="load per agent")
-    parser.add_argument("--mean-handle-s", type=float, default=300.0)
-    parser.add_argument("--seed", type=int, default=12345)
-    parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the numbers here")
+    from sim.engine.options import LIMITS, count, number, parser as new_parser
+
+    parser = new_parser("python experiments/benchmark.py", __doc__.split("\n\n")[0],
+                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--contacts", type=count(minimum=1), default=200_000, help="expected contacts per run")
+    parser.add_argument("--repeats", type=count(minimum=1), default=5, help="runs of each engine (median reported)")
+    parser.add_argument("--agents", type=count(minimum=1, maximum=LIMITS["agents"]), default=50)
+    parser.add_argument("--rho", type=number(positive=True, maximum=1), default=0.9, help="load per agent, 0 < rho < 1")
+    parser.add_argument("--mean-handle-s", type=number(positive=True, unit="seconds"), default=300.0)
+    parser.add_argument("--seed", type=count(minimum=0), default=12345)
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH",
+                        help="also write the numbers here (a file, not a folder)")
     parser.add_argument("--peers-only", action="store_true",
                         help="skip the scaling part (default scenario, memory at 1M/10M contacts, parallel)")
     args = parser.parse_args(argv)
+    if args.json is not None and args.json.is_dir():
+        parser.error(f"argument --json: {args.json} is a folder; expected a file to write")
     try:
         p = params_from(args.contacts, args.agents, args.rho, args.mean_handle_s, args.seed)
     except ValueError as err:
@@ -333,6 +339,7 @@ def main(argv: list[str] | None = None) -> dict:
 
         out["scaling"] = {"default": scaling.default_throughput(args.repeats),
                           "parallel": scaling.parallel_speedup(repeats=args.repeats),
+                          "overload": scaling.overload_cost(repeats=args.repeats),
                           "memory": scaling.memory()}
         print(scaling.format_report(out["scaling"]))
     if args.json is not None:

@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
+from sim.engine.options import number  # noqa: E402
 from _study import Knob, Panel  # noqa: E402
 
 NAME = "callbacks"
@@ -34,8 +35,8 @@ METRICS = ("offered", "answered", "abandoned", "abandon_rate", "service_level", 
 
 def main(argv: list[str] | None = None) -> int:
     p = _study.parser(NAME, __doc__)
-    p.add_argument("--threshold", type=float, default=None,
-                   help="offer a callback above this predicted wait in seconds (default: the scenario's)")
+    p.add_argument("--threshold", type=number(minimum=0, unit="seconds"), default=None,
+                   help="offer a callback above this predicted wait, seconds >= 0 (default: the scenario's)")
     args = p.parse_args(argv)
 
     def apply(raw, acceptance):

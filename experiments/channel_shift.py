@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
+from sim.engine.options import one_of  # noqa: E402
 from _study import Panel  # noqa: E402
 
 NAME = "channel_shift"
@@ -34,8 +35,16 @@ METRICS = ("offered", "service_level", "asa_s", "abandon_rate", "occupancy", "ah
 
 def main(argv: list[str] | None = None) -> int:
     p = _study.parser(NAME, __doc__)
-    p.add_argument("--source", default="billing", help="the phone contact type whose volume moves")
-    p.add_argument("--target", default="billing_chat", help="the chat contact type it moves to")
+    types = _study.default_raw()["scenario"]["contact_types"]
+
+    def of(channel: str) -> tuple[str, ...]:
+        """The contact types of ``channel`` whose arrivals are a daily volume (what the study moves)."""
+        return tuple(n for n, ct in types.items() if ct.get("channel") == channel
+                     and (ct.get("arrivals") or {}).get("volume") is not None)
+    p.add_argument("--source", type=one_of(of("phone"), "phone contact type"), default="billing",
+                   help=f"the phone contact type whose volume moves ({', '.join(of('phone'))})")
+    p.add_argument("--target", type=one_of(of("chat"), "chat contact type"), default="billing_chat",
+                   help=f"the chat contact type it moves to ({', '.join(of('chat'))})")
     args = p.parse_args(argv)
     started = time.perf_counter()
     base = _study.default_raw()

@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
+from sim.engine.options import count, number, one_of  # noqa: E402
 from _study import Knob, Panel  # noqa: E402
 
 NAME = "chat_concurrency"
@@ -35,10 +36,12 @@ METRICS = ("service_level", "asa_s", "abandon_rate", "aht_s", "occupancy", "csat
 
 def main(argv: list[str] | None = None) -> int:
     p = _study.parser(NAME, __doc__)
-    p.add_argument("--group", default="chat_team", help="the agent group whose concurrency changes")
-    p.add_argument("--slowdown", type=float, default=0.25,
-                   help="handle-time factor added per extra chat held (default 0.25)")
-    p.add_argument("--agents", type=int, default=None,
+    groups = tuple(_study.default_raw()["scenario"]["agent_groups"])
+    p.add_argument("--group", type=one_of(groups, "scenario agent group"), default="chat_team",
+                   help=f"the agent group whose concurrency changes ({', '.join(groups)})")
+    p.add_argument("--slowdown", type=number(minimum=0), default=0.25,
+                   help="handle-time factor added per extra chat held, >= 0 (default 0.25)")
+    p.add_argument("--agents", type=count(minimum=0), default=None,
                    help="only this many of the group's agents hold max_chats at once, the others one "
                         "(the group needs a constant staffing)")
     args = p.parse_args(argv)

@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
+from sim.engine.options import number, one_of  # noqa: E402
 from _study import Knob, Panel  # noqa: E402
 
 NAME = "deflection"
@@ -40,12 +41,12 @@ METRICS = ("offered", "deflected", "containment_rate", "service_level", "asa_s",
 
 def main(argv: list[str] | None = None) -> int:
     p = _study.parser(NAME, __doc__)
-    p.add_argument("--channel", default="chat", help="channel whose self-service stages change (default chat)")
-    p.add_argument("--bot-cost", type=float, default=None,
-                   help="price per self-service session (default: the scenario's scenario.costs.bot_per_contact)")
+    channels = tuple(_study.default_raw()["scenario"]["channels"])
+    p.add_argument("--channel", type=one_of(channels, "channel"), default="chat",
+                   help="channel whose self-service stages change (default chat)")
+    p.add_argument("--bot-cost", type=number(minimum=0, unit="money per session"), default=None,
+                   help="price per self-service session, >= 0 (default: the scenario's scenario.costs.bot_per_contact)")
     args = p.parse_args(argv)
-    if args.bot_cost is not None and not args.bot_cost >= 0:
-        p.error(f"--bot-cost: expected a number >= 0, got {args.bot_cost:g}")
     base = _study.default_raw()
     types = base["scenario"]["contact_types"]
     bots = [n for n, ct in types.items() if ct.get("channel") == args.channel and ct.get("self_service")]

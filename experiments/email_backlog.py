@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import _study  # noqa: E402
+from sim.engine.options import LIMITS, count, number  # noqa: E402
 from _study import Panel  # noqa: E402
 from sim.reporting.style import GREY, LABEL_SIZE, PALETTE, TITLE_SIZE, legend, new_figure, save_figures  # noqa: E402
 
@@ -37,6 +38,7 @@ NAME = "email_backlog"
 DESK = (0, 1, 2, 3, 4)
 WEEK = [1.3, 1.1, 1.0, 0.9, 0.8]  # Monday to Friday
 BASELINE = 0
+MAX_DAYS = 366  # --days: a year of opening days at most
 METRICS = ("service_level", "asa_s", "backlog", "mean_queue_length", "occupancy", "in_system")
 
 
@@ -75,9 +77,13 @@ def week_figure(backlog: pd.DataFrame, days: int, day_open_h: float):
 
 def main(argv: list[str] | None = None) -> int:
     p = _study.parser(NAME, __doc__, replications=20)
-    p.add_argument("--days", type=int, default=5, help="days of opening hours (default 5)")
-    p.add_argument("--volume", type=float, default=800.0, help="emails per day in opening hours (default 800)")
-    p.add_argument("--overnight", type=float, default=150.0, help="emails sent each night (default 150)")
+    most = 24 * LIMITS["rate_per_hour"]  # a whole day at the arrival-rate ceiling
+    p.add_argument("--days", type=count(minimum=1, maximum=MAX_DAYS), default=5,
+                   help=f"days of opening hours, 1 to {MAX_DAYS} (default 5)")
+    p.add_argument("--volume", type=number(minimum=0, maximum=most), default=800.0,
+                   help="emails per day in opening hours, >= 0 (default 800)")
+    p.add_argument("--overnight", type=number(minimum=0, maximum=most), default=150.0,
+                   help="emails sent each night, >= 0 (default 150)")
     args = p.parse_args(argv)
     started = time.perf_counter()
     base = _study.default_raw()

@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
+from sim.engine.options import one_of  # noqa: E402
 from _study import Knob, Panel  # noqa: E402
 
 NAME = "email_reserve"
@@ -30,7 +31,10 @@ METRICS = ("service_level", "asa_s", "abandon_rate", "backlog", "mean_queue_leng
 
 def main(argv: list[str] | None = None) -> int:
     p = _study.parser(NAME, __doc__)
-    p.add_argument("--contact-type", default="email", help="the deferrable contact type (default email)")
+    types = tuple(n for n, ct in _study.default_raw()["scenario"]["contact_types"].items()
+                  if ct.get("channel") == "email")
+    p.add_argument("--contact-type", type=one_of(types, "contact type of the email channel"), default="email",
+                   help=f"the deferrable contact type ({', '.join(types)}; default email)")
     args = p.parse_args(argv)
 
     def apply(raw, reserve):

@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
+from sim.engine.options import one_of  # noqa: E402
 from _study import Panel  # noqa: E402
 
 NAME = "escalation_change"
@@ -34,7 +35,9 @@ METRICS = ("service_level", "asa_s", "abandon_rate", "escalation_rate", "transfe
 
 def main(argv: list[str] | None = None) -> int:
     p = _study.parser(NAME, __doc__)
-    p.add_argument("--contact-type", default="technical", help="the contact type whose escalation changes")
+    types = tuple(n for n, ct in _study.default_raw()["scenario"]["contact_types"].items() if ct.get("escalation"))
+    p.add_argument("--contact-type", type=one_of(types, "contact type with an escalation"), default="technical",
+                   help=f"the contact type whose escalation changes ({', '.join(types)})")
     args = p.parse_args(argv)
     started = time.perf_counter()
     base = _study.default_raw()

@@ -20,7 +20,6 @@ Needs the git history (a clone, not an export).
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
@@ -92,13 +91,24 @@ def _child(code: str, args: list[str], pythonpath: Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--commits", nargs="*", default=[c for c, _ in COMMITS])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--contacts", type=int, default=200_000)
-    parser.add_argument("--scenario", default=None, help="a shipped scenario (configs/scenario/NAME.yaml) instead")
-    parser.add_argument("--replications", type=int, default=20, help="with --scenario: replications per run")
+    from sim.engine.options import LIMITS, count, one_of, parser as new_parser
+
+    scenarios = tuple(sorted(p.stem for p in (REPO / "configs" / "scenario").glob("*.yaml")))
+    parser = new_parser("python experiments/optimisation_history.py", __doc__.split("\n\n")[0])
+    parser.add_argument("--commits", nargs="*", default=[c for c, _ in COMMITS], help="commits of this repository")
+    parser.add_argument("--repeats", type=count(minimum=1), default=3)
+    parser.add_argument("--contacts", type=count(minimum=1), default=200_000)
+    parser.add_argument("--scenario", type=one_of(scenarios, "shipped scenario"), default=None,
+                        help=f"a shipped scenario (configs/scenario/NAME.yaml: {', '.join(scenarios)}) instead")
+    parser.add_argument("--replications", type=count(minimum=1, maximum=LIMITS["replications"]), default=20,
+                        help="with --scenario: replications per run")
     args = parser.parse_args(argv)
+    for commit in args.commits:
+        known = not commit.startswith("-") and subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"],
+            capture_output=True).returncode == 0
+        if not known:
+            parser.error(f"argument --commits: {commit!r} is not a commit of this repository")
     notes = dict(COMMITS)
     rates: dict[str, list[float]] = {c: [] for c in args.commits}
     rates["plain SimPy"] = []

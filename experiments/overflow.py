@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
+from sim.engine.options import number  # noqa: E402
 from _study import Knob, Panel  # noqa: E402
 
 NAME = "overflow"
@@ -35,7 +36,8 @@ TYPES = ("billing", "technical")
 
 def main(argv: list[str] | None = None) -> int:
     p = _study.parser(NAME, __doc__)
-    p.add_argument("--after", type=float, default=60.0, help="wait in seconds after which calls overflow (default 60)")
+    p.add_argument("--after", type=number(minimum=0, unit="seconds"), default=60.0,
+                   help="wait in seconds (>= 0) after which calls overflow (default 60)")
     args = p.parse_args(argv)
 
     def apply(raw, agents):

@@ -9,6 +9,9 @@ Run alone (``python experiments/scaling.py``) or as part of ``experiments/benchm
   per-contact log off (aggregated as it goes), and with 1 million contacts and
   the log on (streamed to Parquet in chunks).  The import baseline is printed
   too: what the run adds on top of it is what scales.
+- **Overload**: microseconds per contact of a stable M/M/12 queue and of an overloaded one (15
+  erlangs on 12 agents, no abandonment) over 1,000 hours in 15-minute intervals: waits that span
+  thousands of intervals cost no more than short ones (the ratio is about 1).
 - **Parallel replications**: wall time of 8 replications with 1 worker process
   and with 2, and the speed-up; the numbers produced are identical.  A
   pure-Python CPU task run through the same pool alongside gives the speed-up
@@ -86,6 +89,30 @@ def default_throughput(repeats: int = 3) -> dict:
         result = run_experiment(config)
         rates.append(_arrivals(result) / (time.perf_counter() - started))
     return {"contacts_per_s": statistics.median(rates), "runs": rates}
+
+
+def overload_cost(hours: float = 1000.0, interval_minutes: float = 15.0, repeats: int = 3) -> dict:
+    """Microseconds per contact of a stable queue (12 agents, 10 erlangs offered) and of one that grows
+    without bound (15 erlangs, no abandonment) over ``hours`` in ``interval_minutes`` intervals, one
+    replication each, interleaved, medians: waits spanning thousands of intervals must not cost more."""
+    from sim import run_experiment, single_queue_scenario
+    from sim.model.config import RunSpec, SimConfig, resolve_run
+
+    def once(rate: float) -> float:
+        scenario = single_queue_scenario(rate, 180.0, 12, horizon_s=hours * 3600.0, interval_minutes=interval_minutes)
+        run = resolve_run(RunSpec(replications=1, seed=12345, warmup_s=0.0, horizon_s=hours * 3600.0,
+                                  figures=False), scenario)
+        started = time.perf_counter()
+        result = run_experiment(SimConfig(scenario, run))
+        return 1e6 * (time.perf_counter() - started) / _arrivals(result)
+
+    runs: dict[str, list[float]] = {"stable": [], "overloaded": []}
+    for _ in range(repeats):
+        runs["stable"].append(once(200.0))
+        runs["overloaded"].append(once(300.0))
+    stable, overloaded = statistics.median(runs["stable"]), statistics.median(runs["overloaded"])
+    return {"hours": hours, "interval_minutes": interval_minutes, "us_per_contact_stable": stable,
+            "us_per_contact_overloaded": overloaded, "ratio": overloaded / stable, "runs": runs}
 
 
 def spin(n: int) -> int:
@@ -174,6 +201,11 @@ def format_report(out: dict) -> str:
                      f"1 worker {p['seconds_1_worker']:.2f} s, 2 workers {p['seconds_2_workers']:.2f} s, "
                      f"speed-up {p['speedup']:.2f}x (pure-CPU reference on the same pool: "
                      f"{p['machine_ceiling_speedup']:.2f}x), identical results: {p['identical_results']}")
+    if "overload" in out:
+        o = out["overload"]
+        lines.append(f"overload: {o['hours']:g} h in {o['interval_minutes']:g}-minute intervals: stable queue "
+                     f"{o['us_per_contact_stable']:.2f} us/contact, overloaded (queue grows without bound) "
+                     f"{o['us_per_contact_overloaded']:.2f} us/contact, ratio {o['ratio']:.2f}")
     for m in out.get("memory", []):
         lines.append(f"memory: {m['contacts']:>10,} contacts, log {'on ' if m['log'] else 'off'}: peak RSS "
                      f"{m['peak_mb']:.0f} MiB (imports {m['import_mb']:.0f} MiB), {m['seconds']:.1f} s")
@@ -181,19 +213,25 @@ def format_report(out: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--memory-sizes", type=int, nargs="*", default=[1_000_000, 10_000_000],
+    from sim.engine.options import count, parser as new_parser
+
+    parser = new_parser("python experiments/scaling.py", __doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=count(minimum=1), default=3)
+    parser.add_argument("--memory-sizes", type=count(minimum=1), nargs="*", default=[1_000_000, 10_000_000],
                         help="contacts per memory run (log off); none to skip")
-    parser.add_argument("--memory-log-size", type=int, default=1_000_000, help="contacts for the log-on run; 0 skips")
-    parser.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-log-size", type=count(minimum=0), default=1_000_000,
+                        help="contacts for the log-on run; 0 skips")
+    parser.add_argument("--memory-child", type=count(minimum=1), default=None, help=argparse.SUPPRESS)
     parser.add_argument("--log", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--json", type=Path, default=None, help="also write the numbers here (a file, not a folder)")
     args = parser.parse_args(argv)
+    if args.json is not None and args.json.is_dir():
+        parser.error(f"argument --json: {args.json} is a folder; expected a file to write")
     if args.memory_child is not None:
         print(json.dumps(memory_child(args.memory_child, args.log)))
         return {}
-    out = {"default": default_throughput(args.repeats), "parallel": parallel_speedup(repeats=args.repeats)}
+    out = {"default": default_throughput(args.repeats), "parallel": parallel_speedup(repeats=args.repeats),
+           "overload": overload_cost(repeats=args.repeats)}
     if args.memory_sizes or args.memory_log_size:
         out["memory"] = memory(tuple(args.memory_sizes), args.memory_log_size or None)
     print(format_report(out))

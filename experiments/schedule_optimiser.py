@@ -23,13 +23,13 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
 
 from sim.engine.errors import ConfigError  # noqa: E402
+from sim.engine.inputs import csv_rows, finite  # noqa: E402
+from sim.engine.options import LIMITS, count, fail  # noqa: E402
 from sim.model.metrics import clock_label  # noqa: E402
 from sim.reporting.style import save_figures  # noqa: E402
 from sim.planning.schedule import load_shift_plan, schedule  # noqa: E402
@@ -40,14 +40,22 @@ NAME = "schedule_optimiser"
 
 
 def read_requirements(path: Path, groups, n_intervals: int) -> dict[str, list[int]]:
-    """Agents per group and interval from a ``requirements.csv`` (one column per group)."""
-    table = pd.read_csv(path)
-    if len(table) != n_intervals:
-        raise ConfigError(str(path), f"expected {n_intervals} rows (one per interval), got {len(table)}")
-    missing = [g for g in groups if g not in table.columns]
-    if missing:
-        raise ConfigError(str(path), f"no column for agent group {missing[0]!r}")
-    return {g: [int(v) for v in table[g]] for g in groups}
+    """Agents per group and interval from a ``requirements.csv`` (one column per group, one row per
+    interval): whole numbers from 0 to ``LIMITS["agents"]``; errors name the file and line."""
+    _, rows = csv_rows(path, "a requirements table (one row per interval, a column per agent group)",
+                       required=tuple(groups))
+    required: dict[str, list[int]] = {g: [] for g in groups}
+    n = 0
+    for row in rows:
+        n += 1
+        if n > n_intervals:
+            raise ConfigError(f"{path}:{row.line}", f"expected {n_intervals} rows (one per interval), found more")
+        for g in groups:
+            required[g].append(int(finite(row.cells[g], f"{path}:{row.line}: {g}", minimum=0,
+                                          maximum=LIMITS["agents"], integer=True)))
+    if n != n_intervals:
+        raise ConfigError(str(path), f"expected {n_intervals} rows (one per interval), got {n}")
+    return required
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="shift plan YAML (default configs/workforce/default.yaml)")
     p.add_argument("--requirements", type=Path, default=None,
                    help="requirements.csv of the staffing optimiser (default: run it now)")
-    p.add_argument("--verify-replications", type=int, default=40)
+    p.add_argument("--verify-replications", type=count(minimum=2, maximum=LIMITS["replications"]), default=40,
+                   help=f"replications of the fresh check, 2 to {LIMITS['replications']:,} (default 40)")
     args = p.parse_args(argv)
     started = time.perf_counter()
     try:
@@ -69,8 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             required = optimise_staffing(config).staffing
         roster = schedule(plan, required, config.scenario)
     except ConfigError as exc:
-        print(f"{NAME}: error: {exc}", file=sys.stderr)
-        return 2
+        return fail(args.prog, exc)
     staffing = {g: roster.staffing.get(g, list(config.scenario.agent_groups[g].staffing))
                 for g in config.scenario.agent_groups}
     fresh = verify(config, staffing, replications=args.verify_replications)

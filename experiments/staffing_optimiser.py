@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _study  # noqa: E402
 
 from sim.engine.errors import ConfigError  # noqa: E402
+from sim.engine.options import LIMITS, channel_values, count, fail  # noqa: E402
 from sim.model.metrics import clock_label  # noqa: E402
 from sim.reporting.style import save_figures  # noqa: E402
 from sim.planning.staffing import Targets, plan_staffing, verify  # noqa: E402
@@ -42,46 +43,36 @@ from sim.reporting.workforce_figures import requirements_figure, verification_fi
 NAME = "staffing_optimiser"
 
 
-def channel_values(items: list[str], option: str) -> dict[str, float]:
-    """``["phone=30", ...]`` -> ``{"phone": 30.0}``."""
-    out = {}
-    for item in items:
-        channel, _, value = item.partition("=")
-        try:
-            out[channel] = float(value)
-        except ValueError:
-            raise ConfigError(option, f"expected channel=number, got {item!r}") from None
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     p = _study.parser(NAME, __doc__, replications=20)
-    p.add_argument("--verify-replications", type=int, default=40, help="replications of the fresh check (default 40)")
-    p.add_argument("--max-asa", nargs="*", default=[], metavar="CHANNEL=S", help="ASA caps per channel (s)")
-    p.add_argument("--max-abandon", nargs="*", default=[], metavar="CHANNEL=SHARE", help="abandonment caps")
-    p.add_argument("--max-missed-intervals", type=int, default=0,
+    reps = count(minimum=2, maximum=LIMITS["replications"])
+    p.add_argument("--verify-replications", type=reps, default=40,
+                   help=f"replications of the fresh check, 2 to {LIMITS['replications']:,} (default 40)")
+    p.add_argument("--max-asa", nargs="*", default=[], metavar="CHANNEL=S",
+                   help="ASA caps per channel, in seconds above 0")
+    p.add_argument("--max-abandon", nargs="*", default=[], metavar="CHANNEL=SHARE",
+                   help="abandonment caps per channel, shares in [0, 1]")
+    p.add_argument("--max-missed-intervals", type=count(minimum=0), default=0,
                    help="intervals the fresh check may miss a target in before the plan is refused (default 0)")
-    p.add_argument("--max-replications", type=int, default=320,
-                   help="cap on the fresh check's replications when stepping them up (default 320)")
+    p.add_argument("--max-replications", type=reps, default=320,
+                   help="cap on the fresh check's replications when stepping them up, at least "
+                        "--verify-replications (default 320)")
     args = p.parse_args(argv)
     started = time.perf_counter()
     try:
+        if args.max_replications < args.verify_replications:
+            raise ConfigError("--max-replications", f"expected at least --verify-replications "
+                                                    f"({args.verify_replications}), got {args.max_replications}")
         config = _study._config(_study.default_raw(), args)
-        targets = Targets(max_asa_s=channel_values(args.max_asa, "--max-asa"),
-                          max_abandon_rate=channel_values(args.max_abandon, "--max-abandon"))
-        for option, caps in (("--max-asa", targets.max_asa_s), ("--max-abandon", targets.max_abandon_rate)):
-            for channel in caps:
-                if channel not in config.scenario.channels:
-                    raise ConfigError(option, f"unknown channel {channel!r}; expected one of "
-                                              f"{', '.join(config.scenario.channels)}")
-        for option, value, least in (("--max-missed-intervals", args.max_missed_intervals, 0),
-                                     ("--verify-replications", args.verify_replications, 2),
-                                     ("--max-replications", args.max_replications, args.verify_replications)):
-            if value < least:
-                raise ConfigError(option, f"expected a whole number >= {least}, got {value}")
+        channels = tuple(config.scenario.channels)
+        targets = Targets(max_asa_s=channel_values(args.max_asa, "--max-asa", channels, minimum=None, unit="seconds"),
+                          max_abandon_rate=channel_values(args.max_abandon, "--max-abandon", channels,
+                                                          minimum=0.0, maximum=1.0))
+        for channel, cap in targets.max_asa_s.items():
+            if cap <= 0:
+                raise ConfigError("--max-asa", f"expected an ASA cap above 0 seconds, got '{channel}={cap:g}'")
     except ConfigError as exc:
-        print(f"{NAME}: error: {exc}", file=sys.stderr)
-        return 2
+        return fail(args.prog, exc)
     say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
     plan = plan_staffing(config, targets, verify_replications=args.verify_replications,
                          max_missed=args.max_missed_intervals, max_replications=args.max_replications, progress=say)

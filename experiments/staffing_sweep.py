@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
+from sim.engine.options import one_of  # noqa: E402
 from _study import Panel  # noqa: E402
 
 NAME = "staffing_sweep"
@@ -35,13 +36,12 @@ METRICS = ("service_level", "asa_s", "abandon_rate", "occupancy", "agents_staffe
 
 def main(argv: list[str] | None = None) -> int:
     p = _study.parser(NAME, __doc__)
-    p.add_argument("--group", default="generalists", help="the agent group whose staffing is scaled")
+    base = _study.default_raw()
+    staffed = tuple(n for n, g in base["scenario"]["agent_groups"].items() if (g or {}).get("staffing") is not None)
+    p.add_argument("--group", type=one_of(staffed, "group with a staffing table"), default="generalists",
+                   help=f"the agent group whose staffing is scaled ({', '.join(staffed)})")
     args = p.parse_args(argv)
     started = time.perf_counter()
-    base = _study.default_raw()
-    groups = base["scenario"]["agent_groups"]
-    if args.group not in groups or "staffing" not in groups[args.group]:
-        p.error(f"--group: expected an agent group with a staffing table ({', '.join(groups)}), got {args.group!r}")
     points = []
     for factor in FACTORS:
         raw = _study.copy.deepcopy(base)

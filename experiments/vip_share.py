@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _study  # noqa: E402
+from sim.engine.options import LIMITS, count, number  # noqa: E402
 from _study import Knob, Panel  # noqa: E402
 
 NAME = "vip_share"
@@ -32,10 +33,18 @@ METRICS = ("service_level", "vip_service_level", "non_vip_service_level", "asa_s
 
 def main(argv: list[str] | None = None) -> int:
     p = _study.parser(NAME, __doc__)
-    p.add_argument("--priority", type=int, default=None, help="the VIP queue's priority (default: the scenario's)")
-    p.add_argument("--staffing-factor", type=float, default=1.0,
-                   help="multiply the generalists' staffing in every interval (default 1)")
+    above = int(_study.default_raw()["scenario"]["contact_types"]["billing"].get("priority", 0)) + 1
+    p.add_argument("--priority", type=count(minimum=above, maximum=1_000_000), default=None,
+                   help=f"the VIP queue's priority, a whole number above billing's, >= {above} "
+                        "(default: the scenario's)")
+    p.add_argument("--staffing-factor", type=number(minimum=0), default=1.0,
+                   help="multiply the generalists' staffing in every interval, >= 0 (default 1)")
     args = p.parse_args(argv)
+    staffing = _study.default_raw()["scenario"]["agent_groups"]["generalists"]["staffing"]
+    most = max(staffing if isinstance(staffing, list) else [staffing])
+    if most * args.staffing_factor > LIMITS["agents"]:
+        p.error(f"argument --staffing-factor: expected at most {LIMITS['agents'] / most:g} (at most "
+                f"{LIMITS['agents']:,} agents in an interval), got {args.staffing_factor:g}")
 
     def apply(raw, share):
         generalists = raw["scenario"]["agent_groups"]["generalists"]

@@ -102,3 +102,13 @@ def test_scaling_measurements_run_small_and_report_identical_parallel_results():
         assert m["peak_mb"] >= m["import_mb"] > 0
     text = scaling.format_report({"parallel": parallel, "memory": memory})
     assert "speed-up" in text and "peak RSS" in text
+
+
+def test_overload_measurement_reports_the_cost_per_contact_of_a_growing_queue():
+    sys.path.insert(0, str(SCRIPT.parent))
+    import scaling
+
+    out = scaling.overload_cost(hours=20.0, interval_minutes=15.0, repeats=1)
+    assert out["us_per_contact_stable"] > 0 and out["us_per_contact_overloaded"] > 0
+    assert out["ratio"] == out["us_per_contact_overloaded"] / out["us_per_contact_stable"]
+    assert "overload: 20 h in 15-minute intervals" in scaling.format_report({"overload": out})

@@ -30,11 +30,12 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from sim.engine.checks import check_keys, clock, hhmm, integer, join, mapping, number
 from sim.engine.errors import ConfigError
+from sim.engine.inputs import load_yaml
+from sim.engine.options import LIMITS
 from sim.model.config import Scenario
 from sim.workforce.config import Break, parse_breaks
 
@@ -84,8 +85,27 @@ def _clock(value: Any, where: str) -> float:
 
 
 def load_shift_plan(source: str | Path | Mapping[str, Any], scenario: Scenario) -> ShiftPlan:
-    """Read and check a shift plan against ``scenario`` (groups, opening hours); errors name the key."""
-    raw = yaml.safe_load(Path(source).read_text(encoding="utf-8")) if isinstance(source, (str, Path)) else source
+    """Read and check a shift plan against ``scenario`` (groups, opening hours); errors name the key
+    (``shifts.families.full_time.length_hours``), after the file's name when read from a file. The file
+    is read by :func:`sim.engine.inputs.load_yaml` (plain YAML data only; faults named ``file:line``)."""
+    if not isinstance(source, (str, Path)):
+        return _shift_plan(source, scenario)
+    raw = load_yaml(source, "a shift plan YAML (families, groups, wage_per_hour)")
+    try:
+        return _shift_plan(raw, scenario)
+    except ConfigError as err:
+        raise ConfigError(f"{source}: {err.where}", err.message) from None
+
+
+def _headcount(value: Any, where: str) -> int:
+    """A limit on agents: a whole number from 0 to ``LIMITS["agents"]``."""
+    n = integer(value, where, minimum=0)
+    if n > LIMITS["agents"]:
+        raise ConfigError(where, f"expected at most {LIMITS['agents']:,} agents, got {n:,}")
+    return n
+
+
+def _shift_plan(raw: Any, scenario: Scenario) -> ShiftPlan:
     raw = mapping(raw, "shifts")
     check_keys(raw, "shifts", PLAN_KEYS, required=("families", "groups", "wage_per_hour"))
     open_s, close_s = scenario.open_time_s, scenario.open_time_s + scenario.length_s
@@ -99,7 +119,8 @@ def load_shift_plan(source: str | Path | Mapping[str, Any], scenario: Scenario) 
         check_keys(starts, join(where, "starts"), START_KEYS, required=("from",))
         first = _clock(starts["from"], join(where, "starts.from"))
         last = _clock(starts.get("to", starts["from"]), join(where, "starts.to"))
-        every = number(starts.get("every_minutes", 30), join(where, "starts.every_minutes"), positive=True)
+        every = number(starts.get("every_minutes", 30), join(where, "starts.every_minutes"), minimum=1.0,
+                       unit="minutes")
         if last < first:
             raise ConfigError(join(where, "starts.to"), "expected a time no earlier than starts.from")
         times = tuple(first + k * every * 60 for k in range(int(math.floor((last - first) / (every * 60) + 1e-9)) + 1))
@@ -109,7 +130,7 @@ def load_shift_plan(source: str | Path | Mapping[str, Any], scenario: Scenario) 
                                          f"hours {hhmm(open_s)}-{hhmm(close_s)}")
         breaks = parse_breaks(spec.get("breaks"), join(where, "breaks"), length)
         cap = spec.get("max_agents")
-        cap = None if cap is None else integer(cap, join(where, "max_agents"), minimum=0)
+        cap = None if cap is None else _headcount(cap, join(where, "max_agents"))
         families[str(name)] = ShiftFamily(str(name), float(length), times, tuple(breaks), cap)
     groups = {}
     for g, names in mapping(raw["groups"], "shifts.groups").items():
@@ -135,9 +156,9 @@ def load_shift_plan(source: str | Path | Mapping[str, Any], scenario: Scenario) 
     for g, h in mapping(raw.get("max_headcount") or {}, "shifts.max_headcount").items():
         if g not in groups:
             raise ConfigError(join("shifts.max_headcount", str(g)), f"not a scheduled group ({', '.join(groups)})")
-        heads[str(g)] = integer(h, join("shifts.max_headcount", str(g)), minimum=0)
+        heads[str(g)] = _headcount(h, join("shifts.max_headcount", str(g)))
     per = raw.get("max_per_pattern")
-    per = None if per is None else integer(per, "shifts.max_per_pattern", minimum=0)
+    per = None if per is None else _headcount(per, "shifts.max_per_pattern")
     return ShiftPlan(families, groups, wages, heads, per)
 
 
@@ -219,6 +240,20 @@ class Roster:
         return table[table["gap"] > 1e-6].reset_index(drop=True)
 
 
+def _requirement(values: Any, where: str, n: int) -> np.ndarray:
+    """A group's requirement: ``n`` whole numbers of agents from 0 to ``LIMITS["agents"]``."""
+    if not isinstance(values, (list, tuple, np.ndarray)):
+        raise ConfigError(where, f"expected a list of {n} whole numbers of agents, got {type(values).__name__}")
+    if len(values) != n:
+        raise ConfigError(where, f"expected {n} intervals, got {len(values)}")
+    for t, v in enumerate(values):
+        if (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v)
+                or v != int(v) or not 0 <= v <= LIMITS["agents"]):
+            raise ConfigError(f"{where}[{t}]", f"expected a whole number of agents from 0 to {LIMITS['agents']:,}, "
+                                               f"got {v!r}")
+    return np.asarray(values, dtype=float)
+
+
 def schedule(plan: ShiftPlan, required: Mapping[str, Sequence[int]], scenario: Scenario, *,
              time_limit_s: float = 60.0) -> Roster:
     """Least-cost roster covering ``required`` (agents per group and interval), or as much of it as the
@@ -235,9 +270,7 @@ def schedule(plan: ShiftPlan, required: Mapping[str, Sequence[int]], scenario: S
     cost = np.array([plan.wage_per_hour[p.group] * p.paid_hours for p in patterns] + [PENALTY] * n_u)
     rows, lower = [], []
     for gi, g in enumerate(groups):
-        req = np.asarray(required[g], dtype=float)
-        if len(req) != n_t:
-            raise ConfigError(f"required.{g}", f"expected {n_t} intervals, got {len(req)}")
+        req = _requirement(required[g], f"required.{g}", n_t)
         for t in range(n_t):
             row = np.zeros(n_p + n_u)
             for k, p in enumerate(patterns):

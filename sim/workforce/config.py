@@ -22,7 +22,6 @@ file and line.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -30,6 +29,8 @@ from typing import Any, Mapping
 from sim.engine.checks import boolean, check_keys, clock, hhmm, integer, join, mapping, number, probability, show
 from sim.engine.distributions import Distribution, parse_distribution
 from sim.engine.errors import ConfigError
+from sim.engine.inputs import csv_rows, finite
+from sim.engine.options import LIMITS
 
 __all__ = ["Break", "Shift", "Block", "Shrinkage", "Costs", "SHIFT_KEYS", "BREAK_KEYS", "SHRINKAGE_KEYS",
            "UNAVAILABILITY_KEYS", "BLOCK_KEYS", "COST_KEYS", "parse_shifts", "parse_shrinkage", "parse_costs",
@@ -43,6 +44,7 @@ BLOCK_KEYS = ("start", "minutes", "agents", "kind")
 COST_KEYS = ("wage_per_hour", "overtime_premium", "telephony_per_minute", "telephony_channels", "per_contact",
              "bot_per_contact", "absence_paid", "currency")
 ROSTER_COLUMNS = ("agent_id", "group", "start", "end", "breaks", "skills", "concurrency")
+ROSTER_WHAT = "a roster CSV"
 
 
 @dataclass(frozen=True)
@@ -233,65 +235,69 @@ def read_roster(path: Path, groups: Mapping[str, tuple[str, ...]], contact_types
                 open_s: float, close_s: float) -> dict[str, tuple[Shift, ...]]:
     """Roster rows -> shifts per group (one agent each).  ``groups``: group -> its skills.  A row's
     ``skills``, when given, must be known contact types and the same set as its group's (per-agent
-    skills beyond the group's are not modelled: put such agents in their own group)."""
+    skills beyond the group's are not modelled: put such agents in their own group).  The file is read
+    by :func:`sim.engine.inputs.csv_rows` (UTF-8 text; a binary or UTF-16 file, a duplicated column or
+    a truncated row is refused); every fault names the file and line."""
     out: dict[str, list[Shift]] = {g: [] for g in groups}
     seen: set[str] = set()
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        for needed in ("agent_id", "group", "start", "end"):
-            if needed not in header:
-                raise ConfigError(f"{path}:1", f"missing column '{needed}'; expected {', '.join(ROSTER_COLUMNS)} "
-                                               "(breaks, skills and concurrency optional)")
-        unknown = [c for c in header if c not in ROSTER_COLUMNS]
-        if unknown:
-            raise ConfigError(f"{path}:1", f"unknown column {unknown[0]!r}; expected {', '.join(ROSTER_COLUMNS)}")
-        for row in reader:
-            where = f"{path}:{reader.line_num}"
-            if None in row or any(v is None for v in row.values()):
-                raise ConfigError(where, f"expected {len(header)} fields, got a row of a different length")
-            agent, group = row["agent_id"].strip(), row["group"].strip()
-            if not agent:
-                raise ConfigError(where, "agent_id is empty")
-            if group not in groups:
-                raise ConfigError(where, f"unknown group {group!r}; expected one of {', '.join(groups)}")
-            start = clock(row["start"].strip(), f"{where}: start")
-            end = clock(row["end"].strip(), f"{where}: end")
-            if end <= start:
-                raise ConfigError(where, f"end {row['end'].strip()} is not after start {row['start'].strip()}")
-            _inside(start, end, where, open_s, close_s)
-            key = f"{agent}@{hhmm(start)}"
-            if key in seen:
-                raise ConfigError(where, f"agent {agent!r} has two shifts starting at {hhmm(start)}")
-            seen.add(key)
-            breaks: list[Break] = []
-            for part in (row.get("breaks") or "").split(";"):
-                part = part.strip()
-                if not part:
-                    continue
-                a, sep, b = part.partition("-")
-                if not sep:
-                    raise ConfigError(where, f"breaks: expected HH:MM-HH:MM;..., got {part!r}")
-                bs, be = clock(a.strip(), f"{where}: breaks"), clock(b.strip(), f"{where}: breaks")
-                if not start <= bs < be <= end:
-                    raise ConfigError(where, f"break {part} is not inside the shift {hhmm(start)}-{hhmm(end)}")
-                brk = Break((bs - start) / 3600, (be - bs) / 60)
-                _check_break(brk, breaks, where, (end - start) / 3600)
-                breaks.append(brk)
-            skills = [s.strip() for s in (row.get("skills") or "").split(";") if s.strip()]
-            for s in skills:
-                if s not in contact_types:
-                    raise ConfigError(where, f"unknown skill {s!r}; expected contact types {', '.join(contact_types)}")
-            if skills and set(skills) != set(groups[group]):
-                raise ConfigError(where, f"skills {';'.join(skills)} differ from group {group!r}'s "
-                                         f"({';'.join(groups[group])}); put this agent in a group with those skills")
-            concurrency = (row.get("concurrency") or "").strip()
-            if concurrency and not (concurrency.isdigit() and int(concurrency) >= 1):
-                raise ConfigError(where, f"concurrency: expected a whole number >= 1, or blank for the group's, "
-                                         f"got {concurrency!r}")
-            out[group].append(Shift(start, end - start, 1, tuple(breaks), agent,
-                                    int(concurrency) if concurrency else None, where))
+    header, rows = csv_rows(path, ROSTER_WHAT, required=("agent_id", "group", "start", "end"))
+    unknown = [c for c in header if c not in ROSTER_COLUMNS]
+    if unknown:
+        raise ConfigError(f"{path}:1", f"unknown column {unknown[0]!r}; expected {', '.join(ROSTER_COLUMNS)}")
+    for row in rows:
+        where = f"{path}:{row.line}"
+        cells = row.cells
+        agent, group = cells["agent_id"].strip(), cells["group"].strip()
+        if not agent:
+            raise ConfigError(where, "agent_id is empty")
+        if group not in groups:
+            raise ConfigError(where, f"unknown group {group!r}; expected one of {', '.join(groups)}")
+        start = clock(cells["start"].strip(), f"{where}: start")
+        end = clock(cells["end"].strip(), f"{where}: end")
+        if end <= start:
+            raise ConfigError(where, f"end {cells['end'].strip()} is not after start {cells['start'].strip()}")
+        _inside(start, end, where, open_s, close_s)
+        key = f"{agent}@{hhmm(start)}"
+        if key in seen:
+            raise ConfigError(where, f"agent {agent!r} has two shifts starting at {hhmm(start)}")
+        seen.add(key)
+        breaks: list[Break] = []
+        for part in (cells.get("breaks") or "").split(";"):
+            part = part.strip()
+            if not part:
+                continue
+            a, sep, b = part.partition("-")
+            if not sep:
+                raise ConfigError(where, f"breaks: expected HH:MM-HH:MM;..., got {part!r}")
+            bs, be = clock(a.strip(), f"{where}: breaks"), clock(b.strip(), f"{where}: breaks")
+            if not start <= bs < be <= end:
+                raise ConfigError(where, f"break {part} is not inside the shift {hhmm(start)}-{hhmm(end)}")
+            brk = Break((bs - start) / 3600, (be - bs) / 60)
+            _check_break(brk, breaks, where, (end - start) / 3600)
+            breaks.append(brk)
+        skills = [s.strip() for s in (cells.get("skills") or "").split(";") if s.strip()]
+        for s in skills:
+            if s not in contact_types:
+                raise ConfigError(where, f"unknown skill {s!r}; expected contact types {', '.join(contact_types)}")
+        if skills and set(skills) != set(groups[group]):
+            raise ConfigError(where, f"skills {';'.join(skills)} differ from group {group!r}'s "
+                                     f"({';'.join(groups[group])}); put this agent in a group with those skills")
+        out[group].append(Shift(start, end - start, 1, tuple(breaks), agent,
+                                _roster_concurrency(cells.get("concurrency"), where), where))
     return {g: tuple(v) for g, v in out.items() if v}
+
+
+def _roster_concurrency(cell: str | None, where: str) -> int | None:
+    """A roster row's ``concurrency``: blank (the group's) or a whole number from 1 to ``LIMITS["agents"]``
+    contacts at once (the ceiling only guards against a typo; the group's curve bounds it further)."""
+    text = (cell or "").strip()
+    if not text:
+        return None
+    try:
+        return int(finite(text, where, minimum=1, maximum=LIMITS["agents"], integer=True))
+    except ConfigError:
+        raise ConfigError(where, f"concurrency: expected a whole number >= 1, or blank for the group's, "
+                                 f"got {text!r}") from None
 
 
 def check_agent_concurrency(shifts: tuple[Shift, ...], group: str, n_factors: int | None) -> None:
