@@ -134,9 +134,9 @@ def test_calibration_command_replays_and_compares(tmp_path, capsys):
 @pytest.mark.parametrize("args, where", [
     (["--mapping", "nowhere.yaml"], "--mapping"),
     (["--mapping", str(BANK_MAPPING), "--weekdays", "Friday"], "weekdays"),
-    (["--mapping", str(BANK_MAPPING), "--dates", "1999-02-30"], "dates"),
+    (["--mapping", str(BANK_MAPPING), "--dates", "1999-02-30"], "argument --dates"),
     (["--mapping", str(BANK_MAPPING), "--name", "default"], "--name"),
-    (["--mapping", str(BANK_MAPPING), "--replications", "1"], "--replications"),
+    (["--mapping", str(BANK_MAPPING), "--replications", "1"], "argument --replications"),
 ])
 def test_calibration_command_errors_are_one_line(args, where, tmp_path, capsys):
     assert main([str(SAMPLE), "--out", str(tmp_path), "--scenario-dir", "", *args]) == 2

@@ -13,15 +13,23 @@ offered to the agents: its queue entry, or for a contact answered without queuei
 else end, minus queue entry; clamped at 0), ``handle_time_s`` is end minus answer (answered only).
 
 Bad rows (wrong number of fields, unparseable date or time, unknown outcome value, end before
-answer, no arrival time) raise :class:`~sim.engine.errors.ConfigError` naming ``file:line`` by default;
-with ``on_bad_rows="skip"`` they are dropped and counted by reason in the report.
+answer, no arrival time, a row no CSV reader accepts, such as one with a field longer than
+:data:`~sim.engine.inputs.MAX_FIELD_CHARS` characters) raise :class:`~sim.engine.errors.ConfigError`
+naming ``file:line`` by default; with ``on_bad_rows="skip"`` they are dropped and counted by reason in
+the report.  What is wrong with the file as a whole is always an error: missing, a folder, too large,
+binary or not in the mapping's ``encoding`` (read by :func:`sim.engine.inputs.read_text`), empty, or
+a header naming a column twice.  The mapping file is read by :func:`sim.engine.inputs.load_yaml`; its
+``encoding`` must be one Python knows, and ``date_format`` / ``time_format`` must write and read back
+a sample date (so ``%Q`` or a date format without the year is refused before the log is opened).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -30,6 +38,7 @@ import pandas as pd
 
 from sim.engine.checks import check_keys, choice, join, mapping, show
 from sim.engine.errors import ConfigError
+from sim.engine.inputs import MAX_FIELD_CHARS, check_encoding, load_yaml, read_text
 
 __all__ = ["LogMapping", "ImportReport", "ImportedLog", "load_mapping", "read_log", "CANONICAL_COLUMNS",
            "TIME_FIELDS", "OUTCOME_VALUES", "REACHED"]
@@ -50,6 +59,16 @@ CANONICAL_COLUMNS = ("line", "arrival_time", "date", "weekday", "arrival_s", "qu
                      "wait_s", "answer_s", "end_s", "handle_time_s", "outcome", "contact_type", "agent_id",
                      "customer_id")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+LOG_FILE = "a contact log (CSV or tab-separated, with a header row)"
+MAPPING_FILE = "a column mapping (YAML)"
+#: the moment a date or time format must write and read back (aware, so that ``%z`` writes an offset)
+FORMAT_SAMPLE = datetime(2024, 3, 5, 13, 47, 29, tzinfo=timezone.utc)
+#: per kind of format: what it must read back, and an example
+FORMAT_KINDS = {
+    "date": ("the year, month and day (and no time of day)", "%Y-%m-%d"),
+    "time": ("the hour and minute of the day", "%H:%M:%S"),
+    "datetime": ("the year, month, day, hour and minute", "%Y-%m-%d %H:%M:%S"),
+}
 
 
 @dataclass(frozen=True)
@@ -83,8 +102,12 @@ class ImportReport:
     rows_kept: int = 0
 
     def __str__(self) -> str:
+        return f"{self.path}: {self.counts()}"
+
+    def counts(self) -> str:
+        """Rows read, kept, skipped and filtered, by reason (the report without the file name)."""
         bad = sum(self.bad_rows.values())
-        parts = [f"{self.path}: {self.rows_read} rows read, {self.rows_kept} kept"]
+        parts = [f"{self.rows_read} rows read, {self.rows_kept} kept"]
         if bad:
             parts.append(f"{bad} bad rows skipped (" + ", ".join(f"{n} {r}" for r, n in self.bad_rows.items()) + ")")
         if self.filtered:
@@ -108,16 +131,12 @@ def load_mapping(source: str | Path | Mapping[str, Any] | LogMapping) -> LogMapp
     if isinstance(source, LogMapping):
         return source
     if isinstance(source, (str, Path)):
-        import yaml
-
         path = Path(source)
+        raw = load_yaml(path, MAPPING_FILE)
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(str(path), f"cannot read the column mapping: {exc.strerror}") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(str(path), f"not valid YAML: {str(exc).splitlines()[0]}") from None
-        return _parse_mapping(raw, f"{path}:")
+            return _parse_mapping(raw, "")
+        except ConfigError as exc:  # the file, then the key: "anonymous_bank.yaml: columns.arival: unknown key"
+            raise ConfigError(str(path), f"{exc.where}: {exc.message}" if exc.where else exc.message) from None
     return _parse_mapping(source, "log_mapping")
 
 
@@ -151,23 +170,58 @@ def _parse_mapping(raw: Any, where: str) -> LogMapping:
     date_column = raw.get("date_column")
     if date_column is not None and raw.get("time_format") is None:
         raise ConfigError(join(where, "time_format"), "required with date_column (e.g. '%H:%M:%S')")
+    if date_column is None and raw.get("date_format") is not None:
+        raise ConfigError(join(where, "date_format"), "used only with date_column (without it, time_format reads "
+                                                      "date and time from each time column)")
     delimiter = raw.get("delimiter")
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
         raise ConfigError(join(where, "delimiter"), f"expected one character (or null: sniffed), got {show(delimiter)}")
+    encoding = raw.get("encoding", "utf-8")
+    if not isinstance(encoding, str):
+        raise ConfigError(join(where, "encoding"), f"expected the name of a text encoding such as utf-8, got {show(encoding)}")
     return LogMapping(
         columns=cols, name=str(raw.get("name", "log")), delimiter=delimiter,
-        encoding=str(raw.get("encoding", "utf-8")),
+        encoding=check_encoding(encoding, join(where, "encoding")),
         date_column=None if date_column is None else _text(date_column, join(where, "date_column")),
-        date_format=raw.get("date_format"), time_format=raw.get("time_format"), missing=missing,
+        date_format=_format(raw.get("date_format"), join(where, "date_format"), "date"),
+        time_format=_format(raw.get("time_format"), join(where, "time_format"),
+                            "datetime" if date_column is None else "time"),
+        missing=missing,
         outcomes=outcomes, keep_reached=reached, keep_outcomes=kept,
         on_bad_rows=choice(raw.get("on_bad_rows", "error"), join(where, "on_bad_rows"), ("error", "skip")),
     )
 
 
 def _text(value: Any, where: str) -> str:
-    if not isinstance(value, (str, int)) or isinstance(value, bool):
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
         raise ConfigError(where, f"expected a column name, got {show(value)}")
     return str(value)
+
+
+def _format(value: Any, where: str, kind: str) -> str | None:
+    """A strptime format (``None`` stays ``None``) that writes :data:`FORMAT_SAMPLE` and reads it back
+    with what a ``kind`` format must hold (:data:`FORMAT_KINDS`)."""
+    if value is None:
+        return None
+    needs, example = FORMAT_KINDS[kind]
+    if not isinstance(value, str) or "%" not in value or len(value) > 100:
+        raise ConfigError(where, f"expected a {kind} format of strptime codes such as {example!r} (at most 100 "
+                                 f"characters), got {show(value)}")
+    try:
+        text = FORMAT_SAMPLE.strftime(value)
+        back = datetime.strptime(text, value).replace(tzinfo=None)
+    except ValueError as exc:
+        raise ConfigError(where, f"not a usable {kind} format ({exc}); expected strptime codes such as "
+                                 f"{example!r}") from None
+    sample = FORMAT_SAMPLE.replace(tzinfo=None)
+    day, clock = (back.year, back.month, back.day), (back.hour, back.minute)
+    holds = {"date": day == (sample.year, sample.month, sample.day) and clock == (0, 0) and back.second == 0,
+             "time": clock == (sample.hour, sample.minute),
+             "datetime": day == (sample.year, sample.month, sample.day) and clock == (sample.hour, sample.minute)}
+    if not holds[kind]:
+        raise ConfigError(where, f"{show(value)} does not hold {needs}: {sample:%Y-%m-%d %H:%M:%S} written as {text!r} "
+                                 f"reads back as {back:%Y-%m-%d %H:%M:%S}; expected e.g. {example!r}")
+    return value
 
 
 # -------------------------------------------------------------------- import
@@ -280,14 +334,14 @@ def read_log(path: str | Path, log_mapping: str | Path | Mapping[str, Any] | Log
             if not short or lines[i] < short[0][0]:
                 raise ConfigError(f"{path}:{lines[i]}", f"{detail[i]} (on_bad_rows: skip drops such rows)")
     if short and mode == "error":
-        line, got = short[0]
-        raise ConfigError(f"{path}:{line}", f"expected {len(header)} fields, got {got} (on_bad_rows: skip drops such rows)")
+        line, reason, message = short[0]
+        raise ConfigError(f"{path}:{line}", f"{message} (on_bad_rows: skip drops such rows)")
 
     counts: Counter[str] = Counter()
     firsts: list[tuple[int, str]] = []
-    for line, got in short:
-        counts["wrong number of fields"] += 1
-        firsts.append((line, f"expected {len(header)} fields, got {got}"))
+    for line, reason, message in short:
+        counts[reason] += 1
+        firsts.append((line, message))
     good = bad == 0
     for i in np.flatnonzero(~good):
         counts[str(bad[i])] += 1
@@ -345,37 +399,48 @@ def read_log(path: str | Path, log_mapping: str | Path | Mapping[str, Any] | Log
     return ImportedLog(table=table[list(CANONICAL_COLUMNS)], report=report)
 
 
-def _read_rows(path: Path, m: LogMapping) -> tuple[list[str], list[list[str]], list[int], list[tuple[int, int]]]:
-    """Header, rows of the right length with their line numbers, and (line, fields) of the others."""
-    try:
-        handle = open(path, newline="", encoding=m.encoding)
-    except OSError as exc:
-        raise ConfigError(str(path), f"cannot read the log: {exc.strerror}") from None
-    with handle:
+def _read_rows(path: Path, m: LogMapping) -> tuple[list[str], list[list[str]], list[int], list[tuple[int, str, str]]]:
+    """Header, rows of the right length with their line numbers, and ``(line, reason, message)`` of the
+    rows that are not (wrong number of fields, or not readable as CSV: a field longer than
+    :data:`MAX_FIELD_CHARS`, say)."""
+    text = read_text(path, LOG_FILE, encoding=m.encoding)
+    if not text.strip():
+        raise ConfigError(str(path), f"empty file (expected {LOG_FILE})")
+    delimiter = m.delimiter
+    if delimiter is None:
         try:
-            delimiter = m.delimiter
-            if delimiter is None:
-                start = handle.read(65536)
-                handle.seek(0)
-                try:
-                    delimiter = csv.Sniffer().sniff(start, delimiters=",\t;|").delimiter
-                except csv.Error:
-                    raise ConfigError(f"{path}:1", "cannot tell the delimiter; set 'delimiter' in the mapping") from None
-            reader = csv.reader(handle, delimiter=delimiter)
-            header = next(reader, None)
-            if header is None:
-                raise ConfigError(f"{path}:1", "empty file; expected a header row")
-            header = [h.strip() for h in header]
-            rows, lines, short = [], [], []
-            width = len(header)
-            for row in reader:
-                if not row:
-                    continue  # blank line
-                if len(row) != width:
-                    short.append((reader.line_num, len(row)))
-                    continue
-                rows.append(row)
-                lines.append(reader.line_num)
-        except UnicodeDecodeError as exc:
-            raise ConfigError(str(path), f"not {m.encoding} text ({exc.reason}); set 'encoding' in the mapping") from None
+            delimiter = csv.Sniffer().sniff(text[:65536], delimiters=",\t;|").delimiter
+        except csv.Error:
+            raise ConfigError(f"{path}:1", "cannot tell the delimiter; set 'delimiter' in the mapping") from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    limit = csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        try:
+            header = next(reader)
+        except csv.Error as exc:
+            raise ConfigError(f"{path}:{reader.line_num}", f"not a readable header: {exc} (expected {LOG_FILE})") from None
+        header = [h.strip() for h in header]
+        seen: set[str] = set()
+        for column in header:
+            if column and column in seen:
+                raise ConfigError(f"{path}:1", f"column {column!r} appears twice in the header (expected {LOG_FILE})")
+            seen.add(column)
+        rows, lines, short = [], [], []
+        width = len(header)
+        while True:
+            try:
+                for row in reader:
+                    if not row:
+                        continue  # blank line
+                    if len(row) != width:
+                        short.append((reader.line_num, "wrong number of fields", f"expected {width} fields, got {len(row)}"))
+                        continue
+                    rows.append(row)
+                    lines.append(reader.line_num)
+                break
+            except csv.Error as exc:  # the reader goes on with the next line
+                why = f"a field longer than {MAX_FIELD_CHARS:,} characters" if "field limit" in str(exc) else str(exc)
+                short.append((reader.line_num, "unreadable row", f"not readable as CSV: {why}"))
+    finally:
+        csv.field_size_limit(limit)
     return header, rows, lines, short

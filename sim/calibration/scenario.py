@@ -183,6 +183,8 @@ def _clock(seconds: float) -> str:
 def select_days(log: pd.DataFrame, weekdays: Sequence[str] | None = None,
                 dates: Sequence[str] | None = None) -> pd.DataFrame:
     """The rows of the chosen weekdays (names such as ``Sunday``) and/or dates (``YYYY-MM-DD``)."""
+    if log.empty:
+        raise ConfigError("log", "has no contacts; nothing to choose days from")
     keep = np.ones(len(log), dtype=bool)
     if weekdays:
         known = set(log["weekday"].astype(str))
@@ -198,8 +200,9 @@ def select_days(log: pd.DataFrame, weekdays: Sequence[str] | None = None,
                                            f"{iso.min()} and {iso.max()}")
         keep &= iso.isin(list(dates)).to_numpy()
     out = log[keep]
-    if out.empty:
-        raise ConfigError("weekdays", "no contact of the log is on the chosen days")
+    if out.empty:  # only with both: every weekday and every date is in the log, but no date is on those weekdays
+        raise ConfigError("dates", f"none of {', '.join(dates or ())} is a {' or '.join(weekdays or ())}; "
+                                   "no contact of the log is on the chosen days")
     return out
 
 

@@ -15,13 +15,19 @@ count is then Poisson-gamma (negative binomial): variance ``m + (m cv)^2`` for
 mean ``m``.
 
 A trace is a CSV of given contacts (``arrival_time_s``, ``contact_type``,
-``handle_time_s``, optional ``patience_s``) replayed exactly as written.
+``handle_time_s``, optional ``patience_s``) replayed exactly as written.  It is read
+by :func:`sim.engine.inputs.read_text` (missing, binary or not UTF-8: one line naming
+the file); its header names each column once, and every time is a finite number
+written in ASCII digits, at least 0 and at most :data:`TRACE_MAX_S` for its column
+(arrivals and patience within 366 days of time 0, handle times at most 7 days), so
+that no sum of them overflows.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +36,18 @@ from typing import Iterator, Mapping
 import numpy as np
 from scipy.special import gammaincinv
 
+from sim.engine.checks import show
 from sim.engine.errors import ConfigError
+from sim.engine.inputs import MAX_FIELD_CHARS, finite, read_text
 
 __all__ = ["poisson_arrival_times", "daily_arrival_times", "day_factors", "scale_by_day", "days_covered", "TraceContact", "read_trace"]
 
 DAY_S = 86400.0
+TRACE_COLUMNS = ("arrival_time_s", "contact_type", "handle_time_s", "patience_s")
+#: the largest value of each time column of a trace (s): arrivals within 366 days of time 0, a handle
+#: time of at most 7 days, a patience of at most 366 days (empty or ``inf``: never abandons)
+TRACE_MAX_S = {"arrival_time_s": 366 * DAY_S, "handle_time_s": 7 * DAY_S, "patience_s": 366 * DAY_S}
+TRACE_FILE = "a trace CSV (arrival_time_s, contact_type, handle_time_s, patience_s)"
 
 
 def days_covered(interval_s: float, n_intervals: int, horizon_s: float) -> int:
@@ -129,16 +142,27 @@ def read_trace(path: Path, contact_types: Mapping[str, object]) -> tuple[TraceCo
     The config check and every replication read the same file: the parsed rows
     are cached for as long as the file's size and modification time stay the same.
     """
-    stat = Path(path).stat()
+    path = Path(path)
+    if not path.is_file():
+        read_text(path, TRACE_FILE)  # raises the one-line error: no such file, a folder, ...
+    stat = path.stat()
     return _read_trace(str(path), stat.st_mtime_ns, stat.st_size, tuple(contact_types))
 
 
 @functools.lru_cache(maxsize=4)
 def _read_trace(path: str, mtime_ns: int, size: int, names: tuple[str, ...]) -> tuple[TraceContact, ...]:
     rows: list[TraceContact] = []
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
+    reader = csv.reader(io.StringIO(read_text(path, TRACE_FILE), newline=""))
+    limit = csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        try:
+            header = [h.strip() for h in next(reader, [])]
+        except csv.Error as exc:
+            raise ConfigError(f"{path}:1", f"not a readable CSV header: {exc} (expected {TRACE_FILE})") from None
+        for column in header:
+            if header.count(column) > 1:
+                raise ConfigError(f"{path}:1", f"column {column!r} appears twice in the header; expected each of "
+                                               f"{', '.join(TRACE_COLUMNS)} at most once")
         for needed in ("arrival_time_s", "handle_time_s"):
             if needed not in header:
                 raise ConfigError(f"{path}:1", f"missing column '{needed}'; expected columns arrival_time_s, "
@@ -146,36 +170,52 @@ def _read_trace(path: str, mtime_ns: int, size: int, names: tuple[str, ...]) -> 
         if "contact_type" not in header and len(names) != 1:
             raise ConfigError(f"{path}:1", "missing column 'contact_type' (required when the scenario has "
                                            f"several contact types: {', '.join(names)})")
-        unknown = [c for c in header if c not in ("arrival_time_s", "contact_type", "handle_time_s", "patience_s")]
+        unknown = [c for c in header if c not in TRACE_COLUMNS]
         if unknown:
-            raise ConfigError(f"{path}:1", f"unknown column '{unknown[0]}'; expected arrival_time_s, contact_type, "
+            raise ConfigError(f"{path}:1", f"unknown column {show(unknown[0])}; expected arrival_time_s, contact_type, "
                                            "handle_time_s, patience_s")
         previous = -math.inf
-        for row in reader:
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                why = f"a field longer than {MAX_FIELD_CHARS:,} characters" if "field limit" in str(exc) else str(exc)
+                raise ConfigError(f"{path}:{reader.line_num}", f"not readable as CSV: {why}") from None
             where = f"{path}:{reader.line_num}"  # the file's line, even after blank lines (which are skipped)
-            if None in row or any(v is None for v in row.values()):
-                raise ConfigError(where, f"expected {len(header)} fields, got a row of a different length")
+            if not cells:
+                continue
+            if len(cells) != len(header):
+                raise ConfigError(where, f"expected {len(header)} fields, got {len(cells)}")
+            row = dict(zip(header, cells))
             arrival = _field(row, "arrival_time_s", where)
             handle = _field(row, "handle_time_s", where)
-            patience_text = (row.get("patience_s") or "").strip()
+            patience_text = row.get("patience_s", "").strip()
             patience = None if patience_text in ("", "inf", "None", "null") else _field(row, "patience_s", where)
-            ctype = (row.get("contact_type") or "").strip() or (names[0] if len(names) == 1 else "")
+            ctype = row.get("contact_type", "").strip() or (names[0] if len(names) == 1 else "")
             if ctype not in names:
-                raise ConfigError(where, f"unknown contact_type {ctype!r}; expected one of {', '.join(names)}")
+                raise ConfigError(where, f"unknown contact_type {show(ctype)}; expected one of {', '.join(names)}")
             if arrival < previous:
                 raise ConfigError(where, f"arrival_time_s {arrival:g} is earlier than the row before; "
                                          "expected rows sorted by arrival time")
             previous = arrival
             rows.append(TraceContact(arrival, ctype, handle, patience))
+    finally:
+        csv.field_size_limit(limit)
     return tuple(rows)
 
 
 def _field(row: Mapping[str, str], key: str, where: str) -> float:
-    text = (row.get(key) or "").strip()
+    """A time cell: a finite ASCII number of seconds from 0 to ``TRACE_MAX_S[key]``."""
+    text = row.get(key, "").strip()
     try:
-        value = float(text)
-    except ValueError:
-        raise ConfigError(where, f"{key}: expected a number of seconds, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
+        value = finite(text, where, unit="seconds")
+    except ConfigError as err:
+        raise ConfigError(where, f"{key}: {err.message}") from None
+    if value < 0:
         raise ConfigError(where, f"{key}: expected a non-negative number of seconds, got {text!r}")
+    limit = TRACE_MAX_S[key]
+    if value > limit:
+        raise ConfigError(where, f"{key}: expected at most {limit:,.0f} s ({limit / DAY_S:g} days), got {text!r}")
     return value
