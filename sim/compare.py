@@ -17,32 +17,44 @@ verdict ("significantly better / worse / no detectable difference"), and writes 
 
 from __future__ import annotations
 
+import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
+from sim.engine.errors import ConfigError
+from sim.engine.options import confidence, fail, parser
 from sim.experiments.comparison import COMPARE_COLUMNS, compare, compare_folders, compare_replications, with_verdicts
 
 __all__ = ["COMPARE_COLUMNS", "compare", "compare_replications", "compare_folders", "with_verdicts", "main"]
 
+PROG = "sim.compare"
+
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(prog="python -m sim.compare",
-                                     description="Paired differences (alternative - baseline) of every KPI.")
-    parser.add_argument("baseline", type=Path)
-    parser.add_argument("alternative", type=Path)
-    parser.add_argument("--confidence", type=float, default=None)
-    args = parser.parse_args(argv)
+    """Compare two run folders; bad folders or options are one line on stderr and exit status 2."""
+    cli = parser("python -m sim.compare", "Paired differences (alternative - baseline) of every KPI of two run "
+                                           "folders written by python -m sim with the same run.seed.")
+    cli.add_argument("baseline", type=Path, help="the baseline's run folder")
+    cli.add_argument("alternative", type=Path, help="the alternative's run folder (comparison.csv is written there)")
+    cli.add_argument("--confidence", type=confidence(), default=None,
+                     help="confidence level of the intervals, between 0 and 1 (default: the baseline's run.confidence)")
+    args = cli.parse_args(argv)
     try:
-        table = compare_folders(args.baseline, args.alternative, args.confidence)
-    except ValueError as exc:
-        print(f"sim.compare: error: {exc}", file=sys.stderr)
-        return 2
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table = compare_folders(args.baseline, args.alternative, args.confidence)
+    except ConfigError as exc:
+        return fail(PROG, exc)
+    for warning in caught:  # the unpaired-seeds warning, as one line (numpy's RuntimeWarnings are not news)
+        if issubclass(warning.category, UserWarning):
+            print(f"{PROG}: warning: {warning.message}", file=sys.stderr)
     path = args.alternative / "comparison.csv"
-    table.to_csv(path, index=False, float_format="%.10g")
+    try:
+        table.to_csv(path, index=False, float_format="%.10g")
+    except OSError as exc:
+        return fail(PROG, ConfigError(str(path), f"cannot be written: {exc.strerror or exc}"))
     shown = with_verdicts(table[table.metric.isin(["service_level", "asa_s", "abandon_rate", "occupancy", "aht_s"])])
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))

@@ -27,11 +27,15 @@ line naming the option and the key, exit status 2. Written into ``--out`` (defau
 - ``study.json`` (what the report needs) and ``options.png`` (the options side by side);
 - ``report/report.html`` (and ``report.md``): the decision report, its first page the comparison of
   all options (:mod:`sim.reporting.options_page`), then one page per option against the baseline.
+
+The study file is read as configs are (:func:`sim.engine.inputs.load_yaml`: plain YAML data only, no
+``!!python`` tags, aliases bounded); ``replications`` (in the file or ``--replications``) is a whole
+number from 2 to 10,000 (:data:`sim.engine.options.LIMITS`), ``--workers`` a whole number >= 0 and
+``--out`` a folder. Every fault is one line ``sim.study: error: ...`` and exit status 2.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -39,6 +43,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sim.engine.errors import ConfigError
+from sim.engine.options import LIMITS, count, fail, new_output, parser
 
 __all__ = ["Study", "StudyError", "load_study_file", "study_configs", "run_study", "main"]
 
@@ -70,8 +77,11 @@ def resolve_path(name_or_path: str) -> Path:
     """``staffing`` -> ``configs/study/staffing.yaml``; a path is taken as it is."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
+        if not path.exists():
             raise StudyError(f"{path}: no such study file")
+        if not path.is_file():
+            raise StudyError(f"{path}: is {'a folder' if path.is_dir() else 'not a regular file'}; expected a study "
+                             "file (YAML)")
         return path
     found = STUDY_DIR / f"{name_or_path}.yaml"
     if not found.is_file():
@@ -105,15 +115,19 @@ def load_study_file(name_or_path: str) -> Study:
     """Read and check a study file; a problem raises :class:`StudyError` as ``file:line: key: what``."""
     import yaml
 
+    from sim.engine.inputs import parse_yaml, read_text
+
     path = resolve_path(name_or_path)
-    text = path.read_text(encoding="utf-8")
+    what = "a study file: a baseline and options, each a list of overrides"
     try:
-        raw = yaml.safe_load(text)
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise StudyError(f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+        text = read_text(path, what, max_bytes=16 * 1024 ** 2)
+    except ConfigError as exc:
+        raise StudyError(str(exc)) from None
+    try:
+        raw = parse_yaml(text, str(path), what)
+    except ConfigError as exc:
+        raise StudyError(f"{exc.where}: not valid YAML: {exc.message}") from None
+    root = yaml.compose(text, Loader=yaml.SafeLoader)  # for the lines of keys (parse_yaml accepted the text)
 
     def fail(keys: list[Any], message: str) -> None:
         line = _line_of(root, keys)
@@ -152,9 +166,11 @@ def load_study_file(name_or_path: str) -> Study:
         if not isinstance(value, str):
             fail([key], f"expected a text, got {value!r}")
     replications = raw.get("replications")
+    limit = LIMITS["replications"]
     if replications is not None and (isinstance(replications, bool) or not isinstance(replications, int)
-                                     or replications < 2):
-        fail(["replications"], f"expected a whole number >= 2 (paired intervals need two), got {replications!r}")
+                                     or not 2 <= replications <= limit):
+        fail(["replications"], f"expected a whole number >= 2 (paired intervals need two) and <= {limit:,}, "
+                               f"got {replications!r}")
     baseline = overrides(raw.get("baseline"), ["baseline"])
     options_raw = raw.get("options")
     if not isinstance(options_raw, dict) or not options_raw:
@@ -206,21 +222,29 @@ def study_configs(study: Study, extra: list[str]) -> dict[str, tuple[list[str], 
 
 def _same_config(folder: Path, text: str) -> bool:
     config = folder / "config.yaml"
-    return (folder / "summary.csv").is_file() and config.is_file() and config.read_text(encoding="utf-8") == text
+    return (folder / "summary.csv").is_file() and config.is_file() and config.read_bytes() == text.encode("utf-8")
 
 
 def _load_done(folder: Path, raw: dict):
-    """An option already run into ``folder`` (same config), as an :class:`ExperimentResult`."""
+    """An option already run into ``folder`` (same config), as an :class:`ExperimentResult`; its tables
+    are checked as the report checks a run folder's (:data:`sim.reporting.run_page.RUN_TABLES`), so a
+    damaged one is a :class:`~sim.engine.errors.ConfigError` naming it."""
     import pandas as pd
 
+    from sim.experiments.files import csv_frame
     from sim.experiments.replications import ExperimentResult
     from sim.model.config import load_config
+    from sim.reporting.run_page import RUN_TABLES
 
     config = load_config(raw)
 
     def table(name: str) -> pd.DataFrame:
         path = folder / name
-        return pd.read_csv(path) if path.is_file() else pd.DataFrame()
+        if not path.exists():
+            return pd.DataFrame()
+        required, numeric, filled = RUN_TABLES.get(name, ((), (), ()))
+        return csv_frame(path, f"an option's {name} written by python -m sim.study", required=required,
+                         numeric=numeric, filled=filled)
 
     def optional(name: str) -> pd.DataFrame | None:
         return table(name) if (folder / name).is_file() else None
@@ -358,34 +382,31 @@ def _ranking_lines(out: Path, unit: str = "") -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m sim.study", description="Run an option study (configs/study/NAME.yaml or a path): the "
-        "baseline and every option with common random numbers, then the decision report.",
-        epilog="available studies: " + ", ".join(sorted(p.stem for p in STUDY_DIR.glob("*.yaml"))))
-    parser.add_argument("study", help="a study name in configs/study/ or a path to a study file")
-    parser.add_argument("--replications", type=int, default=None,
-                        help="replications per option (default: the study file's, else run.replications)")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="processes running replications in parallel (run.workers; 0 = one per core)")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default results/studies/NAME)")
-    parser.add_argument("--no-report", action="store_true", help="write the tables and figure only")
-    args = parser.parse_args(argv)
+    cli = parser("python -m sim.study", "Run an option study (configs/study/NAME.yaml or a path): the baseline "
+                                        "and every option with common random numbers, then the decision report.",
+                 epilog="available studies: " + ", ".join(sorted(p.stem for p in STUDY_DIR.glob("*.yaml"))))
+    cli.add_argument("study", help="a study name in configs/study/ or a path to a study file")
+    cli.add_argument("--replications", type=count(minimum=2, maximum=LIMITS["replications"]), default=None,
+                     help=f"replications per option, 2 to {LIMITS['replications']:,} (default: the study file's, "
+                          "else run.replications)")
+    cli.add_argument("--workers", type=count(minimum=0), default=None,
+                     help="processes running replications in parallel (run.workers; 0 = one per core)")
+    cli.add_argument("--out", type=Path, default=None, help="output folder (default results/studies/NAME)")
+    cli.add_argument("--no-report", action="store_true", help="write the tables and figure only")
+    args = cli.parse_args(argv)
     try:
         study = load_study_file(args.study)
-        if args.replications is not None and args.replications < 2:
-            raise StudyError(f"--replications: expected a whole number >= 2, got {args.replications}")
-        if args.workers is not None and args.workers < 0:
-            raise StudyError(f"--workers: expected a whole number >= 0, got {args.workers}")
         replications = args.replications or study.replications
         extra = ([f"run.replications={replications}"] if replications else []) + \
                 ([f"run.workers={args.workers}"] if args.workers is not None else [])
-        out = args.out or REPO / "results" / "studies" / study.name
+        out = new_output(args.out or REPO / "results" / "studies" / study.name, "--out")
         print(f"study '{study.title}': baseline and {len(study.options)} options -> {out}")
         started = time.perf_counter()
         written = run_study(study, out, extra, report=not args.no_report)
-    except StudyError as exc:
-        print(f"sim.study: error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+    except (StudyError, ConfigError) as exc:
+        return fail("sim.study", str(exc))
+    except OSError as exc:  # the output folder cannot be made or written
+        return fail("sim.study", f"{exc.filename or args.out}: cannot be written: {exc.strerror or exc}")
     print("ranking (cheapest first among options meeting every service-level target):")
     info = json.loads((out / "study.json").read_text(encoding="utf-8")) if (out / "study.json").is_file() else {}
     print("\n".join(_ranking_lines(out, str(info.get("cost_unit", "")))))

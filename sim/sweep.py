@@ -12,7 +12,6 @@ names are importable from here too.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.engine.errors import ConfigError
+from sim.engine.options import fail, parser
 from sim.experiments.files import atomic_write
 from sim.experiments.sweeps import (DONE, ERROR, SUMMARY, SUMMARY_COLUMNS, SweepSpecError, clear_status, collect_sweep,
                                     expand_sweep, is_done, job_folders, mark_done, point_dirname, point_folders,
@@ -69,19 +70,16 @@ def write_sweep(sweep_dir: str | Path, *, figures: bool = True) -> list[Path]:
 
 def _channels(sweep_dir: Path) -> tuple[dict[str, float] | None, list[str]]:
     """``({channel: service-level target}, deferrable channels)`` from the first point's ``config.yaml``
-    (for the target lines and the wait panels of the sweep figures); ``(None, [])`` if none can be read."""
-    import yaml
+    that validates (for the target lines and the wait panels of the sweep figures); ``(None, [])`` if
+    none does. A ``config.yaml`` that is not YAML is a :class:`ConfigError` naming it."""
+    from sim.reporting.run_page import read_config
 
     for folder in job_folders(sweep_dir):
-        try:
-            raw = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8")) or {}
-            from sim.model.config import load_config
-
-            channels = load_config(raw).scenario.channels
+        _, config, _, _ = read_config(folder)
+        if config is not None:
+            channels = config.scenario.channels
             return ({name: ch.service_level_target for name, ch in channels.items()},
                     [name for name, ch in channels.items() if ch.deferrable])
-        except Exception:
-            continue
     return None, []
 
 
@@ -120,20 +118,32 @@ def service_level_table(table: pd.DataFrame) -> str:
     return wide.round(1).to_string()
 
 
+PROG = "sim.sweep"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sim.sweep <sweep dir>``: (re)write the sweep table and figures by hand."""
-    parser = argparse.ArgumentParser(prog="python -m sim.sweep", description=main.__doc__)
-    parser.add_argument("sweep_dir", type=Path, help="the sweep folder (hydra.sweep.dir)")
-    parser.add_argument("--no-figures", action="store_true", help="write the table only")
-    args = parser.parse_args(argv)
-    if not args.sweep_dir.is_dir():
-        print(f"sim.sweep: error: {args.sweep_dir}: no such folder", file=sys.stderr)
-        return 2
-    if not job_folders(args.sweep_dir):
-        print(f"sim.sweep: error: {args.sweep_dir}: no sweep in this folder (no point folder with "
-              ".hydra/overrides.yaml: give the hydra.sweep.dir of a python -m sim -m run)", file=sys.stderr)
-        return 2
-    written = write_sweep(args.sweep_dir, figures=not args.no_figures)
+    """``python -m sim.sweep <sweep dir>``: (re)write the sweep table and figures by hand. A folder
+    without a sweep, or a ``multirun.yaml``, ``overrides.yaml`` or point ``config.yaml`` that cannot be
+    read, is one line on stderr naming it, exit status 2; a point whose ``summary.csv`` cannot be read
+    is a failed point of the table, with the reason."""
+    cli = parser("python -m sim.sweep", main.__doc__)
+    cli.add_argument("sweep_dir", type=Path, help="the sweep folder (hydra.sweep.dir)")
+    cli.add_argument("--no-figures", action="store_true", help="write the table only")
+    args = cli.parse_args(argv)
+    folder = args.sweep_dir
+    if not folder.is_dir():
+        return fail(PROG, ConfigError(str(folder), "is a file; expected a sweep folder (hydra.sweep.dir)"
+                                      if folder.exists() else "no such folder"))
+    try:
+        if not job_folders(folder):
+            return fail(PROG, ConfigError(str(folder), "no sweep in this folder (no point folder with "
+                                          ".hydra/overrides.yaml: give the hydra.sweep.dir of a python -m sim -m run)"))
+        written = write_sweep(folder, figures=not args.no_figures)
+    except ConfigError as exc:
+        return fail(PROG, exc)
+    except OSError as exc:
+        return fail(PROG, ConfigError(str(getattr(exc, "filename", None) or folder),
+                                      f"cannot be written: {exc.strerror or exc}"))
     table = pd.read_parquet(written[1])
     print(f"sweep: {summarise(table)} points; table: {written[0]}")
     return 0

@@ -12,7 +12,10 @@ replications, and the variance-reduction factor between the two.
 
 :func:`with_verdicts` adds a verdict per KPI ("significantly better / worse / no detectable
 difference", :func:`sim.experiments.kpis.verdict`); ``python -m sim.compare`` (:mod:`sim.compare`)
-runs it on two run folders.  From Python::
+runs it on two run folders (:func:`compare_folders`, which checks what it reads: each folder's
+``replications.csv`` with its columns and numbers, ``config.yaml`` as YAML with a valid
+``run.confidence``; a fault is one :class:`~sim.engine.errors.ConfigError` naming the file).  From
+Python::
 
     from sim import run_experiment
     from sim.compare import compare
@@ -31,14 +34,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.engine.errors import ConfigError
+from sim.engine.inputs import load_yaml
+from sim.experiments.files import csv_frame
 from sim.experiments.kpis import verdict
 from sim.experiments.replications import ExperimentResult
 from sim.experiments.stats import paired_difference, welch_half_width
 
-__all__ = ["COMPARE_COLUMNS", "compare", "compare_replications", "compare_folders", "with_verdicts"]
+__all__ = ["COMPARE_COLUMNS", "REPLICATION_TABLE", "compare", "compare_replications", "compare_folders",
+           "read_replications", "unique_replications", "with_verdicts"]
 
 COMPARE_COLUMNS = ["channel", "metric", "baseline_mean", "alternative_mean", "diff_mean", "diff_ci_low",
                    "diff_ci_high", "n_reps", "independent_half_width", "variance_reduction"]
+#: ``replications.csv`` of a run folder: (its columns, those holding numbers, those with no empty cell)
+REPLICATION_TABLE = (("replication", "channel", "metric", "value"), ("replication", "value"),
+                     ("replication", "channel", "metric"))
 
 
 def compare(baseline: ExperimentResult, alternative: ExperimentResult, confidence: float | None = None) -> pd.DataFrame:
@@ -126,23 +136,70 @@ def _ratio(independent: float, paired: float) -> float:
 
 
 def _run_keys(folder: Path) -> dict:
-    import yaml
-
+    """The ``run`` keys of a run folder's ``config.yaml`` (``{}`` without one)."""
     config = folder / "config.yaml"
-    if not config.is_file():
+    if not config.exists():
         return {}
-    return (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("run", {}) or {}
+    what = "a run folder's config.yaml written by python -m sim"
+    raw = load_yaml(config, what)
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(str(config), f"expected a mapping with scenario and run, got {type(raw).__name__} ({what})")
+    run = raw.get("run")
+    if run is not None and not isinstance(run, dict):
+        raise ConfigError(f"{config}: run", f"expected a mapping, got {type(run).__name__} ({what})")
+    return run or {}
+
+
+def read_replications(folder: Path) -> pd.DataFrame:
+    """A run folder's ``replications.csv``, checked (:data:`REPLICATION_TABLE`); a missing file, a
+    folder that is not there, or a file without those columns is a :class:`ConfigError` naming it."""
+    what = "a run folder's replications.csv written by python -m sim"
+    if not folder.is_dir():
+        raise ConfigError(str(folder), "no such folder (expected a run folder written by python -m sim)"
+                          if not folder.exists() else "is a file (expected a run folder written by python -m sim)")
+    path = folder / "replications.csv"
+    if not path.exists():
+        raise ConfigError(str(folder), "no replications.csv (expected a run folder written by python -m sim)")
+    required, numeric, filled = REPLICATION_TABLE
+    return unique_replications(csv_frame(path, what, required=required, numeric=numeric, filled=filled,
+                                         allow_empty=False), path)
+
+
+def unique_replications(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``table`` (a ``replications.csv`` read from ``path``) when no replication, channel and metric
+    appears twice; else a :class:`ConfigError` naming the first repeated one."""
+    twice = table[table.duplicated(["channel", "metric", "replication"])]
+    if not twice.empty:
+        r = twice.iloc[0]
+        raise ConfigError(str(path), f"{r['metric']} of channel {r['channel']!r} in replication {r['replication']} "
+                                     "appears twice (expected one row per replication, channel and metric)")
+    return table
 
 
 def compare_folders(baseline: Path, alternative: Path, confidence: float | None = None) -> pd.DataFrame:
-    """:func:`compare` on two run folders written by ``python -m sim`` (their ``replications.csv``)."""
-    for folder in (baseline, alternative):
-        if not (folder / "replications.csv").is_file():
-            raise ValueError(f"{folder}: no replications.csv (expected a run folder written by python -m sim)")
+    """:func:`compare` on two run folders written by ``python -m sim`` (their ``replications.csv``);
+    ``confidence`` defaults to the baseline's ``run.confidence``. Raises :class:`ConfigError` (a
+    ``ValueError``) naming the file for a folder or file that cannot be compared."""
+    baseline, alternative = Path(baseline), Path(alternative)
+    base_table, alt_table = read_replications(baseline), read_replications(alternative)
     base_run, alt_run = _run_keys(baseline), _run_keys(alternative)
     if base_run.get("seed") != alt_run.get("seed"):
         warnings.warn(f"baseline (seed {base_run.get('seed')}) and alternative (seed {alt_run.get('seed')}) "
                       "do not share random numbers; differences are not paired", stacklevel=2)
-    level = confidence if confidence is not None else float(base_run.get("confidence", 0.95))
-    return compare_replications(pd.read_csv(baseline / "replications.csv"),
-                                pd.read_csv(alternative / "replications.csv"), level)
+    level = confidence
+    if level is None:
+        level = base_run.get("confidence", 0.95)
+        if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0.0 < level < 1.0:
+            raise ConfigError(f"{baseline / 'config.yaml'}: run.confidence",
+                              f"expected a confidence level between 0 and 1 (e.g. 0.95), got {level!r}")
+    elif not 0.0 < level < 1.0:
+        raise ConfigError("confidence", f"expected a confidence level between 0 and 1 (e.g. 0.95), got {level!r}")
+    keys = ["channel", "metric", "replication"]
+    shared = base_table[keys].merge(alt_table[keys], on=keys)
+    if shared.empty:
+        raise ConfigError(str(alternative / "replications.csv"),
+                          f"no KPI of any replication in common with {baseline / 'replications.csv'} "
+                          "(expected two runs of python -m sim of the same centre)")
+    return compare_replications(base_table, alt_table, float(level))

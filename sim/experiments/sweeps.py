@@ -38,13 +38,14 @@ from sim.experiments.files import atomic_write
 
 __all__ = ["DONE", "ERROR", "SUMMARY", "SUMMARY_COLUMNS", "SweepSpecError", "expand_sweep", "sweep_points",
            "is_done", "done_status", "config_fingerprint", "mark_done", "clear_status", "record_failure", "collect_sweep", "point_folders", "swept_keys", "job_folders",
-           "summarise"]
+           "read_multirun", "multirun_task", "summarise"]
 
 DONE = "done"
 ERROR = "error.txt"
 SUMMARY = "summary.csv"
 SUMMARY_COLUMNS = ["channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
 STATUS_COLUMNS = ["status", "error"]
+MULTIRUN = "a sweep's multirun.yaml written by Hydra (python -m sim -m)"
 
 
 # ------------------------------------------------------------- sweep expansion
@@ -196,28 +197,63 @@ def record_failure(folder: Path, exc: BaseException) -> str:
 # ------------------------------------------------------------- aggregation
 
 
-def _read_overrides(folder: Path) -> list[str] | None:
-    import yaml
+def _read_overrides(folder: Path) -> list[str]:
+    """A point's overrides (``.hydra/overrides.yaml``); a file that is not a YAML list of overrides is a
+    :class:`~sim.engine.errors.ConfigError` naming it."""
+    from sim.engine.errors import ConfigError
+    from sim.engine.inputs import load_yaml
 
     path = folder / ".hydra" / "overrides.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+    what = "a sweep point's .hydra/overrides.yaml written by Hydra (a list of key=value overrides)"
+    data = load_yaml(path, what)
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(x, (str, int, float, bool)) for x in data):
+        raise ConfigError(str(path), f"expected a list of key=value overrides, got {data!r:.80} ({what})")
+    return [str(x) for x in data]
+
+
+def read_multirun(sweep_dir: Path) -> dict[str, Any] | None:
+    """A sweep's ``multirun.yaml`` (the config the sweep started from), or None without one; a file
+    that is not YAML, or not a mapping, is a :class:`~sim.engine.errors.ConfigError` naming it."""
+    from sim.engine.errors import ConfigError
+    from sim.engine.inputs import load_yaml
+
+    path = Path(sweep_dir) / "multirun.yaml"
+    if not path.exists():
         return None
-    return [str(x) for x in data] if isinstance(data, list) else None
+    data = load_yaml(path, MULTIRUN)
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), f"expected a mapping, got {type(data).__name__} ({MULTIRUN})")
+    return data
+
+
+def multirun_task(sweep_dir: Path, data: dict[str, Any]) -> list[str]:
+    """The overrides the sweep was started with (``hydra.overrides.task`` of its ``multirun.yaml``)."""
+    from sim.engine.errors import ConfigError
+
+    node: Any = data
+    for key in ("hydra", "overrides", "task"):
+        node = node.get(key) if isinstance(node, dict) else None
+    if not isinstance(node, list) or not all(isinstance(x, (str, int, float, bool)) for x in node):
+        raise ConfigError(f"{Path(sweep_dir) / 'multirun.yaml'}: hydra.overrides.task",
+                          f"expected the list of the sweep's overrides ({MULTIRUN})")
+    return [str(x) for x in node]
 
 
 def _sweep_axes(sweep_dir: Path) -> list[tuple[str, list[str], bool]] | None:
-    """The sweep's axes from ``multirun.yaml`` (the overrides it was started with), if readable."""
-    import yaml
+    """The sweep's axes from ``multirun.yaml`` (the overrides it was started with); None without it."""
+    from sim.engine.errors import ConfigError
 
-    try:
-        data = yaml.safe_load((sweep_dir / "multirun.yaml").read_text(encoding="utf-8"))
-        task = [str(x) for x in data["hydra"]["overrides"]["task"]]
-        groups = Path(__file__).resolve().parent.parent / "configs"
-        return expand_sweep(task, lambda g: sorted(p.stem for p in (groups / g).glob("*.yaml")))
-    except Exception:
+    multirun = read_multirun(sweep_dir)
+    if multirun is None:
         return None
+    task = multirun_task(sweep_dir, multirun)
+    groups = Path(__file__).resolve().parent.parent / "configs"
+    try:
+        return expand_sweep(task, lambda g: sorted(p.stem for p in (groups / g).glob("*.yaml")))
+    except SweepSpecError as exc:
+        raise ConfigError(f"{Path(sweep_dir) / 'multirun.yaml'}: hydra.overrides.task", str(exc)) from None
 
 
 def _value(override: str) -> Any:
@@ -260,17 +296,27 @@ def job_folders(sweep_dir: Path) -> list[Path]:
 
 
 def _point_rows(folder: Path | None) -> tuple[pd.DataFrame | None, str, str]:
-    """A point's summary rows (or None), status and error."""
+    """A point's summary rows (or None), status and error. A ``summary.csv`` or ``error.txt`` that cannot
+    be what the point wrote (binary, not UTF-8, without the summary's columns) makes the point
+    ``failed``, its error the one-line :class:`~sim.engine.errors.ConfigError` naming the file: the
+    other points are still collected."""
+    from sim.engine.errors import ConfigError
+    from sim.engine.inputs import read_text
+    from sim.experiments.files import csv_frame
+
     if folder is None:
         return None, "incomplete", "not run"
-    if (folder / DONE).is_file() and (folder / SUMMARY).is_file():
-        try:
-            return pd.read_csv(folder / SUMMARY), "ok", ""
-        except Exception as exc:  # an unreadable summary is reported, not fatal
-            return None, "failed", f"{SUMMARY} unreadable: {type(exc).__name__}: {exc}"
-    if (folder / ERROR).is_file():
-        text = (folder / ERROR).read_text(encoding="utf-8").strip().splitlines()
-        return None, "failed", text[0] if text else "failed"
+    try:
+        if (folder / DONE).is_file() and (folder / SUMMARY).exists():
+            numeric = SUMMARY_COLUMNS[2:]
+            return csv_frame(folder / SUMMARY, "a sweep point's summary.csv written by python -m sim",
+                             required=SUMMARY_COLUMNS, numeric=numeric, filled=SUMMARY_COLUMNS[:2],
+                             allow_empty=False), "ok", ""
+        if (folder / ERROR).exists():
+            text = read_text(folder / ERROR, "a sweep point's error.txt written by python -m sim").strip().splitlines()
+            return None, "failed", text[0] if text else "failed"
+    except ConfigError as exc:
+        return None, "failed", str(exc)
     return None, "incomplete", "no results (interrupted or still running)"
 
 
@@ -286,8 +332,10 @@ def collect_sweep(sweep_dir: str | Path) -> pd.DataFrame:
 
     The points and swept keys come from ``multirun.yaml`` (the sweep as started);
     each job folder is matched to its point by its ``.hydra/overrides.yaml``.
-    Without a readable ``multirun.yaml``, every job folder is a point and the
-    swept keys are those whose value differs between points.
+    Without ``multirun.yaml``, every job folder is a point and the swept keys are
+    those whose value differs between points. A ``multirun.yaml`` or
+    ``overrides.yaml`` that cannot be read is a :class:`~sim.engine.errors.ConfigError`
+    naming it; a point's unreadable ``summary.csv`` makes that point ``failed``.
     """
     sweep_dir = Path(sweep_dir)
     if not sweep_dir.is_dir():
@@ -344,7 +392,7 @@ def point_folders(sweep_dir: str | Path, keys: Sequence[str]) -> list[tuple[dict
     :func:`collect_sweep` parses them), to find a point's own files (e.g. its ``config.yaml``)."""
     out = []
     for folder in job_folders(Path(sweep_dir)):
-        overrides = _read_overrides(folder) or []
+        overrides = _read_overrides(folder)
         values = {k: None for k in keys}
         for item in overrides:
             k = _key_name(item.partition("=")[0])

@@ -1,10 +1,15 @@
 """A sweep's or a what-if study's page of the strategy report (:mod:`sim.report`): the points,
 their failures, the KPIs against the swept value, the cost-service trade-off with its Pareto front,
-a study's paired differences against its baseline point, and the summary paragraph."""
+a study's paired differences against its baseline point, and the summary paragraph.
+
+What the page reads is checked as a run folder's files are (:mod:`sim.reporting.run_page`): a
+``sweep.csv``, ``kpis.csv`` or ``paired_vs_baseline.csv`` without the columns the page uses, a
+``multirun.yaml`` or ``study.json`` that does not parse or lacks what the page reads, is a
+:class:`~sim.engine.errors.ConfigError` naming the file (and line), never a guess.
+"""
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,17 +18,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.engine.errors import ConfigError
+from sim.engine.inputs import load_json
 from sim.experiments.comparison import with_verdicts
 from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi
 from sim.reporting import sweep_figures as sweep_plots
 from sim.reporting.cost_basis import window_hours
 from sim.reporting.document import Heading, Image, Page, Paragraph, Table
 from sim.reporting.labels import key_label
-from sim.reporting.run_page import intervals_meeting, read_config, read_csv
+from sim.reporting.run_page import intervals_meeting, read_config, read_csv, read_run_table
 from sim.reporting.style import ALL, LIVE, channel_label, channel_order, deferrable_channels
 from sim.reporting.wording import cost_note, count_text, hours_text, kpi_cell, relative_text, target_text, words
 
-__all__ = ["Grid", "load_sweep", "load_study", "grid_summary", "grid_page"]
+__all__ = ["Grid", "SWEEP_TABLE", "load_sweep", "load_study", "read_study_json", "grid_summary", "grid_page"]
+
+_STATS = ("mean", "ci_low", "ci_high")
+#: ``sweep.csv`` (``python -m sim -m``, ``python -m sim.sweep``): (required, numeric, filled) columns
+SWEEP_TABLE = (("channel", "metric", *_STATS, "status"), (*_STATS, "n_reps"), ("status",))
 
 @dataclass
 class Grid:
@@ -78,10 +89,14 @@ def load_sweep(folder: Path) -> Grid:
     from sim.experiments.sweeps import collect_sweep, point_folders
 
     problem = ""
-    table = read_csv(folder / "sweep.csv")
+    required, numeric, filled = SWEEP_TABLE
+    table = read_csv(folder / "sweep.csv", "a sweep's sweep.csv written by python -m sim -m or python -m sim.sweep",
+                     required, numeric, filled)
     if table is None:
         try:
             table = collect_sweep(folder)
+        except ConfigError:
+            raise
         except Exception as exc:
             table, problem = pd.DataFrame(), f"the sweep table cannot be read: {exc}"
     keys = sweep_plots.swept_columns(table)
@@ -96,7 +111,7 @@ def load_sweep(folder: Path) -> Grid:
             if not targets:
                 targets = {n: (c.service_level_threshold_s, c.service_level_target)
                            for n, c in config.scenario.channels.items()}
-        frame = read_csv(job / "intervals.csv")
+        frame = read_run_table(job, "intervals.csv")
         if frame is not None:
             intervals[point] = frame
     settings = _sweep_settings(folder, keys, first)
@@ -111,11 +126,10 @@ def replaced_profiles(folder: Path, keys: list[str], table: pd.DataFrame) -> lis
     """Sentences for each swept key whose single values replace a per-interval profile of the
     scenario (``multirun.yaml`` holds the config the sweep started from): a flat ``staffing=21``
     is not "the plan plus something", and the page must say so."""
-    import yaml
+    from sim.experiments.sweeps import read_multirun
 
-    try:
-        base = yaml.safe_load((folder / "multirun.yaml").read_text(encoding="utf-8")) or {}
-    except Exception:
+    base = read_multirun(folder)
+    if base is None:
         return []
     out = []
     for key in keys:
@@ -138,14 +152,11 @@ def replaced_profiles(folder: Path, keys: list[str], table: pd.DataFrame) -> lis
 
 def _sweep_settings(folder: Path, keys: list[str], config) -> list[list[str]] | None:
     """The sweep's overrides (``multirun.yaml``) and, from a point's config, how each point ran."""
-    import yaml
+    from sim.experiments.sweeps import multirun_task, read_multirun
 
-    rows = []
-    try:
-        data = yaml.safe_load((folder / "multirun.yaml").read_text(encoding="utf-8"))
-        rows = [[item.partition("=")[0], item.partition("=")[2]] for item in map(str, data["hydra"]["overrides"]["task"])]
-    except Exception:
-        pass
+    multirun = read_multirun(folder)
+    task = multirun_task(folder, multirun) if multirun is not None else []
+    rows = [[item.partition("=")[0], item.partition("=")[2]] for item in task]
     if config is not None:
         run = config.run
         rows += [["Replications per point", str(run.replications)], ["Seed", str(run.seed)],
@@ -153,23 +164,87 @@ def _sweep_settings(folder: Path, keys: list[str], config) -> list[list[str]] | 
     return rows or None
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _plain_name(value: Any) -> bool:
+    """A folder name inside the study folder (no path separators, not ``..``)."""
+    return isinstance(value, str) and bool(value) and value not in (".", "..") and "/" not in value and "\\" not in value
+
+
+def read_study_json(path: Path, what: str) -> dict[str, Any]:
+    """A study's ``study.json`` (an option study's or an ``experiments/*.py`` study's), checked for the
+    keys the report reads: each raises :class:`ConfigError` at ``file: key`` when it is there and of
+    the wrong kind."""
+    data = load_json(path, what)
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), f"expected a JSON object, got {type(data).__name__} ({what})")
+
+    def bad(key: str, expected: str, value: Any) -> None:
+        raise ConfigError(f"{path}: {key}", f"expected {expected}, got {value!r:.60} ({what})")
+
+    targets = data.get("targets")
+    if targets is not None:
+        if not isinstance(targets, dict):
+            bad("targets", "a mapping of channels to their threshold_s and target", targets)
+        for channel, target in targets.items():
+            if not isinstance(target, dict):
+                bad(f"targets.{channel}", "a mapping with threshold_s and target", target)
+            for key in ("threshold_s", "target"):
+                if not _is_number(target.get(key)):
+                    bad(f"targets.{channel}.{key}", "a number", target.get(key))
+            if not isinstance(target.get("deferrable", False), bool):
+                bad(f"targets.{channel}.deferrable", "true or false", target.get("deferrable"))
+    checks = {"window_hours": ("a number of hours > 0", lambda v: _is_number(v) and v > 0),
+              "days": ("a whole number >= 1", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
+              "confidence": ("a confidence level between 0 and 1", lambda v: _is_number(v) and 0 < v < 1),
+              "key": ("the name of the study's column", lambda v: isinstance(v, str) and bool(v)),
+              "baseline_folder": ("a folder name inside the study folder", _plain_name),
+              "failed": ("a mapping of failed options to their errors", lambda v: isinstance(v, dict)),
+              "costs": ("the scenario's costs (a mapping) or null", lambda v: v is None or isinstance(v, dict)),
+              "replications": ("a whole number >= 1", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
+              **{key: ("a text", lambda v: isinstance(v, str))
+                 for key in ("title", "question", "scenario", "study", "cost_metric", "cost_unit", "x_label")}}
+    for key, (expected, ok) in checks.items():
+        if key in data and not ok(data[key]):
+            bad(key, expected, data[key])
+    costs = data.get("costs")
+    if isinstance(costs, dict):
+        for key, ok in (("currency", lambda v: isinstance(v, str)), ("overtime_premium", _is_number),
+                        ("telephony_per_minute", _is_number),
+                        ("telephony_channels", lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v))):
+            if not ok(costs.get(key)):
+                bad(f"costs.{key}", f"the value written for scenario.costs.{key}", costs.get(key))
+    options = data.get("options")
+    if options is not None:
+        if not isinstance(options, dict):
+            bad("options", "a mapping of options to their overrides and folder", options)
+        for name, spec in options.items():
+            if not isinstance(spec, dict) or not _plain_name(spec.get("folder")):
+                bad(f"options.{name}", "a mapping with the option's folder (a name inside the study folder)", spec)
+    return data
+
+
 def load_study(folder: Path) -> Grid:
     """A what-if study folder (``experiments/*.py``): ``kpis.csv``, ``study.json``, ``paired_vs_baseline.csv``."""
-    table = read_csv(folder / "kpis.csv")
     info: dict[str, Any] = {}
-    if (folder / "study.json").is_file():
-        try:
-            info = json.loads((folder / "study.json").read_text(encoding="utf-8"))
-        except Exception:
-            info = {}
+    if (folder / "study.json").exists():
+        info = read_study_json(folder / "study.json", "a study's study.json written by experiments/*.py")
+    key = info.get("key")
+    table = read_csv(folder / "kpis.csv", "a study's kpis.csv written by experiments/*.py",
+                     [*([key] if key else []), "channel", "metric", *_STATS], _STATS,
+                     [*([key] if key else []), "channel", "metric"])
     problem = ""
     if table is None or table.empty:
-        table, problem = pd.DataFrame(), "kpis.csv is empty or unreadable"
-    key = info.get("key") or (table.columns[0] if len(table.columns) else "value")
+        table, problem = pd.DataFrame(), "kpis.csv has a header and no rows"
+    key = key or (table.columns[0] if len(table.columns) else "value")
     targets = {ch: (float(t["threshold_s"]), float(t["target"])) for ch, t in (info.get("targets") or {}).items()}
     points = {_point(r, [key]) for _, r in table.iterrows()} if key in table.columns else set()
     windows = {p: float(info["window_hours"]) for p in points} if "window_hours" in info else {}
-    paired = read_csv(folder / "paired_vs_baseline.csv")
+    paired = read_csv(folder / "paired_vs_baseline.csv", "a study's paired_vs_baseline.csv written by experiments/*.py",
+                      [key, "channel", "metric", "diff_mean", "diff_ci_low", "diff_ci_high"],
+                      ["diff_mean", "diff_ci_low", "diff_ci_high"], [key, "channel", "metric"])
     if paired is not None and not paired.empty:
         paired = with_verdicts(paired)
     return Grid(f"Study: {info.get('study', folder.name)}", "study", folder, table, [key] if key in table.columns else [],

@@ -9,11 +9,15 @@ option against the baseline (:func:`sim.reporting.run_page.run_page`), with the 
 
 Waits are shown per channel in units that fit it (seconds for live channels, hours for deferrable
 ones such as email) and never averaged across channels.
+
+A study folder missing one of its tables gives a page that says so; a file that is there but cannot
+be what ``python -m sim.study`` wrote (binary, not UTF-8, without the columns the pages read, a
+``study.json`` that does not parse or lacks what they read) is a
+:class:`~sim.engine.errors.ConfigError` naming it (:data:`OPTION_TABLES`).
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,15 +25,17 @@ from typing import Any
 
 import pandas as pd
 
+from sim.engine.errors import ConfigError
 from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_UNKNOWN, VERDICT_WORSE, kpi
 from sim.reporting.document import Heading, Image, Page, Paragraph, Table
+from sim.reporting.grid_page import read_study_json
 from sim.reporting.labels import override_words
 from sim.reporting.option_figures import options_figure
 from sim.reporting.run_page import load_run, read_csv, run_page
 from sim.reporting.style import ALL, channel_label
 from sim.reporting.wording import count_text, target_text, words
 
-__all__ = ["EVIDENCE", "ALSO_EVIDENCE", "OptionsData", "load_options", "study_figure", "options_summary", "options_pages"]
+__all__ = ["EVIDENCE", "ALSO_EVIDENCE", "OPTION_TABLES", "OptionsData", "load_options", "study_figure", "options_summary", "options_pages"]
 
 #: KPIs of the evidence table, per channel where they are per channel
 EVIDENCE = ("service_level", "asa_s", "abandon_rate", "occupancy")
@@ -38,6 +44,19 @@ EVIDENCE = ("service_level", "asa_s", "abandon_rate", "occupancy")
 ALSO_EVIDENCE = ("labour_cost", "bot_cost", "telephony_cost", "vendor_cost", "containment_rate", "deflected",
                  "callbacks_accepted", "overflow_rate", "vip_service_level", "escalation_rate", "fcr",
                  "csat_modelled", "nps_modelled")
+
+
+_STATS = ("mean", "ci_low", "ci_high")
+_COSTS = ("cost_mean", "cost_ci_low", "cost_ci_high", "cost_difference", "cost_difference_ci_low",
+          "cost_difference_ci_high")
+#: What the pages read from each table of an option study: ``{name: (required, numeric, filled)}``
+OPTION_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "options": (("option", "channel", "metric", "option_mean", "difference", "ci_low", "ci_high", "verdict"),
+                ("baseline_mean", "option_mean", "difference", "ci_low", "ci_high"), ("option", "channel", "metric")),
+    "ranking": (("rank", "option", "meets_targets", "missed", "cost_metric", *_COSTS), ("rank", *_COSTS),
+                ("option", "meets_targets", "cost_metric")),
+    "kpis": (("option", "channel", "metric", *_STATS), _STATS, ("option", "channel", "metric")),
+}
 
 
 @dataclass
@@ -63,20 +82,32 @@ class OptionsData:
 
 
 def load_options(folder: str | Path) -> OptionsData:
-    """Read an option study folder; a missing or broken file becomes ``problem`` (never raises)."""
+    """Read an option study folder; a missing file becomes ``problem`` (and no ranking: the page says
+    so); a file that is there but unusable raises :class:`~sim.engine.errors.ConfigError` naming it."""
     folder = Path(folder)
     problem = ""
-    try:
-        info = json.loads((folder / "study.json").read_text(encoding="utf-8"))
-    except Exception as exc:
-        info, problem = {}, f"study.json unreadable: {exc}"
+    info: dict[str, Any] = {}
+    if (folder / "study.json").exists():
+        what = "an option study's study.json written by python -m sim.study"
+        info = read_study_json(folder / "study.json", what)
+        lists = [("baseline", info.get("baseline"))] + [(f"options.{name}.overrides", spec.get("overrides"))
+                                                         for name, spec in (info.get("options") or {}).items()]
+        for key, value in lists:
+            if value is not None and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
+                raise ConfigError(f"{folder / 'study.json'}: {key}",
+                                  f"expected a list of overrides, got {value!r:.60} ({what})")
+    else:
+        problem = "no study.json in the folder"
     tables = {}
-    for name in ("options", "ranking", "kpis"):
-        frame = read_csv(folder / f"{name}.csv")
+    for name, (required, numeric, filled) in OPTION_TABLES.items():
+        frame = read_csv(folder / f"{name}.csv", f"an option study's {name}.csv written by python -m sim.study",
+                         required, numeric, filled)
         if frame is None:
-            problem = problem or f"{name}.csv is missing or unreadable"
+            problem = problem or f"{name}.csv is missing"
             frame = pd.DataFrame()
         tables[name] = frame
+    if problem:
+        tables["ranking"] = pd.DataFrame()
     if "missed" in tables["ranking"].columns:
         tables["ranking"]["missed"] = tables["ranking"]["missed"].astype(object).fillna("")
     names = ["baseline", *[n for n in (info.get("options") or {}) if n not in (info.get("failed") or {})]]

@@ -1,10 +1,16 @@
-"""A run folder's page of the strategy report (:mod:`sim.report`): reading the folder (never
-raising for a failed, unfinished or empty one), the summary paragraph, the scenario, the KPI table,
-the paired differences against a baseline run with verdicts, and the interval charts."""
+"""A run folder's page of the strategy report (:mod:`sim.report`): reading the folder, the summary
+paragraph, the scenario, the KPI table, the paired differences against a baseline run with verdicts,
+and the interval charts.
+
+A folder whose run failed, did not finish or measured nothing gives a page that says so; a file that
+is there but cannot be what ``python -m sim`` wrote (binary, not UTF-8, a table without the columns
+the page reads, a cell that is not a number, YAML or JSON that does not parse) raises
+:class:`~sim.engine.errors.ConfigError` naming ``file`` or ``file:line``, so ``python -m sim.report``
+prints one line and exits with status 2 (:data:`RUN_TABLES` lists what each table must hold).
+"""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -14,7 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.comparison import compare_replications, with_verdicts
+from sim.engine.errors import ConfigError
+from sim.engine.inputs import load_json, load_yaml, read_text
+from sim.experiments.comparison import REPLICATION_TABLE, compare_replications, unique_replications, with_verdicts
+from sim.experiments.files import csv_frame
 from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi, verdict_words
 from sim.experiments.stats import t_interval
 from sim.reporting import run_figures as plots
@@ -25,7 +34,7 @@ from sim.reporting.wording import (config_changes, cost_note, diff_cell, hours_t
                                    scenario_tables, target_text, words)
 from sim.workforce.costs import labour_cost
 
-__all__ = ["RunData", "read_config", "read_csv", "load_run", "intervals_meeting", "kpi_table", "verdict_table",
+__all__ = ["RUN_TABLES", "RunData", "read_config", "read_csv", "read_run_table", "load_run", "intervals_meeting", "kpi_table", "verdict_table",
            "run_summary", "run_page"]
 
 KPI_ROWS = ("offered", "service_level", "sl_risk", "asa_s", "mean_wait_s", "abandon_rate", "p_wait", "aht_s",
@@ -81,7 +90,7 @@ class RunData:
         if self.config is not None:
             return {n: (c.service_level_threshold_s, c.service_level_target)
                     for n, c in self.config.scenario.channels.items()}
-        channels = ((self.raw or {}).get("scenario") or {}).get("channels") or {}
+        channels = _mapping(_mapping((self.raw or {}).get("scenario")).get("channels"))
         try:
             return {str(n): (float(c["service_level_threshold_s"]), float(c["service_level_target"]))
                     for n, c in channels.items()}
@@ -93,29 +102,61 @@ class RunData:
         return self.config.run.confidence if self.config is not None else 0.95
 
 
-def read_csv(path: Path) -> pd.DataFrame | None:
-    try:
-        return pd.read_csv(path) if path.is_file() else None
-    except Exception:
+#: What a page reads from each table of a run folder: ``{file: (required, numeric, filled)}``: the
+#: columns it must have, those whose cells must be numbers (or empty), those with no empty cell.
+_STATS = ("mean", "ci_low", "ci_high")
+RUN_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "summary.csv": (("channel", "metric", *_STATS), (*_STATS, "n_reps"), ("channel", "metric")),
+    "intervals.csv": (("interval_start_s", "channel", "service_level"),
+                      ("interval_start_s", "offered", "service_level", "asa_s", "abandon_rate", "backlog",
+                       "mean_queue_length", "occupancy", "agents_staffed"), ("interval_start_s", "channel")),
+    "replications.csv": REPLICATION_TABLE,
+    "days.csv": (("day", "channel", "metric", *_STATS), ("day", *_STATS), ("day", "channel", "metric")),
+    "groups.csv": (("group", "metric", *_STATS), _STATS, ("group", "metric")),
+    "types.csv": (("contact_type", "channel", "metric", *_STATS), _STATS, ("contact_type", "channel", "metric")),
+    "group_intervals.csv": (("interval_start_s", "group", "occupancy", "agents_staffed"),
+                            ("interval_start_s", "occupancy", "agents_staffed"), ("interval_start_s", "group")),
+}
+
+
+def read_csv(path: Path, what: str = "a table", required: Sequence[str] = (), numeric: Sequence[str] = (),
+             filled: Sequence[str] = (), allow_empty: bool = True) -> pd.DataFrame | None:
+    """The table at ``path``, or None when there is no such file; a file that is there but unusable
+    (binary, not UTF-8, a ``required`` column missing, a ``numeric`` cell that is not a number...)
+    raises :class:`ConfigError` at ``file:line`` (:func:`sim.engine.inputs.csv_frame`)."""
+    if not path.exists():
         return None
+    return csv_frame(path, what, required=required, numeric=numeric, filled=filled, allow_empty=allow_empty)
+
+
+def read_run_table(folder: Path, name: str) -> pd.DataFrame | None:
+    """``folder/name`` (a table of :data:`RUN_TABLES`) checked for what the report reads, or None if absent."""
+    required, numeric, filled = RUN_TABLES[name]
+    return read_csv(folder / name, f"a run folder's {name} written by python -m sim", required, numeric, filled)
 
 
 def _first_line(path: Path) -> str:
-    lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    lines = read_text(path, "a failed run's error.txt written by python -m sim").strip().splitlines()
     return lines[0] if lines else "failed"
 
 
-def read_config(folder: Path) -> tuple[dict | None, Any, str, float]:
-    """``(raw config.yaml, SimConfig or None, why not, warm-up s)`` of a run folder."""
-    import yaml
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
 
+
+def read_config(folder: Path) -> tuple[dict | None, Any, str, float]:
+    """``(raw config.yaml, SimConfig or None, why not, warm-up s)`` of a run folder. A config that no
+    longer validates here (e.g. a trace file that has moved) is returned raw with why; one that is not
+    YAML, or not a mapping, raises :class:`ConfigError`."""
     path = folder / "config.yaml"
-    if not path.is_file():
+    if not path.exists():
         return None, None, "no config.yaml in the folder", 0.0
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except Exception as exc:
-        return None, None, f"config.yaml unreadable: {exc}", 0.0
+    what = "a run folder's config.yaml written by python -m sim"
+    raw = load_yaml(path, what)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(str(path), f"expected a mapping with scenario and run, got {type(raw).__name__} ({what})")
     try:
         from sim.model.config import load_config
 
@@ -123,43 +164,53 @@ def read_config(folder: Path) -> tuple[dict | None, Any, str, float]:
     except Exception as exc:
         return raw, None, f"config.yaml not valid here: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", 0.0
     warmup_s = config.run.warmup_s
-    if config.run.warmup_auto and (folder / "warmup.json").is_file():
-        try:
-            warmup_s = float(json.loads((folder / "warmup.json").read_text(encoding="utf-8"))["warmup_s"])
-        except Exception:
-            pass
+    if config.run.warmup_auto and (folder / "warmup.json").exists():
+        warmup_s = read_warmup(folder / "warmup.json")
     from dataclasses import replace
 
     return raw, replace(config, run=replace(config.run, warmup_s=warmup_s)), "", warmup_s
 
 
+def read_warmup(path: Path) -> float:
+    """The detected warm-up (s) of ``warmup.json`` (``run.warmup_hours: auto``)."""
+    what = "a run folder's warmup.json written by python -m sim (run.warmup_hours: auto)"
+    data = load_json(path, what)
+    value = data.get("warmup_s") if isinstance(data, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ConfigError(f"{path}: warmup_s", f"expected a number of seconds >= 0, got {value!r} ({what})")
+    return float(value)
+
+
 def load_run(folder: str | Path) -> RunData:
-    """Everything the report uses from a ``python -m sim`` folder; never raises for a bad folder."""
+    """Everything the report uses from a ``python -m sim`` folder. A failed, unfinished or empty run is
+    a :class:`RunData` that says so; a file that cannot be what ``python -m sim`` wrote raises
+    :class:`ConfigError` naming it."""
     folder = Path(folder)
     raw, config, error, warmup_s = read_config(folder)
-    name = (config.scenario.name if config is not None
-            else str(((raw or {}).get("scenario") or {}).get("name") or folder.name))
+    scenario = _mapping((raw or {}).get("scenario"))
+    name = config.scenario.name if config is not None else str(scenario.get("name") or folder.name)
     run = RunData(folder, name, "ok", raw=raw, config=config, config_error=error, warmup_s=warmup_s)
     if config is not None:
         run.window_h = window_hours(config.run)
-    summary = read_csv(folder / "summary.csv")
+    summary = read_run_table(folder, "summary.csv")
     if summary is None or summary.empty:
-        if (folder / "error.txt").is_file():
+        if (folder / "error.txt").exists():
             run.status, run.problem = "failed", f"the run failed: {_first_line(folder / 'error.txt')}"
-        elif (folder / "summary.csv").is_file():
-            run.status, run.problem = "missing", "summary.csv is empty or unreadable"
+        elif summary is not None:
+            run.status, run.problem = "missing", "summary.csv has a header and no rows"
         else:
             run.status, run.problem = "missing", ("no results in this folder (no summary.csv): the run failed before "
                                                   "writing them, was interrupted, or is still running")
         return run
     run.summary = summary
-    run.intervals = read_csv(folder / "intervals.csv")
-    run.replications = read_csv(folder / "replications.csv")
-    run.days = read_csv(folder / "days.csv") if (folder / "days.csv").is_file() else None
-    run.groups = read_csv(folder / "groups.csv") if (folder / "groups.csv").is_file() else None
-    run.types = read_csv(folder / "types.csv") if (folder / "types.csv").is_file() else None
-    if (folder / "group_intervals.csv").is_file():
-        run.group_intervals = read_csv(folder / "group_intervals.csv")
+    run.intervals = read_run_table(folder, "intervals.csv")
+    run.replications = read_run_table(folder, "replications.csv")
+    if run.replications is not None:
+        unique_replications(run.replications, folder / "replications.csv")
+    run.days = read_run_table(folder, "days.csv")
+    run.groups = read_run_table(folder, "groups.csv")
+    run.types = read_run_table(folder, "types.csv")
+    run.group_intervals = read_run_table(folder, "group_intervals.csv")
     offered = summary[(summary["channel"] == ALL) & (summary["metric"] == "offered")]["mean"]
     if offered.empty or not (offered.fillna(0.0) > 0).any():
         run.status, run.problem = "empty", "no contact was offered in the measurement window, so there is nothing to measure"
@@ -435,6 +486,10 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
     comparison = None
     if base is not None and run.ok and base.ok:
         comparison = _comparison(run, base, wage)
+        if comparison is None:
+            missing = words(str(r.folder) for r in (base, run) if r.replications is None)
+            page.add(Paragraph(f"No comparison: no replications.csv in {missing}, so there are no paired "
+                               "differences to show.", "warning"))
         if run.config is not None and base.config is not None and run.config.run.seed != base.config.run.seed:
             page.add(Paragraph(f"The two runs have different seeds ({base.config.run.seed} and {run.config.run.seed}): "
                                "they do not share customers, so the differences are not paired and their intervals "
