@@ -4,7 +4,12 @@ It composes ``configs/config.yaml`` with the command-line overrides, turns the
 result into a validated :class:`~sim.model.config.SimConfig`, runs the replications
 and writes tables and figures into the run's folder under ``results/``.
 
-Before Hydra starts, the same overrides are composed and validated once, so a
+Before Hydra starts, the command line is split as Hydra splits it (Hydra's own
+argument parser: its flags in any order and abbreviation, then the overrides),
+every config file the composition will read is read once with
+:func:`sim.engine.inputs.load_yaml` (a file that is not UTF-8 text, not YAML,
+or whose aliases would expand without bound is named with its line), and the
+overrides are composed and validated once, so a
 wrong key, type or value is reported as one line naming the key path, with
 exit status 2 and no traceback, before any output folder is made.  With
 ``-m/--multirun`` the sweep is expanded and its points checked the same way
@@ -18,6 +23,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
@@ -82,56 +88,162 @@ def _schema_allows(parent: str, key: str) -> bool:
     return False
 
 
-MULTIRUN_FLAGS = ("-m", "--multirun")
-#: Hydra flags after which no job runs (help, the config shown, shell completion): no pre-check.
-NO_JOB_FLAGS = ("-h", "--help", "--hydra-help", "--version", "-c", "--cfg", "-i", "--info", "-sc",
-                "--shell-completion", "-p", "--package", "--resolve")
-#: Hydra flags that choose where the configs come from, and take a value.
-SOURCE_FLAGS = {"-cd": "dir", "--config-dir": "dir", "-cn": "name", "--config-name": "name", "-cp": "path",
-                "--config-path": "path"}
+#: Where configs come from: the primary folder and config name, then the folder --config-dir adds
+#: (and those a sweep's parent process passed on in :data:`CONFIG_DIRS_ENV`).
 CONFIG_DIRS_ENV = "SIM_CONFIG_DIRS"  # the extra config folders (--config-dir), for sweep workers
 #: a sweep with at most this many points has every point validated before it starts; a larger one
 #: has each value of each swept key validated with the other keys' first values.
 FULL_CHECK_POINTS = 1000
-#: Where configs come from: the primary folder and config name, then the folders --config-dir adds.
 SOURCE = {"dir": CONFIG_DIR, "name": "config", "extra": [d for d in os.environ.get(CONFIG_DIRS_ENV, "").split(os.pathsep)
                                                         if d]}
 
 
-def _overrides(argv: list[str]) -> tuple[bool, list[str], list[str]] | None:
-    """``(multirun, config overrides, hydra.* overrides)`` in ``argv``, or ``None`` when no job will run
-    (help, ``--cfg``, ...); notes ``--config-dir``, ``--config-name`` and ``--config-path`` in
-    :data:`SOURCE`. ``--experimental-rerun`` (it loads a pickle) is refused."""
-    out, hydra_args = [], []
-    multirun = False
-    args = iter(argv)
-    for arg in args:
-        flag, eq, inline = arg.partition("=")
-        if arg in MULTIRUN_FLAGS:
-            multirun = True
-        elif flag in SOURCE_FLAGS:
-            value = inline if eq else next(args, "")
-            kind = SOURCE_FLAGS[flag]
-            if kind == "dir":
-                folder = Path(value).expanduser().resolve()
-                if not folder.is_dir():
-                    _fail(f"{flag}: no such folder: {value}")
-                SOURCE["extra"].append(str(folder))
-                os.environ[CONFIG_DIRS_ENV] = os.pathsep.join(SOURCE["extra"])
-            elif kind == "name":
-                SOURCE["name"] = value
-            else:
-                folder = Path(value) if Path(value).is_absolute() else Path(__file__).resolve().parent / value
-                SOURCE["dir"] = str(folder.resolve())
-        elif flag == "--experimental-rerun":
-            _fail("--experimental-rerun: refused: it loads a pickled config, which can run any code")
-        elif arg.startswith("-"):
-            return None  # --help, --cfg ...: nothing runs; anything else Hydra refuses
-        elif arg.lstrip("+~").startswith(("hydra.", "hydra/")):
-            hydra_args.append(arg)
-        else:
-            out.append(arg)
-    return multirun, out, hydra_args
+@dataclass(frozen=True)
+class Command:
+    """The command line as Hydra reads it: whether a job runs (not with ``--cfg`` or ``--info``),
+    whether it is a sweep, the config overrides and the ``hydra.*`` overrides."""
+
+    runs: bool
+    multirun: bool
+    overrides: list[str]
+    hydra_args: list[str]
+
+
+def _hydra_flags(argv: list[str]):
+    """``argv`` parsed by the parser ``hydra.main`` itself uses, so that flags are found in any order,
+    combined (``-mr``) or abbreviated (``--config-d``) exactly as Hydra finds them; its errors (an
+    unknown or ambiguous flag, an override after a flag that follows the overrides) are one line."""
+    from hydra._internal.utils import get_args_parser
+
+    parser = get_args_parser()
+
+    def error(message: str) -> None:
+        hint = " (Hydra's flags, such as -m or --config-dir, go before the overrides)" \
+            if message.startswith("unrecognized arguments") else ""
+        _fail(f"{message}{hint}; see python -m sim --hydra-help")
+
+    parser.error = error  # type: ignore[method-assign]
+    return parser.parse_args(argv)
+
+
+def _overrides(argv: list[str]) -> Command | None:
+    """The :class:`Command` in ``argv``, or ``None`` when Hydra composes nothing (``--hydra-help``,
+    ``--version``, ``--shell-completion``); notes ``--config-dir``, ``--config-name`` and
+    ``--config-path`` in :data:`SOURCE`. ``--experimental-rerun`` (it loads a pickle) is refused.
+
+    Hydra's flags are read by Hydra's own parser (:func:`_hydra_flags`): any flag it knows, wherever
+    it stands (``-r``, ``--multi``, ``--config-d D`` ...), is seen here too, so no flag skips the
+    pre-check. ``--cfg``, ``--info``: Hydra composes the config and prints it; no job runs."""
+    args = _hydra_flags(argv)
+    if args.experimental_rerun is not None:
+        _fail("--experimental-rerun: refused: it loads a pickled config, which can run any code")
+    if args.config_dir is not None:
+        folder = Path(args.config_dir).expanduser().resolve()
+        if not folder.is_dir():
+            _fail(f"--config-dir: no such folder: {args.config_dir}")
+        if str(folder) not in SOURCE["extra"]:
+            SOURCE["extra"].append(str(folder))
+        os.environ[CONFIG_DIRS_ENV] = os.pathsep.join(SOURCE["extra"])
+    if args.config_name is not None:
+        SOURCE["name"] = args.config_name
+    if args.config_path is not None:
+        value = args.config_path
+        folder = Path(value) if Path(value).is_absolute() else Path(__file__).resolve().parent / value
+        SOURCE["dir"] = str(folder.resolve())
+    if args.help or args.hydra_help or args.shell_completion:  # (--version printed and exited already)
+        return None
+    hydra_args = [a for a in args.overrides if a.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    overrides = [a for a in args.overrides if a not in hydra_args]
+    runs = args.cfg is None and args.info is None
+    return Command(runs, bool(args.multirun), overrides, hydra_args)
+
+
+#: config files read and found to be YAML mappings in this process: (path, size, mtime) -> contents
+_READ: dict[tuple[str, int, int], object] = {}
+#: what each config group's files are, for messages
+_WHAT = {"": "the YAML config file of python -m sim", "scenario": "a scenario YAML file",
+         "experiment": "an experiment YAML file"}
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the current folder when it lies under it, for messages."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read_config(path: Path, group: str):
+    """A config file read with :func:`~sim.engine.inputs.load_yaml` (UTF-8 text, YAML, bounded aliases,
+    faults at ``file:line``), which must hold a mapping; read once per process."""
+    from sim.engine.errors import ConfigError
+    from sim.engine.inputs import load_yaml
+
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _READ:
+        what = _WHAT.get(group, f"a YAML config file of group {group}")
+        data = load_yaml(_shown(path), what)
+        if data is not None and not isinstance(data, dict):
+            raise ConfigError(_shown(path), f"expected a mapping of keys to values at the top, got a "
+                                            f"{type(data).__name__} ({what})")
+        _READ[key] = data
+    return _READ[key]
+
+
+def _names(value) -> list[str]:
+    """The config names a defaults entry or a group override gives (one, a list, or a sweep's values)."""
+    import re
+
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if v is not None]
+    return [n for n in re.findall(r"[^\s,()\[\]'\"]+", str(value)) if n not in ("glob", "choice", "range", "sort")]
+
+
+def check_files(overrides: list[str]) -> None:
+    """Read every config file composing ``overrides`` will read, before Hydra reads it: the primary
+    config, the option of each config group its defaults list or the command line chooses, and the
+    defaults lists of those in turn. Each is read by :func:`_read_config`, so a file that is binary,
+    UTF-16, not YAML, not a mapping or an alias bomb is a :class:`~sim.engine.errors.ConfigError` at
+    ``file`` or ``file:line``, not Hydra's traceback (or minutes of expansion)."""
+    chosen: dict[str, list[str]] = {}
+    for override in overrides:
+        if override.startswith("~") or "=" not in override or not _is_group(override):
+            continue
+        key, _, value = override.lstrip("+").partition("=")
+        chosen[key.split("@", 1)[0]] = _names(value)
+    primary = Path(SOURCE["dir"]) / f"{SOURCE['name']}.yaml"
+    pending: list[tuple[Path, str]] = [(primary, "")] if primary.is_file() else []
+    seen: set[Path] = set()
+
+    def choose(group: str, names: list[str]) -> None:
+        for name in chosen.pop(group, names):
+            path = _config_file(group, name)
+            if path is not None and path not in seen:
+                pending.append((path, group))
+
+    while pending:
+        path, group = pending.pop(0)
+        seen.add(path)
+        data = _read_config(path, group)
+        defaults = data.get("defaults") if isinstance(data, dict) else None
+        for entry in defaults if isinstance(defaults, list) else ():
+            if isinstance(entry, str) and entry != "_self_":  # a config of its own: group/name
+                rel = Path(entry[1:]) if entry.startswith("/") else Path(group, entry)
+                sub = "" if rel.parent == Path(".") else rel.parent.as_posix()
+                target = _config_file(sub, rel.name)
+                if target is not None and target not in seen:
+                    pending.append((target, sub))
+            elif isinstance(entry, dict) and len(entry) == 1:
+                ((key, value),) = entry.items()
+                key = str(key).split()[-1].split("@", 1)[0]  # "override /scenario@x" -> "/scenario"
+                sub = key[1:] if key.startswith("/") else str(Path(group, key)) if group else key
+                choose(sub, _names(value))
+        if not pending:  # then the groups only the command line chooses (+experiment=NAME)
+            for group in list(chosen):
+                choose(group, [])
 
 
 def _config_file(group: str, name: str) -> Path | None:
@@ -198,21 +310,16 @@ def whole_distributions(argv: list[str]) -> list[str]:
 def _experiment_distributions(cfg, overrides: list[str], experiment: str | None):
     """Distributions an experiment file gives whole replace those of the scenario (Hydra would merge
     them: a lognormal's ``cv`` would stay in an exponential); the command line's overrides of keys
-    inside them are applied again after, so they still win."""
+    inside them are applied again after, so they still win. The file is read by :func:`_read_config`
+    (a fault is a :class:`~sim.engine.errors.ConfigError` at ``file:line``)."""
     if not experiment:
         return cfg
-    import yaml
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
 
     path = _config_file("experiment", experiment)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path is not None else {}
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        return cfg
-    if not isinstance(raw, dict):
-        return cfg
+    raw = (_read_config(path, "experiment") if path is not None else None) or {}
     given = _distributions({k: v for k, v in raw.items() if k != "defaults"})
     if not given:
         return cfg
@@ -241,21 +348,31 @@ def _group_options(group: str) -> list[str]:
 def precheck(argv: list[str]) -> None:
     """Compose and validate the config the overrides describe; exit 2 with one line if it is wrong.
 
-    With ``-m/--multirun`` the sweep is expanded first (Hydra's override parser): an override
-    that does not parse or an empty sweep fails naming its key, then the points are composed and
-    validated (all of them, or for a huge sweep each value of each swept key),
-    so a bad sweep stops before any job starts.
+    The config files the composition reads are read first (:func:`check_files`); with ``--cfg`` or
+    ``--info`` (Hydra prints the config, no job runs) that is all. With ``-m/--multirun`` the sweep's
+    size is checked, then it is expanded (Hydra's override parser): an override that does not parse
+    or an empty sweep fails naming its key, then the points are composed and validated (all of them,
+    or for a huge sweep each value of each swept key), so a bad sweep stops before any job starts.
     """
-    parsed = _overrides(argv)
-    if parsed is None:
+    command = _overrides(argv)
+    if command is None:
         return
-    multirun, overrides, hydra_args = parsed
-    HYDRA_ARGS[:] = hydra_args
-    if not multirun:
+    overrides = command.overrides
+    HYDRA_ARGS[:] = command.hydra_args
+    if not command.runs:  # --cfg, --info: Hydra composes and prints; its files must be readable YAML
+        from sim.engine.errors import ConfigError
+
+        try:
+            check_files([*overrides, *HYDRA_ARGS])
+        except ConfigError as exc:
+            _fail(str(exc))
+        return
+    if not command.multirun:
         _check_point(overrides)
         return
     from sim.experiments.sweeps import SweepSpecError, expand_sweep, sweep_points
 
+    _check_sweep_size(overrides)
     try:
         axes = expand_sweep(overrides, _group_options)
     except SweepSpecError as exc:
@@ -274,6 +391,45 @@ def precheck(argv: list[str]) -> None:
     _check_points(points, [swept for _, _, swept in axes])
     os.environ[SWEEP_POINTS_ENV] = str(n_points)  # for each point's "point k/N" line (inherited by workers)
     os.environ[SWEPT_KEYS_ENV] = "\n".join(key for key, _, swept in axes if swept)
+
+
+def _check_sweep_size(overrides: list[str]) -> None:
+    """Refuse a sweep of more than ``LIMITS["replications"]`` points (each point is a run) unless
+    ``run.allow_large=true`` is on the command line; counted from each axis's ``range()`` or list
+    before any value is listed, so ``run.seed=range(0,100000000)`` stops at once."""
+    import math
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ChoiceSweep, RangeSweep
+
+    from sim.engine.options import LIMITS
+    from sim.model.config import RAISE_LIMIT
+
+    if any(o.lstrip("+").replace(" ", "").lower() == "run.allow_large=true" for o in overrides):
+        return
+    limit = LIMITS["replications"]
+    parser = OverridesParser.create()
+    sizes: dict[str, tuple[int, str]] = {}
+    for raw in overrides:
+        try:
+            (override,) = parser.parse_overrides([raw])
+        except Exception:
+            continue  # expand_sweep words it
+        value = override.value() if override.is_sweep_override() else None
+        if isinstance(value, RangeSweep) and value.step:
+            n = max(0, math.ceil((value.stop - value.start) / value.step))
+        elif isinstance(value, ChoiceSweep):
+            n = len(value.list)
+        else:
+            continue
+        sizes[override.get_key_element()] = (n, raw.split("=", 1)[1])
+    total = 1
+    for key, (n, spec) in sizes.items():
+        total *= n
+        if total > limit:
+            found = f"the sweep '{spec}' has {n:,} points" if total == n else \
+                f"the sweep '{spec}' brings the sweep to {total:,} points"
+            _fail(f"{key.lstrip('+~')}: {found}, above the {limit:,} allowed ({RAISE_LIMIT})")
 
 
 def _is_group(override: str) -> bool:
@@ -322,10 +478,13 @@ class RefusedConfig(Exception):
 
 
 def _hydra_compose(overrides: list[str]):
-    """Hydra's composition of the primary config with ``overrides``, its ``hydra`` node included."""
+    """Hydra's composition of the primary config with ``overrides``, its ``hydra`` node included, once
+    every config file it reads has been read by :func:`check_files` (a bad one is a
+    :class:`~sim.engine.errors.ConfigError` naming it)."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    check_files(overrides)
     extra = [] if any(o.lstrip("+~").startswith("hydra.searchpath") for o in overrides) or not SOURCE["extra"] \
         else ["hydra.searchpath=[" + ",".join(f"file://{d}" for d in SOURCE["extra"]) + "]"]
     GlobalHydra.instance().clear()
@@ -408,18 +567,24 @@ def run_job(cfg) -> Path | None:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    hydra_cfg = HydraConfig.get()
-    cfg = _experiment_distributions(cfg, [str(o) for o in hydra_cfg.overrides.task],
-                                    hydra_cfg.runtime.choices.get("experiment"))
-    if hydra_cfg.mode != RunMode.MULTIRUN:
-        from sim.engine.errors import ConfigError
+    from sim.engine.errors import ConfigError
+    from sim.experiments import sweeps as sweep
 
+    hydra_cfg = HydraConfig.get()
+    try:
+        cfg = _experiment_distributions(cfg, [str(o) for o in hydra_cfg.overrides.task],
+                                        hydra_cfg.runtime.choices.get("experiment"))
+    except ConfigError as exc:  # the experiment file changed since Hydra read it
+        if hydra_cfg.mode != RunMode.MULTIRUN:
+            _fail(str(exc))
+        print(f"sim: point failed: {hydra_cfg.runtime.output_dir}: "
+              f"{sweep.record_failure(Path(hydra_cfg.runtime.output_dir), exc)}", file=sys.stderr)
+        return None
+    if hydra_cfg.mode != RunMode.MULTIRUN:
         try:
             return _run(cfg, Path(hydra_cfg.runtime.output_dir), multirun=False)
         except ConfigError as exc:  # found while running, e.g. an unreachable run.scheduler_address
             _fail(str(exc))
-
-    from sim.experiments import sweeps as sweep
 
     from omegaconf import OmegaConf
 
@@ -512,9 +677,12 @@ def _run(cfg, out: Path, *, multirun: bool, point: tuple[int, list[str]] | None 
     asked = point is not None and any(o.lstrip("+").split("=", 1)[0] == "run.figures" for o in point[1])
     write_outputs(result, out, figures=config.run.figures and (not multirun or asked))
     elapsed = time.perf_counter() - started
+    _log_warnings(result.warnings, out)
     if multirun:
         number, overrides = point if point is not None else (0, [])
-        print(_point_line(number, overrides, result.summary, elapsed, out))
+        print(_point_line(number, overrides, result.summary, elapsed, out)
+              + (f" ({len(result.warnings)} warning{'s' * (len(result.warnings) > 1)}: {out / 'warnings.txt'})"
+                 if result.warnings else ""))
         return out
     run = result.config.run
     span = f"{run.days} days of {run.day_open_s / 3600:g} h" if run.days > 1 else \
@@ -523,11 +691,21 @@ def _run(cfg, out: Path, *, multirun: bool, point: tuple[int, list[str]] | None 
           f"(after {run.warmup_s / 3600:g} h warm-up), "
           f"seed {run.seed}, {elapsed:.1f} s")
     print(format_summary(result.summary, run.confidence,
-                         [name for name, ch in config.scenario.channels.items() if ch.deferrable]))
+                         [name for name, ch in config.scenario.channels.items() if ch.deferrable], result.warnings))
     if result.days is not None and not result.days.empty:
         print(format_days(result.days, run.confidence))
     print(f"outputs: {out}")
     return out
+
+
+def _log_warnings(warnings: tuple[str, ...], out: Path) -> None:
+    """The run's warnings (the load check) into the job's log (``sim.log`` in the run folder); the
+    terminal shows them under the KPI table (Hydra's console handler only prints errors)."""
+    import logging
+
+    log = logging.getLogger("sim")
+    for text in warnings:
+        log.warning("%s: %s", out, text)
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -553,8 +731,10 @@ NOT_GROUPS = (
 
 def _summary_line(path: Path) -> str:
     """The first sentence of a config file's opening comment (after ``# @package``)."""
+    from sim.engine.inputs import read_text
+
     words = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in read_text(path, "a YAML config file").splitlines():
         if line.startswith("# @package"):
             continue
         if not line.startswith("# ") or line.startswith("#  ") or not line[2:].strip():
@@ -596,12 +776,17 @@ def help_text() -> str:
 
 
 def main() -> None:
+    from sim.engine.errors import ConfigError
+
     if any(arg in ("--help", "-h") for arg in sys.argv[1:]):
         try:
             print(help_text())
         except BrokenPipeError:  # e.g. piped into head
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except ConfigError as exc:  # a config file of the help's listing is not readable YAML
+            _fail(str(exc))
         return
+    _overrides(sys.argv[1:])  # notes --config-dir and friends first: whole_distributions composes
     sys.argv[1:] = whole_distributions(sys.argv[1:])
     precheck(sys.argv[1:])
     import hydra

@@ -126,7 +126,8 @@ def load_study_file(name_or_path: str) -> Study:
     try:
         raw = parse_yaml(text, str(path), what)
     except ConfigError as exc:
-        raise StudyError(f"{exc.where}: not valid YAML: {exc.message}") from None
+        said = exc.message if exc.message.startswith("not valid YAML") else f"not valid YAML: {exc.message}"
+        raise StudyError(f"{exc.where}: {said}") from None
     root = yaml.compose(text, Loader=yaml.SafeLoader)  # for the lines of keys (parse_yaml accepted the text)
 
     def fail(keys: list[Any], message: str) -> None:

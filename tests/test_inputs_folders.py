@@ -194,7 +194,7 @@ def test_report_out_pointing_at_a_file_is_refused(made, tmp_path, capsys):
                                           ("cheap", "expected a number, got 'cheap'")])
 def test_report_wage_per_hour_is_a_finite_number_not_below_zero(made, capsys, value, words):
     line = _report(capsys, made[0], f"--wage-per-hour={value}")
-    assert line.startswith("python -m sim.report: error: argument --wage-per-hour: ") and words in line
+    assert line.startswith("sim.report: error: argument --wage-per-hour: ") and words in line
 
 
 def test_report_service_channel_must_be_a_channel_of_the_sweep(made, tmp_path, capsys):
@@ -214,7 +214,7 @@ def test_report_folder_that_is_a_file_and_unknown_options_are_one_line(made, cap
     line = _report(capsys, made[0] / "summary.csv")
     assert line == f"sim.report: error: {made[0] / 'summary.csv'}: is a file; expected a run, sweep or study folder"
     line = _report(capsys, made[0], "--wage", "3", "--bogus")
-    assert line.startswith("python -m sim.report: error: unrecognized arguments: --bogus")
+    assert line.startswith("sim.report: error: unrecognized arguments: --bogus")
 
 
 # ------------------------------------------------------------------ sweeps (sim.report, sim.sweep)
@@ -271,7 +271,7 @@ def test_sweep_on_a_file_an_empty_folder_and_bad_options_is_one_line(made, tmp_p
     line = _one_line(capsys, sweep_mod.main, [str(tmp_path)])
     assert line.startswith(f"sim.sweep: error: {tmp_path}: no sweep in this folder")
     line = _one_line(capsys, sweep_mod.main, [str(made[1]), "--figures"])
-    assert line.startswith("python -m sim.sweep: error: unrecognized arguments: --figures")
+    assert line.startswith("sim.sweep: error: unrecognized arguments: --figures")
 
 
 # ------------------------------------------------------------------ studies (sim.report)
@@ -343,7 +343,7 @@ def test_an_option_study_json_pointing_outside_its_folder_is_refused(tmp_path, c
 @pytest.mark.parametrize("value", ["1.5", "0", "1", "nan", "-0.2"])
 def test_compare_confidence_outside_zero_and_one_is_refused(made, capsys, value):
     line = _one_line(capsys, compare_mod.main, [str(made[0]), str(made[0]), f"--confidence={value}"])
-    assert line.startswith("python -m sim.compare: error: argument --confidence: expected a ")
+    assert line.startswith("sim.compare: error: argument --confidence: expected a ")
     assert repr(value) in line
 
 
@@ -444,7 +444,7 @@ def test_a_study_file_asking_for_more_replications_than_the_limit_is_refused(tmp
 def test_study_replications_and_workers_are_checked_counts(tmp_path, capsys, argv, words):
     path = _study(tmp_path, "options:\n  a: [scenario.agents=9]\n")
     line = _study_error(capsys, tmp_path, [path, *argv, "--out", tmp_path / "out"])
-    assert line == f"python -m sim.study: error: {words} (see --help)"
+    assert line == f"sim.study: error: {words} (see --help)"
 
 
 def test_study_out_pointing_at_a_file_is_refused(tmp_path, capsys):

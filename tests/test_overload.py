@@ -131,3 +131,33 @@ def test_warnings_are_printed_under_the_table_and_kept_in_the_run_folder(tmp_pat
     assert (tmp_path / WARNINGS).read_text(encoding="utf-8") == result.warnings[0] + "\n"
     write_tables(run_experiment(_single_queue(200, hours=2)), tmp_path)  # the same folder, run again: no warning
     assert not (tmp_path / WARNINGS).exists()
+
+
+def test_the_run_page_shows_the_load_warnings_of_its_folder(tmp_path):
+    from sim import write_outputs
+    from sim.reporting.document import Paragraph
+    from sim.reporting.run_page import load_run, run_page
+
+    result = run_experiment(_single_queue(300, hours=2))
+    write_outputs(result, tmp_path, figures=False)
+    page = run_page(load_run(tmp_path))
+    shown = [b.text for b in page.blocks if isinstance(b, Paragraph) and b.kind == "warning"]
+    assert shown == [f"Warning: O{result.warnings[0][1:]}."]
+
+
+def test_the_command_prints_the_warning_once_under_the_table_and_logs_it(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    out = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-m", "sim", "scenario=single_queue", "scenario.arrival_rate_per_hour=300",
+                           "run.replications=2", "run.horizon_hours=3", "run.figures=false", f"hydra.run.dir={out}"],
+                          cwd=REPO, capture_output=True, text=True, check=True)
+    lines = proc.stdout.splitlines()
+    warned = [line for line in lines if "offered load exceeds the agents able to take it" in line]
+    assert len(warned) == 1 and warned[0].startswith("warning: ") and lines.index(warned[0]) == len(lines) - 2
+    assert "offered load" not in proc.stderr
+    log = (out / "sim.log").read_text(encoding="utf-8")
+    assert "[sim][WARNING]" in log and warned[0].removeprefix("warning: ") in log

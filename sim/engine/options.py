@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from sim.engine.errors import ConfigError
 from sim.engine.inputs import finite
 
-__all__ = ["Parser", "parser", "number", "count", "probability", "confidence", "channel_values", "one_of",
+__all__ = ["Parser", "parser", "command_name", "number", "count", "probability", "confidence", "channel_values", "one_of",
            "new_output", "fail", "LIMITS"]
 
 #: Ceilings on what a command may be asked to do in one go; ``--allow-large`` (where offered) lifts them.
@@ -35,7 +35,13 @@ class Parser(argparse.ArgumentParser):
     """An :class:`argparse.ArgumentParser` whose errors are one line (no usage block) and exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(2, f"{command_name(self.prog)}: error: {message} (see --help)\n")
+
+
+def command_name(prog: str) -> str:
+    """The name a command's errors start with: ``python -m sim.report`` -> ``sim.report`` (as its
+    other errors do); a script keeps its path (``python experiments/x.py``)."""
+    return prog.removeprefix("python -m ")
 
 
 def parser(prog: str, description: str | None = None, **kwargs: Any) -> Parser:
@@ -119,6 +125,7 @@ def new_output(path: str | Path, option: str = "--out") -> Path:
 
 
 def fail(prog: str, error: ConfigError | str) -> int:
-    """Print ``prog: error: ...`` on one line to stderr; returns exit status 2."""
-    print(f"{prog}: error: {error}", file=sys.stderr)
+    """Print ``prog: error: ...`` on one line to stderr (``prog`` as :func:`command_name` gives it);
+    returns exit status 2."""
+    print(f"{command_name(prog)}: error: {error}", file=sys.stderr)
     return 2

@@ -44,6 +44,7 @@ from sim.engine.config import (AGENT_SELECTIONS, ARRIVAL_KEYS, CHANNEL_KEYS, ESC
                                parse_trace)
 from sim.engine.distributions import DISTRIBUTION_KEYS, DISTRIBUTION_KINDS, Distribution, parse_distribution
 from sim.engine.errors import ConfigError
+from sim.engine.options import LIMITS
 from sim.journeys.config import (CALLBACK_KEYS, CONCURRENCY_KEYS, DEFERRABLE_KEYS, HOURS_KEYS, OVERFLOW_KEYS,
                                  REPEAT_KEYS, RETRIAL_KEYS, SELF_SERVICE_KEYS, VIP_KEYS, CallbackSpec, ConcurrencySpec,
                                  DeferrableSpec, OverflowSpec, RepeatSpec, RetrialSpec, SelfServiceSpec, VipSpec,
@@ -77,6 +78,7 @@ __all__ = [
     "QUEUE_SELECTIONS",
     "SERVICE_LEVEL_VARIANTS",
     "SCHEMA",
+    "RUN_LIMITS",
 ]
 
 SERVICE_LEVEL_VARIANTS = ("offered", "answered", "offered_excl_short_abandons")
@@ -86,7 +88,7 @@ EXECUTORS = ("processes", "dask")  # run.executor (sim/experiments/executors.py)
 TOP_KEYS = ("scenario", "run")
 RUN_KEYS = ("replications", "seed", "days", "warmup_hours", "horizon_hours", "confidence", "drain", "workers",
             "save_contacts", "figures", "service_level_variant", "short_abandon_s", "target_half_width",
-            "target_metric", "max_replications", "executor", "scheduler_address")
+            "target_metric", "max_replications", "executor", "scheduler_address", "allow_large")
 CENTRE_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", "channels",
                "contact_types", "agent_groups", "routing", "trace", "busyness_cv", "roster", "costs", "cx",
                "volume_scale")
@@ -130,6 +132,52 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "scenario.routing": ROUTING_KEYS,
     "scenario.cx": CX_KEYS,
 }
+
+
+# --------------------------------------------------------------------- limits
+
+#: Ceilings on the work one run may ask for: each is a size that memory or time grows with, so a
+#: typo (``run.replications=1e9``) is refused instead of exhausting the machine. ``run.allow_large:
+#: true`` lifts them all (docs/reference/limits.md). ``days`` also bounds the single_queue preset's
+#: ``run.horizon_hours`` (366 x 24 h); ``agents`` holds per agent group, in any interval and over its
+#: shifts or roster rows; ``rate_per_hour`` per contact type and interval, after every scale and day factor.
+RUN_LIMITS: dict[str, float] = {
+    "replications": LIMITS["replications"],  # run.replications and run.max_replications
+    "workers": 1_024,  # run.workers (processes)
+    "days": 366,  # run.days
+    "intervals": 100_000,  # intervals of the scenario's tables
+    "agents": LIMITS["agents"],
+    "rate_per_hour": LIMITS["rate_per_hour"],
+}
+#: What a message about a limit says to do.
+RAISE_LIMIT = "set run.allow_large=true to raise the limit"
+
+
+def _plain(value: float) -> str:
+    """A number as typed: whole numbers without a decimal point (``1000000000``), others as ``%g``."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e18 else f"{value:g}"
+
+
+def _amount(value: float) -> str:
+    """A derived number for a message: ``148,760,331`` (whole, thousands separated), or ``3e+306``."""
+    return f"{value:,.0f}" if abs(value) < 1e15 else f"{float(value):.3g}"
+
+
+def _within(value: float, key: str, path: str, allow_large: bool, *, unit: str = "", found: str | None = None) -> None:
+    """Raise :class:`ConfigError` at ``path`` when ``value`` is above ``RUN_LIMITS[key]``, unless
+    ``allow_large``. ``found`` words a value derived from other keys (``gives ... in interval 3``)."""
+    limit = RUN_LIMITS[key]
+    if allow_large or value <= limit:
+        return
+    unit = f" {unit}" if unit else ""
+    head = f"{found}, above" if found is not None else f"{_plain(value)}{unit} is above"
+    raise ConfigError(path, f"{head} the {limit:,.0f}{unit} allowed ({RAISE_LIMIT})")
+
+
+def _interval_label(open_s: float, interval_s: float, k: int) -> str:
+    """``interval 3 (09:30)``: interval ``k`` and the clock time it starts at."""
+    hh, mm = divmod(int(round((open_s + k * interval_s) / 60)), 60)
+    return f"interval {k} ({hh % 24:02d}:{mm:02d})"
 
 
 # --------------------------------------------------------------------- schema
@@ -261,6 +309,7 @@ class RunSpec:
     each side, or ``max_replications`` are done (:func:`sim.experiments.sequential.run_until_precise`).
     In a centre with live and deferrable channels ``all.<wait metric>`` is read as ``live.<wait metric>``
     (:data:`sim.model.metrics.WAIT_METRICS` are reported over the live channels only).
+    ``allow_large``: the ceilings of :data:`RUN_LIMITS` are not enforced.
     """
 
     replications: int = 10
@@ -281,6 +330,7 @@ class RunSpec:
     max_replications: int = 200
     executor: str = "processes"
     scheduler_address: str | None = None
+    allow_large: bool = False
 
     @property
     def day_open_s(self) -> float:
@@ -315,12 +365,13 @@ class SimConfig:
 
 # -------------------------------------------------------------------- scenario
 
-def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = None) -> Scenario:
-    """A scenario mapping (either form) -> :class:`Scenario`."""
+def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = None, *,
+                   allow_large: bool = False) -> Scenario:
+    """A scenario mapping (either form) -> :class:`Scenario`; ``allow_large`` lifts :data:`RUN_LIMITS`."""
     spec = mapping(raw, path)
     preset = spec.get("preset", "centre")
     if preset == "single_queue":
-        return _parse_single_queue(spec, path, horizon_s)
+        return _parse_single_queue(spec, path, horizon_s, allow_large=allow_large)
     if preset != "centre":
         raise ConfigError(join(path, "preset"), f"expected one of centre, single_queue, got {show(preset)}")
     check_keys(spec, path, CENTRE_KEYS,
@@ -335,6 +386,8 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
         raise ConfigError(join(path, "interval_minutes"),
                           f"expected a divisor of the opening hours ({(close_s - open_s) / 60:g} min), got {interval_s / 60:g}")
     n = int(round(n_float))
+    _within(n, "intervals", join(path, "interval_minutes"), allow_large,
+            found=f"gives {n} intervals over the opening hours")
 
     channels_raw = mapping(spec["channels"], join(path, "channels"))
     if not channels_raw:
@@ -353,7 +406,8 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
         raise ConfigError(join(path, "volume_scale"), "does not apply to a trace (its contacts are replayed as they "
                                                       "are); remove it or the trace")
     contact_types = {name: _parse_contact_type(name, v, f"{path}.contact_types.{name}", n, interval_s, channels,
-                                               group_names, volume_scale)
+                                               group_names, volume_scale, open_s=open_s, allow_large=allow_large,
+                                               scale_path=join(path, "volume_scale"))
                      for name, v in types_raw.items()}
     for name, ct in contact_types.items():
         if ct.escalation is not None:
@@ -376,7 +430,8 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
     roster_path, rostered = _parse_roster(spec.get("roster"), join(path, "roster"), groups_raw, contact_types,
                                           open_s, close_s)
     groups = {name: _parse_group(name, v, f"{path}.agent_groups.{name}", n, contact_types, open_s, close_s,
-                                 interval_s, rostered.get(str(name), ()), name in overflow_only)
+                                 interval_s, rostered.get(str(name), ()), name in overflow_only,
+                                 allow_large=allow_large, roster_path=join(path, "roster"))
               for name, v in groups_raw.items()}
     for name, ct in contact_types.items():
         for i, group in enumerate(ct.overflow.groups if ct.overflow is not None else ()):
@@ -404,7 +459,8 @@ def _busyness_cv(spec: Mapping[str, Any], path: str) -> float:
 
 
 def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: float, channels: Mapping[str, ChannelSpec],
-                        group_names: tuple[str, ...], volume_scale: float = 1.0) -> ContactTypeSpec:
+                        group_names: tuple[str, ...], volume_scale: float = 1.0, *, open_s: float = 0.0,
+                        allow_large: bool = False, scale_path: str = "scenario.volume_scale") -> ContactTypeSpec:
     spec = mapping(raw, path)
     check_keys(spec, path, CONTACT_TYPE_KEYS, required=("channel", "handle_time"))
     channel = spec["channel"]
@@ -412,7 +468,10 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
         raise ConfigError(join(path, "channel"), f"expected one of the channels ({', '.join(channels)}), got {show(channel)}")
     rates = parse_arrivals(spec.get("arrivals"), join(path, "arrivals"), n, interval_s)
     day_factors, overnight = parse_day_pattern(spec.get("arrivals"), join(path, "arrivals"))
-    factor = volume_scale * parse_arrival_scale(spec.get("arrivals"), join(path, "arrivals"))
+    own_scale = parse_arrival_scale(spec.get("arrivals"), join(path, "arrivals"))
+    factor = volume_scale * own_scale
+    _check_arrivals(spec.get("arrivals"), join(path, "arrivals"), rates, factor, day_factors, overnight,
+                    scale_path if own_scale == 1.0 else join(path, "arrivals.scale"), open_s, interval_s, allow_large)
     if factor != 1.0:  # relative volume: the rates, and the contacts of each night, times the factor
         rates = None if rates is None else tuple(r * factor for r in rates)
         overnight *= factor
@@ -442,9 +501,46 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
 
 
 
+def _check_arrivals(raw: Any, path: str, rates: tuple[float, ...] | None, factor: float, day_factors: tuple[float, ...],
+                    overnight: float, scale_path: str, open_s: float, interval_s: float, allow_large: bool) -> None:
+    """The contact type's arrivals, once scaled (``factor``, named at ``scale_path``) and on its busiest day,
+    finite and within :data:`RUN_LIMITS` (``rate_per_hour`` per interval; a night's ``overnight_volume`` at
+    most a whole day at that rate). Each fault is named at the key that makes the rate too high."""
+    rate_limit = RUN_LIMITS["rate_per_hour"]
+    peak_day, day = max(((f, i) for i, f in enumerate(day_factors)), default=(1.0, None))
+    unit = "contacts per hour"
+    if rates:
+        k = max(range(len(rates)), key=rates.__getitem__)
+        peak = rates[k]
+        when = _interval_label(open_s, interval_s, k)
+        spec = mapping(raw, path)
+        if "rate_per_hour" in spec:
+            where = join(path, "rate_per_hour") + (f"[{k}]" if isinstance(spec["rate_per_hour"], (list, tuple)) else "")
+            _within(peak, "rate_per_hour", where, allow_large, unit=unit)
+        else:
+            where = join(path, "volume")
+            if not math.isfinite(peak):
+                raise ConfigError(where, f"makes the arrival rate in {when} overflow (expected a finite number of {unit})")
+            _within(peak, "rate_per_hour", where, allow_large,
+                    found=f"{_plain(spec['volume'])} contacts per day gives {_amount(peak)} {unit} in {when}")
+        for value, where, how in ((peak * factor, scale_path, "scaled"),
+                                  (peak * factor * peak_day, f"{path}.day_factors[{day}]", "on its busiest day")):
+            if not math.isfinite(value):
+                raise ConfigError(where, f"makes the arrival rate in {when} overflow (expected a finite number of {unit})")
+            _within(value, "rate_per_hour", where, allow_large, found=f"gives {_amount(value)} {unit} in {when} ({how})")
+    nightly = overnight * factor * peak_day
+    if not math.isfinite(nightly):
+        raise ConfigError(join(path, "overnight_volume"), "overflows once scaled (expected a finite number of contacts)")
+    if not allow_large and nightly > 24 * rate_limit:
+        found = _plain(overnight) + (f" (scaled, on the busiest day: {_amount(nightly)})" if nightly != overnight else "")
+        raise ConfigError(join(path, "overnight_volume"), f"{found} contacts per night is above the {24 * rate_limit:,.0f} "
+                                                          f"allowed (a day at {rate_limit:,.0f} {unit}; {RAISE_LIMIT})")
+
+
 def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[str, ContactTypeSpec],
                  open_s: float, close_s: float, interval_s: float, rostered: tuple[Shift, ...] = (),
-                 overflow_target: bool = False) -> AgentGroupSpec:
+                 overflow_target: bool = False, *, allow_large: bool = False,
+                 roster_path: str = "scenario.roster") -> AgentGroupSpec:
     """An agent group; one that only takes overflow (``overflow_target``) may have no skills of its own."""
     spec = mapping(raw, path)
     check_keys(spec, path, AGENT_GROUP_KEYS, required=("skills",))
@@ -462,6 +558,7 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
                                 + (" and ".join(sources) if sources else "none"))
     shifts = parse_shifts(spec["shifts"], join(path, "shifts"), open_s, close_s) if spec.get("shifts") is not None \
         else rostered
+    _check_shift_agents(shifts, path, name, spec.get("shifts") is not None, roster_path, allow_large)
     shrinkage = parse_shrinkage(spec.get("shrinkage"), join(path, "shrinkage"), open_s, close_s)
     if shrinkage is not None and not shifts:
         raise ConfigError(join(path, "shrinkage"), "needs shifts or a roster (absence is per agent-day); with a "
@@ -478,8 +575,12 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
 
         staffing = planned_staffing(group, open_s, interval_s, n)
     else:
-        staffing = table(spec["staffing"], join(path, "staffing"), n, lambda v, p: integer(v, p))
-        staffing = _relative_staffing(staffing, spec, path, open_s, interval_s)
+        given = table(spec["staffing"], join(path, "staffing"), n, lambda v, p: integer(v, p))
+        where = join(path, "staffing")
+        k = max(range(n), key=given.__getitem__)
+        _within(given[k], "agents", where + (f"[{k}]" if isinstance(spec["staffing"], (list, tuple)) else ""),
+                allow_large, unit="agents")
+        staffing = _relative_staffing(given, spec, path, open_s, interval_s, allow_large)
     for key, neutral in (("staffing_delta", 0), ("staffing_scale", 1)):
         if shifts and spec.get(key) is not None and spec.get(key) != neutral:
             raise ConfigError(join(path, key), "applies to a staffing table; a group on shifts changes its shifts "
@@ -487,15 +588,40 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
     return replace(group, staffing=staffing)
 
 
+def _check_shift_agents(shifts: tuple[Shift, ...], path: str, group: str, own: bool, roster_path: str,
+                        allow_large: bool) -> None:
+    """The agents of a group on shifts (each shift's ``agents``; a roster row is one) within
+    :data:`RUN_LIMITS` ``agents``: the model follows each of them."""
+    total = 0
+    for i, shift in enumerate(shifts):
+        total += shift.agents
+        if own:
+            where = f"{path}.shifts[{i}].agents"
+            found = None if i == 0 or total == shift.agents else f"brings agent group {group} to {_amount(total)} agents"
+            _within(shift.agents if found is None else total, "agents", where, allow_large, unit="agents", found=found)
+    if not own:
+        _within(total, "agents", roster_path, allow_large, found=f"gives agent group {group} {_amount(total)} agents")
+
+
 def _relative_staffing(staffing: tuple[int, ...], spec: Mapping[str, Any], path: str, open_s: float,
-                       interval_s: float) -> tuple[int, ...]:
+                       interval_s: float, allow_large: bool = False) -> tuple[int, ...]:
     """The staffing table changed relatively: ``staffing_scale`` (a factor > 0; whole agents, halves up)
-    first, then ``staffing_delta`` (agents added, one number or one per interval; may be negative)."""
+    first, then ``staffing_delta`` (agents added, one number or one per interval; may be negative); each
+    result within :data:`RUN_LIMITS` ``agents``, or named at the key that took it above."""
+    def within(key: str) -> None:
+        k = max(range(n), key=staffing.__getitem__)
+        _within(staffing[k], "agents", join(path, key), allow_large,
+                found=f"gives {_amount(staffing[k])} agents in {_interval_label(open_s, interval_s, k)}")
+
     n = len(staffing)
     scale = spec.get("staffing_scale")
     if scale is not None:
         factor = number(scale, join(path, "staffing_scale"), positive=True)
+        if not all(math.isfinite(c * factor) for c in staffing):
+            raise ConfigError(join(path, "staffing_scale"), f"makes the staffing overflow (expected a finite factor "
+                                                            f"of the table), got {show(scale)}")
         staffing = tuple(int(math.floor(c * factor + 0.5)) for c in staffing)
+        within("staffing_scale")
     delta = spec.get("staffing_delta")
     if delta is not None:
         added = table(delta, join(path, "staffing_delta"), n, lambda v, p: integer(v, p, minimum=-1_000_000))
@@ -505,6 +631,7 @@ def _relative_staffing(staffing: tuple[int, ...], spec: Mapping[str, Any], path:
                 hh, mm = divmod(int(round((open_s + k * interval_s) / 60)), 60)
                 raise ConfigError(join(path, "staffing_delta"), f"leaves {c} agents in interval {k} "
                                                                 f"({hh:02d}:{mm:02d}); expected at least 0")
+        within("staffing_delta")
     return staffing
 
 
@@ -548,8 +675,10 @@ def single_queue_scenario(
     trace: str | Path | None = None,
     name: str = "single_queue",
     busyness_cv: float = 0.0,
+    allow_large: bool = False,
 ) -> Scenario:
-    """An M/M/c(+M)(/K) phone queue as a general :class:`Scenario` (the Erlang cross-check)."""
+    """An M/M/c(+M)(/K) phone queue as a general :class:`Scenario` (the Erlang cross-check);
+    ``allow_large`` lifts :data:`RUN_LIMITS`."""
     raw = {
         "name": name, "preset": "single_queue", "arrival_rate_per_hour": arrival_rate_per_hour,
         "mean_handle_time_s": mean_handle_time_s, "agents": agents, "mean_patience_s": mean_patience_s,
@@ -557,7 +686,7 @@ def single_queue_scenario(
         "service_level_target": service_level_target, "interval_minutes": interval_minutes,
         "trace": None if trace is None else str(trace), "busyness_cv": busyness_cv,
     }
-    return _parse_single_queue(raw, "scenario", horizon_s)
+    return _parse_single_queue(raw, "scenario", horizon_s, allow_large=allow_large)
 
 
 #: A scenario's name: it names the run's folder (``results/<name>/...``), so it is a plain file name.
@@ -577,15 +706,20 @@ def scenario_name(value: Any, path: str) -> str:
     return text
 
 
-def _parse_single_queue(spec: Mapping[str, Any], path: str, horizon_s: float | None) -> Scenario:
+def _parse_single_queue(spec: Mapping[str, Any], path: str, horizon_s: float | None, *,
+                        allow_large: bool = False) -> Scenario:
     check_keys(spec, path, SINGLE_QUEUE_KEYS, required=("arrival_rate_per_hour", "mean_handle_time_s", "agents"))
     if horizon_s is None:
         raise ConfigError("run.horizon_hours", "required for the single_queue preset (a positive number of hours)")
     interval_s = 60.0 * number(spec.get("interval_minutes", 60.0), join(path, "interval_minutes"), positive=True, unit="minutes")
     n = max(1, math.ceil(horizon_s / interval_s - 1e-9))
+    _within(n, "intervals", join(path, "interval_minutes"), allow_large,
+            found=f"gives {n} intervals over run.horizon_hours")
     rate = number(spec["arrival_rate_per_hour"], join(path, "arrival_rate_per_hour"), unit="contacts per hour")
+    _within(rate, "rate_per_hour", join(path, "arrival_rate_per_hour"), allow_large, unit="contacts per hour")
     handle = number(spec["mean_handle_time_s"], join(path, "mean_handle_time_s"), positive=True, unit="seconds")
     agents = integer(spec["agents"], join(path, "agents"))
+    _within(agents, "agents", join(path, "agents"), allow_large, unit="agents")
     patience = spec.get("mean_patience_s")
     patience_dist = None if patience is None else Distribution(
         "exponential", number(patience, join(path, "mean_patience_s"), positive=True, unit="seconds"))
@@ -622,10 +756,23 @@ def parse_run(raw: Any, path: str = "run") -> RunSpec:
     warmup_auto = isinstance(warmup, str) and warmup.strip().lower() == "auto"
     if isinstance(warmup, str) and not warmup_auto:
         raise ConfigError(join(path, "warmup_hours"), f"expected a number of hours or 'auto', got {show(warmup)}")
+    allow_large = boolean(spec.get("allow_large", defaults.allow_large), join(path, "allow_large"))
     replications = integer(spec.get("replications", defaults.replications), join(path, "replications"), minimum=1)
+    _within(replications, "replications", join(path, "replications"), allow_large)
     target = spec.get("target_half_width")
     max_reps = integer(spec.get("max_replications", defaults.max_replications), join(path, "max_replications"),
                        minimum=1)
+    _within(max_reps, "replications", join(path, "max_replications"), allow_large)
+    days = integer(spec.get("days", defaults.days), join(path, "days"), minimum=1)
+    _within(days, "days", join(path, "days"), allow_large, unit="days")
+    workers = integer(spec.get("workers", defaults.workers), join(path, "workers"))
+    _within(workers, "workers", join(path, "workers"), allow_large, unit="processes")
+    horizon_s = None if horizon is None else \
+        3600.0 * number(horizon, join(path, "horizon_hours"), positive=True, unit="hours")
+    if horizon_s is not None and not allow_large and horizon_s > RUN_LIMITS["days"] * DAY_S:
+        raise ConfigError(join(path, "horizon_hours"), f"{_plain(horizon)} hours is above the "
+                                                       f"{RUN_LIMITS['days'] * 24:,.0f} hours ({RUN_LIMITS['days']:,.0f} "
+                                                       f"days) allowed ({RAISE_LIMIT})")
     if target is not None and max_reps < replications:
         raise ConfigError(join(path, "max_replications"),
                           f"expected at least run.replications ({replications}), the number run first, got {max_reps}")
@@ -642,12 +789,12 @@ def parse_run(raw: Any, path: str = "run") -> RunSpec:
     return RunSpec(
         replications=replications,
         seed=integer(spec.get("seed", defaults.seed), join(path, "seed")),
-        days=integer(spec.get("days", defaults.days), join(path, "days"), minimum=1),
+        days=days,
         warmup_s=0.0 if warmup_auto else 3600.0 * number(warmup, join(path, "warmup_hours"), unit="hours"),
-        horizon_s=None if horizon is None else 3600.0 * number(horizon, join(path, "horizon_hours"), positive=True, unit="hours"),
+        horizon_s=horizon_s,
         confidence=confidence,
         drain=boolean(spec.get("drain", defaults.drain), join(path, "drain")),
-        workers=integer(spec.get("workers", defaults.workers), join(path, "workers")),
+        workers=workers,
         save_contacts=boolean(spec.get("save_contacts", defaults.save_contacts), join(path, "save_contacts")),
         figures=boolean(spec.get("figures", defaults.figures), join(path, "figures")),
         service_level_variant=choice(spec.get("service_level_variant", defaults.service_level_variant),
@@ -659,6 +806,7 @@ def parse_run(raw: Any, path: str = "run") -> RunSpec:
         max_replications=max_reps,
         executor=executor,
         scheduler_address=address,
+        allow_large=allow_large,
     )
 
 
@@ -679,7 +827,7 @@ def load_config(raw: Any) -> SimConfig:
     top = mapping(raw, "")
     check_keys(top, "", TOP_KEYS, required=("scenario",))
     run = parse_run(top.get("run"), "run")
-    scenario = parse_scenario(top["scenario"], "scenario", run.horizon_s)
+    scenario = parse_scenario(top["scenario"], "scenario", run.horizon_s, allow_large=run.allow_large)
     return SimConfig(scenario=scenario, run=resolve_run(run, scenario))
 
 

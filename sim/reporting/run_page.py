@@ -24,6 +24,7 @@ from sim.engine.errors import ConfigError
 from sim.engine.inputs import load_json, load_yaml, read_text
 from sim.experiments.comparison import REPLICATION_TABLE, compare_replications, unique_replications, with_verdicts
 from sim.experiments.files import csv_frame
+from sim.experiments.replications import WARNINGS
 from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi, verdict_words
 from sim.experiments.stats import t_interval
 from sim.reporting import run_figures as plots
@@ -78,6 +79,7 @@ class RunData:
     group_intervals: pd.DataFrame | None = None  # group_intervals.csv: per agent group and interval
     window_h: float = math.nan
     warmup_s: float = 0.0
+    warnings: tuple[str, ...] = ()  # warnings.txt: what the run's load check found (sim.model.capacity)
 
     @property
     def ok(self) -> bool:
@@ -211,6 +213,9 @@ def load_run(folder: str | Path) -> RunData:
     run.groups = read_run_table(folder, "groups.csv")
     run.types = read_run_table(folder, "types.csv")
     run.group_intervals = read_run_table(folder, "group_intervals.csv")
+    if (folder / WARNINGS).is_file():
+        text = read_text(folder / WARNINGS, "the run's warnings (one per line) written by python -m sim")
+        run.warnings = tuple(line.strip() for line in text.splitlines() if line.strip())
     offered = summary[(summary["channel"] == ALL) & (summary["metric"] == "offered")]["mean"]
     if offered.empty or not (offered.fillna(0.0) > 0).any():
         run.status, run.problem = "empty", "no contact was offered in the measurement window, so there is nothing to measure"
@@ -495,6 +500,8 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
                                "they do not share customers, so the differences are not paired and their intervals "
                                "are wider than they need be. Run both with the same run.seed.", "warning"))
     page.add(Heading("Summary"), Paragraph(run_summary(run, base, comparison, wage), "summary"))
+    for text in run.warnings:  # the load check: the plan cannot carry its load somewhere
+        page.add(Paragraph(f"Warning: {text[:1].upper()}{text[1:]}.", "warning"))
     if not run.ok:
         page.add(Paragraph(f"This report has no KPIs or charts: there are no results to show in {run.folder}.",
                            "warning"))
