@@ -110,7 +110,7 @@ class Engine(TallyModel):
     def offer(self, contact: Contact, queue: Queue, now: float, first: bool) -> None:
         """A contact reaches ``queue``: served now, blocked, or waits. Its handle time is added to the
         work offered to the agents in this segment (the load check, :mod:`sim.model.capacity`)."""
-        self.offered_work[self.seg * self.n_types + queue.index] += contact.handle
+        queue.work += contact.handle
         agent = queue.pick_agent(queue)
         if agent is not None:
             self.start_service(agent, contact, now)

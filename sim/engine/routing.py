@@ -39,7 +39,7 @@ class Queue:
                  "handle_by_group", "patience", "escalate_p", "escalate_to", "escalate_draw",
                  "groups", "tiers", "enter", "bot", "retrial", "repeat", "handle_again", "patience_again",
                  "callback", "on_wait", "overflow", "overflow_after", "overflow_set", "vip", "vip_share", "vip_draw",
-                 "klass", "base_enter", "pick_agent", "on_take", "reserve", "window")
+                 "klass", "base_enter", "pick_agent", "on_take", "reserve", "window", "work")
 
     def __init__(self, name: str, index: int, channel: int, priority: int, capacity: Optional[int]) -> None:
         self.name = name
@@ -49,6 +49,7 @@ class Queue:
         self.capacity = capacity
         self.waiting: deque = deque()
         self.n = 0
+        self.work = 0.0  # handle seconds offered in the current segment (the engine's load check)
         self.handle: Callable[[], float] | None = None
         self.handle_by_group: dict[int, Callable[[], float]] = {}
         self.patience: Callable[[], float] | None = None

@@ -102,6 +102,7 @@ class TallyModel:
         now = self.env._now
         self._flush_staffed(now)
         self._note_backlog()
+        self._flush_work()
         self.seg += 1
         self.seg_start = now
         self.seg_end = self.ends[self.seg]
@@ -112,6 +113,14 @@ class TallyModel:
         for queue in self.all_queues:
             if queue.n:
                 self.backlog_end[base + queue.channel] += queue.n
+
+    def _flush_work(self) -> None:
+        """The handle seconds offered to each queue in the current segment, into its contact type's cell."""
+        base = self.seg * self.n_types
+        for queue in self.all_queues:
+            if queue.work:
+                self.offered_work[base + queue.index] += queue.work
+                queue.work = 0.0
 
     def _flush_staffed(self, now: float) -> None:
         base = self.seg * len(self.groups)
@@ -230,6 +239,7 @@ class TallyModel:
 
     def _result(self, end: float, contacts: ContactRecords | None = None) -> ReplicationResult:
         self._fold_spans()
+        self._flush_work()  # the segment the run stopped in
         n_seg, n_ch, n_g = len(self.ends), len(self.channel_names), len(self.groups)
         type_tally = np.asarray(self.tally, dtype=float).reshape(n_seg, len(self.type_names), N_TALLY)
         tally = np.zeros((n_seg, n_ch, N_TALLY))
