@@ -21,7 +21,7 @@ from typing import Any
 from sim.engine import options
 from sim.engine.errors import ConfigError
 from sim.engine.inputs import finite
-from sim.engine.options import LIMITS, count, new_output, number, probability
+from sim.engine.options import LIMITS, count, new_output, number, probability, typed
 
 REPO = Path(__file__).resolve().parents[2]
 RESERVED = ("default", "single_queue")
@@ -30,17 +30,6 @@ PROG = "sim.calibration"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: the largest seed: every whole number up to 2**53 is exact as a float, as options are read
 MAX_SEED = 2 ** 53
-
-
-def _option(name: str, convert: Callable[[str], Any]) -> Callable[[str], Any]:
-    """``convert`` as an argparse type: its :class:`ConfigError` becomes the option's one-line error."""
-    def read(text: str) -> Any:
-        try:
-            return convert(text)
-        except ConfigError as err:
-            raise argparse.ArgumentTypeError(err.message) from None
-    read.__name__ = name
-    return read
 
 
 def _minutes(text: str) -> float:
@@ -102,16 +91,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("log", type=Path, help="the contact log (CSV or tab-separated)")
     p.add_argument("--mapping", type=Path, required=True, help="column mapping YAML (e.g. configs/logs/anonymous_bank.yaml)")
     p.add_argument("--name", default=None, help="scenario name (default: the mapping's name)")
-    p.add_argument("--out", type=_option("folder", _folder("--out")), default=None,
+    p.add_argument("--out", type=typed("folder", _folder("--out")), default=None,
                    help="output folder, not an existing file (default: results/calibration/<name>)")
-    p.add_argument("--scenario-dir", type=_option("folder", _folder("--scenario-dir")),
+    p.add_argument("--scenario-dir", type=typed("folder", _folder("--scenario-dir")),
                    default=REPO / "configs" / "scenario",
                    help="also write <name>.yaml here ('' = do not); default: the repository's configs/scenario")
-    p.add_argument("--weekdays", type=_option("weekdays", _weekdays), default=[],
+    p.add_argument("--weekdays", type=typed("weekdays", _weekdays), default=[],
                    help="comma-separated weekdays to use (e.g. Sunday,Monday); default: all")
-    p.add_argument("--dates", type=_option("dates", _dates), default=[],
+    p.add_argument("--dates", type=typed("dates", _dates), default=[],
                    help="comma-separated dates YYYY-MM-DD to use; default: all")
-    p.add_argument("--interval-minutes", type=_option("minutes", _minutes), default=30.0,
+    p.add_argument("--interval-minutes", type=typed("minutes", _minutes), default=30.0,
                    help="interval length: whole minutes dividing 24 h (e.g. 15, 30, 60), default 30")
     p.add_argument("--threshold-s", type=number(minimum=0, unit="seconds"), default=20.0,
                    help="service-level threshold (s, >= 0), default 20")

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from sim.engine.errors import ConfigError
 from sim.engine.inputs import finite
 
-__all__ = ["Parser", "parser", "command_name", "number", "count", "probability", "confidence", "channel_values", "one_of",
+__all__ = ["Parser", "parser", "command_name", "typed", "number", "count", "probability", "confidence", "channel_values", "one_of",
            "new_output", "fail", "LIMITS"]
 
 #: Ceilings on what a command may be asked to do in one go; ``--allow-large`` (where offered) lifts them.
@@ -49,7 +49,9 @@ def parser(prog: str, description: str | None = None, **kwargs: Any) -> Parser:
     return Parser(prog=prog, description=description, **kwargs)
 
 
-def _typed(name: str, convert: Callable[[str], Any]) -> Callable[[str], Any]:
+def typed(name: str, convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``convert`` (text -> value, raising :class:`ConfigError`) as an argparse type: its error becomes
+    the option's one-line error; ``name`` names the type in argparse's messages."""
     def read(text: str) -> Any:
         try:
             return convert(text)
@@ -67,12 +69,12 @@ def number(*, minimum: float | None = None, maximum: float | None = None, positi
         if positive and value <= 0:
             raise ConfigError("", f"expected a positive number{' in ' + unit if unit else ''}, got {text!r}")
         return value
-    return _typed("number", convert)
+    return typed("number", convert)
 
 
 def count(*, minimum: int = 1, maximum: int | None = None) -> Callable[[str], int]:
     """A whole number in ``[minimum, maximum]``."""
-    return _typed("count", lambda text: int(finite(text, "", minimum=minimum, maximum=maximum, integer=True)))
+    return typed("count", lambda text: int(finite(text, "", minimum=minimum, maximum=maximum, integer=True)))
 
 
 def probability() -> Callable[[str], float]:
@@ -87,7 +89,7 @@ def confidence() -> Callable[[str], float]:
         if not 0.0 < value < 1.0:
             raise ConfigError("", f"expected a confidence level between 0 and 1 (e.g. 0.95), got {text!r}")
         return value
-    return _typed("confidence", convert)
+    return typed("confidence", convert)
 
 
 def one_of(options: Sequence[str], what: str = "value") -> Callable[[str], str]:
@@ -96,7 +98,7 @@ def one_of(options: Sequence[str], what: str = "value") -> Callable[[str], str]:
         if text not in options:
             raise ConfigError("", f"expected a {what} among {', '.join(options)}, got {text!r}")
         return text
-    return _typed(what, convert)
+    return typed(what, convert)
 
 
 def channel_values(items: Sequence[str], option: str, channels: Sequence[str], *, minimum: float | None = 0.0,
