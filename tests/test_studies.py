@@ -115,6 +115,11 @@ EXPERIMENTS = {
     "exponential_handle_times": {f"scenario.contact_types.{t}.handle_time.{k}"
                                  for t in ("billing", "technical", "sales", "billing_chat", "technical_chat")
                                  for k in ("dist", "cv")},
+    "after_call_work": {f"scenario.contact_types.{t}.after_call_work.{k}"
+                        for t in ("billing", "technical", "sales", "technical_tier2") for k in ("dist", "mean_s")},
+    "balking": {f"scenario.contact_types.{t}.balking.{k}" for t in ("billing", "sales")
+                for k in ("by", "midpoint_s", "steepness_per_s", "max")}
+    | {"scenario.contact_types.technical.balking.by", "scenario.contact_types.technical.balking.table"},
 }
 
 

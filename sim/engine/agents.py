@@ -63,7 +63,7 @@ class Agent:
         self.leave_at = None  # when its shift ended, if it is finishing a contact past the end (overtime)
         self.last_end = now  # end of its last service
         self.load = None  # AgentLoad (sim.workforce.proficiency) in groups with learning or fatigue
-        self.resting = False  # held back by the occupancy cap
+        self.resting = False  # held back without a contact: the occupancy cap, or after-call work
         self.parent = None
 
 

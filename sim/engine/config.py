@@ -11,11 +11,11 @@ Units: seconds inside the model; keys carry theirs in the name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from sim.engine.checks import boolean, check_keys, choice, join, mapping, number, probability, show, table
+from sim.engine.checks import boolean, check_keys, choice, join, keyed, mapping, number, probability, show, table
 from sim.engine.errors import ConfigError
 from sim.engine.routing import AGENT_SELECTORS, QUEUE_SELECTORS
 
@@ -45,7 +45,11 @@ ARRIVAL_KEYS = ("rate_per_hour", "volume", "profile", "day_factors", "overnight_
 ESCALATION_KEYS = ("probability", "to")
 
 
-ROUTING_KEYS = ("agent_selection", "queue_selection")
+ROUTING_KEYS = ("agent_selection", "queue_selection", "wait_weights", "contact_scores", "transfer_bonus",
+                "agent_scores", "idle_weight")
+CONTACT_SCORE_KEYS = ("base", "per_second")
+#: the largest score or weight (a typo's 1e300 would make every other term vanish)
+MAX_SCORE = 1e6
 
 
 @dataclass(frozen=True)
@@ -80,11 +84,18 @@ class RoutingSpec:
     idle).  ``queue_selection``: which waiting contact a freed agent takes —
     ``priority_fcfs`` (highest contact-type priority, first come first served
     within a priority), ``fcfs`` (the longest-waiting eligible contact) or
-    ``skill_order`` (the first non-empty queue in the agent's skill order).
+    ``skill_order`` (the first non-empty queue in the agent's skill order), ``longest_queue`` (the
+    head of the queue with the most contacts waiting) or ``longest_weighted_wait`` (the head whose
+    wait so far times its contact type's ``wait_weights`` entry, default 1, is largest).
     """
 
     agent_selection: str = "longest_idle"
     queue_selection: str = "priority_fcfs"
+    wait_weights: Mapping[str, float] = field(default_factory=dict)  # contact type -> weight (longest_weighted_wait)
+    contact_scores: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # type -> (base, per second)
+    transfer_bonus: float = 0.0  # score added to a transferred contact (queue_selection: score)
+    agent_scores: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # group -> type -> score
+    idle_weight: float = 1.0  # an agent's score per second idle (agent_selection: score)
 
 
 def parse_channel(name: str, raw: Any, path: str) -> ChannelSpec:
@@ -141,13 +152,49 @@ def parse_day_pattern(raw: Any, path: str) -> tuple[tuple[float, ...], float]:
     return out, overnight
 
 
-def parse_routing(raw: Any, path: str) -> RoutingSpec:
-    """``routing``: the agent- and queue-selection policies (defaults: longest_idle, priority_fcfs)."""
+def _score(value: Any, where: str) -> float:
+    return number(value, where, minimum=-MAX_SCORE, maximum=MAX_SCORE)
+
+
+def _contact_score(raw: Any, where: str) -> tuple[float, float]:
+    spec = mapping(raw, where)
+    check_keys(spec, where, CONTACT_SCORE_KEYS)
+    return (_score(spec.get("base", 0.0), join(where, "base")),
+            number(spec.get("per_second", 1.0), join(where, "per_second"), minimum=0.0, maximum=MAX_SCORE))
+
+
+def parse_routing(raw: Any, path: str, contact_types: tuple[str, ...] = (), groups: tuple[str, ...] = ()) -> RoutingSpec:
+    """``routing``: the agent- and queue-selection policies (defaults: longest_idle, priority_fcfs) and
+    their settings: ``wait_weights`` (``longest_weighted_wait``), ``contact_scores`` and
+    ``transfer_bonus`` (queue selection ``score``), ``agent_scores`` and ``idle_weight`` (agent
+    selection ``score``). A setting given for a policy not chosen is refused (it would do nothing)."""
     spec = mapping(raw or {}, path)
     check_keys(spec, path, ROUTING_KEYS)
+    queue_selection = choice(spec.get("queue_selection", "priority_fcfs"), join(path, "queue_selection"),
+                             QUEUE_SELECTIONS)
+    agent_selection = choice(spec.get("agent_selection", "longest_idle"), join(path, "agent_selection"),
+                             AGENT_SELECTIONS)
+    for key, policy, chosen in (("wait_weights", "queue_selection: longest_weighted_wait", queue_selection),
+                                ("contact_scores", "queue_selection: score", queue_selection),
+                                ("transfer_bonus", "queue_selection: score", queue_selection),
+                                ("agent_scores", "agent_selection: score", agent_selection),
+                                ("idle_weight", "agent_selection: score", agent_selection)):
+        if spec.get(key) is not None and chosen != policy.split(": ")[1]:
+            raise ConfigError(join(path, key), f"used only by {policy} ({policy.split(':')[0]} is {chosen})")
+    weights = keyed(spec.get("wait_weights"), join(path, "wait_weights"), contact_types, "a contact type",
+                    lambda v, where: number(v, where, positive=True, maximum=MAX_SCORE))
+    scores = keyed(spec.get("contact_scores"), join(path, "contact_scores"), contact_types, "a contact type",
+                   _contact_score)
+    agent_scores = keyed(spec.get("agent_scores"), join(path, "agent_scores"), groups, "an agent group",
+                         lambda v, where: keyed(v, where, contact_types, "a contact type", _score))
     return RoutingSpec(
-        agent_selection=choice(spec.get("agent_selection", "longest_idle"), join(path, "agent_selection"), AGENT_SELECTIONS),
-        queue_selection=choice(spec.get("queue_selection", "priority_fcfs"), join(path, "queue_selection"), QUEUE_SELECTIONS),
+        agent_selection=agent_selection,
+        queue_selection=queue_selection,
+        wait_weights=weights,
+        contact_scores=scores,
+        transfer_bonus=_score(spec.get("transfer_bonus", 0.0), join(path, "transfer_bonus")),
+        agent_scores=agent_scores,
+        idle_weight=number(spec.get("idle_weight", 1.0), join(path, "idle_weight"), minimum=0.0, maximum=MAX_SCORE),
     )
 
 

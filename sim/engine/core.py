@@ -56,6 +56,7 @@ class Engine(TallyModel):
     Contact = Contact  # the contact class (a mechanism may set a subclass for its run)
     keep_on = None  # after a closing: keep_on(agent, now) -> True if a leaving agent stays for live work
     when_open = staticmethod(_same_time)  # a time (s) moved past closed hours (multi-day runs set it)
+    wrap_up = None  # after a service: wrap_up(agent, contact, queue, now) -> True if the agent now works on for it
     mechanisms: tuple = ()
 
     # -------------------------------------------------------------- arrivals
@@ -191,6 +192,8 @@ class Engine(TallyModel):
         else:
             self.finish(contact, ANSWERED, now)
         agent.last_end = now
+        if self.wrap_up is not None and self.wrap_up(agent, contact, queue, now):
+            return  # after-call work: the mechanism frees the agent when it ends
         if agent.leaving:
             keep_on = self.keep_on
             if keep_on is not None and keep_on(agent, now):  # after a closing, live work still waits

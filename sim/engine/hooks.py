@@ -39,6 +39,9 @@ scenario without a mechanism pays nothing for it):
   - ``when_open(t)``: a time (s) moved past closed hours;
   - ``keep_on(agent, now)``: after a closing, ``True`` if a leaving agent stays for
     live work (set only while closed);
+  - ``wrap_up(agent, contact, queue, now)``: a service on ``queue`` has ended (the contact
+    has left or moved on); ``True`` if the agent stays busy for after-call work (the
+    mechanism then logs it off or frees it when that ends);
   - ``Contact``: the contact class (mechanisms that need more per contact subclass it);
   - in a run with customer journeys (:class:`~sim.journeys.flow.Journeys`, whose ``finish``
     calls them), ``on_leave`` and ``on_offered_leave``: lists of ``count(contact, first_queue,

@@ -16,8 +16,10 @@ escalation), ``abandoned`` (left a queue, the first or the escalation queue),
 or in service when the run stopped) or ``deflected`` (resolved in
 self-service).  Retrials and repeat contacts are arrivals of their own
 (``attempt``), linked to the customer's first contact by ``customer_id``.
-``unreached``: the customer accepted a callback but did not answer it.  ``wait_s`` is the wait in the first queue
-(abandoners: until they left; in system: until the run stopped; blocked: NaN).
+``unreached``: the customer accepted a callback but did not answer it.  ``balked``: it would
+have had to wait and left at once (:mod:`sim.journeys.balking`), never entering the queue.
+``wait_s`` is the wait in the first queue (abandoners: until they left; in system: until the
+run stopped; blocked and balked: NaN).
 
 :class:`Segments` holds time integrals between flush points (interval
 boundaries, the end of warm-up, the horizon, the end of the run): contact-
@@ -30,12 +32,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["OUTCOMES", "ANSWERED", "ABANDONED", "BLOCKED", "IN_SYSTEM", "DEFLECTED", "UNREACHED", "ATTEMPTS",
+__all__ = ["OUTCOMES", "ANSWERED", "ABANDONED", "BLOCKED", "IN_SYSTEM", "DEFLECTED", "UNREACHED", "BALKED", "ATTEMPTS",
            "CALLBACKS", "ContactRecords", "Segments",
            "ReplicationResult", "CONTACT_COLUMNS", "TALLY_FIELDS", "N_TALLY"]
 
-OUTCOMES = ("answered", "abandoned", "blocked", "in_system", "deflected", "unreached")
-ANSWERED, ABANDONED, BLOCKED, IN_SYSTEM, DEFLECTED, UNREACHED = range(6)
+OUTCOMES = ("answered", "abandoned", "blocked", "in_system", "deflected", "unreached", "balked")
+ANSWERED, ABANDONED, BLOCKED, IN_SYSTEM, DEFLECTED, UNREACHED, BALKED = range(7)
 
 #: per segment x channel, over contacts that arrived in the segment (waits in the first queue)
 TALLY_FIELDS = (
@@ -69,6 +71,10 @@ TALLY_FIELDS = (
     "vip_offered", "vip_answered_within_threshold",  # VIPs that reached their queue; answered within the threshold
     # customer-experience proxies (sim.journeys.cx), modelled
     "csat_sum", "cx_scored", "promoters", "detractors",
+    # balking (sim.journeys.balking)
+    "balked",  # would have had to wait and left at once: never entered the queue
+    # after-call work (sim.journeys.after_call_work)
+    "wrap_up_s", "wrap_ups",  # sum and number of agents' wrap-ups after services that ended (0 s where none)
 )
 N_TALLY = len(TALLY_FIELDS)
 

@@ -10,23 +10,29 @@ Two decisions, each a small function chosen by the scenario's ``routing``:
   ``longest_idle`` takes the agent idle longest across all groups with the
   skill (ties: the group listed first); ``skill_rank`` first restricts to the
   groups for which the contact type ranks highest in their skill list, then
-  takes the longest idle among them.
+  takes the longest idle among them; ``score`` takes the agent with the highest
+  score: its group's score for the contact type plus a score per second idle.
 * **queue selection** (an agent becomes free and several of its queues have
   contacts waiting): ``priority_fcfs`` takes the highest contact-type priority
   and, within a priority, the contact that entered its queue first;
   ``fcfs`` takes the contact that entered its queue first, whatever the
   priority; ``skill_order`` takes the first non-empty queue in the agent's
-  skill order.
+  skill order; ``longest_queue`` the head of the longest queue;
+  ``longest_weighted_wait`` and ``score`` the head with the highest score (a
+  base score of its type, plus a weight per second waited, plus a bonus after a
+  transfer: ContactCenters' longest weighted waiting time and Herzog's
+  score-based routing).
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import Callable, Optional
 
 from sim.engine.agents import Agent, AgentGroup
 
-__all__ = ["Queue", "WAITING", "AGENT_SELECTORS", "QUEUE_SELECTORS", "queue_selector"]
+__all__ = ["Queue", "WAITING", "AGENT_SELECTORS", "QUEUE_SELECTORS", "queue_selector", "agent_selector"]
 
 WAITING = 0  # contact state while in a queue
 SERVING, GONE = 1, 2  # in service; left (or recorded at the end)
@@ -39,7 +45,8 @@ class Queue:
                  "handle_by_group", "patience", "escalate_p", "escalate_to", "escalate_draw",
                  "groups", "tiers", "enter", "bot", "retrial", "repeat", "handle_again", "patience_again",
                  "callback", "on_wait", "overflow", "overflow_after", "overflow_set", "vip", "vip_share", "vip_draw",
-                 "klass", "base_enter", "pick_agent", "on_take", "reserve", "window", "work")
+                 "klass", "base_enter", "pick_agent", "on_take", "reserve", "window", "work", "weight", "base_score",
+                 "transfer_bonus", "agent_scores")
 
     def __init__(self, name: str, index: int, channel: int, priority: int, capacity: Optional[int]) -> None:
         self.name = name
@@ -50,6 +57,10 @@ class Queue:
         self.waiting: deque = deque()
         self.n = 0
         self.work = 0.0  # handle seconds offered in the current segment (the engine's load check)
+        self.weight = 1.0  # score per second waited (routing.wait_weights, routing.contact_scores.<type>.per_second)
+        self.base_score = 0.0  # a contact's score on arrival (routing.contact_scores.<type>.base)
+        self.transfer_bonus = 0.0  # added to the score of a contact transferred here (routing.transfer_bonus)
+        self.agent_scores: tuple[float, ...] = ()  # by group index: an agent's score for this type (routing.agent_scores)
         self.handle: Callable[[], float] | None = None
         self.handle_by_group: dict[int, Callable[[], float]] = {}
         self.patience: Callable[[], float] | None = None
@@ -148,23 +159,92 @@ def skill_order(group: AgentGroup):
     return None
 
 
+def longest_queue(group: AgentGroup):
+    """The head of the eligible queue with the most contacts waiting; ties go to the higher
+    priority, then to the contact that entered its queue first."""
+    best = None
+    best_queue = None
+    for queue in group.skills:
+        n = queue.n
+        if n:
+            contact = queue.head()
+            if best is None or n > best_queue.n or (n == best_queue.n and (
+                    queue.priority > best_queue.priority or (
+                    queue.priority == best_queue.priority and contact.t_queue < best.t_queue))):
+                best, best_queue = contact, queue
+    return best
+
+
+def highest_score(group: AgentGroup, now: float):
+    """The head with the highest score: its queue's ``base_score``, plus ``weight`` per second waited,
+    plus ``transfer_bonus`` if it was transferred there (Herzog's score routing; with base 0 and no
+    bonus, ContactCenters' longest weighted waiting time); ties go to the contact that entered its
+    queue first. A queue's head scores highest in it (same base and weight, longest wait)."""
+    best = None
+    best_score = -math.inf
+    for queue in group.skills:
+        if queue.n:
+            contact = queue.head()
+            score = queue.base_score + queue.weight * (now - contact.t_queue)
+            if contact.leg == 2:
+                score += queue.transfer_bonus
+            if score > best_score or (score == best_score and contact.t_queue < best.t_queue):
+                best, best_score = contact, score
+    return best
+
+
+def highest_scoring_agent(queue: Queue, now: float, idle_weight: float) -> Agent | None:
+    """The idle eligible agent with the highest score: its group's score for this contact type
+    (``queue.agent_scores``) plus ``idle_weight`` per second idle; ties go to the group listed
+    first. Within a group the longest idle scores highest, so only each group's first is compared."""
+    best = None
+    best_score = -math.inf
+    scores = queue.agent_scores
+    for group in queue.groups:
+        idle = group.idle
+        if idle:
+            agent = idle[0]
+            score = scores[group.index] + idle_weight * (now - agent.idle_since)
+            if score > best_score:
+                best, best_score = agent, score
+    if best is not None:
+        best.group.idle.popleft()
+    return best
+
+
 def only_skill(group: AgentGroup):
     """The head of the group's only queue (every policy agrees when there is one skill)."""
     queue = group.skills[0]
     return queue.head() if queue.n else None
 
 
-def queue_selector(policy: str, group: AgentGroup) -> Callable[[AgentGroup], object]:
-    """The queue-selection function for ``group`` under ``policy``."""
-    return only_skill if len(group.skills) == 1 else QUEUE_SELECTORS[policy]
+def queue_selector(policy: str, group: AgentGroup, env=None) -> Callable[[AgentGroup], object]:
+    """The queue-selection function for ``group`` under ``policy`` (``env``: the calendar, for the
+    policies that need the time now)."""
+    if len(group.skills) == 1:
+        return only_skill
+    if policy in ("longest_weighted_wait", "score"):
+        return lambda g: highest_score(g, env._now)
+    return QUEUE_SELECTORS[policy]
+
+
+def agent_selector(policy: str, env=None, idle_weight: float = 1.0) -> Callable[[Queue], Agent | None]:
+    """The agent-selection function of every queue under ``policy`` (``env``: the calendar, for ``score``)."""
+    if policy == "score":
+        return lambda q: highest_scoring_agent(q, env._now, idle_weight)
+    return AGENT_SELECTORS[policy]
 
 
 AGENT_SELECTORS: dict[str, Callable[[Queue], Agent | None]] = {
     "longest_idle": longest_idle,
     "skill_rank": skill_rank,
+    "score": highest_scoring_agent,  # built by agent_selector with the clock
 }
 QUEUE_SELECTORS = {
     "priority_fcfs": priority_fcfs,
     "fcfs": fcfs,
     "skill_order": skill_order,
+    "longest_queue": longest_queue,
+    "longest_weighted_wait": highest_score,  # built by queue_selector with the clock: score per second waited
+    "score": highest_score,  # the same with base scores and a transfer bonus
 }

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine.records import (ABANDONED, ANSWERED, BLOCKED, IN_SYSTEM, N_TALLY, ContactRecords, ReplicationResult,
-                                Segments)
+from sim.engine.records import (ABANDONED, ANSWERED, BALKED, BLOCKED, IN_SYSTEM, N_TALLY, TALLY_FIELDS, ContactRecords,
+                                ReplicationResult, Segments)
 from sim.engine.routing import GONE, WAITING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["TallyModel"]
 
 NAN = math.nan
+BALKED_F = TALLY_FIELDS.index("balked")
 
 
 class TallyModel:
@@ -156,6 +157,8 @@ class TallyModel:
         acc[0] += 1.0  # arrivals
         if outcome == BLOCKED:
             acc[1] += 1.0
+        elif outcome == BALKED:  # left at once instead of waiting (sim.journeys.balking)
+            acc[BALKED_F] += 1.0
         else:
             wait = contact.wait1
             acc[9] += wait  # wait_offered_s

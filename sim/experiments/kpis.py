@@ -81,8 +81,12 @@ KPIS: dict[str, KPI] = {
     "mean_wait_s": KPI("Mean wait", "s", digits=1, better=-1, practical=0.5),
     "abandon_rate": KPI("Abandonment", "%", 100.0, 1, better=-1, practical=0.001),
     "block_rate": KPI("Blocked", "%", 100.0, 1, better=-1),
+    "balked": KPI("Balked (left at once)", "contacts", digits=0, better=-1),
+    "balk_rate": KPI("Balked (left at once)", "%", 100.0, 1, better=-1, practical=0.001),
     "p_wait": KPI("Share that waited", "%", 100.0, 1, better=-1, practical=0.001),
     "aht_s": KPI("Average handle time", "s", digits=0, practical=0.5),
+    "talk_time_s": KPI("Talk time", "s", digits=0, practical=0.5),  # with after-call work: aht_s = talk + wrap-up
+    "wrap_up_s": KPI("After-call work", "s", digits=0, practical=0.5),
     "escalation_rate": KPI("Escalation", "%", 100.0, 1, practical=0.001),
     "transfer_asa_s": KPI("Wait after escalation", "s", digits=1, better=-1),
     "end_to_end_time_s": KPI("End-to-end time", "s", digits=0, better=-1),

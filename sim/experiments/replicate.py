@@ -44,7 +44,7 @@ def replicate(config: SimConfig, replication: int, log_path: Path | None = None)
                    for (g, m), v in group_summary(result, run, absence_paid).items()],
         "intervals": dict(replication_intervals(result, scenario, run)),
         "types": [{"replication": replication, "contact_type": t, "metric": m, "value": v}
-                  for (t, m), v in replication_types(result, run).items()],
+                  for (t, m), v in replication_types(result, run, scenario).items()],
         "type_intervals": replication_type_intervals(result, scenario, run),
         "group_intervals": replication_group_intervals(result, scenario, run),
         "days": [{"replication": replication, "day": d, "channel": ch, "metric": m, "value": v}

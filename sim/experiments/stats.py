@@ -85,7 +85,8 @@ def share_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.9
         return Estimate(mean, mean, mean, n)
     half = t_quantile(n - 1, confidence) * sd / math.sqrt(n) / (mean * (1.0 - mean))
     centre = math.log(mean / (1.0 - mean))
-    return Estimate(mean, float(expit(centre - half)), float(expit(centre + half)), n)
+    # min/max: a spread of a few ULPs (identical shares whose mean rounds) must not put the mean outside
+    return Estimate(mean, min(float(expit(centre - half)), mean), max(float(expit(centre + half)), mean), n)
 
 
 def t_quantile(df: float, confidence: float) -> float:

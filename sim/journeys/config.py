@@ -13,8 +13,10 @@ read from a mapping by a ``parse_*`` function that raises
 - :class:`OverflowSpec`: after a wait, contacts become eligible for other agent groups.
 - :class:`VipSpec`: a share of the contact type's arrivals form a priority class (VIP).
 - :class:`DeferrableSpec`: deferrable work (email) that keeps agents free for live work.
+- :class:`BalkingSpec`: arrivals who would have to wait may leave at once (balk).
 
-What the model does with them: :mod:`sim.journeys.flow`, :mod:`sim.journeys.callbacks`, :mod:`sim.journeys.overflow`.
+What the model does with them: :mod:`sim.journeys.flow`, :mod:`sim.journeys.callbacks`, :mod:`sim.journeys.overflow`,
+:mod:`sim.journeys.balking`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sim.engine.errors import ConfigError
 
 
 __all__ = ["ConcurrencySpec", "CONCURRENCY_KEYS", "parse_concurrency", "SelfServiceSpec", "RetrialSpec", "RepeatSpec", "CallbackSpec", "OverflowSpec", "VipSpec", "DeferrableSpec",
+           "BalkingSpec", "BALKING_KEYS", "BALKING_BY", "parse_balking",
            "SELF_SERVICE_KEYS", "RETRIAL_KEYS", "REPEAT_KEYS", "CALLBACK_KEYS", "OVERFLOW_KEYS", "VIP_KEYS",
            "DEFERRABLE_KEYS", "HOURS_KEYS", "parse_self_service", "parse_retrial", "parse_repeat", "parse_callback", "parse_overflow",
            "parse_vip", "parse_deferrable", "check_targets"]
@@ -40,6 +43,10 @@ OVERFLOW_KEYS = ("after_s", "groups")
 VIP_KEYS = ("share", "priority")
 DEFERRABLE_KEYS = ("reserve_agents", "hours")
 HOURS_KEYS = ("from", "to")
+BALKING_BY = ("queue_length", "expected_wait")
+BALKING_TABLE_KEYS = ("by", "table")
+BALKING_CURVE_KEYS = ("by", "midpoint_s", "steepness_per_s", "max")
+BALKING_KEYS = ("by", "table", "midpoint_s", "steepness_per_s", "max")
 
 
 
@@ -303,3 +310,60 @@ def parse_concurrency(raw: Any, path: str, most_by_agent: int = 0) -> Concurrenc
         raise ConfigError(where, f"expected a list of {k} factors or more (one per number of contacts held, 1 to "
                                  f"max, then on for agents allowed more), got {show(factors)}")
     return ConcurrencySpec(k, tuple(number(f, f"{where}[{i}]", positive=True) for i, f in enumerate(factors)))
+
+
+@dataclass(frozen=True)
+class BalkingSpec:
+    """Balking: an arrival that would have to wait leaves at once with a probability.
+
+    ``by`` = ``queue_length``: the probability is a step function of the number of contacts
+    it finds waiting in its queue, ``table`` = ``((length, probability), ...)`` sorted by
+    length (the row with the largest length <= the length found applies; 0 below the first).
+    ``by`` = ``expected_wait``: a logistic curve ``max / (1 + exp(-steepness_per_s x (w -
+    midpoint_s)))`` of the announced expected wait ``w`` (s; :mod:`sim.journeys.balking`).
+    """
+
+    by: str
+    table: tuple[tuple[int, float], ...] = ()
+    midpoint_s: float = 0.0
+    steepness_per_s: float = 0.0
+    max: float = 1.0
+
+
+def parse_balking(raw: Any, path: str) -> BalkingSpec | None:
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    if spec.get("by") is None:
+        check_keys(spec, path, BALKING_KEYS)
+        raise ConfigError(join(path, "by"), f"required key is missing; expected one of {', '.join(BALKING_BY)}")
+    by = spec["by"]
+    if by not in BALKING_BY:
+        raise ConfigError(join(path, "by"), f"expected one of {', '.join(BALKING_BY)}, got {show(by)}")
+    if by == "queue_length":
+        check_keys(spec, path, BALKING_TABLE_KEYS, required=BALKING_TABLE_KEYS)
+        return BalkingSpec(by=str(by), table=_balking_table(spec["table"], join(path, "table")))
+    check_keys(spec, path, BALKING_CURVE_KEYS, required=("midpoint_s", "steepness_per_s"))
+    return BalkingSpec(
+        by=str(by),
+        midpoint_s=number(spec["midpoint_s"], join(path, "midpoint_s"), unit="seconds"),
+        steepness_per_s=number(spec["steepness_per_s"], join(path, "steepness_per_s"), unit="1/seconds"),
+        max=probability(spec.get("max", 1.0), join(path, "max")),
+    )
+
+
+def _balking_table(raw: Any, path: str) -> tuple[tuple[int, float], ...]:
+    """``[[queue length, probability], ...]``: non-empty, lengths whole numbers >= 0 strictly increasing."""
+    if isinstance(raw, str) or not isinstance(raw, (list, tuple)) or not raw:
+        raise ConfigError(path, f"expected a non-empty list of [queue length, probability] rows, got {show(raw)}")
+    rows: list[tuple[int, float]] = []
+    for i, row in enumerate(raw):
+        where = f"{path}[{i}]"
+        if isinstance(row, str) or not isinstance(row, (list, tuple)) or len(row) != 2:
+            raise ConfigError(where, f"expected a row [queue length, probability], got {show(row)}")
+        length = integer(row[0], f"{where}[0]")
+        if rows and length <= rows[-1][0]:
+            raise ConfigError(f"{where}[0]", f"expected a queue length above {rows[-1][0]} (rows sorted by queue "
+                                             f"length, each once), got {length}")
+        rows.append((length, probability(row[1], f"{where}[1]")))
+    return tuple(rows)

@@ -11,7 +11,7 @@ metrics carry ``_modelled`` in their names.  The model, on the 1-5 CSAT scale:
   ``unresolved_penalty`` if the issue was not resolved (contact types with a
   repeat model); a callback that reached the customer counts no hold time;
 - deflected by self-service: ``deflected_csat``;
-- abandoned, blocked, or a callback nobody answered: ``abandoned_csat``;
+- abandoned, blocked, balked, or a callback nobody answered: ``abandoned_csat``;
 
 clipped to [1, 5].  Contacts still in the system at the end get no score.
 
@@ -118,7 +118,7 @@ class CxScorer:
         self._add(acc, self.spec.deflected_csat)
 
     def lost(self, acc) -> None:
-        """Abandoned, blocked or an unanswered callback."""
+        """Abandoned, blocked, balked or an unanswered callback."""
         self._add(acc, self.spec.abandoned_csat)
 
     def _add(self, acc, csat: float) -> None:

@@ -17,7 +17,7 @@ mechanisms of their own built after it.
   from the hand-off; its end-to-end time from its arrival, bot time included.
   With a ``concurrency`` limit, arrivals finding the bot full bypass it.
 - **Retrials** (``retrial`` of the contact's first contact type): a contact
-  that abandons (any queue) or is blocked comes back with the probability,
+  that abandons (any queue), is blocked or balks (:mod:`sim.journeys.balking`) comes back with the probability,
   after a delay draw, as a new arrival (``attempt`` = retrial) on the same
   contact type or, for a share, on ``switch_to``.
 - **Repeat contacts** (``repeat``): when a contact's last service ends, its
@@ -42,7 +42,7 @@ import math
 from sim.engine.contacts import Contact
 from sim.engine.distributions import UNIFORM, Sampler
 from sim.engine.hooks import Mechanism
-from sim.engine.records import ABANDONED, ANSWERED, BLOCKED, DEFLECTED, IN_SYSTEM, TALLY_FIELDS
+from sim.engine.records import ABANDONED, ANSWERED, BALKED, BLOCKED, DEFLECTED, IN_SYSTEM, TALLY_FIELDS
 from sim.engine.routing import WAITING, Queue
 from sim.engine.streams import stream
 from sim.journeys.callbacks import CB_REACHED, CB_UNREACHED, CB_WAITING, Callback, Callbacks
@@ -282,7 +282,7 @@ class Journeys(Callbacks, Mechanism):
                 leg2 = contact.leg == 2
                 cx.answered(acc, contact.wait1 + contact.wait2 if leg2 else contact.wait1, leg2, bot > 0.0, unresolved,
                             first.channel)
-        elif outcome == ABANDONED or outcome == BLOCKED:
+        elif outcome == ABANDONED or outcome == BLOCKED or outcome == BALKED:
             self._retry(contact, first)
             if cx is not None:
                 cx.lost(acc)

@@ -39,6 +39,7 @@ class OverflowQueue(Queue):
     def __init__(self, main: Queue, groups) -> None:
         super().__init__(f"{main.name}:overflow", main.index, main.channel, main.priority, None)
         self.main = main
+        self.weight, self.base_score, self.transfer_bonus = main.weight, main.base_score, main.transfer_bonus
         self.groups = list(groups)
         self.tiers = [self.groups]
 
@@ -100,7 +101,7 @@ class Overflow(Mechanism):
                     targets.add(group)
         for group in targets:
             own = {q.index for q in group.skills if not isinstance(q, OverflowQueue)}
-            group.pick_contact = _via_overflow(queue_selector(scenario.routing.queue_selection, group), own)
+            group.pick_contact = _via_overflow(queue_selector(scenario.routing.queue_selection, group, engine.env), own)
         engine.on_leave.append(self._count)
 
     @staticmethod

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sim.engine.distributions import UNIFORM, Sampler
 from sim.engine.hooks import Mechanism
-from sim.engine.records import BLOCKED, TALLY_FIELDS
+from sim.engine.records import BALKED, BLOCKED, TALLY_FIELDS
 from sim.engine.routing import Queue, queue_selector
 from sim.engine.streams import stream
 
@@ -28,7 +28,7 @@ VIP_OFFERED, VIP_WITHIN = TALLY_FIELDS.index("vip_offered"), TALLY_FIELDS.index(
 #: what the VIP queue shares with its contact type's queue
 COPIED = ("handle", "handle_by_group", "patience", "escalate_p", "escalate_to", "escalate_draw", "groups", "tiers",
           "bot", "retrial", "repeat", "callback", "on_wait", "on_take", "handle_again", "patience_again", "enter",
-          "pick_agent")
+          "pick_agent", "weight", "base_score", "transfer_bonus", "agent_scores")
 
 
 class Vip(Mechanism):
@@ -55,14 +55,14 @@ class Vip(Mechanism):
             q.base_enter, q.enter = q.enter, self._enter_with_vip
             for group in q.groups:
                 group.skills.insert(group.skills.index(q), vq)
-                group.pick_contact = queue_selector(scenario.routing.queue_selection, group)
+                group.pick_contact = queue_selector(scenario.routing.queue_selection, group, engine.env)
             engine.type_queues[name].append(vq)
             engine.all_queues.append(vq)
         engine.on_offered_leave.append(self._count)
 
     def _count(self, contact, first, outcome: int, acc) -> None:
         """A VIP that reached its queue, and whether it was answered within its channel's threshold."""
-        if first.klass and outcome != BLOCKED:
+        if first.klass and outcome != BLOCKED and outcome != BALKED:
             acc[VIP_OFFERED] += 1.0
             if contact.group1 >= 0 and contact.wait1 <= self.engine.thresholds[first.channel]:
                 acc[VIP_WITHIN] += 1.0

@@ -34,8 +34,10 @@ from sim.engine.contacts import Contact
 from sim.engine.core import Engine
 from sim.engine.distributions import UNIFORM, Sampler
 from sim.engine.records import N_TALLY, ContactRecords, ReplicationResult
-from sim.engine.routing import AGENT_SELECTORS, Queue, queue_selector
+from sim.engine.routing import Queue, agent_selector, queue_selector
 from sim.engine.streams import stream
+from sim.journeys.after_call_work import AfterCallWork
+from sim.journeys.balking import Balking
 from sim.journeys.concurrency import Concurrency
 from sim.journeys.deferrable import Deferrable
 from sim.journeys.flow import Journeys
@@ -49,7 +51,7 @@ __all__ = ["CentreModel", "MECHANISMS", "simulate"]
 
 #: The mechanisms, in the order they are built and called.  Each class's ``needed(scenario, run)``
 #: says whether a run needs it; a new mechanism is one module with one class, added here.
-MECHANISMS = (Days, OnDuty, Concurrency, Journeys, Vip, Overflow, Deferrable)
+MECHANISMS = (Days, OnDuty, Concurrency, Journeys, Vip, Overflow, Balking, Deferrable, AfterCallWork)
 
 
 class CentreModel(Engine):
@@ -88,7 +90,11 @@ class CentreModel(Engine):
                 q.escalate_p = ct.escalation.probability
                 q.escalate_draw = Sampler(UNIFORM, stream(seed, replication, f"escalation:{name}"))
             q.enter = self.offer
-            q.pick_agent = AGENT_SELECTORS[scenario.routing.agent_selection]
+            routing = scenario.routing
+            q.pick_agent = agent_selector(routing.agent_selection, self.env, routing.idle_weight)
+            q.base_score, q.weight = routing.contact_scores.get(name, (0.0, routing.wait_weights.get(name, 1.0)))
+            q.transfer_bonus = routing.transfer_bonus
+            q.agent_scores = tuple(routing.agent_scores.get(g, {}).get(name, 0.0) for g in self.group_names)
             self.queues[name] = q
         for name, ct in scenario.contact_types.items():
             if ct.escalation is not None:
@@ -103,7 +109,7 @@ class CentreModel(Engine):
             q.groups = [g for _, g in ranked]
             q.tiers = [[g for r, g in ranked if r == rank] for rank in sorted({r for r, _ in ranked})]
         for group in self.groups:
-            group.pick_contact = queue_selector(scenario.routing.queue_selection, group)
+            group.pick_contact = queue_selector(scenario.routing.queue_selection, group, self.env)
         self.table_groups = list(self.groups)  # groups following their staffing tables (shifts take theirs away)
         #: the queues of each contact type: its own, then those of its classes (e.g. VIP)
         self.type_queues: dict[str, list[Queue]] = {name: [q] for name, q in self.queues.items()}

@@ -45,6 +45,7 @@ from sim.engine.config import (AGENT_SELECTIONS, ARRIVAL_KEYS, CHANNEL_KEYS, ESC
 from sim.engine.distributions import DISTRIBUTION_KEYS, DISTRIBUTION_KINDS, Distribution, parse_distribution
 from sim.engine.errors import ConfigError
 from sim.engine.options import LIMITS
+from sim.journeys.config import BALKING_KEYS, BalkingSpec, parse_balking
 from sim.journeys.config import (CALLBACK_KEYS, CONCURRENCY_KEYS, DEFERRABLE_KEYS, HOURS_KEYS, OVERFLOW_KEYS,
                                  REPEAT_KEYS, RETRIAL_KEYS, SELF_SERVICE_KEYS, VIP_KEYS, CallbackSpec, ConcurrencySpec,
                                  DeferrableSpec, OverflowSpec, RepeatSpec, RetrialSpec, SelfServiceSpec, VipSpec,
@@ -95,9 +96,10 @@ CENTRE_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", 
 SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_time_s", "agents",
                      "mean_patience_s", "queue_capacity", "service_level_threshold_s",
                      "service_level_target", "interval_minutes", "trace", "busyness_cv")
-CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group", "patience",
+CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group", "after_call_work",
+                     "after_call_work_by_group", "patience",
                      "priority", "queue_capacity", "escalation", "self_service", "retrial", "repeat",
-                     "callback", "overflow", "vip", "deferrable")
+                     "callback", "overflow", "vip", "deferrable", "balking")
 AGENT_GROUP_KEYS = ("skills", "staffing", "staffing_scale", "staffing_delta", "shifts", "shrinkage", "proficiency",
                     "learning", "fatigue", "concurrency")
 
@@ -118,6 +120,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "scenario.contact_types.<type>.vip": VIP_KEYS,
     "scenario.contact_types.<type>.deferrable": DEFERRABLE_KEYS,
     "scenario.contact_types.<type>.deferrable.hours": HOURS_KEYS,
+    "scenario.contact_types.<type>.balking": BALKING_KEYS,
     "<distribution>": DISTRIBUTION_KEYS,
     "scenario.agent_groups.<group>": AGENT_GROUP_KEYS,
     "scenario.agent_groups.<group>.shifts[]": SHIFT_KEYS,
@@ -199,11 +202,13 @@ class ContactTypeSpec:
     repeat contacts of unresolved issues; ``callback``: callbacks offered when
     the predicted wait is long; ``overflow``: other groups after a wait;
     ``vip``: a priority class of its arrivals; ``deferrable``: a reserve of
-    agents kept for live work.  Over the days of a run (:mod:`sim.workforce.days`):
+    agents kept for live work; ``balking``: arrivals that would wait may leave at once.  Over the days of a run (:mod:`sim.workforce.days`):
     ``day_factors`` multiply the rates of day ``d`` by ``day_factors[d mod
     len]`` (a weekly pattern; ``()`` = 1), ``overnight_volume`` contacts
     arrive, Poisson and uniformly, in each night between two days (times the
-    factor of the day before it).
+    factor of the day before it).  ``after_call_work`` (``None`` = none) and
+    ``after_call_work_by_group`` (per agent group, instead of it): the agent's
+    wrap-up after each service of this type (:mod:`sim.journeys.after_call_work`).
     """
 
     name: str
@@ -222,8 +227,11 @@ class ContactTypeSpec:
     overflow: OverflowSpec | None = None
     vip: VipSpec | None = None
     deferrable: DeferrableSpec | None = None
+    balking: BalkingSpec | None = None
     day_factors: tuple[float, ...] = ()
     overnight_volume: float = 0.0
+    after_call_work: Distribution | None = None  # wrap-up after each service (sim.journeys.after_call_work)
+    after_call_work_by_group: Mapping[str, Distribution] = field(default_factory=dict)
 
 
 
@@ -441,7 +449,7 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
     for name in contact_types:
         if not any(name in g.skills for g in groups.values()):
             raise ConfigError(f"{path}.contact_types.{name}", "no agent group has this contact type among its skills")
-    routing = parse_routing(spec.get("routing", {}), join(path, "routing"))
+    routing = parse_routing(spec.get("routing", {}), join(path, "routing"), tuple(contact_types), tuple(groups))
     return Scenario(
         name=scenario_name(spec.get("name", "centre"), join(path, "name")), open_time_s=open_s, interval_s=interval_s, n_intervals=n,
         channels=channels, contact_types=contact_types, agent_groups=groups, routing=routing,
@@ -485,6 +493,10 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
         name=name, channel=str(channel), rate_per_hour=rates,
         handle_time=parse_distribution(spec["handle_time"], join(path, "handle_time")),
         handle_time_by_group=by_group,
+        after_call_work=None if spec.get("after_call_work") is None else parse_distribution(
+            spec["after_call_work"], join(path, "after_call_work")),
+        after_call_work_by_group=keyed(spec.get("after_call_work_by_group"), join(path, "after_call_work_by_group"),
+                                       group_names, "an agent group", parse_distribution),
         patience=None if patience is None else parse_distribution(patience, join(path, "patience")),
         priority=priority,
         queue_capacity=None if capacity is None else integer(capacity, join(path, "queue_capacity")),
@@ -496,6 +508,7 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
         overflow=parse_overflow(spec.get("overflow"), join(path, "overflow"), group_names),
         vip=parse_vip(spec.get("vip"), join(path, "vip"), priority),
         deferrable=parse_deferrable(spec.get("deferrable"), join(path, "deferrable")),
+        balking=parse_balking(spec.get("balking"), join(path, "balking")),
         day_factors=day_factors, overnight_volume=overnight,
     )
 

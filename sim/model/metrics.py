@@ -21,7 +21,10 @@ definitions, per channel and for the whole centre (``all``):
 - ``abandon_rate`` = abandoned / offered; ``block_rate`` = blocked / arrivals;
   ``p_wait``: share of offered that waited more than 0 s;
 - ``aht_s``: mean handle time of services (first and escalation) of contacts
-  that left the system;
+  that left the system, plus, with after-call work (:mod:`sim.journeys.after_call_work`), the
+  mean wrap-up per service: ``aht_s`` = ``talk_time_s`` + ``wrap_up_s``, the two parts reported
+  on their own (summary and per contact type) only when a contact type has after-call work
+  (:func:`with_after_call_work`);
 - ``escalation_rate`` = escalated / answered; ``transfer_asa_s``: mean wait in
   the escalation queue of escalated contacts answered there;
 - ``end_to_end_time_s``: first arrival to end of last service, of contacts
@@ -47,6 +50,10 @@ definitions, per channel and for the whole centre (``all``):
   from each contact's journey by the model of :mod:`sim.journeys.cx` (``scenario.cx``),
   modelled, not measured: mean CSAT (1-5) and NPS (-100..100) of contacts
   that left;
+- balking (:mod:`sim.journeys.balking`; only for a scenario with a ``balking`` rule,
+  :func:`with_balking`): ``balked``: arrivals that would have had to wait and left at once
+  (not in ``offered``, like blocked ones, so not in service level, ASA or abandonment);
+  ``balk_rate`` = balked / arrivals;
 - ``mean_queue_length``: time-average number waiting in the channel's queues;
   ``backlog``: contacts waiting (or holding a callback) at the end of the
   window (summary) or of the interval (interval table), e.g. the email
@@ -69,6 +76,7 @@ import numpy as np
 
 from sim.engine.arrivals import DAY_S
 from sim.engine.records import TALLY_FIELDS, ReplicationResult
+from sim.journeys.after_call_work import after_call_work_on
 from sim.workforce.costs import COST_METRICS, group_workforce, replication_costs
 
 if TYPE_CHECKING:  # pragma: no cover (type-only: never runs, so no import circle)
@@ -79,12 +87,12 @@ __all__ = ["SUMMARY_METRICS", "DAY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "I
            "TYPE_METRICS", "TYPE_INTERVAL_METRICS", "GROUP_INTERVAL_METRICS",
            "replication_summary", "replication_intervals", "replication_days", "group_summary", "kpis_from_tally",
            "replication_types", "replication_type_intervals", "replication_group_intervals",
-           "offered_count",
+           "offered_count", "BALK_METRICS", "with_balking", "AFTER_CALL_WORK_METRICS", "with_after_call_work",
            "interval_bounds", "clock_label"]
 
 SUMMARY_METRICS = (
-    "arrivals", "offered", "answered", "abandoned", "blocked", "in_system", "service_level", "asa_s",
-    "mean_wait_s", "abandon_rate", "block_rate", "p_wait", "aht_s", "escalation_rate", "transfer_asa_s",
+    "arrivals", "offered", "answered", "abandoned", "blocked", "balked", "in_system", "service_level", "asa_s",
+    "mean_wait_s", "abandon_rate", "block_rate", "balk_rate", "p_wait", "aht_s", "escalation_rate", "transfer_asa_s",
     "end_to_end_time_s", "deflected", "containment_rate", "bot_handoffs", "bot_time_s", "retrials",
     "unique_customers", "retrial_rate", "repeat_contacts", "repeat_rate", "fcr", "callbacks_offered",
     "callbacks_accepted", "callback_wait_s", "callback_success", "overflowed", "overflow_rate", "overflow_answered",
@@ -96,8 +104,12 @@ SUMMARY_METRICS = (
 #: ``all``: where any channel misses), with a Wilson interval (:func:`sim.experiments.replications.sl_risk_rows`).
 RISK_METRICS = ("sl_risk",)
 #: Row order of ``summary.csv`` within a channel.
+#: The parts of ``aht_s`` (talk + wrap-up), reported only when a contact type has after-call work
+#: (:mod:`sim.journeys.after_call_work`, :func:`with_after_call_work`), right after ``aht_s``.
+AFTER_CALL_WORK_METRICS = ("talk_time_s", "wrap_up_s")
 SUMMARY_ORDER = SUMMARY_METRICS[:SUMMARY_METRICS.index("service_level") + 1] + RISK_METRICS \
-    + SUMMARY_METRICS[SUMMARY_METRICS.index("service_level") + 1:] + COST_METRICS
+    + SUMMARY_METRICS[SUMMARY_METRICS.index("service_level") + 1:SUMMARY_METRICS.index("aht_s") + 1] \
+    + AFTER_CALL_WORK_METRICS + SUMMARY_METRICS[SUMMARY_METRICS.index("aht_s") + 1:] + COST_METRICS
 INTERVAL_METRICS = ("offered", "answered", "abandoned", "service_level", "asa_s", "abandon_rate",
                     "mean_queue_length", "backlog", "occupancy", "agents_staffed")
 CENTRE_ONLY = ("occupancy", "agents_staffed")
@@ -111,6 +123,26 @@ WAIT_METRICS = ("service_level", "asa_s", "mean_wait_s", "abandon_rate", "p_wait
 #: The ``live`` row: :data:`WAIT_METRICS` and the volumes they are shares or means of.
 LIVE_METRICS = ("offered", "answered", "abandoned") + WAIT_METRICS
 _F = {name: i for i, name in enumerate(TALLY_FIELDS)}
+#: Balking's KPIs (:mod:`sim.journeys.balking`), reported only by scenarios with a balking rule.
+BALK_METRICS = ("balked", "balk_rate")
+
+
+def with_balking(metrics: tuple[str, ...], scenario: Scenario | None) -> tuple[str, ...]:
+    """``metrics`` with :data:`BALK_METRICS` after ``abandon_rate`` (or at the end) when a contact type of
+    ``scenario`` has a balking rule, else ``metrics`` unchanged."""
+    if scenario is None or not any(ct.balking is not None for ct in scenario.contact_types.values()):
+        return metrics
+    at = metrics.index("abandon_rate") + 1 if "abandon_rate" in metrics else len(metrics)
+    return metrics[:at] + BALK_METRICS + metrics[at:]
+
+
+def with_after_call_work(metrics: tuple[str, ...], scenario: Scenario | None) -> tuple[str, ...]:
+    """``metrics`` with :data:`AFTER_CALL_WORK_METRICS` after ``aht_s`` (or at the end) when a contact type of
+    ``scenario`` has after-call work, else ``metrics`` unchanged."""
+    if scenario is None or not after_call_work_on(scenario):
+        return metrics
+    at = metrics.index("aht_s") + 1 if "aht_s" in metrics else len(metrics)
+    return metrics[:at] + AFTER_CALL_WORK_METRICS + metrics[at:]
 
 
 def _ratio(num, den):
@@ -135,6 +167,8 @@ def kpis_from_tally(t: np.ndarray, run: RunSpec) -> dict[str, np.ndarray]:
         sl_den = g["answered"]
     else:
         sl_den = offered - g["short_abandons"]
+    talk = _ratio(g["handle_s"], g["handles"])
+    wrap = _ratio(g["wrap_up_s"], g["wrap_ups"])  # NaN without after-call work: aht_s is then the talk time
     return {
         "arrivals": g["arrivals"],
         "offered": offered,
@@ -147,8 +181,12 @@ def kpis_from_tally(t: np.ndarray, run: RunSpec) -> dict[str, np.ndarray]:
         "mean_wait_s": _ratio(g["wait_offered_s"], offered),
         "abandon_rate": _ratio(g["abandoned"], offered),
         "block_rate": _ratio(g["blocked"], g["arrivals"]),
+        "balked": g["balked"],
+        "balk_rate": _ratio(g["balked"], g["arrivals"]),
         "p_wait": _ratio(g["waited"], offered),
-        "aht_s": _ratio(g["handle_s"], g["handles"]),
+        "aht_s": np.where(g["wrap_ups"] > 0, talk + wrap, talk),
+        "talk_time_s": talk,
+        "wrap_up_s": wrap,
         "escalation_rate": _ratio(g["escalated"], g["answered"]),
         "transfer_asa_s": _ratio(g["transfer_wait_s"], g["transfers_answered"]),
         "end_to_end_time_s": _ratio(g["end_to_end_s"], g["completed"]),
@@ -178,10 +216,10 @@ def kpis_from_tally(t: np.ndarray, run: RunSpec) -> dict[str, np.ndarray]:
 
 def offered_count(t: np.ndarray) -> np.ndarray:
     """Offered contacts from tallies (last axis :data:`~sim.engine.records.TALLY_FIELDS`): arrivals that reached
-    a live queue, i.e. not blocked, deflected, still in self-service or holding a callback."""
+    a live queue, i.e. not blocked, balked, deflected, still in self-service or holding a callback."""
     g = {name: t[..., _F[name]] for name in ("arrivals", "blocked", "deflected", "in_self_service",
-                                             "callbacks_accepted")}
-    return g["arrivals"] - g["blocked"] - g["deflected"] - g["in_self_service"] - g["callbacks_accepted"]
+                                             "callbacks_accepted", "balked")}
+    return g["arrivals"] - g["blocked"] - g["deflected"] - g["in_self_service"] - g["callbacks_accepted"] - g["balked"]
 
 
 def _inside(result: ReplicationResult, start: float, end: float) -> np.ndarray:
@@ -242,7 +280,11 @@ def replication_summary(result: ReplicationResult, scenario: Scenario, run: RunS
     """``{(channel, metric): value}`` for each channel, ``live`` (a centre with live and deferrable
     channels: :data:`WAIT_METRICS` over the live ones) and ``all`` over the window."""
     per = _window_kpis(result, run, run.warmup_s, run.horizon_s, live_channels(scenario, result.channel_names))
-    out = {(channel, metric): value for channel, kpis in per.items() for metric, value in kpis.items()}
+    hidden = () if with_balking((), scenario) else BALK_METRICS  # balking's KPIs only where it is modelled
+    if not with_after_call_work((), scenario):  # nor the parts of aht_s without after-call work
+        hidden += AFTER_CALL_WORK_METRICS
+    out = {(channel, metric): value for channel, kpis in per.items() for metric, value in kpis.items()
+           if metric not in hidden}
     out.update({("all", metric): value for metric, value in replication_costs(result, scenario).items()})
     return out
 
@@ -365,7 +407,7 @@ def replication_intervals(result: ReplicationResult, scenario: Scenario, run: Ru
         "interval": np.repeat(_interval_labels(scenario, starts), n_rows),
         "channel": np.tile(np.asarray(names, dtype=object), n_int),
     }
-    for metric in INTERVAL_METRICS:
+    for metric in with_balking(INTERVAL_METRICS, scenario):
         if metric == "mean_queue_length":
             parts = [queue / lengths[:, None], queue[:, live].sum(axis=1) / lengths if live is not None else None,
                      queue.sum(axis=1) / lengths]
@@ -396,15 +438,17 @@ TYPE_INTERVAL_METRICS = ("offered", "answered", "service_level", "asa_s", "aband
 GROUP_INTERVAL_METRICS = ("occupancy", "agents_staffed")
 
 
-def replication_types(result: ReplicationResult, run: RunSpec) -> dict[tuple[str, str], float]:
-    """``{(contact type, metric): value}`` of :data:`TYPE_METRICS` over the window."""
+def replication_types(result: ReplicationResult, run: RunSpec,
+                      scenario: Scenario | None = None) -> dict[tuple[str, str], float]:
+    """``{(contact type, metric): value}`` of :data:`TYPE_METRICS` (and balking's, :func:`with_balking`)
+    over the window."""
     seg = result.segments
     if seg.type_tally is None:
         return {}
     tally = seg.type_tally[_inside(result, run.warmup_s, run.horizon_s)].sum(axis=0)  # (n_types, N_TALLY)
     kpis = kpis_from_tally(tally, run)
     return {(name, metric): float(kpis[metric][i]) for i, name in enumerate(result.type_names)
-            for metric in TYPE_METRICS}
+            for metric in with_after_call_work(with_balking(TYPE_METRICS, scenario), scenario)}
 
 
 def replication_type_intervals(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[str, np.ndarray]:
@@ -421,10 +465,11 @@ def replication_type_intervals(result: ReplicationResult, scenario: Scenario, ru
         "contact_type": np.tile(np.asarray(names, dtype=object), n_int),
         "channel": np.tile(np.asarray(channels, dtype=object), n_int),
     }
+    metrics = with_balking(TYPE_INTERVAL_METRICS, scenario)
     if seg.type_tally is None:
-        return {**columns, **{m: np.full(n_int * n_t, math.nan) for m in TYPE_INTERVAL_METRICS}}
+        return {**columns, **{m: np.full(n_int * n_t, math.nan) for m in metrics}}
     kpis = kpis_from_tally(_per_interval(seg.type_tally[keep], idx, n_int), run)  # each (n_int, n_types)
-    columns.update({metric: np.asarray(kpis[metric], dtype=float).reshape(-1) for metric in TYPE_INTERVAL_METRICS})
+    columns.update({metric: np.asarray(kpis[metric], dtype=float).reshape(-1) for metric in metrics})
     return columns
 
 

@@ -39,7 +39,7 @@ __all__ = ["RUN_TABLES", "RunData", "read_config", "read_csv", "read_run_table",
            "run_summary", "run_page"]
 
 KPI_ROWS = ("offered", "service_level", "sl_risk", "asa_s", "mean_wait_s", "abandon_rate", "p_wait", "aht_s",
-            "escalation_rate", "transfer_asa_s", "end_to_end_time_s", "mean_queue_length", "occupancy",
+            "talk_time_s", "wrap_up_s", "escalation_rate", "transfer_asa_s", "end_to_end_time_s", "mean_queue_length", "occupancy",
             "agents_staffed", "agent_hours", "cost", "labour_cost", "vendor_cost", "bot_cost", "telephony_cost",
             "total_cost", "cost_per_contact")
 COMPARE_ROWS = ("service_level", "asa_s", "abandon_rate", "mean_wait_s", "occupancy", "agent_hours", "cost",
@@ -49,10 +49,10 @@ HEADLINE = ("service_level", "asa_s", "abandon_rate")
 JOURNEY_ROWS = ("deflected", "containment_rate", "bot_handoffs", "callbacks_offered", "callbacks_accepted",
                 "callback_wait_s", "callback_success", "retrials", "retrial_rate", "repeat_rate", "fcr", "overflowed",
                 "overflow_rate", "overflow_answered", "vip_offered", "vip_service_level", "csat_modelled",
-                "nps_modelled")
+                "nps_modelled", "balked", "balk_rate")
 #: of those, the ones a comparison reports with its verdicts
 JOURNEY_COMPARE = ("containment_rate", "deflected", "callbacks_accepted", "overflow_rate", "vip_service_level", "fcr",
-                   "repeat_rate", "csat_modelled", "nps_modelled", "bot_cost")
+                   "repeat_rate", "csat_modelled", "nps_modelled", "bot_cost", "balk_rate")
 
 
 # ------------------------------------------------------------------- reading
