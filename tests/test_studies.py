@@ -120,6 +120,7 @@ EXPERIMENTS = {
     "balking": {f"scenario.contact_types.{t}.balking.{k}" for t in ("billing", "sales")
                 for k in ("by", "midpoint_s", "steepness_per_s", "max")}
     | {"scenario.contact_types.technical.balking.by", "scenario.contact_types.technical.balking.table"},
+    "trunk_lines": {"scenario.channels.phone.lines"},
 }
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from sim.engine.checks import boolean, check_keys, choice, join, keyed, mapping, number, probability, show, table
+from sim.engine.checks import (boolean, check_keys, choice, integer, join, keyed, mapping, number, probability, show,
+                               table)
 from sim.engine.errors import ConfigError
 from sim.engine.routing import AGENT_SELECTORS, QUEUE_SELECTORS
 
@@ -32,7 +33,7 @@ QUEUE_SELECTIONS = tuple(QUEUE_SELECTORS)
 
 
 
-CHANNEL_KEYS = ("service_level_threshold_s", "service_level_target", "deferrable")
+CHANNEL_KEYS = ("service_level_threshold_s", "service_level_target", "deferrable", "lines")
 
 #: a channel whose service-level threshold is at least this (seconds: an hour) is deferrable unless
 #: its ``deferrable`` key says otherwise: answered in hours (email, social), not seconds (phone, chat)
@@ -64,6 +65,7 @@ class ChannelSpec:
     service_level_threshold_s: float
     service_level_target: float
     deferrable: bool = False
+    lines: int | None = None  # trunk lines (sim.journeys.trunk_lines); None: unlimited
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ def parse_channel(name: str, raw: Any, path: str) -> ChannelSpec:
         service_level_target=probability(spec["service_level_target"], join(path, "service_level_target")),
         deferrable=(threshold >= DEFERRABLE_THRESHOLD_S if deferrable is None
                     else boolean(deferrable, join(path, "deferrable"))),
+        lines=None if spec.get("lines") is None else integer(spec["lines"], join(path, "lines"), minimum=1),
     )
 
 

@@ -12,8 +12,9 @@ agent-seconds per group) are split exactly at segment bounds.
 seconds from the start of the day).  ``outcome`` is the contact's final fate,
 exactly one of :data:`OUTCOMES`: ``answered`` (served to the end, including any
 escalation), ``abandoned`` (left a queue, the first or the escalation queue),
-``blocked`` (turned away, queue full), ``in_system`` (in self-service, waiting
-or in service when the run stopped) or ``deflected`` (resolved in
+``blocked`` (turned away: queue full, or every trunk line of its channel busy,
+:mod:`sim.journeys.trunk_lines`), ``in_system`` (in self-service, waiting or in service when the
+run stopped) or ``deflected`` (resolved in
 self-service).  Retrials and repeat contacts are arrivals of their own
 (``attempt``), linked to the customer's first contact by ``customer_id``.
 ``unreached``: the customer accepted a callback but did not answer it.  ``balked``: it would
@@ -75,6 +76,8 @@ TALLY_FIELDS = (
     "balked",  # would have had to wait and left at once: never entered the queue
     # after-call work (sim.journeys.after_call_work)
     "wrap_up_s", "wrap_ups",  # sum and number of agents' wrap-ups after services that ended (0 s where none)
+    # trunk lines (sim.journeys.trunk_lines)
+    "line_blocked",  # found every line of its channel busy: also counted in ``blocked`` (outcome blocked)
 )
 N_TALLY = len(TALLY_FIELDS)
 
@@ -139,6 +142,7 @@ class Segments:
     backlog_end: np.ndarray | None = None  # (n, n_channels) contacts waiting when the segment ended
     type_tally: np.ndarray | None = None  # (n, n_types, N_TALLY): ``tally`` per contact type (its first queue's)
     offered_work: np.ndarray | None = None  # (n, n_types) handle seconds of the contacts offered to agent queues
+    line_area: np.ndarray | None = None  # (n, n_channels) line-seconds busy (sim.journeys.trunk_lines; None: no lines)
 
 
 @dataclass

@@ -83,6 +83,9 @@ KPIS: dict[str, KPI] = {
     "block_rate": KPI("Blocked", "%", 100.0, 1, better=-1),
     "balked": KPI("Balked (left at once)", "contacts", digits=0, better=-1),
     "balk_rate": KPI("Balked (left at once)", "%", 100.0, 1, better=-1, practical=0.001),
+    "line_blocked": KPI("Blocked, all lines busy", "contacts", digits=0, better=-1),
+    "line_block_rate": KPI("Blocked, all lines busy", "%", 100.0, 1, better=-1, practical=0.001),
+    "lines_busy": KPI("Lines busy, mean", "lines", digits=1),
     "p_wait": KPI("Share that waited", "%", 100.0, 1, better=-1, practical=0.001),
     "aht_s": KPI("Average handle time", "s", digits=0, practical=0.5),
     "talk_time_s": KPI("Talk time", "s", digits=0, practical=0.5),  # with after-call work: aht_s = talk + wrap-up

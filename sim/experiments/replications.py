@@ -40,7 +40,8 @@ from sim.experiments.stats import share_interval, t_interval, wilson_interval
 from sim.model.capacity import load_warnings
 from sim.model.config import SimConfig
 from sim.model.metrics import (DAY_METRICS, GROUP_INTERVAL_METRICS, INTERVAL_METRICS, SUMMARY_ORDER,
-                               TYPE_INTERVAL_METRICS, TYPE_METRICS, with_after_call_work, with_balking)
+                               TYPE_INTERVAL_METRICS, TYPE_METRICS, with_after_call_work, with_balking,
+                               with_lines)
 from sim.workforce.costs import COST_METRICS
 
 __all__ = ["ExperimentResult", "run_experiment", "assemble", "write_tables", "format_summary", "format_days",
@@ -99,7 +100,8 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
         summary=_aggregate(replications, "channel", run.confidence,
                            sl_risk_rows(replications, channels, run.confidence, day_rows) if risk else []),
         intervals=_average_intervals([out["intervals"] for out in outputs],
-                                     metrics=with_balking(INTERVAL_METRICS, config.scenario)),
+                                     metrics=with_lines(with_balking(INTERVAL_METRICS, config.scenario),
+                                                                 config.scenario)),
         groups=_aggregate(pd.DataFrame([row for out in outputs for row in out["groups"]]), "group", run.confidence),
         replications=replications,
         days=_aggregate_days(day_rows, channels, run.confidence, risk) if run.days > 1 else None,
@@ -107,7 +109,8 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
                           run.confidence),
         type_intervals=_average_intervals([out["type_intervals"] for out in outputs if "type_intervals" in out],
                                           ("interval_start_s", "interval", "contact_type", "channel"),
-                                          with_balking(TYPE_INTERVAL_METRICS, config.scenario)),
+                                          with_lines(with_balking(TYPE_INTERVAL_METRICS, config.scenario),
+                                                     config.scenario)),
         group_intervals=_average_intervals([out["group_intervals"] for out in outputs if "group_intervals" in out],
                                            ("interval_start_s", "interval", "group"), GROUP_INTERVAL_METRICS),
         warnings=tuple(load_warnings(config.scenario, [out["load"] for out in outputs if "load" in out],
@@ -120,8 +123,8 @@ def _type_table(values: pd.DataFrame, config: SimConfig, confidence: float) -> p
     columns = ["contact_type", "channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
     if values.empty:
         return pd.DataFrame(columns=columns)
-    order = {m: i for i, m in enumerate(with_after_call_work(with_balking(TYPE_METRICS, config.scenario),
-                                                             config.scenario))}
+    order = {m: i for i, m in enumerate(with_lines(with_after_call_work(with_balking(TYPE_METRICS, config.scenario),
+                                                                        config.scenario), config.scenario))}
     rows = []
     for (name, metric), part in values.groupby(["contact_type", "metric"], sort=False):
         est = _interval(metric, part["value"].to_numpy(), confidence)
@@ -300,7 +303,8 @@ def format_summary(summary: pd.DataFrame, confidence: float, deferrable: Sequenc
     """The per-channel KPI table printed at the end of a run: mean ± CI half-width; the waits of the
     ``deferrable`` channels (email) in hours, the others' in seconds; then the run's ``warnings``
     (:attr:`ExperimentResult.warnings`), one ``warning:`` line each."""
-    shown = ("offered", "answered", "abandoned", "blocked", "balked", "balk_rate", "service_level", "sl_risk",
+    shown = ("offered", "answered", "abandoned", "blocked", "balked", "balk_rate", "line_blocked", "line_block_rate",
+             "lines_busy", "service_level", "sl_risk",
              "asa_s", "mean_wait_s", "abandon_rate", "p_wait", "aht_s", "talk_time_s", "wrap_up_s", "escalation_rate",
              "end_to_end_time_s", "deflected",
              "containment_rate", "retrials", "unique_customers", "repeat_rate", "fcr", "callbacks_accepted",
@@ -359,14 +363,15 @@ def _cell(metric: str, r, hours: bool = False) -> str:
         return f"{100 * r.mean:.0f}%{bounds}"
     half = (r.ci_high - r.ci_low) / 2 if math.isfinite(r.ci_high) else math.nan
     pct = metric in ("service_level", "vip_service_level", "abandon_rate", "p_wait", "escalation_rate", "occupancy", "block_rate",
-                     "balk_rate",
+                     "balk_rate", "line_block_rate",
                      "containment_rate", "retrial_rate", "repeat_rate", "fcr", "callback_success")
     if pct:  # a share's interval (logit) is not symmetric: its bounds
         text = f"{100 * r.mean:.1f}%"
         return text + (f" [{100 * r.ci_low:.1f}-{100 * r.ci_high:.1f}]" if math.isfinite(half) and half > 0 else "")
     if metric == "csat_modelled":
         return f"{r.mean:.2f}" + (f" ±{half:.2f}" if math.isfinite(half) else "")
-    digits = 0 if metric in ("offered", "answered", "abandoned", "blocked", "balked", "labour_cost", "vendor_cost",
+    digits = 0 if metric in ("offered", "answered", "abandoned", "blocked", "balked", "line_blocked", "labour_cost",
+                             "vendor_cost",
                              "bot_cost", "telephony_cost", "total_cost", "deflected", "retrials", "unique_customers",
                              "repeat_contacts", "callbacks_offered", "callbacks_accepted", "overflowed",
                              "overflow_answered") else 2 if metric == "cost_per_contact" else 1

@@ -5,7 +5,7 @@ time averages (queue length, occupancy) integrate over the same window.  The
 definitions, per channel and for the whole centre (``all``):
 
 - ``arrivals``: contacts that arrived (retrials and repeat contacts included);
-  ``blocked``: turned away (queue full); ``offered`` = arrivals - blocked -
+  ``blocked``: turned away (queue full, or every trunk line busy); ``offered`` = arrivals - blocked -
   deflected - still in self-service at the end - accepted callbacks (they
   reached a live queue);
 - ``answered`` / ``abandoned``: answered / abandoned in the first queue;
@@ -54,6 +54,10 @@ definitions, per channel and for the whole centre (``all``):
   :func:`with_balking`): ``balked``: arrivals that would have had to wait and left at once
   (not in ``offered``, like blocked ones, so not in service level, ASA or abandonment);
   ``balk_rate`` = balked / arrivals;
+- trunk lines (:mod:`sim.journeys.trunk_lines`; only for a scenario where a channel has ``lines``,
+  :func:`with_lines`): ``line_blocked``: arrivals that found every line of their channel busy (also
+  in ``blocked`` and ``block_rate``, which count both kinds of blocking); ``line_block_rate`` =
+  line_blocked / arrivals; ``lines_busy`` (summary, per channel with lines): time-average busy lines;
 - ``mean_queue_length``: time-average number waiting in the channel's queues;
   ``backlog``: contacts waiting (or holding a callback) at the end of the
   window (summary) or of the interval (interval table), e.g. the email
@@ -77,6 +81,7 @@ import numpy as np
 from sim.engine.arrivals import DAY_S
 from sim.engine.records import TALLY_FIELDS, ReplicationResult
 from sim.journeys.after_call_work import after_call_work_on
+from sim.journeys.trunk_lines import LINE_METRICS, lines_on
 from sim.workforce.costs import COST_METRICS, group_workforce, replication_costs
 
 if TYPE_CHECKING:  # pragma: no cover (type-only: never runs, so no import circle)
@@ -87,17 +92,18 @@ __all__ = ["SUMMARY_METRICS", "DAY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "I
            "TYPE_METRICS", "TYPE_INTERVAL_METRICS", "GROUP_INTERVAL_METRICS",
            "replication_summary", "replication_intervals", "replication_days", "group_summary", "kpis_from_tally",
            "replication_types", "replication_type_intervals", "replication_group_intervals",
-           "offered_count", "BALK_METRICS", "with_balking", "AFTER_CALL_WORK_METRICS", "with_after_call_work",
+           "offered_count", "BALK_METRICS", "with_balking", "LINE_BLOCK_METRICS", "with_lines",
+           "AFTER_CALL_WORK_METRICS", "with_after_call_work",
            "interval_bounds", "clock_label"]
 
 SUMMARY_METRICS = (
-    "arrivals", "offered", "answered", "abandoned", "blocked", "balked", "in_system", "service_level", "asa_s",
-    "mean_wait_s", "abandon_rate", "block_rate", "balk_rate", "p_wait", "aht_s", "escalation_rate", "transfer_asa_s",
-    "end_to_end_time_s", "deflected", "containment_rate", "bot_handoffs", "bot_time_s", "retrials",
+    "arrivals", "offered", "answered", "abandoned", "blocked", "balked", "line_blocked", "in_system", "service_level",
+    "asa_s", "mean_wait_s", "abandon_rate", "block_rate", "balk_rate", "line_block_rate", "p_wait", "aht_s",
+    "escalation_rate", "transfer_asa_s", "end_to_end_time_s", "deflected", "containment_rate", "bot_handoffs", "bot_time_s", "retrials",
     "unique_customers", "retrial_rate", "repeat_contacts", "repeat_rate", "fcr", "callbacks_offered",
     "callbacks_accepted", "callback_wait_s", "callback_success", "overflowed", "overflow_rate", "overflow_answered",
     "vip_offered", "vip_service_level", "csat_modelled", "nps_modelled",
-    "mean_queue_length", "backlog", "occupancy", "agents_staffed",
+    "mean_queue_length", "backlog", "lines_busy", "occupancy", "agents_staffed",
 )
 #: Metrics of the summary that are shares over replications, not means of per-replication values:
 #: ``sl_risk`` = share of replications whose service level is below the channel's target (for
@@ -125,6 +131,9 @@ LIVE_METRICS = ("offered", "answered", "abandoned") + WAIT_METRICS
 _F = {name: i for i, name in enumerate(TALLY_FIELDS)}
 #: Balking's KPIs (:mod:`sim.journeys.balking`), reported only by scenarios with a balking rule.
 BALK_METRICS = ("balked", "balk_rate")
+#: Trunk lines' contact KPIs (:mod:`sim.journeys.trunk_lines`), reported per channel, contact type and
+#: interval only by scenarios where a channel has ``lines``; ``lines_busy`` (summary only) too.
+LINE_BLOCK_METRICS = ("line_blocked", "line_block_rate")
 
 
 def with_balking(metrics: tuple[str, ...], scenario: Scenario | None) -> tuple[str, ...]:
@@ -134,6 +143,14 @@ def with_balking(metrics: tuple[str, ...], scenario: Scenario | None) -> tuple[s
         return metrics
     at = metrics.index("abandon_rate") + 1 if "abandon_rate" in metrics else len(metrics)
     return metrics[:at] + BALK_METRICS + metrics[at:]
+
+
+def with_lines(metrics: tuple[str, ...], scenario: Scenario | None) -> tuple[str, ...]:
+    """``metrics`` with :data:`LINE_BLOCK_METRICS` at the end when a channel of ``scenario`` has ``lines``
+    (:mod:`sim.journeys.trunk_lines`), else ``metrics`` unchanged."""
+    if scenario is None or not lines_on(scenario):
+        return metrics
+    return metrics + LINE_BLOCK_METRICS
 
 
 def with_after_call_work(metrics: tuple[str, ...], scenario: Scenario | None) -> tuple[str, ...]:
@@ -183,6 +200,8 @@ def kpis_from_tally(t: np.ndarray, run: RunSpec) -> dict[str, np.ndarray]:
         "block_rate": _ratio(g["blocked"], g["arrivals"]),
         "balked": g["balked"],
         "balk_rate": _ratio(g["balked"], g["arrivals"]),
+        "line_blocked": g["line_blocked"],
+        "line_block_rate": _ratio(g["line_blocked"], g["arrivals"]),
         "p_wait": _ratio(g["waited"], offered),
         "aht_s": np.where(g["wrap_ups"] > 0, talk + wrap, talk),
         "talk_time_s": talk,
@@ -253,6 +272,8 @@ def _window_kpis(result: ReplicationResult, run: RunSpec, start: float, end: flo
         kpis = {k: float(v) for k, v in kpis_from_tally(tally[idx], run).items()}
         kpis["mean_queue_length"] = float(queue[idx]) / length
         kpis["backlog"] = float(backlog[idx])
+        if seg.line_area is not None and not np.isnan(seg.line_area[:, idx]).any():  # a channel with lines
+            kpis["lines_busy"] = float(seg.line_area[inside, idx].sum()) / length  # time-average busy lines
         out[channel] = kpis
     if live is not None:  # the waits over the live channels, and the volumes they are shares of
         kpis = {k: float(v) for k, v in kpis_from_tally(tally[live].sum(axis=0), run).items() if k in LIVE_METRICS}
@@ -283,6 +304,8 @@ def replication_summary(result: ReplicationResult, scenario: Scenario, run: RunS
     hidden = () if with_balking((), scenario) else BALK_METRICS  # balking's KPIs only where it is modelled
     if not with_after_call_work((), scenario):  # nor the parts of aht_s without after-call work
         hidden += AFTER_CALL_WORK_METRICS
+    if not lines_on(scenario):  # nor trunk lines' without lines
+        hidden += LINE_METRICS
     out = {(channel, metric): value for channel, kpis in per.items() for metric, value in kpis.items()
            if metric not in hidden}
     out.update({("all", metric): value for metric, value in replication_costs(result, scenario).items()})
@@ -407,7 +430,7 @@ def replication_intervals(result: ReplicationResult, scenario: Scenario, run: Ru
         "interval": np.repeat(_interval_labels(scenario, starts), n_rows),
         "channel": np.tile(np.asarray(names, dtype=object), n_int),
     }
-    for metric in with_balking(INTERVAL_METRICS, scenario):
+    for metric in with_lines(with_balking(INTERVAL_METRICS, scenario), scenario):
         if metric == "mean_queue_length":
             parts = [queue / lengths[:, None], queue[:, live].sum(axis=1) / lengths if live is not None else None,
                      queue.sum(axis=1) / lengths]
@@ -448,7 +471,7 @@ def replication_types(result: ReplicationResult, run: RunSpec,
     tally = seg.type_tally[_inside(result, run.warmup_s, run.horizon_s)].sum(axis=0)  # (n_types, N_TALLY)
     kpis = kpis_from_tally(tally, run)
     return {(name, metric): float(kpis[metric][i]) for i, name in enumerate(result.type_names)
-            for metric in with_after_call_work(with_balking(TYPE_METRICS, scenario), scenario)}
+            for metric in with_lines(with_after_call_work(with_balking(TYPE_METRICS, scenario), scenario), scenario)}
 
 
 def replication_type_intervals(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[str, np.ndarray]:
@@ -465,7 +488,7 @@ def replication_type_intervals(result: ReplicationResult, scenario: Scenario, ru
         "contact_type": np.tile(np.asarray(names, dtype=object), n_int),
         "channel": np.tile(np.asarray(channels, dtype=object), n_int),
     }
-    metrics = with_balking(TYPE_INTERVAL_METRICS, scenario)
+    metrics = with_lines(with_balking(TYPE_INTERVAL_METRICS, scenario), scenario)
     if seg.type_tally is None:
         return {**columns, **{m: np.full(n_int * n_t, math.nan) for m in metrics}}
     kpis = kpis_from_tally(_per_interval(seg.type_tally[keep], idx, n_int), run)  # each (n_int, n_types)
