@@ -194,6 +194,17 @@ class Engine(TallyModel):
         agent.last_end = now
         if self.wrap_up is not None and self.wrap_up(agent, contact, queue, now):
             return  # after-call work: the mechanism frees the agent when it ends
+        if agent.leaving:  # work_done(agent, now), inlined on the hot path
+            keep_on = self.keep_on
+            if keep_on is not None and keep_on(agent, now):  # after a closing, live work still waits
+                return
+            agent.group.log_off(agent, now)
+            return
+        self.next_for(agent, now)
+
+    def work_done(self, agent, now: float) -> None:
+        """``agent`` finished its work (a contact, or its wrap-up): it logs off if it must (after a
+        closing it may stay for live work), else takes its next contact or goes idle."""
         if agent.leaving:
             keep_on = self.keep_on
             if keep_on is not None and keep_on(agent, now):  # after a closing, live work still waits

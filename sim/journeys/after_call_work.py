@@ -114,10 +114,4 @@ class AfterCallWork(Mechanism):
             seat.n -= 1
             if seat.n == 0:
                 engine.add_span(engine.busy_area, engine.n_groups, agent.group.index, seat.since, now)
-        if agent.leaving:
-            keep_on = engine.keep_on
-            if keep_on is not None and keep_on(agent, now):  # after a closing, live work still waits
-                return
-            agent.group.log_off(agent, now)
-            return
-        engine.next_for(agent, now)
+        engine.work_done(agent, now)
