@@ -25,7 +25,7 @@ from sim import load_config, run_experiment
 from sim.compare import compare
 from sim.erlang import erlang_c_metrics
 from sim.experiments.options import BASELINE, OPTIONS_COLUMNS, options_table, ranking
-from sim.study import load_study_file, main, run_study
+from sim.study import load_study_file, main, run_study, study_configs
 
 from .conftest import REPO
 
@@ -86,6 +86,15 @@ def test_shipped_study_files_parse_with_their_options_in_order():
     for name in SHIPPED:
         study = load_study_file(name)
         assert study.title and study.question and len(study.options) >= 3
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (REPO / "configs" / "study").glob("*.yaml")))
+def test_every_shipped_study_composes_every_option_before_running(name):
+    """Every study in configs/study/ (those not run in full above included) composes and validates each
+    option's config, so ``python -m sim.study NAME`` cannot stop on a key that moved."""
+    study = load_study_file(name)
+    configs = study_configs(study, [])
+    assert list(configs) == [BASELINE, *study.options]
 
 
 # ------------------------------------------------------------------ the tables
