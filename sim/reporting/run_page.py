@@ -25,7 +25,8 @@ from sim.engine.inputs import load_json, load_yaml, read_text
 from sim.experiments.comparison import REPLICATION_TABLE, compare_replications, unique_replications, with_verdicts
 from sim.experiments.files import csv_frame
 from sim.experiments.replications import WARNINGS
-from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi, verdict_words
+from sim.experiments.kpis import (VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi, unit_of,
+                                  verdict_words, wait_units)
 from sim.experiments.stats import t_interval
 from sim.reporting import run_figures as plots
 from sim.reporting.cost_basis import window_hours, with_cost
@@ -256,7 +257,7 @@ COST_LINES = ("labour_cost", "vendor_cost", "bot_cost", "telephony_cost", "total
 def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float, deferrable: Collection[str] = (),
               currency: str = "", metrics: Sequence[str] = KPI_ROWS, caption: str = "KPIs per channel") -> Table:
     """KPIs (rows) per channel (columns) as ``mean ± half-width``; the waits of ``deferrable``
-    channels in hours. A row of :data:`JOURNEY_ROWS` is left out when it is 0 everywhere (the
+    channels in minutes or hours. A row of :data:`JOURNEY_ROWS` is left out when it is 0 everywhere (the
     scenario does not use that mechanism)."""
     channels = channel_order(summary["channel"].astype(str).unique(), include_all=True)
     cells = {(str(r.channel), str(r.metric)): r for r in summary.itertuples()}
@@ -267,7 +268,7 @@ def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float, defe
                 for ch in channels):
             continue
         line = [kpi_cell(metric, cells[(ch, metric)].mean, cells[(ch, metric)].ci_low, cells[(ch, metric)].ci_high,
-                         hours=ch in deferrable)
+                         unit=unit_of(deferrable, ch))
                 if (ch, metric) in cells else "–" for ch in channels]
         if any(c != "–" for c in line):
             rows.append([_metric_name(metric, wage, currency), *line])
@@ -278,12 +279,11 @@ def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float, defe
 
 #: The columns of the per-contact-type table.
 TYPE_COLUMNS = ("offered", "answered", "service_level", "asa_s", "abandon_rate", "aht_s", "escalation_rate")
-_TYPE_HEADERS = {"asa_s": "Speed of answer (s) or first response (h)"}
 
 
 def type_table(types: pd.DataFrame | None, confidence: float, deferrable: Collection[str] = ()) -> Table | None:
     """KPIs per contact type (rows, with its channel), each in its channel's units (first response of a
-    deferrable channel in hours); types that take escalated contacts only are named in the caption
+    deferrable channel in minutes or hours); types that take escalated contacts only are named in the caption
     (their contacts count in the type they arrived as). ``None`` without ``types.csv``."""
     if types is None or types.empty or not {"contact_type", "channel", "metric", "mean"} <= set(types.columns):
         return None
@@ -301,10 +301,12 @@ def type_table(types: pd.DataFrame | None, confidence: float, deferrable: Collec
         line = [name.replace("_", " "), channel_label(channel)]
         for metric in columns:
             r = cells.get((name, metric))
-            line.append(kpi_cell(metric, r.mean, r.ci_low, r.ci_high, hours=channel in deferrable)
+            line.append(kpi_cell(metric, r.mean, r.ci_low, r.ci_high, unit=unit_of(deferrable, channel))
                         if r is not None else "–")
         rows.append(line)
-    header = ["Contact type", "Channel", *(_TYPE_HEADERS.get(m, kpi(m).label) for m in columns)]
+    units = sorted({unit_of(deferrable, ch) for ch in channel_of.values()} - {"s"}, key=("min", "h").index)
+    headers = {"asa_s": "Speed of answer (s)" + (f" or first response ({' or '.join(units)})" if units else "")}
+    header = ["Contact type", "Channel", *(headers.get(m, kpi(m).label) for m in columns)]
     caption = (f"KPIs per contact type: mean ± half-width of the {100 * confidence:g}% confidence interval (shares: "
                "mean [low–high]); service level against the channel's threshold; an escalated contact counts in the "
                "type it arrived as")
@@ -326,7 +328,7 @@ def day_table(days: pd.DataFrame, confidence: float, deferrable: Collection[str]
         for ch in channels:
             for m in ("service_level", "asa_s", "backlog"):
                 r = cells.get((day, ch, m))
-                line.append(kpi_cell(m, r.mean, r.ci_low, r.ci_high, hours=ch in deferrable) if r is not None else "–")
+                line.append(kpi_cell(m, r.mean, r.ci_low, r.ci_high, unit=unit_of(deferrable, ch)) if r is not None else "–")
         rows.append(line)
     return Table(header, rows, f"By day (opening hours; backlog at closing): mean ± half-width of the "
                                f"{100 * confidence:g}% confidence interval")
@@ -484,8 +486,8 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
     """The page of one run folder (against ``base`` if given)."""
     title = f"{run.name} against {base.name}" if base is not None else run.name
     page = Page(title)
-    deferrable = ([n for n, ch in run.config.scenario.channels.items() if ch.deferrable] if run.config is not None
-                  else sorted(deferrable_channels(run.targets)))
+    deferrable = (wait_units(run.config.scenario.channels) if run.config is not None
+                  else deferrable_channels(run.targets))
     costs = run.config.scenario.costs if run.config is not None else None
     currency = costs.currency if costs is not None else ""
     comparison = None
@@ -547,7 +549,7 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
         captions = {
             "service_level_by_interval": "Service level per interval against each channel's target (dashed)",
             "asa_and_queue_by_interval": "Speed of answer of the live channels (s), first response of the deferrable "
-                                         "ones (h) and backlog (mean contacts waiting) per interval",
+                                         "ones (min or h) and backlog (mean contacts waiting) per interval",
             "abandonment_by_interval": "Abandonment per interval",
             "occupancy_by_interval": "Occupancy of the whole centre and agents staffed per interval",
             "occupancy_by_group": "Occupancy and agents staffed of each agent group per interval",
