@@ -16,7 +16,6 @@ is one small module of its own so that none of them imports another's private he
 from __future__ import annotations
 
 import io
-import textwrap
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
@@ -160,10 +159,14 @@ def share_target_lines(ax: Axes, targets: Mapping[str, float], order: Sequence[s
         values.setdefault(round(float(value), 9), []).append(ch)
     handles = []
     for value, names in values.items():
-        what = ", ".join(f"{ch} {describe[ch]}" if describe and ch in describe else ch for ch in names)
+        lines = [f"target {value:g}%:"]
+        for i, ch in enumerate(names):  # a narrow legend: a new line rather than past 40 characters
+            part = (f"{ch} {describe[ch]}" if describe and ch in describe else ch) + ("," if i < len(names) - 1 else "")
+            if len(lines[-1]) + 1 + len(part) > 40 and i > 0:
+                lines.append(" ")
+            lines[-1] += " " + part
         colour = channel_colour(names[0], order) if len(names) == 1 else "#555555"
-        label = textwrap.fill(f"target {value:g}%: {what}", 34, subsequent_indent="  ")  # a narrow legend
-        handles.append(target_line(ax, value, colour, label))
+        handles.append(target_line(ax, value, colour, "\n".join(lines)))
     return handles
 
 
