@@ -56,9 +56,11 @@ def test_wrap_up_keeps_the_agent_busy_after_the_customer_left(tmp_path):
     assert kpis[("all", "occupancy")] == pytest.approx(240 / 3600)
     types = replication_types(result, config.run, config.scenario)
     assert (types[("calls", "talk_time_s")], types[("calls", "wrap_up_s")], types[("calls", "aht_s")]) == (60, 20, 80)
-    # the same trace without wrap-up: 1 starts at 100
+    assert c.wrap_up_s.tolist() == [20.0, 20.0, 20.0]  # the contact log: each one's wrap-up
+    # the same trace without wrap-up: 1 starts at 100, and the log has no wrap-up to show
     off = _run(_centre({"calls": _calls()}, trace=trace, hours=1))
     assert off.contacts.wait_s.tolist() == [0.0, 90.0, 0.0]
+    assert np.isnan(off.contacts.wrap_up_s).all()
 
 
 def test_escalated_contact_wraps_up_after_each_service_with_that_types_wrap_up(tmp_path):
@@ -74,6 +76,7 @@ def test_escalated_contact_wraps_up_after_each_service_with_that_types_wrap_up(t
     assert c.transfer_wait_s.tolist() == [10.0]
     assert c.transfer_handle_time_s.tolist() == [50.0]
     assert c.end_time_s.tolist() == [160.0]
+    assert c.wrap_up_s.tolist() == [40.0]  # the contact log: the wrap-up of its last service (tier 2)
     assert result.segments.busy_area.sum() == 100 + 10 + 50 + 40
     kpis = replication_summary(result, config.scenario, config.run)
     # two services, counted under tier1 (the type it arrived as): talk (100 + 50) / 2, wrap-up (10 + 40) / 2
@@ -121,6 +124,27 @@ def test_wrap_up_occupies_a_concurrent_slot_and_counts_as_a_contact_held(tmp_pat
 
 
 # ------------------------------------------------------------------ direction, common random numbers
+
+
+def test_the_contact_log_shows_each_contacts_last_wrap_up_and_changes_no_number(tmp_path):
+    trace = _write_trace(tmp_path / "t.csv", [(0, "calls", 100, None), (10, "calls", 50, 5), (20, "plain", 30, None)])
+    config = _centre({"calls": _calls(after_call_work=det(20)),
+                      "plain": {"channel": "phone", "arrivals": {"rate_per_hour": 0}, "handle_time": det(30)}},
+                     trace=trace, hours=1)
+    c = _run(config).contacts
+    # one agent.  0: served 0-100, wraps to 120.  1 (patience 5) abandons at 15.  2 (a type without
+    # wrap-up) waits until 120, is served 120-150: 0 s of wrap-up, where the abandoned one has none (NaN)
+    assert [OUTCOMES[o] for o in c.outcome] == ["answered", "abandoned", "answered"]
+    assert c.wait_s.tolist() == [0.0, 5.0, 100.0]
+    assert c.wrap_up_s[0] == 20.0 and np.isnan(c.wrap_up_s[1]) and c.wrap_up_s[2] == 0.0
+    # a loaded run with and without the log: the same tallies, and every served contact has a wrap-up
+    loaded = _loaded(30.0)
+    kept = _run(loaded, 1)
+    plain = CentreModel(loaded.scenario, loaded.run, 1).run()
+    np.testing.assert_array_equal(kept.segments.tally, plain.segments.tally)
+    np.testing.assert_array_equal(kept.segments.busy_area, plain.segments.busy_area)
+    served = kept.contacts.outcome == OUTCOMES.index("answered")
+    assert np.isfinite(kept.contacts.wrap_up_s[served]).all() and np.isnan(kept.contacts.wrap_up_s[~served]).all()
 
 
 def _loaded(wrap_s: float):

@@ -59,7 +59,8 @@ def test_study_writes_its_tables_and_figure(name, tmp_path, capsys):
     info = json.loads((out / "study.json").read_text(encoding="utf-8"))  # what python -m sim.report reads
     assert info["study"] == name and info["key"] == key and info["baseline"] == baseline
     assert info["window_hours"] == 2.0 and info["replications"] == 2
-    assert {ch: t["target"] for ch, t in info["targets"].items()} == {"phone": 0.8, "chat": 0.8, "email": 0.9}
+    assert {ch: t["target"] for ch, t in info["targets"].items()} == {"phone": 0.8, "chat": 0.8, "email": 0.9,
+                                                                            "social": 0.8}
 
 
 def test_staffing_sweep_scales_the_plan_and_costs_it_with_the_scenarios_costs(tmp_path):
