@@ -25,7 +25,7 @@ from sim.engine.inputs import load_json, load_yaml, read_text
 from sim.experiments.comparison import REPLICATION_TABLE, compare_replications, unique_replications, with_verdicts
 from sim.experiments.files import csv_frame
 from sim.experiments.replications import WARNINGS
-from sim.experiments.kpis import (VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi, unit_of,
+from sim.experiments.kpis import (WAIT_UNITS, VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi, unit_of,
                                   verdict_words, wait_units)
 from sim.experiments.stats import t_interval
 from sim.reporting import run_figures as plots
@@ -33,7 +33,7 @@ from sim.reporting.cost_basis import window_hours, with_cost
 from sim.reporting.document import Heading, Image, Page, Paragraph, Table
 from sim.reporting.style import ALL, LIVE, channel_label, channel_order, deferrable_channels
 from sim.reporting.wording import (config_changes, cost_note, diff_cell, hours_text, kpi_cell, relative_text, run_table,
-                                   scenario_tables, target_text, words)
+                                   scenario_tables, target_text, words, WAITS_S)
 from sim.workforce.costs import labour_cost
 
 __all__ = ["RUN_TABLES", "RunData", "read_config", "read_csv", "read_run_table", "load_run", "intervals_meeting", "kpi_table", "verdict_table",
@@ -399,8 +399,21 @@ def _comparison(run: RunData, base: RunData, wage: float | None) -> pd.DataFrame
     return with_verdicts(compare_replications(b, a, base.confidence))
 
 
-def verdict_table(comparison: pd.DataFrame, wage: float | None, confidence: float, currency: str = "") -> Table:
-    rows = []
+def _wait_cells(r, unit: str) -> list[str]:
+    """Baseline, option and difference of a deferrable channel's wait in its unit (min or h)."""
+    size, digits = WAIT_UNITS[unit], (1 if unit == "min" else 2)
+    means = [f"{v / size:,.{digits}f} {unit}" if math.isfinite(v) else "–" for v in (r.baseline_mean, r.alternative_mean)]
+    diff = f"{r.diff_mean / size:+,.{digits}f} {unit}" if math.isfinite(r.diff_mean) else "–"
+    if math.isfinite(r.diff_ci_low) and math.isfinite(r.diff_ci_high):
+        diff += f" [{r.diff_ci_low / size:+,.{digits}f}, {r.diff_ci_high / size:+,.{digits}f}]"
+    return [*means, diff]
+
+
+def verdict_table(comparison: pd.DataFrame, wage: float | None, confidence: float, currency: str = "",
+                  deferrable: Collection[str] = ()) -> Table:
+    """The paired differences against the baseline, KPI by KPI and channel by channel; the waits of the
+    ``deferrable`` channels in minutes or hours (:func:`~sim.experiments.kpis.unit_of`)."""
+    rows, notes = [], []
     channels = channel_order(comparison["channel"].astype(str).unique(), include_all=True)
     cells = {(str(r.channel), str(r.metric)): r for r in comparison.itertuples()}
     for metric in COMPARE_ROWS + JOURNEY_COMPARE:
@@ -411,11 +424,19 @@ def verdict_table(comparison: pd.DataFrame, wage: float | None, confidence: floa
             if metric in JOURNEY_COMPARE and r.baseline_mean == 0 and r.alternative_mean == 0:
                 continue  # a mechanism neither run uses
             info = kpi(metric)
-            rows.append([_metric_name(metric, wage, currency), channel_label(ch), info.show(r.baseline_mean),
-                         info.show(r.alternative_mean), diff_cell(metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high),
+            unit = unit_of(deferrable, ch)
+            shown = (_wait_cells(r, unit) if unit != "s" and metric in WAITS_S else
+                     [info.show(r.baseline_mean), info.show(r.alternative_mean),
+                      diff_cell(metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high)])
+            rows.append([_metric_name(metric, wage, currency), channel_label(ch), *shown,
                          verdict_words(metric, r.verdict)])
+            note = getattr(r, "note", "")
+            if isinstance(note, str) and note and note not in notes:  # a run without a mechanism the other has
+                notes.append(note)
     return Table(["KPI", "Channel", "Baseline", "This option", f"Difference [{100 * confidence:g}% CI]", "Verdict"],
-                 rows, "Paired differences (this option - baseline, same customers in each replication)")
+                 rows, "Paired differences (this option - baseline, same customers in each replication)"
+                 + (f"; {'; '.join(notes)} (a mechanism's KPI at its exact value in a run without it)"
+                    if notes else ""))
 
 
 def run_summary(run: RunData, base: RunData | None, comparison: pd.DataFrame | None, wage: float | None) -> str:
@@ -536,7 +557,8 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
         if hours is not None:
             page.add(Heading("Agent groups: hours and labour cost"), hours)
     if comparison is not None and not comparison.empty:
-        page.add(Heading("Against the baseline"), verdict_table(comparison, wage, base.confidence, currency),
+        page.add(Heading("Against the baseline"), verdict_table(comparison, wage, base.confidence, currency,
+                                                                    deferrable),
                  Paragraph(f"A difference is significant when its {100 * base.confidence:g}% interval excludes 0; "
                            "\"better\" and \"worse\" follow the KPI's direction (service level up; waits, abandonment "
                            "and agent-hours down); occupancy has none, so it is \"higher\" or \"lower\".", "note"),
