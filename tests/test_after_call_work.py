@@ -15,7 +15,8 @@ from sim.engine.errors import ConfigError
 from sim.engine.records import OUTCOMES, TALLY_FIELDS
 from sim.experiments.stats import t_interval
 from sim.model.centre import MECHANISMS, CentreModel, simulate
-from sim.model.metrics import group_summary, replication_summary, replication_types
+from sim.model.metrics import (group_summary, replication_intervals, replication_summary, replication_type_intervals,
+                               replication_types)
 
 from .test_golden_outputs import test_reference_run_reproduces_its_recorded_outputs as golden_run
 from .test_journeys import LOADED, _centre, det
@@ -56,6 +57,12 @@ def test_wrap_up_keeps_the_agent_busy_after_the_customer_left(tmp_path):
     assert kpis[("all", "occupancy")] == pytest.approx(240 / 3600)
     types = replication_types(result, config.run, config.scenario)
     assert (types[("calls", "talk_time_s")], types[("calls", "wrap_up_s")], types[("calls", "aht_s")]) == (60, 20, 80)
+    # per interval (one hour here), per channel and per contact type: the same split
+    intervals = replication_intervals(result, config.scenario, config.run)
+    phone = list(intervals["channel"]).index("phone")
+    assert (intervals["talk_time_s"][phone], intervals["wrap_up_s"][phone]) == (60, 20)
+    by_type = replication_type_intervals(result, config.scenario, config.run)
+    assert (by_type["talk_time_s"][0], by_type["wrap_up_s"][0], by_type["aht_s"][0]) == (60, 20, 80)
     assert c.wrap_up_s.tolist() == [20.0, 20.0, 20.0]  # the contact log: each one's wrap-up
     # the same trace without wrap-up: 1 starts at 100, and the log has no wrap-up to show
     off = _run(_centre({"calls": _calls()}, trace=trace, hours=1))
@@ -236,6 +243,8 @@ def test_without_after_call_work_the_mechanism_is_not_built_and_its_kpis_are_not
     kpis = replication_summary(result, config.scenario, config.run)
     assert ("phone", "talk_time_s") not in kpis and ("phone", "wrap_up_s") not in kpis
     assert kpis[("phone", "aht_s")] == 100.0
+    assert "wrap_up_s" not in replication_intervals(result, config.scenario, config.run)
+    assert "wrap_up_s" not in replication_type_intervals(result, config.scenario, config.run)
     assert "AfterCallWork" in [m.__name__ for m in MECHANISMS]
 
 

@@ -39,8 +39,8 @@ from sim.experiments.kpis import WAIT_UNITS, kpi, unit_of
 from sim.experiments.stats import share_interval, t_interval, wilson_interval
 from sim.model.capacity import load_warnings
 from sim.model.config import SimConfig
-from sim.model.metrics import (DAY_METRICS, GROUP_INTERVAL_METRICS, INTERVAL_METRICS, SUMMARY_ORDER,
-                               TYPE_INTERVAL_METRICS, TYPE_METRICS, with_after_call_work, with_balking,
+from sim.model.metrics import (DAY_METRICS, GROUP_INTERVAL_METRICS, INTERVAL_METRICS, SUMMARY_ORDER, TYPE_METRICS,
+                               interval_metrics, type_interval_metrics, with_after_call_work, with_balking,
                                with_lines)
 from sim.workforce.costs import COST_METRICS
 
@@ -100,8 +100,7 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
         summary=_aggregate(replications, "channel", run.confidence,
                            sl_risk_rows(replications, channels, run.confidence, day_rows) if risk else []),
         intervals=_average_intervals([out["intervals"] for out in outputs],
-                                     metrics=with_lines(with_balking(INTERVAL_METRICS, config.scenario),
-                                                                 config.scenario)),
+                                     metrics=interval_metrics(config.scenario)),
         groups=_aggregate(pd.DataFrame([row for out in outputs for row in out["groups"]]), "group", run.confidence),
         replications=replications,
         days=_aggregate_days(day_rows, channels, run.confidence, risk) if run.days > 1 else None,
@@ -109,8 +108,7 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
                           run.confidence),
         type_intervals=_average_intervals([out["type_intervals"] for out in outputs if "type_intervals" in out],
                                           ("interval_start_s", "interval", "contact_type", "channel"),
-                                          with_lines(with_balking(TYPE_INTERVAL_METRICS, config.scenario),
-                                                     config.scenario)),
+                                          type_interval_metrics(config.scenario)),
         group_intervals=_average_intervals([out["group_intervals"] for out in outputs if "group_intervals" in out],
                                            ("interval_start_s", "interval", "group"), GROUP_INTERVAL_METRICS),
         warnings=tuple(load_warnings(config.scenario, [out["load"] for out in outputs if "load" in out],
