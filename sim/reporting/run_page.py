@@ -250,6 +250,17 @@ def _metric_name(metric: str, wage: float | None, currency: str = "") -> str:
     return kpi(metric).label
 
 
+def _row_name(metric: str, wage: float | None, currency: str, channels: Sequence[str], deferrable) -> str:
+    """:func:`_metric_name`; a wait's names the unit of each deferrable channel among ``channels``, e.g.
+    "Average speed of answer (s; email in h, social in min)"."""
+    later = [f"{ch} in {unit_of(deferrable, ch)}" for ch in channels if unit_of(deferrable, ch) != "s"]
+    if metric in WAITS_S and len(channels) == 1 and later:
+        return f"{kpi(metric).name} ({unit_of(deferrable, channels[0])})"
+    if metric in WAITS_S and later:
+        return f"{kpi(metric).name} ({'s; ' if len(later) < len(channels) else ''}{', '.join(later)})"
+    return _metric_name(metric, wage, currency)
+
+
 #: the scenario's own cost lines (scenario.costs), in its currency
 COST_LINES = ("labour_cost", "vendor_cost", "bot_cost", "telephony_cost", "total_cost", "cost_per_contact")
 
@@ -271,7 +282,8 @@ def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float, defe
                          unit=unit_of(deferrable, ch))
                 if (ch, metric) in cells else "–" for ch in channels]
         if any(c != "–" for c in line):
-            rows.append([_metric_name(metric, wage, currency), *line])
+            rows.append([_row_name(metric, wage, currency, [ch for ch, c in zip(channels, line) if c != "–"],
+                                   deferrable), *line])
     return Table(["KPI", *[channel_label(c) for c in channels]], rows,
                  f"{caption}: mean ± half-width of the {100 * confidence:g}% confidence interval "
                  f"(shares: mean [low–high], an interval that stays inside 0–100%)")
@@ -428,7 +440,7 @@ def verdict_table(comparison: pd.DataFrame, wage: float | None, confidence: floa
             shown = (_wait_cells(r, unit) if unit != "s" and metric in WAITS_S else
                      [info.show(r.baseline_mean), info.show(r.alternative_mean),
                       diff_cell(metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high)])
-            rows.append([_metric_name(metric, wage, currency), channel_label(ch), *shown,
+            rows.append([_row_name(metric, wage, currency, [ch], deferrable), channel_label(ch), *shown,
                          verdict_words(metric, r.verdict)])
             note = getattr(r, "note", "")
             if isinstance(note, str) and note and note not in notes:  # a run without a mechanism the other has
