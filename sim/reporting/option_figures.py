@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.experiments.kpis import wait_unit
 from sim.reporting.style import (ALL, BLACK, GREY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, VERMILLION, channel_colour,
@@ -104,6 +105,8 @@ def options_figure(kpis: pd.DataFrame, options: Sequence[str], channels: Mapping
         ax.set_title(heading, fontsize=TICK_SIZE + 1)
         ax.grid(False, axis="y")
         _pad(ax, target)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))  # narrow: few ticks, none overlapping
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))  # 16,000, not 16000
     for ax in axes[len(panels):]:
         ax.set_visible(False)
     axes[0].set_yticks(list(y.values()), list(y.keys()))
