@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO / "experiments"))
 TINY = ["--replications", "2", "--hours", "2", "--quiet"]
 KPI_COLUMNS = ["channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
 PAIRED_COLUMNS = ["channel", "metric", "baseline_mean", "alternative_mean", "diff_mean", "diff_ci_low",
-                  "diff_ci_high", "n_reps", "independent_half_width", "variance_reduction"]
+                  "diff_ci_high", "n_reps", "independent_half_width", "variance_reduction", "note"]
 
 # study -> (key column, number of points, metrics it must report, baseline value)
 STUDIES = {
