@@ -333,7 +333,8 @@ def study_info(key: str, baseline: Any, result: ExperimentResult, **extra: Any) 
         "key": key, "baseline": baseline, "scenario": config.scenario.name,
         # the scenario's cost model, for the report's cost note and currency (None without scenario.costs)
         "costs": dataclasses.asdict(costs) if costs is not None else None,
-        "targets": {name: {"threshold_s": ch.service_level_threshold_s, "target": ch.service_level_target}
+        "targets": {name: {"threshold_s": ch.service_level_threshold_s, "target": ch.service_level_target,
+                           "deferrable": ch.deferrable}
                     for name, ch in config.scenario.channels.items()},
         "window_hours": window_hours(config.run),
         "replications": config.run.replications, "seed": config.run.seed, "confidence": config.run.confidence,

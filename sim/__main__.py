@@ -636,6 +636,7 @@ def _run(cfg, out: Path, *, multirun: bool, point: tuple[int, list[str]] | None 
 
     from sim.engine.errors import ConfigError
     from sim.experiments.files import atomic_write
+    from sim.experiments.kpis import wait_units
     from sim.experiments.replications import format_days, format_summary
     from sim.experiments.sequential import resolve_warmup, run_configured
     from sim.model.config import load_config
@@ -691,7 +692,7 @@ def _run(cfg, out: Path, *, multirun: bool, point: tuple[int, list[str]] | None 
           f"(after {run.warmup_s / 3600:g} h warm-up), "
           f"seed {run.seed}, {elapsed:.1f} s")
     print(format_summary(result.summary, run.confidence,
-                         [name for name, ch in config.scenario.channels.items() if ch.deferrable], result.warnings))
+                         wait_units(config.scenario.channels), result.warnings))
     if result.days is not None and not result.days.empty:
         print(format_days(result.days, run.confidence))
     print(f"outputs: {out}")

@@ -4,7 +4,9 @@ Two runs of ``python -m sim`` with the same ``run.seed`` see the same customers 
 replication (common random numbers), so their KPIs are paired; this command prints, for the
 headline KPIs, the paired difference (alternative - baseline) with its confidence interval and a
 verdict ("significantly better / worse / no detectable difference"), and writes every KPI's row as
-``comparison.csv`` into the alternative's folder.  The statistics live in
+``comparison.csv`` into the alternative's folder.  A KPI of a mechanism that only one run has
+(balking, trunk lines, after-call work) is compared at the other run's exact value without it (0
+balked, 0 s of wrap-up; :data:`~sim.experiments.comparison.MECHANISM_OFF`), which its ``note`` says.  The statistics live in
 :mod:`sim.experiments.comparison`; its functions are importable from here too::
 
     from sim import run_experiment
@@ -25,7 +27,8 @@ import pandas as pd
 
 from sim.engine.errors import ConfigError
 from sim.engine.options import confidence, fail, parser
-from sim.experiments.comparison import COMPARE_COLUMNS, compare, compare_folders, compare_replications, with_verdicts
+from sim.experiments.comparison import (COMPARE_COLUMNS, MECHANISM_OFF, compare, compare_folders, compare_replications,
+                                       with_verdicts)
 
 __all__ = ["COMPARE_COLUMNS", "compare", "compare_replications", "compare_folders", "with_verdicts", "main"]
 
@@ -55,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
         table.to_csv(path, index=False, float_format="%.10g")
     except OSError as exc:
         return fail(PROG, ConfigError(str(path), f"cannot be written: {exc.strerror or exc}"))
-    shown = with_verdicts(table[table.metric.isin(["service_level", "asa_s", "abandon_rate", "occupancy", "aht_s"])])
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
+    headline = ["service_level", "asa_s", "abandon_rate", "occupancy", "aht_s", *MECHANISM_OFF]
+    shown = with_verdicts(table[table.metric.isin(headline)])
+    if not shown["note"].astype(bool).any():
+        shown = shown.drop(columns="note")  # a note only says that a run lacks a mechanism the other has
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"written: {path}")
     return 0

@@ -15,7 +15,8 @@ from sim.engine.errors import ConfigError
 from sim.engine.records import OUTCOMES, TALLY_FIELDS
 from sim.experiments.stats import t_interval
 from sim.model.centre import MECHANISMS, CentreModel, simulate
-from sim.model.metrics import group_summary, replication_summary, replication_types
+from sim.model.metrics import (group_summary, replication_intervals, replication_summary, replication_type_intervals,
+                               replication_types)
 
 from .test_golden_outputs import test_reference_run_reproduces_its_recorded_outputs as golden_run
 from .test_journeys import LOADED, _centre, det
@@ -56,9 +57,17 @@ def test_wrap_up_keeps_the_agent_busy_after_the_customer_left(tmp_path):
     assert kpis[("all", "occupancy")] == pytest.approx(240 / 3600)
     types = replication_types(result, config.run, config.scenario)
     assert (types[("calls", "talk_time_s")], types[("calls", "wrap_up_s")], types[("calls", "aht_s")]) == (60, 20, 80)
-    # the same trace without wrap-up: 1 starts at 100
+    # per interval (one hour here), per channel and per contact type: the same split
+    intervals = replication_intervals(result, config.scenario, config.run)
+    phone = list(intervals["channel"]).index("phone")
+    assert (intervals["talk_time_s"][phone], intervals["wrap_up_s"][phone]) == (60, 20)
+    by_type = replication_type_intervals(result, config.scenario, config.run)
+    assert (by_type["talk_time_s"][0], by_type["wrap_up_s"][0], by_type["aht_s"][0]) == (60, 20, 80)
+    assert c.wrap_up_s.tolist() == [20.0, 20.0, 20.0]  # the contact log: each one's wrap-up
+    # the same trace without wrap-up: 1 starts at 100, and the log has no wrap-up to show
     off = _run(_centre({"calls": _calls()}, trace=trace, hours=1))
     assert off.contacts.wait_s.tolist() == [0.0, 90.0, 0.0]
+    assert np.isnan(off.contacts.wrap_up_s).all()
 
 
 def test_escalated_contact_wraps_up_after_each_service_with_that_types_wrap_up(tmp_path):
@@ -74,6 +83,7 @@ def test_escalated_contact_wraps_up_after_each_service_with_that_types_wrap_up(t
     assert c.transfer_wait_s.tolist() == [10.0]
     assert c.transfer_handle_time_s.tolist() == [50.0]
     assert c.end_time_s.tolist() == [160.0]
+    assert c.wrap_up_s.tolist() == [40.0]  # the contact log: the wrap-up of its last service (tier 2)
     assert result.segments.busy_area.sum() == 100 + 10 + 50 + 40
     kpis = replication_summary(result, config.scenario, config.run)
     # two services, counted under tier1 (the type it arrived as): talk (100 + 50) / 2, wrap-up (10 + 40) / 2
@@ -121,6 +131,27 @@ def test_wrap_up_occupies_a_concurrent_slot_and_counts_as_a_contact_held(tmp_pat
 
 
 # ------------------------------------------------------------------ direction, common random numbers
+
+
+def test_the_contact_log_shows_each_contacts_last_wrap_up_and_changes_no_number(tmp_path):
+    trace = _write_trace(tmp_path / "t.csv", [(0, "calls", 100, None), (10, "calls", 50, 5), (20, "plain", 30, None)])
+    config = _centre({"calls": _calls(after_call_work=det(20)),
+                      "plain": {"channel": "phone", "arrivals": {"rate_per_hour": 0}, "handle_time": det(30)}},
+                     trace=trace, hours=1)
+    c = _run(config).contacts
+    # one agent.  0: served 0-100, wraps to 120.  1 (patience 5) abandons at 15.  2 (a type without
+    # wrap-up) waits until 120, is served 120-150: 0 s of wrap-up, where the abandoned one has none (NaN)
+    assert [OUTCOMES[o] for o in c.outcome] == ["answered", "abandoned", "answered"]
+    assert c.wait_s.tolist() == [0.0, 5.0, 100.0]
+    assert c.wrap_up_s[0] == 20.0 and np.isnan(c.wrap_up_s[1]) and c.wrap_up_s[2] == 0.0
+    # a loaded run with and without the log: the same tallies, and every served contact has a wrap-up
+    loaded = _loaded(30.0)
+    kept = _run(loaded, 1)
+    plain = CentreModel(loaded.scenario, loaded.run, 1).run()
+    np.testing.assert_array_equal(kept.segments.tally, plain.segments.tally)
+    np.testing.assert_array_equal(kept.segments.busy_area, plain.segments.busy_area)
+    served = kept.contacts.outcome == OUTCOMES.index("answered")
+    assert np.isfinite(kept.contacts.wrap_up_s[served]).all() and np.isnan(kept.contacts.wrap_up_s[~served]).all()
 
 
 def _loaded(wrap_s: float):
@@ -212,6 +243,8 @@ def test_without_after_call_work_the_mechanism_is_not_built_and_its_kpis_are_not
     kpis = replication_summary(result, config.scenario, config.run)
     assert ("phone", "talk_time_s") not in kpis and ("phone", "wrap_up_s") not in kpis
     assert kpis[("phone", "aht_s")] == 100.0
+    assert "wrap_up_s" not in replication_intervals(result, config.scenario, config.run)
+    assert "wrap_up_s" not in replication_type_intervals(result, config.scenario, config.run)
     assert "AfterCallWork" in [m.__name__ for m in MECHANISMS]
 
 

@@ -39,7 +39,7 @@ def test_default_scenario_writes_every_output_and_says_where(two_default_runs):
     for name in OUTPUT_FILES:
         assert (out / name).is_file(), f"missing {name}"
     assert f"outputs: {out}" in proc.stdout
-    for channel in ("phone", "chat", "email", "all"):
+    for channel in ("phone", "chat", "email", "social", "all"):
         assert channel in proc.stdout.splitlines()[1], "the KPI table has a column per channel"
 
 
@@ -47,7 +47,7 @@ def test_summary_is_tidy_with_required_metrics_per_channel(two_default_runs):
     out, _ = two_default_runs[0]
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.columns) == ["channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
-    assert set(summary.channel) == {"phone", "chat", "email", "live", "all"}
+    assert set(summary.channel) == {"phone", "chat", "email", "social", "live", "all"}
     waits = {"service_level", "asa_s", "mean_wait_s", "abandon_rate", "p_wait", "end_to_end_time_s"}
     assert {"offered", "answered", "abandoned"} | waits <= set(summary[summary.channel == "live"].metric)
     assert {"offered", "answered", "abandoned", "blocked", "aht_s", "occupancy", "escalation_rate"} <= \
@@ -63,7 +63,7 @@ def test_intervals_cover_the_business_day_per_channel(two_default_runs):
     intervals = pd.read_csv(out / "intervals.csv")
     assert intervals["interval"].iloc[0] == "08:00"
     assert intervals["interval"].nunique() == 24  # 08:00-20:00 in 30 minutes
-    assert set(intervals.channel) == {"phone", "chat", "email", "live", "all"}
+    assert set(intervals.channel) == {"phone", "chat", "email", "social", "live", "all"}
     centre = intervals[intervals.channel == "all"]
     assert centre["service_level"].isna().all() and centre["asa_s"].isna().all(), "no centre-wide wait mixes email"
     for col in ("interval_start_s", "offered", "service_level", "asa_s", "mean_queue_length", "occupancy"):

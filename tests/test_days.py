@@ -177,7 +177,7 @@ def test_shifts_repeat_every_day_with_shrinkage_drawn_afresh():
     groups = group_summary(result, config.run)
     # agents on duty never exceed the plan: 4 in the morning, 7 at midday (less breaks), 3 in the evening
     assert groups[("specialists", "agents_staffed")] <= (4 * 7.5 + 3 * 8) / 12 + 1e-9
-    assert len(iv["interval"]) == 5 * 24 * 4  # five rows (3 channels, live, all) x 24 intervals x 4 days
+    assert len(iv["interval"]) == 6 * 24 * 4  # six rows (4 channels, live, all) x 24 intervals x 4 days
 
 
 def test_conservation_and_littles_law_hold_over_days_in_the_default_centre():

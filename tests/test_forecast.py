@@ -55,9 +55,12 @@ def test_busyness_cv_zero_gives_the_same_numbers_as_without_the_key():
     pd.testing.assert_frame_equal(absent.summary, zero.summary, check_exact=True)
     pd.testing.assert_frame_equal(absent.intervals, zero.intervals, check_exact=True)
     # and as before the key existed: first arrivals of seed 12345 (recorded before busyness was added;
-    # retrials and repeat contacts of the default centre come on top of them, from their own streams)
-    arrivals = absent.replications.query("channel == 'all' and metric == 'unique_customers'")["value"].tolist()
+    # retrials and repeat contacts of the default centre come on top of them, from their own streams;
+    # the social posts added later draw from a stream of their own and leave the others' as they were)
+    customers = absent.replications.query("metric == 'unique_customers'").set_index(["replication", "channel"])["value"]
+    arrivals = [customers[(r, "all")] - customers[(r, "social")] for r in (0, 1)]
     assert arrivals == [3653.0, 3633.0]
+    assert [customers[(r, "social")] for r in (0, 1)] == [192.0, 218.0]
 
 
 def test_busyness_cv_zero_single_queue_unchanged():
@@ -142,7 +145,7 @@ def test_sl_risk_is_the_share_of_replications_missing_the_target(tmp_path):
     reps = pd.read_csv(tmp_path / "replications.csv")
     sl = reps[reps.metric == "service_level"].pivot(index="replication", columns="channel", values="value")
     risk = summary[summary.metric == "sl_risk"].set_index("channel")
-    assert set(risk.index) == {"phone", "chat", "email", "all"}
+    assert set(risk.index) == {"phone", "chat", "email", "social", "all"}
     any_miss = pd.Series(False, index=sl.index)
     for name, channel in config.scenario.channels.items():
         missed = sl[name] < channel.service_level_target

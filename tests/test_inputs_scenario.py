@@ -134,13 +134,13 @@ def test_a_staffing_table_above_the_ceiling_names_the_interval():
 
 def test_staffing_scale_above_the_ceiling_names_the_scale():
     assert error(["+scenario.agent_groups.generalists.staffing_scale=1e5"]) == (
-        "scenario.agent_groups.generalists.staffing_scale: gives 3,000,000 agents in interval 3 (09:30), above the "
+        "scenario.agent_groups.generalists.staffing_scale: gives 3,100,000 agents in interval 3 (09:30), above the "
         f"100,000 allowed {RAISE}")
 
 
 def test_staffing_delta_above_the_ceiling_names_the_delta():
     assert error(["scenario.agent_groups.generalists.staffing_delta=200000"]) == (
-        "scenario.agent_groups.generalists.staffing_delta: gives 200,030 agents in interval 3 (09:30), above the "
+        "scenario.agent_groups.generalists.staffing_delta: gives 200,031 agents in interval 3 (09:30), above the "
         f"100,000 allowed {RAISE}")
 
 

@@ -265,7 +265,7 @@ def test_hours_over_several_days_must_be_whole_intervals(tmp_path, capsys):
     ("chat_concurrency", ["--slowdown", "inf"], "argument --slowdown: expected a finite number, got 'inf'"),
     ("chat_concurrency", ["--agents", "-1"], "argument --agents: expected a whole number >= 0, got '-1'"),
     ("chat_concurrency", ["--agents", "5"], "--agents: expected 0 to the constant staffing of chat_team, got 5"),
-    ("deflection", ["--channel", "fax"], "argument --channel: expected a channel among phone, chat, email, got 'fax'"),
+    ("deflection", ["--channel", "fax"], "argument --channel: expected a channel among phone, chat, email, social, got 'fax'"),
     ("deflection", ["--channel", "email"], "no contact type of channel 'email' has a self_service stage"),
     ("deflection", ["--bot-cost", "-0.5"], "argument --bot-cost: expected a number >= 0 in money per session, "
                                            "got '-0.5'"),

@@ -55,7 +55,7 @@ def test_ten_percent_more_volume_offers_about_ten_percent_more_contacts():
 
 
 @pytest.mark.parametrize("overrides, message", [
-    (["scenario.agent_groups.generalists.staffing_delta=-16"],
+    (["scenario.agent_groups.generalists.staffing_delta=-17"],
      "scenario.agent_groups.generalists.staffing_delta: leaves -1 agents in interval 0 (08:00); expected at least 0"),
     (["scenario.agent_groups.generalists.staffing_delta=1.5"],
      "scenario.agent_groups.generalists.staffing_delta: expected a whole number"),

@@ -10,7 +10,7 @@ import pytest
 import scipy.stats
 
 from sim import ConfigError, load_config, run_experiment, single_queue_scenario
-from sim.experiments.comparison import COMPARE_COLUMNS, compare
+from sim.experiments.comparison import COMPARE_COLUMNS, compare, compare_replications
 from sim.model.config import RunSpec, SimConfig, resolve_run
 from sim.experiments.sequential import (detect_warmup, detect_warmup_s, pilot_replications, refine_scenario,
                                         resolve_warmup, run_configured, run_until_precise, warmup_series)
@@ -328,3 +328,40 @@ def test_the_printed_table_keeps_a_space_between_columns_however_wide_a_cell():
     header, row = format_summary(summary, 0.95).splitlines()[:2]
     cells = row.split()
     assert cells[0] == "offered" and len(cells) == 1 + 2 * 2, row
+
+
+def _reps(rows: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
+    """A replications table from ``{(channel, metric): [value per replication]}``."""
+    return pd.DataFrame([{"replication": r, "channel": ch, "metric": m, "value": v}
+                         for (ch, m), values in rows.items() for r, v in enumerate(values)])
+
+
+def test_a_mechanism_kpi_one_run_lacks_is_compared_at_its_exact_value_without_the_mechanism():
+    plain = _reps({("phone", "offered"): [100, 120, 90], ("phone", "aht_s"): [300.0, 310.0, 290.0],
+                   ("chat", "offered"): [0, 0, 0], ("chat", "aht_s"): [math.nan] * 3})
+    acw_and_balking = _reps({
+        ("phone", "offered"): [95, 110, 90], ("phone", "aht_s"): [330.0, 345.0, 320.0],
+        ("phone", "talk_time_s"): [301.0, 312.0, 290.0], ("phone", "wrap_up_s"): [29.0, 33.0, 30.0],
+        ("phone", "balked"): [5, 10, 0], ("phone", "balk_rate"): [0.05, 10 / 120, 0.0],
+        ("chat", "offered"): [0, 0, 0], ("chat", "balk_rate"): [math.nan] * 3,
+        ("phone", "lines_busy"): [4.0, 5.0, 3.0]})
+    table = compare_replications(plain, acw_and_balking, 0.95).set_index(["channel", "metric"])
+    assert list(table.reset_index().columns) == COMPARE_COLUMNS
+    # the baseline balks no one and wraps up nothing: 0; its talk time is its whole handle time
+    wrap = table.loc[("phone", "wrap_up_s")]
+    assert (wrap.baseline_mean, wrap.alternative_mean, wrap.diff_mean, wrap.n_reps) == (0.0, 92 / 3, 92 / 3, 3)
+    assert wrap.note == "baseline without after-call work: 0"
+    talk = table.loc[("phone", "talk_time_s")]
+    assert (talk.baseline_mean, talk.diff_mean) == (300.0, pytest.approx(1.0))
+    assert talk.note == "baseline without after-call work: talk time = its aht_s"
+    balked = table.loc[("phone", "balked")]
+    assert (balked.baseline_mean, balked.diff_mean, balked.note) == (0.0, 5.0, "baseline without balking: 0")
+    assert table.loc[("phone", "balk_rate")].baseline_mean == 0.0
+    # not where the value is not known without the mechanism: no contact to balk, no busy-line count
+    assert ("chat", "balk_rate") not in table.index
+    assert ("phone", "lines_busy") not in table.index
+    assert (table.loc[[("phone", "aht_s"), ("phone", "offered")], "note"] == "").all()
+    # and the other way round: an alternative without after-call work against a baseline with it
+    back = compare_replications(acw_and_balking, plain, 0.95).set_index(["channel", "metric"])
+    assert back.loc[("phone", "wrap_up_s")].diff_mean == -92 / 3
+    assert back.loc[("phone", "wrap_up_s")].note == "alternative without after-call work: 0"

@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO / "experiments"))
 TINY = ["--replications", "2", "--hours", "2", "--quiet"]
 KPI_COLUMNS = ["channel", "metric", "mean", "ci_low", "ci_high", "n_reps"]
 PAIRED_COLUMNS = ["channel", "metric", "baseline_mean", "alternative_mean", "diff_mean", "diff_ci_low",
-                  "diff_ci_high", "n_reps", "independent_half_width", "variance_reduction"]
+                  "diff_ci_high", "n_reps", "independent_half_width", "variance_reduction", "note"]
 
 # study -> (key column, number of points, metrics it must report, baseline value)
 STUDIES = {
@@ -59,7 +59,8 @@ def test_study_writes_its_tables_and_figure(name, tmp_path, capsys):
     info = json.loads((out / "study.json").read_text(encoding="utf-8"))  # what python -m sim.report reads
     assert info["study"] == name and info["key"] == key and info["baseline"] == baseline
     assert info["window_hours"] == 2.0 and info["replications"] == 2
-    assert {ch: t["target"] for ch, t in info["targets"].items()} == {"phone": 0.8, "chat": 0.8, "email": 0.9}
+    assert {ch: t["target"] for ch, t in info["targets"].items()} == {"phone": 0.8, "chat": 0.8, "email": 0.9,
+                                                                            "social": 0.8}
 
 
 def test_staffing_sweep_scales_the_plan_and_costs_it_with_the_scenarios_costs(tmp_path):

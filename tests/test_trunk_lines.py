@@ -87,6 +87,10 @@ def test_two_lines_block_exactly_the_calls_that_find_both_busy_and_lines_busy_is
     assert kpis[("phone", "offered")] == 6 and kpis[("phone", "answered")] == 5 and kpis[("phone", "abandoned")] == 1
     assert kpis[("phone", "asa_s")] == 47.0
     assert kpis[("phone", "lines_busy")] == pytest.approx(715 / 3600)
+    # per interval too (one hour here): the phone's busy lines; no line count for the centre as a whole
+    intervals = replication_intervals(result, config.scenario, config.run)
+    row = dict(zip(intervals["channel"], intervals["lines_busy"]))
+    assert row["phone"] == pytest.approx(715 / 3600) and math.isnan(row["all"])
 
 
 def test_a_call_blocked_by_the_full_queue_frees_the_line_it_took_and_self_service_holds_one(tmp_path):
@@ -227,7 +231,12 @@ def test_line_kpis_appear_only_with_lines_and_the_mechanism_is_not_built_without
         summary = replication_summary(result, config.scenario, config.run)
         assert (("phone", "line_block_rate") in summary) is shown and (("phone", "lines_busy") in summary) is shown
         assert ("chat", "lines_busy") not in summary and ("all", "lines_busy") not in summary
-        assert ("line_blocked" in replication_intervals(result, config.scenario, config.run)) is shown
+        intervals = replication_intervals(result, config.scenario, config.run)
+        assert ("line_blocked" in intervals) is shown and ("lines_busy" in intervals) is shown
+        if shown:  # equal intervals over the window: their busy lines average to the day's
+            phone = intervals["channel"] == "phone"
+            assert intervals["lines_busy"][phone].mean() == pytest.approx(summary[("phone", "lines_busy")], rel=1e-9)
+            assert np.isnan(intervals["lines_busy"][~phone]).all()
         assert (("billing", "line_block_rate") in replication_types(result, config.run, config.scenario)) is shown
         assert ("line_blocked" in replication_type_intervals(result, config.scenario, config.run)) is shown
         assert (result.segments.line_area is not None) is shown

@@ -84,7 +84,7 @@ N_TALLY = len(TALLY_FIELDS)
 CONTACT_COLUMNS = (
     "contact_id", "contact_type", "channel", "arrival_time_s", "wait_s", "answered", "outcome",
     "handle_time_s", "agent_group", "escalated", "transfer_wait_s", "transfer_handle_time_s", "end_time_s",
-    "customer_id", "attempt", "bot_time_s", "callback", "overflowed", "vip",
+    "customer_id", "attempt", "bot_time_s", "callback", "overflowed", "vip", "wrap_up_s",
 )
 ATTEMPTS = ("first", "retrial", "repeat")  # values of the contact log's ``attempt``
 CALLBACKS = ("none", "declined", "waiting", "reached", "unreached")  # values of the contact log's ``callback``
@@ -113,13 +113,14 @@ class ContactRecords:
     callback: np.ndarray  # int8, index into CALLBACKS
     overflowed: np.ndarray  # int8: the leg (1 first queue, 2 escalation queue) in which it overflowed; 0 = not
     vip: np.ndarray  # bool: in its contact type's VIP class
+    wrap_up_s: np.ndarray  # after-call work of its last service (NaN: not served, or no after-call work in the run)
 
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> "ContactRecords":
         """Build from row tuples in :data:`CONTACT_COLUMNS` order, sorted by contact id."""
         rows.sort(key=lambda r: r[0])
         dtypes = (np.int64, np.int16, np.int16, float, float, bool, np.int8, float, np.int16, bool, float, float, float,
-                  np.int64, np.int8, float, np.int8, np.int8, bool)
+                  np.int64, np.int8, float, np.int8, np.int8, bool, float)
         if rows:
             cols = list(zip(*rows))
         else:

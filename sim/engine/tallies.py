@@ -192,7 +192,13 @@ class TallyModel:
     finish = finish_contact  # the finish hook: a mechanism may replace it for its run (sim.engine.hooks)
 
     def log_contact(self, contact: Contact, outcome: int, end: float) -> None:
-        """Hand the contact's row (:data:`~sim.engine.records.CONTACT_COLUMNS` order) to the sink."""
+        """Hand the contact's row (:data:`~sim.engine.records.CONTACT_COLUMNS` order) to the sink (a
+        mechanism may replace it for its run, e.g. :mod:`sim.journeys.after_call_work` to add the wrap-up)."""
+        self.sink(self.contact_row(contact, outcome, end))
+
+    def contact_row(self, contact: Contact, outcome: int, end: float, wrap_up: float = NAN) -> tuple:
+        """The contact's row in :data:`~sim.engine.records.CONTACT_COLUMNS` order; ``wrap_up``: the
+        after-call work of its last service (s)."""
         escalated = contact.leg == 2
         first = contact.origin if escalated else contact.queue
         answered = contact.group1 >= 0
@@ -200,13 +206,14 @@ class TallyModel:
         bot = getattr(contact, "bot", 0.0)
         cb = getattr(contact, "cb", 0)
         ov = getattr(contact, "ov", 0)
-        self.sink((
+        return (
             contact.id, first.index, first.channel, contact.arrival, contact.wait1 if contact.leg else contact.wait2,
             answered, outcome,
             contact.handle1 if answered else NAN, contact.group1, escalated,
             contact.wait2 if escalated else NAN, contact.handle2 if escalated else NAN, end,
             contact.customer if kind else contact.id, kind, bot if bot > 0.0 else 0.0, cb, ov, first.klass == 1,
-        ))
+            wrap_up,
+        )
 
     def finish_escalated(self, contact: Contact, outcome: int, end: float, acc: list[float]) -> None:
         acc[12] += 1.0  # escalated

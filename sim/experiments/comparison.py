@@ -41,11 +41,19 @@ from sim.experiments.kpis import verdict
 from sim.experiments.replications import ExperimentResult
 from sim.experiments.stats import paired_difference, welch_half_width
 
-__all__ = ["COMPARE_COLUMNS", "REPLICATION_TABLE", "compare", "compare_replications", "compare_folders",
+__all__ = ["COMPARE_COLUMNS", "MECHANISM_OFF", "REPLICATION_TABLE", "compare", "compare_replications", "compare_folders",
            "read_replications", "unique_replications", "with_verdicts"]
 
 COMPARE_COLUMNS = ["channel", "metric", "baseline_mean", "alternative_mean", "diff_mean", "diff_ci_low",
-                   "diff_ci_high", "n_reps", "independent_half_width", "variance_reduction"]
+                   "diff_ci_high", "n_reps", "independent_half_width", "variance_reduction", "note"]
+#: A mechanism's KPIs and their exact value in a run without the mechanism: ``metric -> (mechanism,
+#: value)``, the value a number or the KPI of that run it equals (without after-call work the talk
+#: time is the whole handle time).  A run that lacks one of them is compared at that value.
+MECHANISM_OFF = {
+    "balked": ("balking", 0.0), "balk_rate": ("balking", 0.0),
+    "line_blocked": ("trunk lines", 0.0), "line_block_rate": ("trunk lines", 0.0),
+    "wrap_up_s": ("after-call work", 0.0), "talk_time_s": ("after-call work", "aht_s"),
+}
 #: ``replications.csv`` of a run folder: (its columns, those holding numbers, those with no empty cell)
 REPLICATION_TABLE = (("replication", "channel", "metric", "value"), ("replication", "value"),
                      ("replication", "channel", "metric"))
@@ -82,7 +90,15 @@ def compare(baseline: ExperimentResult, alternative: ExperimentResult, confidenc
 
 
 def compare_replications(baseline: pd.DataFrame, alternative: pd.DataFrame, confidence: float) -> pd.DataFrame:
-    """:func:`compare` on two ``replications`` tables (``replication, channel, metric, value``)."""
+    """:func:`compare` on two ``replications`` tables (``replication, channel, metric, value``).
+
+    A KPI of a mechanism (:data:`MECHANISM_OFF`: balking, trunk lines, after-call work) that one run
+    reports and the other does not is compared at its exact value without the mechanism (0 balked,
+    0 s of wrap-up, ...), and its ``note`` says so, e.g. "baseline without balking: 0"; every other
+    row's ``note`` is empty."""
+    notes: dict[tuple[str, str], str] = {}
+    baseline, alternative = (_mechanism_off(baseline, alternative, "baseline", notes),
+                             _mechanism_off(alternative, baseline, "alternative", notes))
     keys = ["channel", "metric", "replication"]
     base = baseline.set_index(keys)["value"]
     alt = alternative.set_index(keys)["value"]
@@ -109,6 +125,7 @@ def compare_replications(baseline: pd.DataFrame, alternative: pd.DataFrame, conf
             "diff_mean": diff.mean, "diff_ci_low": diff.low, "diff_ci_high": diff.high, "n_reps": diff.n,
             "independent_half_width": indep_half,
             "variance_reduction": _ratio(indep_var, paired_var),
+            "note": notes.get((channel, metric), ""),
         })
     return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
 
@@ -125,6 +142,35 @@ def with_verdicts(table: pd.DataFrame) -> pd.DataFrame:
     verdicts = [verdict(m, lo, hi, mean) for m, lo, hi, mean
                 in zip(table["metric"], table["diff_ci_low"], table["diff_ci_high"], means)]
     return table.assign(verdict=pd.Series(verdicts, index=table.index, dtype=object))
+
+
+def _mechanism_off(table: pd.DataFrame, other: pd.DataFrame, side: str,
+                   notes: dict[tuple[str, str], str]) -> pd.DataFrame:
+    """``table`` (a ``replications`` table) plus, for each KPI of :data:`MECHANISM_OFF` that ``other``
+    reports and ``table`` does not, its value without the mechanism in each replication and channel
+    of ``table`` where that value is defined (a wrap-up or talk time needs a service: ``aht_s``; a
+    rate needs contacts: ``offered`` > 0); ``notes`` gets ``side``'s note per (channel, metric)."""
+    missing = [m for m in MECHANISM_OFF if m in set(other["metric"]) and m not in set(table["metric"])]
+    if not missing:
+        return table
+    cell = table.set_index(["channel", "metric", "replication"])["value"]
+    keys = ["channel", "replication"]
+    parts = [table]
+    for metric in missing:
+        mechanism, value = MECHANISM_OFF[metric]
+        wanted = other.loc[other["metric"] == metric, keys].drop_duplicates()
+        source = "aht_s" if metric in ("wrap_up_s", "talk_time_s") else "offered"
+        rows = []
+        for ch, r in zip(wanted["channel"], wanted["replication"]):
+            known = cell.get((ch, source, r))
+            if known is None or not np.isfinite(known) or (source == "offered" and not known > 0):
+                continue
+            rows.append((r, ch, metric, float(known) if value == "aht_s" else value))
+            notes[(ch, metric)] = (f"{side} without {mechanism}: talk time = its aht_s" if value == "aht_s"
+                                   else f"{side} without {mechanism}: {value:g}")
+        if rows:
+            parts.append(pd.DataFrame(rows, columns=["replication", "channel", "metric", "value"]))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else table
 
 
 def _ratio(independent: float, paired: float) -> float:

@@ -21,7 +21,8 @@ import math
 from dataclasses import dataclass
 
 __all__ = ["KPI", "KPIS", "kpi", "verdict", "VERDICT_BETTER", "VERDICT_WORSE", "VERDICT_NONE",
-           "VERDICT_NEGLIGIBLE", "VERDICT_UNKNOWN", "verdict_words"]
+           "VERDICT_NEGLIGIBLE", "VERDICT_UNKNOWN", "verdict_words", "WAIT_UNITS", "wait_unit", "wait_units",
+           "unit_of"]
 
 
 @dataclass(frozen=True)
@@ -165,3 +166,30 @@ def verdict_words(metric: str, word: str) -> str:
     if word == VERDICT_NEGLIGIBLE:
         return f"{word} (significant, but under {kpi(metric).show_threshold()})"
     return word
+
+
+#: the units a wait is shown in, with their length in seconds: a live channel's in seconds, a deferrable
+#: channel's in minutes when its target is under an hour (social posts, 80% in 30 min), else in hours (email)
+WAIT_UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0}
+
+
+def wait_unit(threshold_s: float, deferrable: bool = True) -> str:
+    """The unit of a channel's waits (a key of :data:`WAIT_UNITS`) from its service-level threshold (s)."""
+    if not deferrable:
+        return "s"
+    return "min" if threshold_s < 3600.0 else "h"
+
+
+def wait_units(channels) -> dict[str, str]:
+    """``{channel: "min" or "h"}`` for the deferrable channels of ``channels`` (name -> an object with
+    ``service_level_threshold_s`` and ``deferrable``, e.g. a scenario's channels): a mapping that is also
+    the collection of deferrable channels the reports take (``ch in deferrable``)."""
+    return {name: wait_unit(ch.service_level_threshold_s) for name, ch in channels.items() if ch.deferrable}
+
+
+def unit_of(deferrable, channel: str) -> str:
+    """The unit of ``channel``'s waits given ``deferrable``: a mapping from :func:`wait_units` (its unit),
+    or a plain collection of deferrable channels (hours), else seconds."""
+    if channel not in deferrable:
+        return "s"
+    return deferrable[channel] if hasattr(deferrable, "get") else "h"

@@ -35,12 +35,12 @@ import pandas as pd
 
 from sim.experiments.executors import map_replications
 from sim.experiments.files import atomic_write
-from sim.experiments.kpis import kpi
+from sim.experiments.kpis import WAIT_UNITS, kpi, unit_of
 from sim.experiments.stats import share_interval, t_interval, wilson_interval
 from sim.model.capacity import load_warnings
 from sim.model.config import SimConfig
-from sim.model.metrics import (DAY_METRICS, GROUP_INTERVAL_METRICS, INTERVAL_METRICS, SUMMARY_ORDER,
-                               TYPE_INTERVAL_METRICS, TYPE_METRICS, with_after_call_work, with_balking,
+from sim.model.metrics import (DAY_METRICS, GROUP_INTERVAL_METRICS, INTERVAL_METRICS, SUMMARY_ORDER, TYPE_METRICS,
+                               interval_metrics, type_interval_metrics, with_after_call_work, with_balking,
                                with_lines)
 from sim.workforce.costs import COST_METRICS
 
@@ -100,8 +100,7 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
         summary=_aggregate(replications, "channel", run.confidence,
                            sl_risk_rows(replications, channels, run.confidence, day_rows) if risk else []),
         intervals=_average_intervals([out["intervals"] for out in outputs],
-                                     metrics=with_lines(with_balking(INTERVAL_METRICS, config.scenario),
-                                                                 config.scenario)),
+                                     metrics=interval_metrics(config.scenario)),
         groups=_aggregate(pd.DataFrame([row for out in outputs for row in out["groups"]]), "group", run.confidence),
         replications=replications,
         days=_aggregate_days(day_rows, channels, run.confidence, risk) if run.days > 1 else None,
@@ -109,8 +108,7 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
                           run.confidence),
         type_intervals=_average_intervals([out["type_intervals"] for out in outputs if "type_intervals" in out],
                                           ("interval_start_s", "interval", "contact_type", "channel"),
-                                          with_lines(with_balking(TYPE_INTERVAL_METRICS, config.scenario),
-                                                     config.scenario)),
+                                          type_interval_metrics(config.scenario)),
         group_intervals=_average_intervals([out["group_intervals"] for out in outputs if "group_intervals" in out],
                                            ("interval_start_s", "interval", "group"), GROUP_INTERVAL_METRICS),
         warnings=tuple(load_warnings(config.scenario, [out["load"] for out in outputs if "load" in out],
@@ -301,7 +299,8 @@ def _write_csv(table: pd.DataFrame, path: Path) -> Path:
 def format_summary(summary: pd.DataFrame, confidence: float, deferrable: Sequence[str] = (),
                    warnings: Sequence[str] = ()) -> str:
     """The per-channel KPI table printed at the end of a run: mean ± CI half-width; the waits of the
-    ``deferrable`` channels (email) in hours, the others' in seconds; then the run's ``warnings``
+    ``deferrable`` channels in hours (email; in minutes for a channel whose ``deferrable`` mapping of
+    :func:`~sim.experiments.kpis.wait_units` says so, e.g. social), the others' in seconds; then the run's ``warnings``
     (:attr:`ExperimentResult.warnings`), one ``warning:`` line each."""
     shown = ("offered", "answered", "abandoned", "blocked", "balked", "balk_rate", "line_blocked", "line_block_rate",
              "lines_busy", "service_level", "sl_risk",
@@ -321,7 +320,7 @@ def format_summary(summary: pd.DataFrame, confidence: float, deferrable: Sequenc
         row = f"{metric:<24}"
         for ch in channels:
             r = cells.get((ch, metric))
-            row += _column(_cell(metric, r, hours=ch in deferrable), width)
+            row += _column(_cell(metric, r, unit_of(deferrable, ch)), width)
         lines.append(row)
     if any(metric.endswith("_modelled") for _, metric in cells):
         lines.append("*_modelled: customer-experience proxies from a model (scenario.cx), not measurements")
@@ -350,14 +349,15 @@ def _column(text: str, width: int) -> str:
     return " " + f"{text:>{width - 1}}"
 
 
-def _cell(metric: str, r, hours: bool = False) -> str:
+def _cell(metric: str, r, unit: str = "s") -> str:
     if r is None or not math.isfinite(r.mean):
         return "-"
-    if hours and metric in ("asa_s", "mean_wait_s", "end_to_end_time_s", "transfer_asa_s"):
+    if unit in ("h", "min") and metric in ("asa_s", "mean_wait_s", "end_to_end_time_s", "transfer_asa_s"):
+        size, digits = WAIT_UNITS[unit], (2 if unit == "h" else 1)
         half = (r.ci_high - r.ci_low) / 2 if math.isfinite(r.ci_high) else math.nan
         if math.isfinite(half) and cut_interval(r.mean, r.ci_low, r.ci_high):
-            return f"{r.mean / 3600:.2f} h [{r.ci_low / 3600:.2f}-{r.ci_high / 3600:.2f}]"
-        return f"{r.mean / 3600:.2f} h" + (f" ±{half / 3600:.2f}" if math.isfinite(half) else "")
+            return f"{r.mean / size:.{digits}f} {unit} [{r.ci_low / size:.{digits}f}-{r.ci_high / size:.{digits}f}]"
+        return f"{r.mean / size:.{digits}f} {unit}" + (f" ±{half / size:.{digits}f}" if math.isfinite(half) else "")
     if metric == "sl_risk":  # a share with an asymmetric (Wilson) interval: show its bounds
         bounds = f" [{100 * r.ci_low:.0f}-{100 * r.ci_high:.0f}]" if math.isfinite(r.ci_high) else ""
         return f"{100 * r.mean:.0f}%{bounds}"

@@ -24,6 +24,9 @@ unchanged (common random numbers).  Unreached callback attempts have no wrap-up 
 - **Concurrent work** (:mod:`sim.journeys.concurrency`).  The wrap-up occupies the slot the
   contact held: the slot takes no new contact until it ends, and the agent counts as holding
   it (its other chats' handle-time factor and the seat's busy time include it).
+- **Contact log** (``run.save_contacts``).  A contact's row has ``wrap_up_s``, the wrap-up of its
+  last service (0 for a type or group without any; NaN when it was not served).  The row is handed
+  on when that wrap-up is drawn, right after the contact left, so the log changes no draw.
 - **Measured.**  Each service's wrap-up (0 for a type or group without any) is added to the
   tally of the contact's arrival segment and contact type (``wrap_up_s``, ``wrap_ups``); the
   KPIs are ``talk_time_s`` (the mean handle time proper), ``wrap_up_s`` (the mean wrap-up per
@@ -33,9 +36,11 @@ unchanged (common random numbers).  Unreached callback attempts have no wrap-up 
 
 from __future__ import annotations
 
+import math
+
 from sim.engine.distributions import Sampler
 from sim.engine.hooks import Mechanism
-from sim.engine.records import TALLY_FIELDS
+from sim.engine.records import ANSWERED, TALLY_FIELDS
 from sim.engine.streams import stream
 
 __all__ = ["AfterCallWork", "after_call_work_on"]
@@ -70,6 +75,31 @@ class AfterCallWork(Mechanism):
                 if g.name in ct.after_call_work_by_group else own
                 for g in engine.groups])
         engine.wrap_up = self._wrap_up
+        #: with a contact log: the row of the contact that just left answered, until its wrap-up is drawn
+        self.pending = None
+        if engine.sink is not None:
+            self._log = engine.log_contact
+            engine.log_contact = self._log_contact
+
+    def _log_contact(self, contact, outcome: int, end: float) -> None:
+        """The engine's ``log_contact`` in a run with a contact log: an answered contact's row waits for
+        the wrap-up of the service that just ended (:meth:`_wrap_up`, in the same event)."""
+        if self.pending is not None:  # no wrap-up followed (should not happen): hand it on as it is
+            self._flush()
+        if outcome == ANSWERED:
+            self.pending = (contact, outcome, end)
+        else:
+            self._log(contact, outcome, end)
+
+    def _flush(self, wrap: float = math.nan) -> None:
+        contact, outcome, end = self.pending
+        self.pending = None
+        engine = self.engine
+        engine.sink(engine.contact_row(contact, outcome, end, wrap))
+
+    def stop(self, end_s: float) -> None:
+        if self.pending is not None:
+            self._flush()
 
     def _wrap_up(self, agent, contact, queue, now: float) -> bool:
         """The engine's ``wrap_up`` hook: a service on ``queue`` ended now; ``True`` if ``agent`` wraps up."""
@@ -83,6 +113,9 @@ class AfterCallWork(Mechanism):
         acc = engine.tally[contact.seg * engine.n_types + first.index]
         acc[WRAP_S] += wrap
         acc[WRAPS] += 1.0
+        pending = self.pending
+        if pending is not None and pending[0] is contact:  # the contact log's row of a contact that left
+            self._flush(wrap)
         if wrap <= 0.0:
             return False
         queue.work += wrap  # work offered to the agents, for the load check (sim.model.capacity)

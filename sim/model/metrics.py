@@ -93,7 +93,7 @@ __all__ = ["SUMMARY_METRICS", "DAY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "I
            "replication_summary", "replication_intervals", "replication_days", "group_summary", "kpis_from_tally",
            "replication_types", "replication_type_intervals", "replication_group_intervals",
            "offered_count", "BALK_METRICS", "with_balking", "LINE_BLOCK_METRICS", "with_lines",
-           "AFTER_CALL_WORK_METRICS", "with_after_call_work",
+           "AFTER_CALL_WORK_METRICS", "with_after_call_work", "interval_metrics", "type_interval_metrics",
            "interval_bounds", "clock_label"]
 
 SUMMARY_METRICS = (
@@ -160,6 +160,21 @@ def with_after_call_work(metrics: tuple[str, ...], scenario: Scenario | None) ->
         return metrics
     at = metrics.index("aht_s") + 1 if "aht_s" in metrics else len(metrics)
     return metrics[:at] + AFTER_CALL_WORK_METRICS + metrics[at:]
+
+
+def interval_metrics(scenario: Scenario | None) -> tuple[str, ...]:
+    """The columns of ``intervals.csv`` for ``scenario``: :data:`INTERVAL_METRICS`, balking's and trunk
+    lines' contact KPIs where modelled, then the handle time's split (``talk_time_s``, ``wrap_up_s``)
+    with after-call work and ``lines_busy`` (per channel with lines) with trunk lines."""
+    metrics = with_after_call_work(with_lines(with_balking(INTERVAL_METRICS, scenario), scenario), scenario)
+    return metrics + ("lines_busy",) if scenario is not None and lines_on(scenario) else metrics
+
+
+def type_interval_metrics(scenario: Scenario | None) -> tuple[str, ...]:
+    """The columns of ``type_intervals.csv`` for ``scenario``: :data:`TYPE_INTERVAL_METRICS`, balking's and
+    trunk lines' contact KPIs where modelled, and ``talk_time_s``, ``wrap_up_s`` after ``aht_s`` with
+    after-call work."""
+    return with_after_call_work(with_lines(with_balking(TYPE_INTERVAL_METRICS, scenario), scenario), scenario)
 
 
 def _ratio(num, den):
@@ -430,8 +445,11 @@ def replication_intervals(result: ReplicationResult, scenario: Scenario, run: Ru
         "interval": np.repeat(_interval_labels(scenario, starts), n_rows),
         "channel": np.tile(np.asarray(names, dtype=object), n_int),
     }
-    for metric in with_lines(with_balking(INTERVAL_METRICS, scenario), scenario):
-        if metric == "mean_queue_length":
+    for metric in interval_metrics(scenario):
+        if metric == "lines_busy":  # time-average busy lines of each channel with lines (sim.journeys.trunk_lines)
+            lines = _per_interval(seg.line_area[keep], idx, n_int) / lengths[:, None]
+            parts = [lines, nan, nan]
+        elif metric == "mean_queue_length":
             parts = [queue / lengths[:, None], queue[:, live].sum(axis=1) / lengths if live is not None else None,
                      queue.sum(axis=1) / lengths]
         elif metric == "backlog":
@@ -488,7 +506,7 @@ def replication_type_intervals(result: ReplicationResult, scenario: Scenario, ru
         "contact_type": np.tile(np.asarray(names, dtype=object), n_int),
         "channel": np.tile(np.asarray(channels, dtype=object), n_int),
     }
-    metrics = with_lines(with_balking(TYPE_INTERVAL_METRICS, scenario), scenario)
+    metrics = type_interval_metrics(scenario)
     if seg.type_tally is None:
         return {**columns, **{m: np.full(n_int * n_t, math.nan) for m in metrics}}
     kpis = kpis_from_tally(_per_interval(seg.type_tally[keep], idx, n_int), run)  # each (n_int, n_types)

@@ -21,7 +21,7 @@ import pandas as pd
 from sim.engine.errors import ConfigError
 from sim.engine.inputs import load_json
 from sim.experiments.comparison import with_verdicts
-from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi
+from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, kpi, unit_of, wait_unit, wait_units
 from sim.reporting import sweep_figures as sweep_plots
 from sim.reporting.cost_basis import window_hours
 from sim.reporting.document import Heading, Image, Page, Paragraph, Table
@@ -56,6 +56,12 @@ class Grid:
     problem: str = ""
     warnings: list[str] | None = None  # what a reader must know to read the points right
     costs: Any = None  # the points' scenario.costs (sim.workforce.config.Costs), if they have one
+    deferrable: dict[str, str] | None = None  # deferrable channel -> unit of its waits; None: by threshold
+
+
+def _deferrable(grid: Grid) -> dict[str, str]:
+    """The grid's deferrable channels and the unit of their waits (recorded, else by threshold)."""
+    return grid.deferrable if grid.deferrable is not None else deferrable_channels(grid.targets)
 
 
 def _norm(value) -> Any:
@@ -101,6 +107,7 @@ def load_sweep(folder: Path) -> Grid:
             table, problem = pd.DataFrame(), f"the sweep table cannot be read: {exc}"
     keys = sweep_plots.swept_columns(table)
     targets: dict[str, tuple[float, float]] = {}
+    deferrable: dict[str, str] | None = None
     windows, intervals, first = {}, {}, None
     for values, job in point_folders(folder, keys):
         point = tuple(_norm(values[k]) for k in keys)
@@ -111,6 +118,7 @@ def load_sweep(folder: Path) -> Grid:
             if not targets:
                 targets = {n: (c.service_level_threshold_s, c.service_level_target)
                            for n, c in config.scenario.channels.items()}
+                deferrable = wait_units(config.scenario.channels)
         frame = read_run_table(job, "intervals.csv")
         if frame is not None:
             intervals[point] = frame
@@ -119,7 +127,8 @@ def load_sweep(folder: Path) -> Grid:
     costs = first.scenario.costs if first is not None else None
     return Grid(f"Sweep over {words(key_label(k) for k in keys)}" if keys else f"Sweep {folder.name}", "sweep", folder,
                 table, keys, targets,
-                windows, intervals, settings=settings, problem=problem, warnings=warnings, costs=costs)
+                windows, intervals, settings=settings, problem=problem, warnings=warnings, costs=costs,
+                deferrable=deferrable)
 
 
 def replaced_profiles(folder: Path, keys: list[str], table: pd.DataFrame) -> list[str]:
@@ -240,6 +249,9 @@ def load_study(folder: Path) -> Grid:
         table, problem = pd.DataFrame(), "kpis.csv has a header and no rows"
     key = key or (table.columns[0] if len(table.columns) else "value")
     targets = {ch: (float(t["threshold_s"]), float(t["target"])) for ch, t in (info.get("targets") or {}).items()}
+    recorded = info.get("targets") or {}
+    deferrable = ({ch: wait_unit(float(t["threshold_s"])) for ch, t in recorded.items() if t["deferrable"]}
+                  if recorded and all("deferrable" in t for t in recorded.values()) else None)  # older: by threshold
     points = {_point(r, [key]) for _, r in table.iterrows()} if key in table.columns else set()
     windows = {p: float(info["window_hours"]) for p in points} if "window_hours" in info else {}
     paired = read_csv(folder / "paired_vs_baseline.csv", "a study's paired_vs_baseline.csv written by experiments/*.py",
@@ -249,7 +261,8 @@ def load_study(folder: Path) -> Grid:
         paired = with_verdicts(paired)
     return Grid(f"Study: {info.get('study', folder.name)}", "study", folder, table, [key] if key in table.columns else [],
                 targets, windows, {}, paired=paired, baseline=info.get("baseline"), xlabel=info.get("x_label"),
-                problem=problem, settings=_study_settings(info, key), costs=_costs(info.get("costs")))
+                problem=problem, settings=_study_settings(info, key), costs=_costs(info.get("costs")),
+                deferrable=deferrable)
 
 
 def _costs(recorded: Any) -> Any:
@@ -391,7 +404,7 @@ def grid_summary(grid: Grid, points: pd.DataFrame, service_channel: str, wage: f
 
 def _points_table(grid: Grid, points: pd.DataFrame, wage: float | None) -> Table:
     channels = list(grid.targets) or channel_order({k[0] for kp in points["kpis"] for k in kp})
-    deferrable = deferrable_channels(grid.targets)
+    deferrable = _deferrable(grid)
     present = {k[0] for kp in points["kpis"] for k in kp}
     centre = LIVE if LIVE in present else ALL  # the centre's abandonment: over its live channels if it has email too
     header = ["Point", "Status"] + [f"{ch} service level" for ch in channels] + \
@@ -404,7 +417,7 @@ def _points_table(grid: Grid, points: pd.DataFrame, wage: float | None) -> Table
     for _, p in points.iterrows():
         none = (math.nan,) * 3
         cells = [kpi_cell("service_level", *p["kpis"].get((ch, "service_level"), none)) for ch in channels]
-        cells += [kpi_cell("asa_s", *p["kpis"].get((ch, "asa_s"), none), hours=ch in deferrable) for ch in channels]
+        cells += [kpi_cell("asa_s", *p["kpis"].get((ch, "asa_s"), none), unit=unit_of(deferrable, ch)) for ch in channels]
         cells += [kpi_cell("abandon_rate", *p["kpis"].get((centre, "abandon_rate"), none)),
                   kpi_cell("occupancy", *p["kpis"].get((ALL, "occupancy"), none))]
         cost = "–" if not math.isfinite(p["cost"]) else (
@@ -414,7 +427,7 @@ def _points_table(grid: Grid, points: pd.DataFrame, wage: float | None) -> Table
             line.append(", ".join(f"{ch} {k}/{n}" for ch, (k, n) in p["met"].items()) or "–")
         rows.append(line)
     return Table(header, rows, "Points: mean ± half-width of the confidence interval (shares: mean [low–high]); "
-                               "waits of live channels in seconds, of deferrable ones in hours")
+                               "waits of live channels in seconds, of deferrable ones in minutes or hours")
 
 
 def _paired_table(grid: Grid) -> Table | None:
@@ -481,14 +494,14 @@ def grid_page(grid: Grid, wage: float | None = None, service_channel: str | None
         targets = {ch: t for ch, (_, t) in grid.targets.items()}
         page.add(Image(f"{prefix}kpis_vs_swept", sweep_plots.kpis_vs_swept(grid.table, grid.keys[0], targets=targets,
                                                                           xlabel=grid.xlabel,
-                                                                          deferrable=deferrable_channels(grid.targets)),
+                                                                          deferrable=_deferrable(grid)),
                        f"Service level, ASA and abandonment against {grid.xlabel or grid.keys[0]}, with confidence bands"))
     elif len(grid.keys) == 2:
         page.add(Image(f"{prefix}service_level_heatmap",
                        sweep_plots.service_level_heatmap(
                            grid.table, grid.keys[0], grid.keys[1],
                            target=sweep_plots.centre_target({ch: t for ch, (_, t) in grid.targets.items()},
-                                                            deferrable_channels(grid.targets))),
+                                                            _deferrable(grid))),
                        "Service level of the centre over the grid (its live channels' when it also has deferrable "
                        "ones)"))
     if np.isfinite(ok["cost"].to_numpy(dtype=float)).any():

@@ -2,7 +2,8 @@
 
 One small panel per KPI and channel, never one axis for channels measured in different units: the
 service level of each channel against its own target, the average speed of answer of each live
-channel in seconds, the first response of each deferrable channel (email) in hours, the
+channel in seconds, the first response of each deferrable channel in hours (email) or minutes
+(social), the
 abandonment of each live channel, the centre's occupancy and the cost. In each panel the options
 are rows (the baseline on top), each a dot with its confidence interval; the baseline's value is a
 dotted grey line through the panel and a target a dashed vermillion one, so "better than today"
@@ -20,7 +21,9 @@ from typing import NamedTuple
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from sim.experiments.kpis import wait_unit
 from sim.reporting.style import (ALL, BLACK, GREY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, VERMILLION, channel_colour,
                                  format_seconds, new_figure, no_data_figure)
 
@@ -47,8 +50,10 @@ def option_panels(channels: Mapping[str, tuple[float, float, bool]], metrics: se
     for ch, (threshold, target, _) in channels.items():
         panels.append(Panel(ch, "service_level", f"{ch}: service level\n(% in {format_seconds(threshold)})", 100.0, "%",
                             100.0 * target))
-    for ch, (_, _, deferrable) in channels.items():
-        if deferrable:
+    for ch, (threshold, _, deferrable) in channels.items():
+        if deferrable and wait_unit(threshold) == "min":  # a target under an hour (social): minutes
+            panels.append(Panel(ch, "asa_s", f"{ch}: first response\n(minutes, answered)", 1 / 60.0, "min"))
+        elif deferrable:
             panels.append(Panel(ch, "asa_s", f"{ch}: first response\n(hours, answered)", 1 / 3600.0, "h"))
         else:
             panels.append(Panel(ch, "asa_s", f"{ch}: speed of answer\n(seconds, answered)", 1.0, "s"))
@@ -100,6 +105,8 @@ def options_figure(kpis: pd.DataFrame, options: Sequence[str], channels: Mapping
         ax.set_title(heading, fontsize=TICK_SIZE + 1)
         ax.grid(False, axis="y")
         _pad(ax, target)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))  # narrow: few ticks, none overlapping
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))  # 16,000, not 16000
     for ax in axes[len(panels):]:
         ax.set_visible(False)
     axes[0].set_yticks(list(y.values()), list(y.keys()))

@@ -7,7 +7,7 @@ headline KPIs and on every other KPI an option changes: containment, bot cost, C
 options figure (:mod:`sim.reporting.option_figures`); what each option changes. Then one page per
 option against the baseline (:func:`sim.reporting.run_page.run_page`), with the interval charts.
 
-Waits are shown per channel in units that fit it (seconds for live channels, hours for deferrable
+Waits are shown per channel in units that fit it (seconds for live channels, minutes or hours for deferrable
 ones such as email) and never averaged across channels.
 
 A study folder missing one of its tables gives a page that says so; a file that is there but cannot
@@ -26,7 +26,8 @@ from typing import Any
 import pandas as pd
 
 from sim.engine.errors import ConfigError
-from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_UNKNOWN, VERDICT_WORSE, kpi
+from sim.experiments.kpis import (VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_UNKNOWN, VERDICT_WORSE, kpi,
+                                  wait_unit)
 from sim.reporting.document import Heading, Image, Page, Paragraph, Table
 from sim.reporting.grid_page import read_study_json
 from sim.reporting.labels import override_words
@@ -250,7 +251,7 @@ def _service_table(data: OptionsData) -> Table:
                 line.append(kpi(metric).show(c.mean))
         rows.append(line)
     return Table(header, rows, "Service per channel (means over the replications; waits of answered contacts, in "
-                               "seconds for live channels and hours for deferrable ones)")
+                               "seconds for live channels, minutes or hours for deferrable ones)")
 
 
 def _short(word: str) -> str:
@@ -261,7 +262,10 @@ def _short(word: str) -> str:
 def _diff_text(channel: str, metric: str, r, data: OptionsData) -> str:
     if r is None or not math.isfinite(r.difference):
         return "–"
-    if metric in ("asa_s", "mean_wait_s") and data.channels.get(channel, (0, 0, False))[2]:
+    threshold, _, deferrable = data.channels.get(channel, (0, 0, False))
+    if metric in ("asa_s", "mean_wait_s") and deferrable and wait_unit(threshold) == "min":  # social
+        text = f"{r.difference / 60:+.1f} min [{r.ci_low / 60:+.1f}, {r.ci_high / 60:+.1f}]"
+    elif metric in ("asa_s", "mean_wait_s") and deferrable:
         text = f"{r.difference / 3600:+.2f} h [{r.ci_low / 3600:+.2f}, {r.ci_high / 3600:+.2f}]"
     elif metric in ("total_cost", "labour_cost", "bot_cost", "telephony_cost", "vendor_cost"):
         unit = data.currency or ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.experiments.kpis import wait_units
 from sim.experiments.replications import ExperimentResult, write_tables
 from sim.reporting import run_figures
 
@@ -26,7 +27,7 @@ def write_outputs(result: ExperimentResult, folder: Path, *, figures: bool = Tru
             return []
         targets = {name: (ch.service_level_threshold_s, ch.service_level_target)
                    for name, ch in result.config.scenario.channels.items()}
-        deferrable = [name for name, ch in result.config.scenario.channels.items() if ch.deferrable]
+        deferrable = wait_units(result.config.scenario.channels)
         drawn = run_figures.interval_figures(result.intervals, targets, deferrable=deferrable,
                                              group_intervals=result.group_intervals)
         return run_figures.save_figures(drawn, folder / "figures")

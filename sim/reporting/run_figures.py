@@ -32,7 +32,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi, verdict
+from sim.experiments.kpis import (WAIT_UNITS, VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi,
+                                  unit_of, verdict)
 from sim.reporting.style import (ALL, GREEN, GREY, LABEL_SIZE, PALETTE, SKY, TICK_SIZE, TITLE_SIZE, VERMILLION,
                                  channel_label, channel_order, deferrable_channels, format_seconds,
                                  legend, new_figure, no_data_figure, plot_line, save_figures, share_target_lines)
@@ -142,8 +143,9 @@ def abandonment_by_interval(intervals: pd.DataFrame, baseline: pd.DataFrame | No
 def asa_and_queue_by_interval(intervals: pd.DataFrame, asa_scale: str = "linear",
                               deferrable: Collection[str] = ()) -> Figure:
     """Waits per channel by interval, each kind on its own axis: the average speed of answer of the
-    live channels in seconds on top, the first response of the ``deferrable`` channels (email) in
-    hours below it, then the backlog (mean contacts waiting), all sharing the interval axis.
+    live channels in seconds on top, the first response of the ``deferrable`` channels below it, in
+    minutes (a channel with a target under an hour, social) and in hours (email) on panels of their
+    own, then the backlog (mean contacts waiting), all sharing the interval axis.
 
     ``asa_scale`` is passed to ``set_yscale`` of the seconds panel.
     """
@@ -152,25 +154,27 @@ def asa_and_queue_by_interval(intervals: pd.DataFrame, asa_scale: str = "linear"
     channels = channel_order(intervals["channel"].astype(str).unique()) if ok else []
     if not channels:
         return no_data_figure(title)
-    live = [ch for ch in channels if ch not in deferrable]
-    later = [ch for ch in channels if ch in deferrable]
+    units = {ch: unit_of(deferrable, ch) for ch in channels}
+    live = [ch for ch in channels if units[ch] == "s"]
+    later = [ch for ch in channels if units[ch] != "s"]
     starts, labels = _interval_axis(intervals)
     asa = _wide(intervals, "asa_s", starts)
     queue = _wide(intervals, "mean_queue_length", starts)
     x = np.arange(len(starts))
-    panels = [p for p in (("s", live), ("h", later)) if p[1]]
+    panels = [(unit, group) for unit in ("s", "min", "h") if (group := [ch for ch in channels if units[ch] == unit])]
     fig, axes = new_figure(nrows=len(panels) + 1, sharex=True, size=(10.0, 2.6 * (len(panels) + 1) + 0.9))
     handles = []
     for ax, (unit, group) in zip(axes, panels):
         for ch in group:
-            handles.append(plot_line(ax, x, asa[ch] / (3600.0 if unit == "h" else 1.0), ch, channels))
+            handles.append(plot_line(ax, x, asa[ch] / WAIT_UNITS[unit], ch, channels))
         if unit == "s":
             ax.set_yscale(asa_scale)
             ax.set_ylabel("Speed of answer,\nlive channels (s)" if later else "Speed of answer (s)",
                           fontsize=LABEL_SIZE)
         else:
-            ax.set_ylabel("First response,\n" + ", ".join(group) + " (h)", fontsize=LABEL_SIZE)
-        if unit == "h" or asa_scale == "linear":
+            ax.set_ylabel("First response,\n" + ", ".join(group) + (" (min)" if unit == "min" else " (h)"),
+                          fontsize=LABEL_SIZE)
+        if unit != "s" or asa_scale == "linear":
             ax.set_ylim(bottom=0)
     ax_q = axes[-1]
     for ch in channels:
@@ -251,7 +255,8 @@ def interval_figures(intervals: pd.DataFrame, targets: Mapping[str, tuple[float,
                      baseline: pd.DataFrame | None = None, deferrable: Collection[str] | None = None,
                      group_intervals: pd.DataFrame | None = None) -> dict[str, Figure]:
     """The interval charts of one run by file stem; ``baseline``: another run's intervals to overlay;
-    ``deferrable``: the channels whose waits are in hours (default: a threshold of an hour or more);
+    ``deferrable``: the deferrable channels (a plain collection or ``{channel: "min" or "h"}``; default: a
+    threshold of an hour or more), whose waits are in minutes or hours;
     ``group_intervals``: per agent group and interval (adds :func:`occupancy_by_group`)."""
     figures = {
         "service_level_by_interval": service_level_by_interval(intervals, targets, baseline),
@@ -281,8 +286,9 @@ def paired_differences(comparison: pd.DataFrame,
     no detectable difference: hollow grey; KPIs without a better direction in grey).
 
     ``comparison``: :data:`sim.compare.COMPARE_COLUMNS` rows (channel, metric, diff_mean,
-    diff_ci_low, diff_ci_high, ...). The waits of the ``deferrable`` channels (email) get a panel of
-    their own in hours: on the seconds axis of the calls they would hide a 2 s gain.
+    diff_ci_low, diff_ci_high, ...). The waits of the ``deferrable`` channels get a panel of
+    their own in hours (email) or minutes (a target under an hour, social;
+    :func:`~sim.experiments.kpis.unit_of`): on the seconds axis of the calls they would hide a 2 s gain.
     """
     title = f"Change against the baseline (paired difference, {confidence:.0%} CI)"
     needed = {"channel", "metric", "diff_mean", "diff_ci_low", "diff_ci_high"}
@@ -298,13 +304,16 @@ def paired_differences(comparison: pd.DataFrame,
         info = kpi(metric)
         part = rows[rows["metric"] == metric]
         label = f"Δ {info.name} ({info.diff_unit})" if info.diff_unit else f"Δ {info.name}"
-        later = part["channel"].astype(str).isin(list(deferrable))
-        if metric in ("asa_s", "mean_wait_s") and later.any():
+        units = part["channel"].astype(str).map(lambda ch: unit_of(deferrable, ch))
+        if metric in ("asa_s", "mean_wait_s") and (units != "s").any():
             short = "ASA" if metric == "asa_s" else "Mean wait"
-            names = ", ".join(sorted(set(part[later]["channel"].astype(str))))
-            panels.append((metric, part[~later], info.scale, f"Δ {short}, live channels (s)"))
-            panels.append((metric, part[later], 1 / 3600.0, f"Δ {'First response' if metric == 'asa_s' else short}, "
-                                                            f"{names} (h)"))
+            panels.append((metric, part[units == "s"], info.scale, f"Δ {short}, live channels (s)"))
+            for unit in ("min", "h"):
+                later = units == unit
+                if later.any():
+                    names = ", ".join(sorted(set(part[later]["channel"].astype(str))))
+                    panels.append((metric, part[later], 1 / WAIT_UNITS[unit],
+                                   f"Δ {'First response' if metric == 'asa_s' else short}, {names} ({unit})"))
         else:
             panels.append((metric, part, info.scale, label))
     ncols = 2 if len(panels) > 1 else 1

@@ -25,14 +25,15 @@ from sim.engine.inputs import load_json, load_yaml, read_text
 from sim.experiments.comparison import REPLICATION_TABLE, compare_replications, unique_replications, with_verdicts
 from sim.experiments.files import csv_frame
 from sim.experiments.replications import WARNINGS
-from sim.experiments.kpis import VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi, verdict_words
+from sim.experiments.kpis import (WAIT_UNITS, VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi, unit_of,
+                                  verdict_words, wait_units)
 from sim.experiments.stats import t_interval
 from sim.reporting import run_figures as plots
 from sim.reporting.cost_basis import window_hours, with_cost
 from sim.reporting.document import Heading, Image, Page, Paragraph, Table
 from sim.reporting.style import ALL, LIVE, channel_label, channel_order, deferrable_channels
 from sim.reporting.wording import (config_changes, cost_note, diff_cell, hours_text, kpi_cell, relative_text, run_table,
-                                   scenario_tables, target_text, words)
+                                   scenario_tables, target_text, words, WAITS_S)
 from sim.workforce.costs import labour_cost
 
 __all__ = ["RUN_TABLES", "RunData", "read_config", "read_csv", "read_run_table", "load_run", "intervals_meeting", "kpi_table", "verdict_table",
@@ -249,6 +250,17 @@ def _metric_name(metric: str, wage: float | None, currency: str = "") -> str:
     return kpi(metric).label
 
 
+def _row_name(metric: str, wage: float | None, currency: str, channels: Sequence[str], deferrable) -> str:
+    """:func:`_metric_name`; a wait's names the unit of each deferrable channel among ``channels``, e.g.
+    "Average speed of answer (s; email in h, social in min)"."""
+    later = [f"{ch} in {unit_of(deferrable, ch)}" for ch in channels if unit_of(deferrable, ch) != "s"]
+    if metric in WAITS_S and len(channels) == 1 and later:
+        return f"{kpi(metric).name} ({unit_of(deferrable, channels[0])})"
+    if metric in WAITS_S and later:
+        return f"{kpi(metric).name} ({'s; ' if len(later) < len(channels) else ''}{', '.join(later)})"
+    return _metric_name(metric, wage, currency)
+
+
 #: the scenario's own cost lines (scenario.costs), in its currency
 COST_LINES = ("labour_cost", "vendor_cost", "bot_cost", "telephony_cost", "total_cost", "cost_per_contact")
 
@@ -256,7 +268,7 @@ COST_LINES = ("labour_cost", "vendor_cost", "bot_cost", "telephony_cost", "total
 def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float, deferrable: Collection[str] = (),
               currency: str = "", metrics: Sequence[str] = KPI_ROWS, caption: str = "KPIs per channel") -> Table:
     """KPIs (rows) per channel (columns) as ``mean ± half-width``; the waits of ``deferrable``
-    channels in hours. A row of :data:`JOURNEY_ROWS` is left out when it is 0 everywhere (the
+    channels in minutes or hours. A row of :data:`JOURNEY_ROWS` is left out when it is 0 everywhere (the
     scenario does not use that mechanism)."""
     channels = channel_order(summary["channel"].astype(str).unique(), include_all=True)
     cells = {(str(r.channel), str(r.metric)): r for r in summary.itertuples()}
@@ -267,10 +279,11 @@ def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float, defe
                 for ch in channels):
             continue
         line = [kpi_cell(metric, cells[(ch, metric)].mean, cells[(ch, metric)].ci_low, cells[(ch, metric)].ci_high,
-                         hours=ch in deferrable)
+                         unit=unit_of(deferrable, ch))
                 if (ch, metric) in cells else "–" for ch in channels]
         if any(c != "–" for c in line):
-            rows.append([_metric_name(metric, wage, currency), *line])
+            rows.append([_row_name(metric, wage, currency, [ch for ch, c in zip(channels, line) if c != "–"],
+                                   deferrable), *line])
     return Table(["KPI", *[channel_label(c) for c in channels]], rows,
                  f"{caption}: mean ± half-width of the {100 * confidence:g}% confidence interval "
                  f"(shares: mean [low–high], an interval that stays inside 0–100%)")
@@ -278,12 +291,11 @@ def kpi_table(summary: pd.DataFrame, wage: float | None, confidence: float, defe
 
 #: The columns of the per-contact-type table.
 TYPE_COLUMNS = ("offered", "answered", "service_level", "asa_s", "abandon_rate", "aht_s", "escalation_rate")
-_TYPE_HEADERS = {"asa_s": "Speed of answer (s) or first response (h)"}
 
 
 def type_table(types: pd.DataFrame | None, confidence: float, deferrable: Collection[str] = ()) -> Table | None:
     """KPIs per contact type (rows, with its channel), each in its channel's units (first response of a
-    deferrable channel in hours); types that take escalated contacts only are named in the caption
+    deferrable channel in minutes or hours); types that take escalated contacts only are named in the caption
     (their contacts count in the type they arrived as). ``None`` without ``types.csv``."""
     if types is None or types.empty or not {"contact_type", "channel", "metric", "mean"} <= set(types.columns):
         return None
@@ -301,10 +313,12 @@ def type_table(types: pd.DataFrame | None, confidence: float, deferrable: Collec
         line = [name.replace("_", " "), channel_label(channel)]
         for metric in columns:
             r = cells.get((name, metric))
-            line.append(kpi_cell(metric, r.mean, r.ci_low, r.ci_high, hours=channel in deferrable)
+            line.append(kpi_cell(metric, r.mean, r.ci_low, r.ci_high, unit=unit_of(deferrable, channel))
                         if r is not None else "–")
         rows.append(line)
-    header = ["Contact type", "Channel", *(_TYPE_HEADERS.get(m, kpi(m).label) for m in columns)]
+    units = sorted({unit_of(deferrable, ch) for ch in channel_of.values()} - {"s"}, key=("min", "h").index)
+    headers = {"asa_s": "Speed of answer (s)" + (f" or first response ({' or '.join(units)})" if units else "")}
+    header = ["Contact type", "Channel", *(headers.get(m, kpi(m).label) for m in columns)]
     caption = (f"KPIs per contact type: mean ± half-width of the {100 * confidence:g}% confidence interval (shares: "
                "mean [low–high]); service level against the channel's threshold; an escalated contact counts in the "
                "type it arrived as")
@@ -326,7 +340,7 @@ def day_table(days: pd.DataFrame, confidence: float, deferrable: Collection[str]
         for ch in channels:
             for m in ("service_level", "asa_s", "backlog"):
                 r = cells.get((day, ch, m))
-                line.append(kpi_cell(m, r.mean, r.ci_low, r.ci_high, hours=ch in deferrable) if r is not None else "–")
+                line.append(kpi_cell(m, r.mean, r.ci_low, r.ci_high, unit=unit_of(deferrable, ch)) if r is not None else "–")
         rows.append(line)
     return Table(header, rows, f"By day (opening hours; backlog at closing): mean ± half-width of the "
                                f"{100 * confidence:g}% confidence interval")
@@ -397,8 +411,21 @@ def _comparison(run: RunData, base: RunData, wage: float | None) -> pd.DataFrame
     return with_verdicts(compare_replications(b, a, base.confidence))
 
 
-def verdict_table(comparison: pd.DataFrame, wage: float | None, confidence: float, currency: str = "") -> Table:
-    rows = []
+def _wait_cells(r, unit: str) -> list[str]:
+    """Baseline, option and difference of a deferrable channel's wait in its unit (min or h)."""
+    size, digits = WAIT_UNITS[unit], (1 if unit == "min" else 2)
+    means = [f"{v / size:,.{digits}f} {unit}" if math.isfinite(v) else "–" for v in (r.baseline_mean, r.alternative_mean)]
+    diff = f"{r.diff_mean / size:+,.{digits}f} {unit}" if math.isfinite(r.diff_mean) else "–"
+    if math.isfinite(r.diff_ci_low) and math.isfinite(r.diff_ci_high):
+        diff += f" [{r.diff_ci_low / size:+,.{digits}f}, {r.diff_ci_high / size:+,.{digits}f}]"
+    return [*means, diff]
+
+
+def verdict_table(comparison: pd.DataFrame, wage: float | None, confidence: float, currency: str = "",
+                  deferrable: Collection[str] = ()) -> Table:
+    """The paired differences against the baseline, KPI by KPI and channel by channel; the waits of the
+    ``deferrable`` channels in minutes or hours (:func:`~sim.experiments.kpis.unit_of`)."""
+    rows, notes = [], []
     channels = channel_order(comparison["channel"].astype(str).unique(), include_all=True)
     cells = {(str(r.channel), str(r.metric)): r for r in comparison.itertuples()}
     for metric in COMPARE_ROWS + JOURNEY_COMPARE:
@@ -409,11 +436,19 @@ def verdict_table(comparison: pd.DataFrame, wage: float | None, confidence: floa
             if metric in JOURNEY_COMPARE and r.baseline_mean == 0 and r.alternative_mean == 0:
                 continue  # a mechanism neither run uses
             info = kpi(metric)
-            rows.append([_metric_name(metric, wage, currency), channel_label(ch), info.show(r.baseline_mean),
-                         info.show(r.alternative_mean), diff_cell(metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high),
+            unit = unit_of(deferrable, ch)
+            shown = (_wait_cells(r, unit) if unit != "s" and metric in WAITS_S else
+                     [info.show(r.baseline_mean), info.show(r.alternative_mean),
+                      diff_cell(metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high)])
+            rows.append([_row_name(metric, wage, currency, [ch], deferrable), channel_label(ch), *shown,
                          verdict_words(metric, r.verdict)])
+            note = getattr(r, "note", "")
+            if isinstance(note, str) and note and note not in notes:  # a run without a mechanism the other has
+                notes.append(note)
     return Table(["KPI", "Channel", "Baseline", "This option", f"Difference [{100 * confidence:g}% CI]", "Verdict"],
-                 rows, "Paired differences (this option - baseline, same customers in each replication)")
+                 rows, "Paired differences (this option - baseline, same customers in each replication)"
+                 + (f"; {'; '.join(notes)} (a mechanism's KPI at its exact value in a run without it)"
+                    if notes else ""))
 
 
 def run_summary(run: RunData, base: RunData | None, comparison: pd.DataFrame | None, wage: float | None) -> str:
@@ -484,8 +519,8 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
     """The page of one run folder (against ``base`` if given)."""
     title = f"{run.name} against {base.name}" if base is not None else run.name
     page = Page(title)
-    deferrable = ([n for n, ch in run.config.scenario.channels.items() if ch.deferrable] if run.config is not None
-                  else sorted(deferrable_channels(run.targets)))
+    deferrable = (wait_units(run.config.scenario.channels) if run.config is not None
+                  else deferrable_channels(run.targets))
     costs = run.config.scenario.costs if run.config is not None else None
     currency = costs.currency if costs is not None else ""
     comparison = None
@@ -534,7 +569,8 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
         if hours is not None:
             page.add(Heading("Agent groups: hours and labour cost"), hours)
     if comparison is not None and not comparison.empty:
-        page.add(Heading("Against the baseline"), verdict_table(comparison, wage, base.confidence, currency),
+        page.add(Heading("Against the baseline"), verdict_table(comparison, wage, base.confidence, currency,
+                                                                    deferrable),
                  Paragraph(f"A difference is significant when its {100 * base.confidence:g}% interval excludes 0; "
                            "\"better\" and \"worse\" follow the KPI's direction (service level up; waits, abandonment "
                            "and agent-hours down); occupancy has none, so it is \"higher\" or \"lower\".", "note"),
@@ -547,7 +583,7 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
         captions = {
             "service_level_by_interval": "Service level per interval against each channel's target (dashed)",
             "asa_and_queue_by_interval": "Speed of answer of the live channels (s), first response of the deferrable "
-                                         "ones (h) and backlog (mean contacts waiting) per interval",
+                                         "ones (min or h) and backlog (mean contacts waiting) per interval",
             "abandonment_by_interval": "Abandonment per interval",
             "occupancy_by_interval": "Occupancy of the whole centre and agents staffed per interval",
             "occupancy_by_group": "Occupancy and agents staffed of each agent group per interval",

@@ -16,7 +16,7 @@ is one small module of its own so that none of them imports another's private he
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,8 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+
+from sim.experiments.kpis import wait_unit
 
 __all__ = ["PALETTE", "BLUE", "ORANGE", "GREEN", "VERMILLION", "PURPLE", "SKY", "YELLOW", "BLACK", "GREY",
            "FIGSIZE", "DPI", "TITLE_SIZE", "LABEL_SIZE", "TICK_SIZE", "LEGEND_SIZE", "MIN_FONT_SIZE", "ALL",
@@ -97,12 +99,17 @@ DEFERRABLE_THRESHOLD_S = 3600.0
 
 
 def deferrable_channels(targets: Mapping[str, tuple[float, float]] | None,
-                        deferrable: Sequence[str] | None = None) -> set[str]:
-    """The deferrable channels: ``deferrable`` when given, else those of ``targets`` (channel ->
+                        deferrable: Collection[str] | None = None) -> dict[str, str]:
+    """The deferrable channels and the unit of their waits (``{channel: "min" or "h"}``,
+    :func:`sim.experiments.kpis.wait_units`): ``deferrable`` when given (a plain collection: hours, unless
+    its channel's threshold in ``targets`` is under an hour), else those of ``targets`` (channel ->
     (threshold s, target)) whose threshold is an hour or more."""
+    targets = targets or {}
     if deferrable is not None:
-        return set(deferrable)
-    return {ch for ch, (threshold, _) in (targets or {}).items() if threshold >= DEFERRABLE_THRESHOLD_S}
+        if hasattr(deferrable, "get"):
+            return dict(deferrable)
+        return {ch: wait_unit(targets[ch][0]) if ch in targets else "h" for ch in deferrable}
+    return {ch: wait_unit(threshold) for ch, (threshold, _) in targets.items() if threshold >= DEFERRABLE_THRESHOLD_S}
 
 
 def channel_colour(channel: str, order: Sequence[str] = ()) -> str:
@@ -145,15 +152,21 @@ def share_target_lines(ax: Axes, targets: Mapping[str, float], order: Sequence[s
     """One dashed line per target value (``targets``: ``{channel: target in plotted units}``): in the
     channel's colour when one channel has it, dark grey naming every channel when several share it
     (phone's and chat's 80% would otherwise hide one line under the other). ``describe``: words after
-    a channel's name in the label (e.g. "in 20 s")."""
+    a channel's name in the label (e.g. "in 20 s"); a long label is wrapped, so the legend leaves the
+    plot its width."""
     values: dict[float, list[str]] = {}
     for ch, value in targets.items():
         values.setdefault(round(float(value), 9), []).append(ch)
     handles = []
     for value, names in values.items():
-        what = ", ".join(f"{ch} {describe[ch]}" if describe and ch in describe else ch for ch in names)
+        lines = [f"target {value:g}%:"]
+        for i, ch in enumerate(names):  # a narrow legend: a new line rather than past 40 characters
+            part = (f"{ch} {describe[ch]}" if describe and ch in describe else ch) + ("," if i < len(names) - 1 else "")
+            if len(lines[-1]) + 1 + len(part) > 40 and i > 0:
+                lines.append(" ")
+            lines[-1] += " " + part
         colour = channel_colour(names[0], order) if len(names) == 1 else "#555555"
-        handles.append(target_line(ax, value, colour, f"target {value:g}%: {what}"))
+        handles.append(target_line(ax, value, colour, "\n".join(lines)))
     return handles
 
 

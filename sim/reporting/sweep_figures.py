@@ -24,7 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.experiments.kpis import kpi
+from sim.experiments.kpis import WAIT_UNITS, kpi, unit_of
 from sim.reporting.labels import key_label, wrap
 from sim.reporting.style import (ALL, BLACK, BLUE, GREY, LABEL_SIZE, LIVE, TICK_SIZE, TITLE_SIZE, VERMILLION,
                                  channel_label, channel_order, legend, new_figure, no_data_figure,
@@ -40,7 +40,7 @@ SWEEP_METRICS: dict[str, tuple[str, float]] = {
 }
 SWEEP_METRICS["asa_s"] = ("ASA (s)", 1.0)
 SWEEP_METRICS["abandon_rate"] = ("Abandoned (% of offered)", 100.0)
-#: waits, drawn in hours on a panel of their own for deferrable channels
+#: waits, drawn in minutes or hours on a panel of their own for deferrable channels
 _WAITS = ("asa_s", "mean_wait_s")
 _SUMMARY = ("channel", "metric", "mean", "ci_low", "ci_high", "n_reps", "status", "error")
 
@@ -79,7 +79,8 @@ def kpis_vs_swept(table: pd.DataFrame, key: str,
 
     ``targets``: ``{channel: service-level target share}``, dashed on the service-level panel.
     The centre-wide rows (``live``, ``all``) are drawn, dashed, only when there are several channels.
-    Waits of the ``deferrable`` channels (email) get a panel of their own, in hours: they are never
+    Waits of the ``deferrable`` channels get a panel of their own, in hours (email) or minutes (a
+    ``{channel: unit}`` mapping saying so, e.g. social; :func:`~sim.experiments.kpis.unit_of`): they are never
     drawn on the seconds axis of the live channels.
     """
     title = wrap(f"Service level, ASA and abandonment against {key_label(key)}" if tuple(metrics) == (
@@ -97,24 +98,27 @@ def kpis_vs_swept(table: pd.DataFrame, key: str,
     channels = channel_order(ok["channel"].astype(str).unique())
     if len(channels) != 1 or not channels:
         channels = channel_order(ok["channel"].astype(str).unique(), include_all=True)
-    panels = []  # (metric, channels drawn, hours?)
+    units = {ch: unit_of(deferrable, ch) for ch in channels}
+    panels = []  # (metric, channels drawn, unit of the waits: "s", "min" or "h")
     for metric in metrics:
         if metric in _WAITS and any(ch in deferrable for ch in channels):
-            panels.append((metric, [ch for ch in channels if ch not in deferrable], False))
-            panels.append((metric, [ch for ch in channels if ch in deferrable], True))
+            for unit in ("s", "min", "h"):
+                drawn = [ch for ch in channels if units[ch] == unit]
+                if drawn:
+                    panels.append((metric, drawn, unit))
         else:
-            panels.append((metric, channels, False))
+            panels.append((metric, channels, "s"))
     failed = []
     if "status" in table.columns:
         failed = table[(table["status"].astype(str) == "failed") & table[key].notna()][key].unique().tolist()
 
     fig, axes = new_figure(nrows=len(panels), sharex=True, size=(10.0, 2.9 * len(panels) + 0.8))
     handles = []
-    for ax, (metric, drawn, hours) in zip(axes, panels):
+    for ax, (metric, drawn, unit) in zip(axes, panels):
         label, scale = SWEEP_METRICS.get(metric, (kpi(metric).label, kpi(metric).scale))
-        if hours:
+        if unit != "s":
             name = "First response" if metric == "asa_s" else kpi(metric).name
-            label, scale = f"{name},\n{', '.join(drawn)} (h)", 1 / 3600.0
+            label, scale = f"{name},\n{', '.join(drawn)} ({unit})", 1 / WAIT_UNITS[unit]
         elif metric in _WAITS and deferrable:
             label = label.replace(" (s)", ",\nlive channels (s)")
         rows = ok[(ok["metric"] == metric) & ok["channel"].astype(str).isin(drawn)]

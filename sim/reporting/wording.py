@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sim.experiments.kpis import kpi
+from sim.experiments.kpis import WAIT_UNITS, kpi
 from sim.reporting.document import Table
 from sim.reporting.labels import key_label
 from sim.reporting.style import format_seconds
@@ -24,7 +24,7 @@ __all__ = ["kpi_cell", "diff_cell", "target_text", "words", "count_text", "scena
            "config_changes", "hours_text", "relative_text", "cost_note"]
 
 
-#: waits in seconds, shown in hours for a deferrable channel (email)
+#: waits in seconds, shown in hours (email) or minutes (social) for a deferrable channel
 WAITS_S = ("asa_s", "mean_wait_s", "end_to_end_time_s", "transfer_asa_s")
 
 
@@ -33,18 +33,22 @@ def _cut(mean: float, low: float, high: float) -> bool:
     return abs((mean - low) - (high - mean)) > 1e-9 * max(1.0, abs(mean), high - low)
 
 
-def kpi_cell(metric: str, mean: float, low: float, high: float, hours: bool = False) -> str:
+def kpi_cell(metric: str, mean: float, low: float, high: float, hours: bool = False, unit: str = "s") -> str:
     """``1,165.2 ± 40.1`` (the half-width of the interval; the unit is the row's); a share with its
-    interval's bounds, ``83.2% [80.4–85.7]`` (a logit or Wilson interval is not symmetric); with ``hours`` (a deferrable
-    channel), a wait in hours with its unit: ``1.6 h ± 0.4``."""
+    interval's bounds, ``83.2% [80.4–85.7]`` (a logit or Wilson interval is not symmetric); with ``hours`` or
+    ``unit`` ``"h"`` (a deferrable channel), a wait in hours with its unit: ``1.6 h ± 0.4``; with ``unit``
+    ``"min"`` (a deferrable channel with a target under an hour), in minutes: ``4.2 min ± 0.3``."""
     info = kpi(metric)
     if mean is None or not math.isfinite(mean):
         return "–"
-    if hours and metric in WAITS_S:
-        text = f"{mean / 3600:,.2f} h"
+    unit = "h" if hours else unit
+    if unit in ("h", "min") and metric in WAITS_S:
+        size, digits = WAIT_UNITS[unit], (2 if unit == "h" else 1)
+        text = f"{mean / size:,.{digits}f} {unit}"
         if math.isfinite(low) and math.isfinite(high) and _cut(mean, low, high):
-            return f"{text} [{low / 3600:,.2f}–{high / 3600:,.2f}]"
-        return text + (f" ± {(high - low) / 7200:,.2f}" if math.isfinite(low) and math.isfinite(high) else "")
+            return f"{text} [{low / size:,.{digits}f}–{high / size:,.{digits}f}]"
+        return text + (f" ± {(high - low) / (2 * size):,.{digits}f}" if math.isfinite(low) and math.isfinite(high)
+                       else "")
     text = info.show(mean, unit=False)
     if not (math.isfinite(low) and math.isfinite(high)):
         return text
