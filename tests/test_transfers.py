@@ -21,6 +21,7 @@ from sim.experiments.comparison import compare_replications
 from sim.experiments.stats import t_interval
 from sim.model.centre import simulate
 from sim.model.metrics import replication_summary
+from sim.planning.staffing import offered_load
 
 from .conftest import centre_config, validation_size
 from .test_bad_input import assert_one_line_error, run_sim
@@ -242,6 +243,8 @@ def test_tier_two_returning_to_tier_one_matches_an_open_jackson_network():
         est = t_interval(reps[(reps.channel == "phone") & (reps.metric == metric)]["value"].to_numpy(), CONFIDENCE)
         assert est.contains(value), (f"{metric}: Jackson {value:.5g} outside the {CONFIDENCE:.0%} CI "
                                      f"[{est.low:.5g}, {est.high:.5g}] (mean {est.mean:.5g})")
+    load = offered_load(config)  # the staffing planner's seed solves the same traffic equations
+    assert load["tier1"][0] == pytest.approx(lam1 * s1 / 3600) and load["tier2"][0] == pytest.approx(lam2 * s2 / 3600)
     groups = result.groups.set_index(["group", "metric"])
     for group, node in (("front", node1), ("back", node2)):
         row = groups.loc[(group, "occupancy")]

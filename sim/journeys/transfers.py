@@ -49,6 +49,7 @@ from sim.engine.hooks import Mechanism
 from sim.engine.records import ANSWERED, IN_SYSTEM
 from sim.engine.routing import WAITING
 from sim.engine.streams import stream
+from sim.journeys.config import DestinationSpec
 
 __all__ = ["Transfers", "transfer_rows"]
 
@@ -106,9 +107,9 @@ class Transfers(Mechanism):
             i = q.index
             spec = ct.transfers
             if spec is None:
-                if q.escalate_p:  # an escalation: the one-destination case, with the engine's draws
+                if q.escalate_p:  # an escalation: the one-destination, one-hop case, with the engine's draws
                     self.draws[i], self.limits[i] = q.escalate_draw, 1
-                    self.rows[i] = ((q.escalate_p,),) * len(names)
+                    self.rows[i] = transfer_rows((DestinationSpec(ct.escalation.to, ct.escalation.probability),), names)
                     self.dests[i] = ((q.escalate_to, None),)
                 continue
             self.rows[i] = transfer_rows(spec.destinations, names)
