@@ -307,3 +307,40 @@ def test_bad_transfers_are_a_one_line_error_naming_the_key(types, where, message
 def test_bad_transfers_through_the_command_line_exit_2_with_one_line(tmp_path, overrides, expected):
     proc, out = run_sim(tmp_path, *overrides, "run.replications=1", "run.horizon_hours=1")
     assert_one_line_error(proc, out, *expected)
+
+
+# ------------------------------------------------------------------ conservation
+
+
+@pytest.mark.parametrize("replication", range(2))
+def test_every_arrival_ends_once_and_every_service_is_tallied_with_the_other_mechanisms(replication):
+    exp = {"dist": "exponential"}
+    config = _centre({
+        "calls": dict(LOADED, after_call_work=dict(exp, mean_s=30), vip={"share": 0.2, "priority": 5},
+                      retrial={"probability": 0.5, "delay": dict(exp, mean_s=300)},
+                      transfers={"destinations": [
+                          {"to": "expert", "probability": 0.3, "probability_by_group": {"b": 0.1},
+                           "warm": {"conference_time": dict(exp, mean_s=20)}},
+                          {"to": "calls", "probability": 0.05}], "max_hops": 4}),
+        "expert": {"channel": "phone", "handle_time": dict(exp, mean_s=200), "patience": dict(exp, mean_s=120),
+                   "transfers": {"destinations": [{"to": "calls", "probability": 0.2}], "max_hops": 4}},
+    }, groups={"a": {"skills": ["calls", "expert"], "staffing": 5}, "b": {"skills": ["expert", "calls"], "staffing": 3}},
+        hours=3, drain=True)
+    result = _run(config, replication)
+    c = result.contacts
+    tally = result.segments.tally.sum(axis=(0, 1))
+    assert len(c) == tally[F["arrivals"]] == len(set(c.contact_id.tolist()))
+    assert not (c.outcome == OUTCOMES.index("in_system")).any()  # drained: every arrival ended
+    assert c.transfers.max() >= 2 and (c.outcome[c.transfers > 0] == OUTCOMES.index("abandoned")).any()
+    moved = c.transfers > 0
+    last = np.isfinite(c.transfer_handle_time_s)
+    # services: the first, those between the first and the last transfer, the last transfer's if served
+    services = np.isfinite(c.handle_time_s).sum() + (c.transfers[moved] - 1).sum() + last.sum()
+    assert tally[F["handles"]] == services == sum(result.served.values())
+    assert tally[F["transfers_answered"]] == (c.transfers[moved] - 1).sum() + last.sum()
+    assert tally[F["escalated"]] == moved.sum()
+    assert tally[F["wrap_ups"]] == services
+    busy = result.segments.busy_area.sum(axis=0)
+    staffed = result.segments.staffed_area.sum(axis=0)
+    assert (busy <= staffed + 1e-6).all()
+    assert busy.sum() > tally[F["handle_s"]] + tally[F["wrap_up_s"]]  # and the warm holds on top
