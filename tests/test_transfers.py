@@ -159,6 +159,22 @@ def test_a_warm_transfer_whose_customer_abandons_releases_the_first_agent_then(t
     assert result.segments.busy_area.sum(axis=0).tolist() == [100 + 20 + 10 + 15, 80 + 75]
 
 
+def test_a_warm_hold_keeps_a_concurrent_slot_taken_and_the_seat_busy(tmp_path):
+    trace = _write_trace(tmp_path / "t.csv", [(0, "tier1", 100, None), (50, "tier2", 80, None),
+                                              (110, "tier1", 10, None)])
+    groups = dict(GROUPS, front={"skills": ["tier1"], "staffing": 1,
+                                 "concurrency": {"max": 2, "handle_time_factors": [1.0, 1.5]}})
+    result = _run(_centre(_warm(), trace=trace, hours=1, groups=groups))
+    c = result.contacts
+    # front's slot 1 serves 0 at 0-100 and holds it from 100; slot 2 takes 2 at 110 while the agent holds one
+    # contact (factor 1.5: 110-125), then holds it from 125.  back: 1 at 50-130, 0 at 130-205 (conference 15
+    # + 60; slot 1 free at 145), 2 at 205-280 (slot 2 free at 220).  The seat is busy 0-100 and 100-220.
+    assert c.handle_time_s.tolist() == [100.0, 80.0, 15.0]
+    assert c.end_time_s.tolist() == [205.0, 130.0, 280.0]
+    assert c.transfer_wait_s.tolist()[::2] == [30.0, 80.0]
+    assert result.segments.busy_area.sum(axis=0).tolist() == [220.0, 230.0]
+
+
 def test_a_warm_hold_still_open_when_the_run_stops_counts_as_busy_until_then(tmp_path):
     trace = _write_trace(tmp_path / "t.csv", [(0, "tier1", 100, None), (50, "tier2", 7200, None)])
     result = _run(_centre(_warm(), trace=trace, hours=1, groups=GROUPS, drain=False))
