@@ -14,9 +14,10 @@ its patience runs out.  When tier-1 service ends it may be escalated (with the
 type's probability) to the queue of another contact type, where it waits and is
 served again with that type's handle time and patience; escalation happens at
 most once per contact (transfer graphs, :mod:`sim.journeys.transfers`, replace the
-service end for their run: several destinations, several transfers, warm transfers).  A freed agent takes the next contact its group's queue
-selection chooses (:meth:`Engine.next_for`), or goes idle.  Staffing tables log
-agents in and out at interval starts.  Agents of a group with concurrency are
+service end for their run: several destinations, several transfers, warm transfers).
+A freed agent takes the next contact its group's queue selection chooses
+(:meth:`Engine.next_for`), or goes idle.  Staffing tables log agents in and out at
+interval starts.  Agents of a group with concurrency are
 slots of a :class:`~sim.engine.agents.Seat`: the seat counts busy while any slot
 is, and a slot's handle time is inflated by the number of contacts its agent holds.
 

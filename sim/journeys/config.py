@@ -14,9 +14,11 @@ read from a mapping by a ``parse_*`` function that raises
 - :class:`VipSpec`: a share of the contact type's arrivals form a priority class (VIP).
 - :class:`DeferrableSpec`: deferrable work (email) that keeps agents free for live work.
 - :class:`BalkingSpec`: arrivals who would have to wait may leave at once (balk).
+- :class:`TransferSpec`: where a contact goes after a service, a graph over the contact types
+  (:class:`DestinationSpec`; :func:`check_transfer_graph` checks what spans types).
 
 What the model does with them: :mod:`sim.journeys.flow`, :mod:`sim.journeys.callbacks`, :mod:`sim.journeys.overflow`,
-:mod:`sim.journeys.balking`.
+:mod:`sim.journeys.balking`, :mod:`sim.journeys.transfers`.
 """
 
 from __future__ import annotations
@@ -411,7 +413,8 @@ def parse_transfers(raw: Any, path: str, group_names: tuple[str, ...]) -> Transf
     where = join(path, "destinations")
     raw_dests = spec["destinations"]
     if isinstance(raw_dests, (str, bytes)) or not isinstance(raw_dests, (list, tuple)) or not raw_dests:
-        raise ConfigError(where, f"expected a non-empty list of destinations {{to, probability}}, got {show(raw_dests)}")
+        raise ConfigError(where, f"expected a non-empty list of destinations {{to, probability}}, "
+                                 f"got {show(raw_dests)}")
     dests = []
     for i, item in enumerate(raw_dests):
         at = f"{where}[{i}]"

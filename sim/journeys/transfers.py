@@ -252,7 +252,8 @@ class Transfers(Mechanism):
                 now = self.engine.env._now
                 agent = hold.agent
                 if agent.parent is None:
-                    self.engine.add_span(self.engine.busy_area, self.engine.n_groups, agent.group.index, hold.since, now)
+                    engine = self.engine
+                    engine.add_span(engine.busy_area, engine.n_groups, agent.group.index, hold.since, now)
                 if agent.load is not None:
                     agent.load.spans.append((hold.since, now))
                 self._free(hold, now)
