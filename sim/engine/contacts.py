@@ -5,7 +5,11 @@ needs (times in seconds since the run's start): its queue and the segment it
 arrived in, its arrival and queue-entry times, the handle time and patience
 drawn for it, its state (:data:`~sim.engine.routing.WAITING`, ``SERVING``,
 ``GONE``) and, once served, its wait, handle time and answering group per leg
-(leg 1: first service; leg 2: after an escalation).  Mechanisms that need more
+(leg 1: first service; leg 2: after an escalation).  With transfer graphs
+(:mod:`sim.journeys.transfers`) a contact may be transferred several times: its leg is then
+1 + the number of transfers so far, ``wait2``/``handle2``/``group2`` are those of its last
+transfer's service, and ``wait_mid``/``handle_mid`` sum the services in between (set only
+from leg 3 on).  Mechanisms that need more
 per contact subclass it (:class:`~sim.journeys.flow.JourneyContact`).
 """
 
@@ -31,7 +35,7 @@ class Contact:
     handle_factor = 1.0  # multiplies a handle time drawn per agent group at service start (leg 1)
 
     __slots__ = ("id", "queue", "seg", "arrival", "t_queue", "handle", "patience", "state", "leg",
-                 "wait1", "group1", "handle1", "origin", "wait2", "handle2", "group2")
+                 "wait1", "group1", "handle1", "origin", "wait2", "handle2", "group2", "wait_mid", "handle_mid")
 
     def __init__(self, cid: int, queue: Queue, seg: int, arrival: float, handle: float, patience: float) -> None:
         self.id = cid

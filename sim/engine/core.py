@@ -13,9 +13,11 @@ blocked when the queue is at capacity, else it waits until an agent takes it or
 its patience runs out.  When tier-1 service ends it may be escalated (with the
 type's probability) to the queue of another contact type, where it waits and is
 served again with that type's handle time and patience; escalation happens at
-most once per contact.  A freed agent takes the next contact its group's queue
-selection chooses (:meth:`Engine.next_for`), or goes idle.  Staffing tables log
-agents in and out at interval starts.  Agents of a group with concurrency are
+most once per contact (transfer graphs, :mod:`sim.journeys.transfers`, replace the
+service end for their run: several destinations, several transfers, warm transfers).
+A freed agent takes the next contact its group's queue selection chooses
+(:meth:`Engine.next_for`), or goes idle.  Staffing tables log agents in and out at
+interval starts.  Agents of a group with concurrency are
 slots of a :class:`~sim.engine.agents.Seat`: the seat counts busy while any slot
 is, and a slot's handle time is inflated by the number of contacts its agent holds.
 
@@ -167,7 +169,7 @@ class Engine(TallyModel):
         agent.contact = contact
         timer = agent.timer
         if timer is None:
-            timer = agent.timer = Timer(self.env, self._on_service_end if parent is None else self._on_slot_end, agent)
+            timer = agent.timer = Timer(self.env, self.service_end if parent is None else self._on_slot_end, agent)
         timer.callbacks = timer._fns  # timer.at(end), inlined on the hot path
         heappush(self._queue, (end, NORMAL, next(self._eid), timer))
 
@@ -202,6 +204,8 @@ class Engine(TallyModel):
             return
         self.next_for(agent, now)
 
+    service_end = _on_service_end  # the service-end hook: a mechanism may replace it for its run (sim.engine.hooks)
+
     def work_done(self, agent, now: float) -> None:
         """``agent`` finished its work (a contact, or its wrap-up): it logs off if it must (after a
         closing it may stay for live work), else takes its next contact or goes idle."""
@@ -220,7 +224,7 @@ class Engine(TallyModel):
         seat.n -= 1
         if seat.n == 0:
             self.add_span(self.busy_area, self.n_groups, agent.group.index, seat.since, self.env._now)
-        self._on_service_end(ev)
+        self.service_end(ev)
 
     def next_for(self, agent, now: float) -> None:
         """A free agent takes the next contact its routing chooses, or goes idle (or rests, if a

@@ -39,6 +39,10 @@ scenario without a mechanism pays nothing for it):
   - ``when_open(t)``: a time (s) moved past closed hours;
   - ``keep_on(agent, now)``: after a closing, ``True`` if a leaving agent stays for
     live work (set only while closed);
+  - ``service_end(ev)``: an agent's service ends (``ev.arg`` is the agent; default: the engine's,
+    with the one-escalation path inlined); a mechanism that decides where contacts go after a
+    service replaces it for its run (:mod:`sim.journeys.transfers`) and, like the default, ends
+    with the ``wrap_up`` hook and :meth:`~sim.engine.core.Engine.work_done` unless it holds the agent;
   - ``wrap_up(agent, contact, queue, now)``: a service on ``queue`` has ended (the contact
     has left or moved on); ``True`` if the agent stays busy for after-call work (the
     mechanism then logs it off or frees it when that ends);

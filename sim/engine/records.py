@@ -50,7 +50,8 @@ TALLY_FIELDS = (
     "wait_offered_s",  # sum of waits of offered contacts (abandoners until they left)
     "handle_s", "handles",  # sum and number of services (tier 1 and escalation) of contacts that left
     "escalated",  # answered and escalated
-    "transfer_wait_s", "transfers_answered",  # escalation-queue waits of escalated contacts answered there
+    "transfer_wait_s", "transfers_answered",  # escalation-queue waits of escalated contacts answered there (each
+    # transfer's queue, with transfer graphs: sim.journeys.transfers)
     "end_to_end_s", "completed",  # first arrival to end of last service, of contacts served to the end
     # customer journeys (sim.journeys.flow)
     "deflected",  # resolved in self-service
@@ -84,7 +85,7 @@ N_TALLY = len(TALLY_FIELDS)
 CONTACT_COLUMNS = (
     "contact_id", "contact_type", "channel", "arrival_time_s", "wait_s", "answered", "outcome",
     "handle_time_s", "agent_group", "escalated", "transfer_wait_s", "transfer_handle_time_s", "end_time_s",
-    "customer_id", "attempt", "bot_time_s", "callback", "overflowed", "vip", "wrap_up_s",
+    "customer_id", "attempt", "bot_time_s", "callback", "overflowed", "vip", "transfers", "wrap_up_s",
 )
 ATTEMPTS = ("first", "retrial", "repeat")  # values of the contact log's ``attempt``
 CALLBACKS = ("none", "declined", "waiting", "reached", "unreached")  # values of the contact log's ``callback``
@@ -111,8 +112,9 @@ class ContactRecords:
     attempt: np.ndarray  # int8, index into ATTEMPTS
     bot_time_s: np.ndarray  # time in self-service (0 if none)
     callback: np.ndarray  # int8, index into CALLBACKS
-    overflowed: np.ndarray  # int8: the leg (1 first queue, 2 escalation queue) in which it overflowed; 0 = not
+    overflowed: np.ndarray  # int8: the leg (1 first queue, 2 escalation queue, 3+ later transfers) it overflowed in; 0 = not
     vip: np.ndarray  # bool: in its contact type's VIP class
+    transfers: np.ndarray  # int16: times it was escalated or transferred (sim.journeys.transfers); 0 = never
     wrap_up_s: np.ndarray  # after-call work of its last service (NaN: not served, or no after-call work in the run)
 
     @classmethod
@@ -120,7 +122,7 @@ class ContactRecords:
         """Build from row tuples in :data:`CONTACT_COLUMNS` order, sorted by contact id."""
         rows.sort(key=lambda r: r[0])
         dtypes = (np.int64, np.int16, np.int16, float, float, bool, np.int8, float, np.int16, bool, float, float, float,
-                  np.int64, np.int8, float, np.int8, np.int8, bool, float)
+                  np.int64, np.int8, float, np.int8, np.int8, bool, np.int16, float)
         if rows:
             cols = list(zip(*rows))
         else:

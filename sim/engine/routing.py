@@ -186,7 +186,7 @@ def highest_score(group: AgentGroup, now: float):
         if queue.n:
             contact = queue.head()
             score = queue.base_score + queue.weight * (now - contact.t_queue)
-            if contact.leg == 2:
+            if contact.leg > 1:  # escalated or transferred
                 score += queue.transfer_bonus
             if score > best_score or (score == best_score and contact.t_queue < best.t_queue):
                 best, best_score = contact, score

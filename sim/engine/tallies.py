@@ -199,7 +199,7 @@ class TallyModel:
     def contact_row(self, contact: Contact, outcome: int, end: float, wrap_up: float = NAN) -> tuple:
         """The contact's row in :data:`~sim.engine.records.CONTACT_COLUMNS` order; ``wrap_up``: the
         after-call work of its last service (s)."""
-        escalated = contact.leg == 2
+        escalated = contact.leg > 1  # escalated or transferred (leg 1 + transfers; sim.journeys.transfers)
         first = contact.origin if escalated else contact.queue
         answered = contact.group1 >= 0
         kind = getattr(contact, "kind", 0)
@@ -212,6 +212,7 @@ class TallyModel:
             contact.handle1 if answered else NAN, contact.group1, escalated,
             contact.wait2 if escalated else NAN, contact.handle2 if escalated else NAN, end,
             contact.customer if kind else contact.id, kind, bot if bot > 0.0 else 0.0, cb, ov, first.klass == 1,
+            contact.leg - 1 if escalated else 0,
             wrap_up,
         )
 
@@ -221,6 +222,13 @@ class TallyModel:
         if left:
             acc[10] += contact.handle1
             acc[11] += 1.0
+        if contact.leg > 2:  # transferred again (sim.journeys.transfers): the services between first and last
+            mid = contact.leg - 2.0
+            acc[13] += contact.wait_mid
+            acc[14] += mid
+            if left:
+                acc[10] += contact.handle_mid
+                acc[11] += mid
         handle2 = contact.handle2
         if handle2 == handle2:  # answered in the escalation queue
             acc[13] += contact.wait2

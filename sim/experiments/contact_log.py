@@ -51,6 +51,7 @@ def _columns(replication: int, cols: dict[str, np.ndarray], type_names: Sequence
         "callback": np.asarray(CALLBACKS, dtype=object)[cols["callback"].astype(np.intp)],
         "overflowed": cols["overflowed"].astype(bool),
         "vip": cols["vip"].astype(bool),
+        "transfers": cols["transfers"].astype(np.int16),
         "wrap_up_s": cols["wrap_up_s"].astype(float),
     }
 

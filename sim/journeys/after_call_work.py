@@ -109,7 +109,7 @@ class AfterCallWork(Mechanism):
         group = agent.group
         sampler = self.samplers[queue.index][group.index]
         wrap = sampler() if sampler is not None else 0.0
-        first = contact.origin if contact.leg == 2 else contact.queue  # the type it arrived as
+        first = contact.origin if contact.leg > 1 else contact.queue  # the type it arrived as
         acc = engine.tally[contact.seg * engine.n_types + first.index]
         acc[WRAP_S] += wrap
         acc[WRAPS] += 1.0

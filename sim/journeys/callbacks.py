@@ -143,7 +143,7 @@ class Callbacks:
         elif cb == CB_REACHED:
             acc[PLACED] += 1.0
             acc[REACHED] += 1.0
-            acc[CB_WAIT] += contact.wait1 + ((contact.origin if contact.leg == 2 else contact.queue).callback.scheduled
+            acc[CB_WAIT] += contact.wait1 + ((contact.origin if contact.leg > 1 else contact.queue).callback.scheduled
                                              or 0.0)
             if contact.leg == 1:
                 if outcome == ANSWERED:

@@ -14,9 +14,11 @@ read from a mapping by a ``parse_*`` function that raises
 - :class:`VipSpec`: a share of the contact type's arrivals form a priority class (VIP).
 - :class:`DeferrableSpec`: deferrable work (email) that keeps agents free for live work.
 - :class:`BalkingSpec`: arrivals who would have to wait may leave at once (balk).
+- :class:`TransferSpec`: where a contact goes after a service, a graph over the contact types
+  (:class:`DestinationSpec`; :func:`check_transfer_graph` checks what spans types).
 
 What the model does with them: :mod:`sim.journeys.flow`, :mod:`sim.journeys.callbacks`, :mod:`sim.journeys.overflow`,
-:mod:`sim.journeys.balking`.
+:mod:`sim.journeys.balking`, :mod:`sim.journeys.transfers`.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ __all__ = ["ConcurrencySpec", "CONCURRENCY_KEYS", "parse_concurrency", "SelfServ
            "BalkingSpec", "BALKING_KEYS", "BALKING_BY", "parse_balking",
            "SELF_SERVICE_KEYS", "RETRIAL_KEYS", "REPEAT_KEYS", "CALLBACK_KEYS", "OVERFLOW_KEYS", "VIP_KEYS",
            "DEFERRABLE_KEYS", "HOURS_KEYS", "parse_self_service", "parse_retrial", "parse_repeat", "parse_callback", "parse_overflow",
-           "parse_vip", "parse_deferrable", "check_targets"]
+           "parse_vip", "parse_deferrable", "check_targets", "TRANSFER_KEYS", "DESTINATION_KEYS", "WARM_KEYS",
+           "MAX_HOPS", "DestinationSpec", "TransferSpec", "parse_transfers", "check_transfer_graph"]
 
 SELF_SERVICE_KEYS = ("containment", "handle_time", "concurrency", "handoff_aht_factor", "handoff_patience_factor")
 RETRIAL_KEYS = ("probability", "delay", "max_retrials", "switch_to", "switch_probability")
@@ -367,3 +370,124 @@ def _balking_table(raw: Any, path: str) -> tuple[tuple[int, float], ...]:
                                              f"length, each once), got {length}")
         rows.append((length, probability(row[1], f"{where}[1]")))
     return tuple(rows)
+
+
+TRANSFER_KEYS = ("destinations", "max_hops")
+DESTINATION_KEYS = ("to", "probability", "probability_by_group", "warm")
+WARM_KEYS = ("conference_time",)
+#: the most transfers a contact may have (the contact log's ``overflowed`` keeps the leg in one byte)
+MAX_HOPS = 100
+
+
+@dataclass(frozen=True)
+class DestinationSpec:
+    """One place a contact may go after a service of its type: the queue of contact type ``to``, with
+    ``probability`` (``probability_by_group[g]`` instead after a service by agent group ``g``).
+    ``conference_time`` (s; ``None`` = a cold transfer): a warm transfer, in which the first agent stays
+    with the customer until a destination agent takes it, then both spend a draw of it together."""
+
+    to: str
+    probability: float
+    probability_by_group: Mapping[str, float] = field(default_factory=dict)
+    conference_time: Distribution | None = None
+
+
+@dataclass(frozen=True)
+class TransferSpec:
+    """Where a contact goes after a service of its type (:mod:`sim.journeys.transfers`): at most one of
+    ``destinations`` (their probabilities sum to at most 1, per agent group too), and only while it has
+    been transferred fewer than ``max_hops`` times in all (``max_hops_given``: set in the config; a type
+    on a transfer cycle must set it)."""
+
+    destinations: tuple[DestinationSpec, ...]
+    max_hops: int = 1
+    max_hops_given: bool = False
+
+
+def parse_transfers(raw: Any, path: str, group_names: tuple[str, ...]) -> TransferSpec | None:
+    """``transfers: {destinations: [{to, probability, probability_by_group, warm}], max_hops}``."""
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    check_keys(spec, path, TRANSFER_KEYS, required=("destinations",))
+    where = join(path, "destinations")
+    raw_dests = spec["destinations"]
+    if isinstance(raw_dests, (str, bytes)) or not isinstance(raw_dests, (list, tuple)) or not raw_dests:
+        raise ConfigError(where, f"expected a non-empty list of destinations {{to, probability}}, "
+                                 f"got {show(raw_dests)}")
+    dests = []
+    for i, item in enumerate(raw_dests):
+        at = f"{where}[{i}]"
+        d = mapping(item, at)
+        check_keys(d, at, DESTINATION_KEYS, required=("to", "probability"))
+        conference = None
+        if d.get("warm") is not None:
+            warm = mapping(d["warm"], join(at, "warm"))
+            check_keys(warm, join(at, "warm"), WARM_KEYS, required=WARM_KEYS)
+            conference = parse_distribution(warm["conference_time"], join(at, "warm.conference_time"))
+        dests.append(DestinationSpec(
+            to=str(d["to"]), probability=probability(d["probability"], join(at, "probability")),
+            probability_by_group=keyed(d.get("probability_by_group"), join(at, "probability_by_group"), group_names,
+                                       "an agent group", probability),
+            conference_time=conference))
+    total = sum(d.probability for d in dests)
+    if total > 1.0 + 1e-12:
+        raise ConfigError(where, f"the destinations' probabilities sum to {total:g}; expected at most 1 (a contact "
+                                 f"goes to at most one destination)")
+    for g in group_names:
+        total = sum(d.probability_by_group.get(g, d.probability) for d in dests)
+        if total > 1.0 + 1e-12:
+            raise ConfigError(where, f"the destinations' probabilities after a service by agent group {g} sum to "
+                                     f"{total:g}; expected at most 1 (probability_by_group.{g} replaces probability)")
+    given = spec.get("max_hops") is not None
+    hops = integer(spec["max_hops"], join(path, "max_hops"), minimum=1) if given else 1
+    if hops > MAX_HOPS:
+        raise ConfigError(join(path, "max_hops"), f"expected at most {MAX_HOPS} transfers per contact, got {hops}")
+    return TransferSpec(destinations=tuple(dests), max_hops=hops, max_hops_given=given)
+
+
+def check_transfer_graph(contact_types: Mapping[str, Any], path: str) -> None:
+    """Transfers name known contact types, a type has ``escalation`` or ``transfers`` (not both), and each
+    type with ``transfers`` on a cycle of the transfer graph (escalations included) sets ``max_hops``."""
+    edges: dict[str, list[str]] = {}
+    for name, ct in contact_types.items():
+        spec = ct.transfers
+        if spec is None:
+            edges[name] = [ct.escalation.to] if ct.escalation is not None else []
+            continue
+        if ct.escalation is not None:
+            raise ConfigError(f"{path}.{name}.transfers", "give escalation or transfers, not both (escalation "
+                                                          "{probability, to} is the one-destination case)")
+        for i, d in enumerate(spec.destinations):
+            if d.to not in contact_types:
+                raise ConfigError(f"{path}.{name}.transfers.destinations[{i}].to",
+                                  f"expected a contact type ({', '.join(contact_types)}), got {show(d.to)}")
+        edges[name] = [d.to for d in spec.destinations]
+    for name, ct in contact_types.items():
+        if ct.transfers is None or ct.transfers.max_hops_given:
+            continue
+        cycle = _cycle_through(name, edges)
+        if cycle:
+            raise ConfigError(f"{path}.{name}.transfers.max_hops",
+                              f"required: {name} is on a transfer cycle ({' -> '.join(cycle)}); give the most "
+                              f"transfers a contact may have")
+
+
+def _cycle_through(start: str, edges: Mapping[str, list[str]]) -> list[str]:
+    """A shortest path ``start -> ... -> start`` in the graph ``edges`` (breadth first), or ``[]``."""
+    parent: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for node in frontier:
+            for to in edges.get(node, ()):
+                if to == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(parent[path[-1]])
+                    return [*reversed(path), start]
+                if to not in parent:
+                    parent[to] = node
+                    nxt.append(to)
+        frontier = nxt
+    return []

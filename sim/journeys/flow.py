@@ -235,7 +235,7 @@ class Journeys(Callbacks, Mechanism):
     def _finish_journey(self, contact, outcome: int, end: float) -> None:
         """Journey tallies, then retrial or resolution, then the usual tally (:meth:`~sim.engine.tallies.TallyModel.finish_contact`)."""
         engine = self.engine
-        first = contact.origin if contact.leg == 2 else contact.queue
+        first = contact.origin if contact.leg > 1 else contact.queue
         acc = engine.tally[contact.seg * engine.n_types + first.index]
         kind = contact.kind
         if kind:
@@ -266,7 +266,7 @@ class Journeys(Callbacks, Mechanism):
             if cb == CB_REACHED and outcome == ANSWERED:
                 unresolved = self._resolve(contact, first, end, acc)
                 if cx is not None:  # no hold time before the callback
-                    leg2 = contact.leg == 2
+                    leg2 = contact.leg > 1
                     cx.answered(acc, contact.wait2 if leg2 else 0.0, leg2, bot > 0.0, unresolved, first.channel)
             elif cb == CB_UNREACHED and outcome != IN_SYSTEM and cx is not None:
                 cx.lost(acc)
@@ -279,8 +279,11 @@ class Journeys(Callbacks, Mechanism):
         if outcome == ANSWERED:
             unresolved = self._resolve(contact, first, end, acc)
             if cx is not None:
-                leg2 = contact.leg == 2
-                cx.answered(acc, contact.wait1 + contact.wait2 if leg2 else contact.wait1, leg2, bot > 0.0, unresolved,
+                leg2 = contact.leg > 1
+                hold = contact.wait1 + contact.wait2 if leg2 else contact.wait1
+                if contact.leg > 2:  # transferred more than once (sim.journeys.transfers)
+                    hold += contact.wait_mid
+                cx.answered(acc, hold, leg2, bot > 0.0, unresolved,
                             first.channel)
         elif outcome == ABANDONED or outcome == BLOCKED or outcome == BALKED:
             self._retry(contact, first)

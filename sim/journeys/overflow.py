@@ -110,7 +110,7 @@ class Overflow(Mechanism):
         if contact.ov:
             acc[OVERFLOWED] += 1.0
             group = contact.group1 if contact.ov == 1 else contact.group2
-            if group in (contact.queue if contact.ov == 2 else first).overflow_set:
+            if group in (contact.queue if contact.ov > 1 else first).overflow_set:
                 acc[OVERFLOW_ANSWERED] += 1.0
 
     def _arming(self, before):

@@ -46,6 +46,8 @@ from sim.engine.distributions import DISTRIBUTION_KEYS, DISTRIBUTION_KINDS, Dist
 from sim.engine.errors import ConfigError
 from sim.engine.options import LIMITS
 from sim.journeys.config import BALKING_KEYS, BalkingSpec, parse_balking
+from sim.journeys.config import (DESTINATION_KEYS, TRANSFER_KEYS, WARM_KEYS, TransferSpec, check_transfer_graph,
+                                 parse_transfers)
 from sim.journeys.config import (CALLBACK_KEYS, CONCURRENCY_KEYS, DEFERRABLE_KEYS, HOURS_KEYS, OVERFLOW_KEYS,
                                  REPEAT_KEYS, RETRIAL_KEYS, SELF_SERVICE_KEYS, VIP_KEYS, CallbackSpec, ConcurrencySpec,
                                  DeferrableSpec, OverflowSpec, RepeatSpec, RetrialSpec, SelfServiceSpec, VipSpec,
@@ -99,7 +101,7 @@ SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_tim
 CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group", "after_call_work",
                      "after_call_work_by_group", "patience",
                      "priority", "queue_capacity", "escalation", "self_service", "retrial", "repeat",
-                     "callback", "overflow", "vip", "deferrable", "balking")
+                     "callback", "overflow", "vip", "deferrable", "balking", "transfers")
 AGENT_GROUP_KEYS = ("skills", "staffing", "staffing_scale", "staffing_delta", "shifts", "shrinkage", "proficiency",
                     "learning", "fatigue", "concurrency")
 
@@ -112,6 +114,9 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "scenario.contact_types.<type>": CONTACT_TYPE_KEYS,
     "scenario.contact_types.<type>.arrivals": ARRIVAL_KEYS,
     "scenario.contact_types.<type>.escalation": ESCALATION_KEYS,
+    "scenario.contact_types.<type>.transfers": TRANSFER_KEYS,
+    "scenario.contact_types.<type>.transfers.destinations[]": DESTINATION_KEYS,
+    "scenario.contact_types.<type>.transfers.destinations[].warm": WARM_KEYS,
     "scenario.contact_types.<type>.self_service": SELF_SERVICE_KEYS,
     "scenario.contact_types.<type>.retrial": RETRIAL_KEYS,
     "scenario.contact_types.<type>.repeat": REPEAT_KEYS,
@@ -209,6 +214,8 @@ class ContactTypeSpec:
     factor of the day before it).  ``after_call_work`` (``None`` = none) and
     ``after_call_work_by_group`` (per agent group, instead of it): the agent's
     wrap-up after each service of this type (:mod:`sim.journeys.after_call_work`).
+    ``transfers`` (``None`` = only ``escalation``, if any): where a contact goes after a service of
+    this type, a graph over the contact types (:mod:`sim.journeys.transfers`).
     """
 
     name: str
@@ -232,6 +239,7 @@ class ContactTypeSpec:
     overnight_volume: float = 0.0
     after_call_work: Distribution | None = None  # wrap-up after each service (sim.journeys.after_call_work)
     after_call_work_by_group: Mapping[str, Distribution] = field(default_factory=dict)
+    transfers: TransferSpec | None = None  # destinations after a service (sim.journeys.transfers)
 
 
 
@@ -425,6 +433,7 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
             if ct.escalation.to == name:
                 raise ConfigError(where, "a contact type cannot escalate to itself")
     check_targets(contact_types, join(path, "contact_types"))
+    check_transfer_graph(contact_types, join(path, "contact_types"))
     for name, ct in contact_types.items():
         hours = ct.deferrable.hours if ct.deferrable is not None else None
         if hours is not None and (hours[0] < open_s - 1e-9 or hours[1] > close_s + 1e-9):
@@ -510,6 +519,7 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
         deferrable=parse_deferrable(spec.get("deferrable"), join(path, "deferrable")),
         balking=parse_balking(spec.get("balking"), join(path, "balking")),
         day_factors=day_factors, overnight_volume=overnight,
+        transfers=parse_transfers(spec.get("transfers"), join(path, "transfers"), group_names),
     )
 
 

@@ -26,7 +26,9 @@ definitions, per channel and for the whole centre (``all``):
   on their own (summary and per contact type) only when a contact type has after-call work
   (:func:`with_after_call_work`);
 - ``escalation_rate`` = escalated / answered; ``transfer_asa_s``: mean wait in
-  the escalation queue of escalated contacts answered there;
+  the escalation queue of escalated contacts answered there (with transfer graphs,
+  :mod:`sim.journeys.transfers`: the share transferred at least once, and the mean wait per
+  transfer answered, every transfer queue a contact visited);
 - ``end_to_end_time_s``: first arrival to end of last service, of contacts
   served to the end;
 - journeys (:mod:`sim.journeys.flow`): ``deflected``: resolved in self-service;

@@ -10,7 +10,8 @@ customers (common random numbers) and their difference is the staffing's, not th
 The search (:func:`optimise_staffing`):
 
 1. **Seed** (:func:`erlang_seed`): each contact type's offered load per interval (arrival rate x
-   mean handle time; escalation queues get the escalated share of their source) goes to the groups
+   mean handle time; escalation queues get the escalated share of their source, transfer graphs the
+   rates of their traffic equations) goes to the groups
    that rank the type highest in their skills, split evenly; each group gets, per interval, the
    Erlang A staffing (Erlang C for channels without patience) of its pooled load, at the goal of its
    strictest channel (shortest service-level threshold) and that channel's mean handle time.
@@ -67,15 +68,41 @@ def _rates(config: SimConfig) -> dict[str, np.ndarray]:
     s = config.scenario
     rates = {t: np.asarray(ct.rate_per_hour, float) if ct.rate_per_hour is not None else np.zeros(s.n_intervals)
              for t, ct in s.contact_types.items()}
+    if any(ct.transfers is not None for ct in s.contact_types.values()):
+        return _transfer_rates(config, rates)
     for t, ct in s.contact_types.items():
         if ct.escalation is not None and ct.escalation.probability > 0:
             rates[ct.escalation.to] = rates[ct.escalation.to] + rates[t] * ct.escalation.probability
     return rates
 
 
+def _transfer_rates(config: SimConfig, own: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The rates of a scenario with transfer graphs (:mod:`sim.journeys.transfers`): each type's own
+    arrivals plus the contacts transferred to it, in the same interval, hop by hop (a type transfers
+    on only contacts transferred fewer than its ``max_hops`` times; default probabilities, not per
+    group): the traffic equations of the graph, cut at the hop limits."""
+    types = config.scenario.contact_types
+    total = {t: r.copy() for t, r in own.items()}
+    level = own  # arrivals at each type of contacts transferred h times so far
+    for h in range(max((ct.transfers.max_hops for ct in types.values() if ct.transfers is not None), default=1)):
+        nxt = {t: np.zeros_like(r) for t, r in own.items()}
+        for t, ct in types.items():
+            if ct.transfers is not None:
+                if h < ct.transfers.max_hops:
+                    for d in ct.transfers.destinations:
+                        nxt[d.to] += level[t] * d.probability
+            elif ct.escalation is not None and h == 0:
+                nxt[ct.escalation.to] += level[t] * ct.escalation.probability
+        for t in total:
+            total[t] += nxt[t]
+        level = nxt
+    return total
+
+
 def offered_load(config: SimConfig) -> dict[str, np.ndarray]:
     """Offered load (Erlangs) per contact type and interval: arrival rate x mean handle time; an
-    escalation queue gets its sources' rates x escalation probability."""
+    escalation queue gets its sources' rates x escalation probability (with transfer graphs, the
+    rates of the graph's traffic equations)."""
     return {t: r * _mean_s(config.scenario.contact_types[t].handle_time) / 3600.0
             for t, r in _rates(config).items()}
 

@@ -130,6 +130,11 @@ def scenario_tables(config) -> list[Table]:
             volume = f"{sum(ct.rate_per_hour) * interval_h:,.0f}"
             peak = f"{max(ct.rate_per_hour):,.0f}"
         escalation = (f"{100 * ct.escalation.probability:g}% to {ct.escalation.to}" if ct.escalation else "–")
+        if ct.transfers is not None:  # a transfer graph (sim.journeys.transfers): each destination, warm ones marked
+            escalation = ", ".join(f"{100 * d.probability:g}% to {d.to}" + (" (warm)" if d.conference_time else "")
+                                   for d in ct.transfers.destinations)
+            if ct.transfers.max_hops > 1:
+                escalation += f"; at most {ct.transfers.max_hops} transfers"
         capacity = "unlimited" if ct.queue_capacity is None else f"{ct.queue_capacity}"
         types.append([name, ct.channel, volume, peak, _dist(ct.handle_time), _dist(ct.patience), str(ct.priority),
                       escalation, capacity])
