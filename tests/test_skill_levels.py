@@ -83,6 +83,19 @@ def test_a_level_factor_and_proficiency_multiply_and_the_table_can_be_overridden
     assert c.end_time_s.tolist() == pytest.approx([85.0, 135.0], rel=1e-12)
 
 
+def test_a_group_taking_a_type_by_overflow_works_it_at_level_2(tmp_path):
+    # own (level 1 on a) takes a1 at 0: 0-85. a2 at 1 waits; after 10 s (at 11) it overflows to the
+    # helpers, idle, who have no skill a: level 2, whose factor the table sets to 2: 11-211.
+    trace = _write_trace(tmp_path / "t.csv", [(0, "a", 100, None), (1, "a", 100, None)])
+    types = {"a": {"channel": "phone", "handle_time": det(100), "overflow": {"after_s": 10, "groups": ["helpers"]}},
+             "b": {"channel": "phone", "handle_time": det(100)}}
+    groups = {"own": {"skills": ["a"], "staffing": 1, "skill_levels": {"a": 1}},
+              "helpers": {"skills": ["b"], "staffing": 1}}
+    c = _contacts(_scenario(types, groups, trace=trace, levels={"2": {"handle_time_factor": 2.0}})).contacts
+    assert c.agent_group.tolist() == [0, 1]
+    assert c.end_time_s.tolist() == pytest.approx([85.0, 211.0], rel=1e-12)
+
+
 def test_a_scenario_without_levels_keeps_its_handle_times_and_scores(tmp_path):
     trace = _write_trace(tmp_path / "t.csv", [(0, "a", 100, None)])
     scenario = _scenario({"a": {"channel": "phone", "handle_time": det(100)}},

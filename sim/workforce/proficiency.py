@@ -149,12 +149,15 @@ def parse_skill_levels(raw: Any, where: str) -> dict[int, LevelSpec]:
 
 def handle_multipliers(scenario, group: str) -> dict[str, float]:
     """The group's handle-time multiplier per contact type: ``proficiency`` times its skill level's
-    ``handle_time_factor`` (only the types where it is not 1)."""
+    ``handle_time_factor`` on the types it serves (its skills, and those it takes by overflow, at
+    :data:`DEFAULT_LEVEL`); only the types where it is not 1."""
     spec = scenario.agent_groups[group]
     out = dict(spec.proficiency)
     levels = scenario.skill_levels
     if levels is not None:
-        for t in spec.skills:
+        overflow = [t for t, ct in scenario.contact_types.items()
+                    if ct.overflow is not None and group in ct.overflow.groups and t not in spec.skills]
+        for t in (*spec.skills, *overflow):
             factor = levels.of(group, t).handle_time_factor
             if factor != 1.0:
                 out[t] = out.get(t, 1.0) * factor
