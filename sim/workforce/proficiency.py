@@ -26,6 +26,7 @@ Keys of ``scenario.agent_groups.<group>`` (all optional; a group without them is
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -129,7 +130,7 @@ def parse_skill_levels(raw: Any, where: str) -> dict[int, LevelSpec]:
     for key, value in mapping(raw, where).items():
         kw = join(where, str(key))
         text = str(key).strip()
-        if isinstance(key, bool) or not (isinstance(key, int) or text.isdigit()) or int(text) not in LEVELS:
+        if isinstance(key, bool) or not re.fullmatch(r"[0-9]{1,3}", text) or int(text) not in LEVELS:
             raise ConfigError(kw, f"expected a skill level 1 (expert), 2 (standard) or 3 (novice), got {show(key)}")
         level = int(text)
         if level in seen:
