@@ -122,6 +122,13 @@ EXPERIMENTS = {
                 for k in ("by", "midpoint_s", "steepness_per_s", "max")}
     | {"scenario.contact_types.technical.balking.by", "scenario.contact_types.technical.balking.table"},
     "trunk_lines": {"scenario.channels.phone.lines"},
+    "skill_levels": {f"scenario.skill_levels.{level}.{k}" for level in (1, 2, 3)
+                     for k in ("handle_time_factor", "repeat_factor", "agent_score")}
+    | {"scenario.routing.agent_selection"}
+    | {f"scenario.agent_groups.generalists.skill_levels.{t}" for t in ("billing", "sales", "technical",
+                                                                        "technical_chat")}
+    | {f"scenario.agent_groups.tech_support.skill_levels.{t}" for t in ("technical", "technical_chat", "billing")}
+    | {f"scenario.agent_groups.specialists.skill_levels.{t}" for t in ("technical_tier2", "technical")},
 }
 
 

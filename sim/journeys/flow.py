@@ -26,6 +26,10 @@ mechanisms of their own built after it.
   (``attempt`` = repeat) of the same or the ``to`` contact type.  Otherwise
   the issue counts as resolved, and as resolved on first contact when the
   customer had no earlier repeat contact and the contact was not escalated.
+  With skill levels (:mod:`sim.workforce.proficiency`), the probability is
+  also multiplied by the ``repeat_factor`` of the serving group's level on the
+  contact type it served (folded into a table per group and type when the run
+  is built).
 
 Returns are new arrivals (new contact id, same ``customer_id``), tallied in
 the segment and channel they arrive in, so every arrival still ends exactly
@@ -87,12 +91,13 @@ class Return:
     depend on the order in which contacts end (common random numbers across scenarios).
     """
 
-    __slots__ = ("p", "p_by_group", "limit", "target", "switch_to", "switch_p", "_first", "_again")
+    __slots__ = ("p", "p_by_group", "p_by_level", "limit", "target", "switch_to", "switch_p", "_first", "_again")
 
     def __init__(self, p: float, delay, tag: str, samplers, limit: int, target, p_by_group=None, switch_to=None,
                  switch_p: float = 0.0) -> None:
         self.p, self.limit, self.target = p, limit, target
         self.p_by_group = p_by_group or {}
+        self.p_by_level = None  # with skill levels: [group index][type index] -> probability (Journeys)
         self.switch_to, self.switch_p = switch_to, switch_p
         self._first, self._again = ((samplers(UNIFORM, f"{tag}{x}"), samplers(UNIFORM, f"{tag}_switch{x}"),
                                      samplers(delay, f"{tag}_delay{x}")) for x in ("", ":again"))
@@ -177,6 +182,8 @@ class Journeys(Callbacks, Mechanism):
                 r = ct.repeat
                 q.repeat = Return(r.probability, r.delay, "repeat", samplers, r.max_repeats, queues[r.to or name],
                                   p_by_group={group_index[g]: p for g, p in r.probability_by_group.items()})
+                if scenario.skill_levels is not None:
+                    q.repeat.p_by_level = self._by_level(r, scenario)
             if ct.callback is not None:
                 q.callback = Callback(ct.callback, ct.handle_time.mean_s, rng)
                 q.on_wait = self._callback_wait
@@ -186,6 +193,8 @@ class Journeys(Callbacks, Mechanism):
             q.handle_again = Sampler(ct.handle_time, stream(seed, replication, f"handle:{name}:again"))
             if ct.patience is not None:
                 q.patience_again = Sampler(ct.patience, stream(seed, replication, f"patience:{name}:again"))
+        if scenario.skill_levels is not None:
+            self._resolve = self._resolve_by_level  # the serving group's skill level scales the probability
         engine.Contact = JourneyContact
         engine.finish = self._finish_journey  # the engine's finish hook, for this run
         engine.on_leave = []  # counts other mechanisms add for every journey contact that leaves
@@ -306,6 +315,33 @@ class Journeys(Callbacks, Mechanism):
         repeats = contact.repeats if contact.kind else 0
         decide, _, delay = contact.rep
         if decide < rule.p_by_group.get(group, rule.p):
+            if repeats < rule.limit:
+                tries = contact.tries if contact.kind else 0
+                self._schedule_return(contact, rule.target, REPEAT, end + delay, tries, repeats + 1)
+            return True
+        acc[RESOLVED] += 1.0
+        if repeats == 0 and contact.leg == 1:
+            acc[RESOLVED_FIRST] += 1.0
+        return False
+
+    @staticmethod
+    def _by_level(rule, scenario) -> list[list[float]]:
+        """A repeat rule's probability per agent group (by index) and served contact type (by queue index):
+        the group's probability times the ``repeat_factor`` of its skill level on that type."""
+        levels = scenario.skill_levels
+        return [[rule.probability_by_group.get(g, rule.probability) * levels.of(g, t).repeat_factor
+                 for t in scenario.contact_types] for g in scenario.agent_groups]
+
+    def _resolve_by_level(self, contact, first, end: float, acc) -> bool:
+        """:meth:`_resolve` with skill levels: the probability is that of the group and the contact type
+        of the last service (``contact.queue``: the escalation target after an escalation)."""
+        rule = first.repeat
+        if rule is None:
+            return False
+        group = contact.group1 if contact.leg == 1 else contact.group2
+        repeats = contact.repeats if contact.kind else 0
+        decide, _, delay = contact.rep
+        if decide < rule.p_by_level[group][contact.queue.index]:
             if repeats < rule.limit:
                 tries = contact.tries if contact.kind else 0
                 self._schedule_return(contact, rule.target, REPEAT, end + delay, tries, repeats + 1)

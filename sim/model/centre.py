@@ -97,7 +97,9 @@ class CentreModel(Engine):
             q.pick_agent = agent_selector(routing.agent_selection, self.env, routing.idle_weight)
             q.base_score, q.weight = routing.contact_scores.get(name, (0.0, routing.wait_weights.get(name, 1.0)))
             q.transfer_bonus = routing.transfer_bonus
-            q.agent_scores = tuple(routing.agent_scores.get(g, {}).get(name, 0.0) for g in self.group_names)
+            levels = scenario.skill_levels  # a group's skill level gives its score where agent_scores gives none
+            q.agent_scores = tuple(routing.agent_scores.get(g, {}).get(
+                name, 0.0 if levels is None else levels.of(g, name).agent_score) for g in self.group_names)
             self.queues[name] = q
         for name, ct in scenario.contact_types.items():
             if ct.escalation is not None:

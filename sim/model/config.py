@@ -58,8 +58,9 @@ from sim.model.metrics import LIVE, LIVE_METRICS, WAIT_METRICS
 from sim.workforce.config import (BLOCK_KEYS, BREAK_KEYS, COST_KEYS, SHIFT_KEYS, SHRINKAGE_KEYS, UNAVAILABILITY_KEYS,
                                   Costs, Shift, Shrinkage, check_agent_concurrency, parse_costs, parse_shifts,
                                   parse_shrinkage, read_roster)
-from sim.workforce.proficiency import (FATIGUE_KEYS, LEARNING_KEYS, FatigueSpec, LearningSpec, parse_fatigue,
-                                       parse_learning, parse_proficiency)
+from sim.workforce.proficiency import (FATIGUE_KEYS, LEARNING_KEYS, LEVEL_KEYS, FatigueSpec, LearningSpec,
+                                       SkillLevels, parse_fatigue, parse_group_levels, parse_learning,
+                                       parse_proficiency, parse_skill_levels)
 
 __all__ = [
     "Distribution",
@@ -94,7 +95,7 @@ RUN_KEYS = ("replications", "seed", "days", "warmup_hours", "horizon_hours", "co
             "target_metric", "max_replications", "executor", "scheduler_address", "allow_large")
 CENTRE_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", "channels",
                "contact_types", "agent_groups", "routing", "trace", "busyness_cv", "roster", "costs", "cx",
-               "volume_scale")
+               "volume_scale", "skill_levels")
 SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_time_s", "agents",
                      "mean_patience_s", "queue_capacity", "service_level_threshold_s",
                      "service_level_target", "interval_minutes", "trace", "busyness_cv")
@@ -103,7 +104,7 @@ CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group
                      "priority", "queue_capacity", "escalation", "self_service", "retrial", "repeat",
                      "callback", "overflow", "vip", "deferrable", "balking", "transfers")
 AGENT_GROUP_KEYS = ("skills", "staffing", "staffing_scale", "staffing_delta", "shifts", "shrinkage", "proficiency",
-                    "learning", "fatigue", "concurrency")
+                    "learning", "fatigue", "concurrency", "skill_levels")
 
 #: key path pattern -> allowed keys; ``<name>`` stands for a user-chosen name.
 SCHEMA: dict[str, tuple[str, ...]] = {
@@ -135,6 +136,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "scenario.agent_groups.<group>.shrinkage.blocks[]": BLOCK_KEYS,
     "scenario.agent_groups.<group>.learning": LEARNING_KEYS,
     "scenario.agent_groups.<group>.fatigue": FATIGUE_KEYS,
+    "scenario.skill_levels.<level>": LEVEL_KEYS,
     "scenario.costs": COST_KEYS,
     "scenario.agent_groups.<group>.concurrency": CONCURRENCY_KEYS,
     "scenario.routing": ROUTING_KEYS,
@@ -261,6 +263,7 @@ class AgentGroupSpec:
     learning: LearningSpec | None = None  # new hires (sim.workforce.proficiency)
     fatigue: FatigueSpec | None = None
     concurrency: ConcurrencySpec | None = None
+    skill_levels: Mapping[str, int] | None = None  # contact type -> 1 (expert) .. 3 (novice); None: not given
 
     @property
     def pool_sizes(self) -> tuple[int, ...]:
@@ -295,6 +298,7 @@ class Scenario:
     roster: Path | None = None
     costs: Costs | None = None
     cx: CxSpec | None = None  # customer-experience proxies (sim.journeys.cx); None = off
+    skill_levels: SkillLevels | None = None  # skill levels (sim.workforce.proficiency); None = off
     daily: bool = True  # the tables cover a day's opening hours (False: the single_queue preset's horizon)
 
     @property
@@ -459,6 +463,7 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
         if not any(name in g.skills for g in groups.values()):
             raise ConfigError(f"{path}.contact_types.{name}", "no agent group has this contact type among its skills")
     routing = parse_routing(spec.get("routing", {}), join(path, "routing"), tuple(contact_types), tuple(groups))
+    levels = _skill_levels(spec.get("skill_levels"), join(path, "skill_levels"), groups, contact_types, path)
     return Scenario(
         name=scenario_name(spec.get("name", "centre"), join(path, "name")), open_time_s=open_s, interval_s=interval_s, n_intervals=n,
         channels=channels, contact_types=contact_types, agent_groups=groups, routing=routing,
@@ -466,7 +471,41 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
         busyness_cv=_busyness_cv(spec, path), roster=roster_path,
         costs=parse_costs(spec.get("costs"), join(path, "costs"), tuple(groups), tuple(channels)),
         cx=parse_cx(spec.get("cx"), join(path, "cx")),
+        skill_levels=levels,
     )
+
+
+def _skill_levels(raw: Any, where: str, groups: Mapping[str, AgentGroupSpec],
+                  contact_types: Mapping[str, ContactTypeSpec], path: str) -> SkillLevels | None:
+    """The scenario's skill levels (``None`` when neither the table nor any group's ``skill_levels`` is
+    given), checked: a level's ``repeat_factor`` may not raise a repeat probability above 1 for a service
+    that can end an issue of the type (a group serving it or the type it escalates to, or overflowing)."""
+    given = {g: spec.skill_levels for g, spec in groups.items() if spec.skill_levels is not None}
+    if raw is None and not given:
+        return None
+    levels = SkillLevels(parse_skill_levels(raw, where), given)
+    for name, ct in contact_types.items():
+        rule = ct.repeat
+        if rule is None:
+            continue
+        served = [name] + ([ct.escalation.to] if ct.escalation is not None else [])
+        for served_type in served:
+            overflow = contact_types[served_type].overflow
+            for g, spec in groups.items():
+                if served_type not in spec.skills and (overflow is None or g not in overflow.groups):
+                    continue
+                level = levels.level(g, served_type)
+                factor = levels.table[level].repeat_factor
+                base = rule.probability_by_group.get(g, rule.probability)
+                if base * factor > 1.0:
+                    listed = served_type in given.get(g, {})
+                    at = (f"{path}.agent_groups.{g}.skill_levels.{served_type}" if listed
+                          else f"{where}.{level}.repeat_factor")
+                    raise ConfigError(at, f"level {level} (repeat_factor {factor:g}) makes the repeat probability of "
+                                          f"{name} after a service of {served_type} by {g} {base:g} x {factor:g} = "
+                                          f"{base * factor:g}; expected at most 1 (lower the factor or the "
+                                          f"repeat probability)")
+    return levels
 
 
 def _busyness_cv(spec: Mapping[str, Any], path: str) -> float:
@@ -592,6 +631,8 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
                                       tuple(str(s) for s in skills)),
         learning=parse_learning(spec.get("learning"), join(path, "learning")),
         fatigue=parse_fatigue(spec.get("fatigue"), join(path, "fatigue")),
+        skill_levels=parse_group_levels(spec.get("skill_levels"), join(path, "skill_levels"), tuple(contact_types),
+                                        tuple(str(s) for s in skills)),
         concurrency=_parse_concurrency(spec.get("concurrency"), join(path, "concurrency"), name, shifts))
     if shifts:
         from sim.workforce.duty import planned_staffing

@@ -4,7 +4,7 @@
 roster rows) follow their duty timeline (:mod:`sim.workforce.duty`: change points of the agents on duty, drawn
 per replication from the streams ``absence:<group>`` and ``unavailable:<group>``); the others follow
 their staffing table at interval boundaries (the engine's staffing-table events).  Groups with
-``proficiency``, ``learning`` or ``fatigue`` (:mod:`sim.workforce.proficiency`) have their handle times adjusted
+``proficiency``, skill levels, ``learning`` or ``fatigue`` (:mod:`sim.workforce.proficiency`) have their handle times adjusted
 per agent at service start, an occupancy cap makes agents rest, and time above the fatigue threshold
 is sampled every :data:`~sim.workforce.proficiency.SAMPLE_S` seconds.
 """
@@ -17,7 +17,7 @@ from sim.engine.hooks import Mechanism
 from sim.engine.streams import stream
 from sim.workforce.days import join_days
 from sim.workforce.duty import duty_timeline, planned_shrinkage
-from sim.workforce.proficiency import SAMPLE_S, AgentLoad
+from sim.workforce.proficiency import SAMPLE_S, AgentLoad, handle_multipliers
 
 __all__ = ["OnDuty"]
 
@@ -27,13 +27,13 @@ class OnDuty(Mechanism):
 
     @staticmethod
     def needed(scenario, run) -> bool:
-        return any(spec.shifts or spec.proficiency or spec.learning is not None or spec.fatigue is not None
-                   for spec in scenario.agent_groups.values())
+        return any(spec.shifts or spec.learning is not None or spec.fatigue is not None or handle_multipliers(scenario, g)
+                   for g, spec in scenario.agent_groups.items())
 
     def __init__(self, engine, scenario) -> None:
         super().__init__(engine, scenario)
         for group, spec in zip(engine.groups, scenario.agent_groups.values()):
-            self._setup_traits(group, spec)
+            self._setup_traits(group, spec, handle_multipliers(scenario, group.name))
         seed, replication = engine.run_spec.seed, engine.replication
         self.duty = {}
         self.duty_days = {}  # multi-day runs: each day's timeline, and how to draw the next (sim.workforce.days)
@@ -46,14 +46,15 @@ class OnDuty(Mechanism):
                 self.duty_days[group.index] = (days, draw)
         engine.table_groups = [g for g in engine.groups if g.index not in self.duty]
 
-    def _setup_traits(self, group, spec) -> None:
-        """Copy a group's proficiency, learning and fatigue onto its runtime object, and set its hooks."""
-        if spec.proficiency:
-            group.prof = {self.engine.queues[t].index: m for t, m in spec.proficiency.items()}
+    def _setup_traits(self, group, spec, multipliers: dict[str, float]) -> None:
+        """Copy a group's handle-time multipliers (proficiency x skill level), learning and fatigue onto its
+        runtime object, and set its hooks."""
+        if multipliers:
+            group.prof = {self.engine.queues[t].index: m for t, m in multipliers.items()}
         group.learning, group.fatigue = spec.learning, spec.fatigue
         if spec.learning is not None or spec.fatigue is not None:
             group.new_load = AgentLoad
-        if bool(spec.proficiency) or spec.learning is not None or spec.fatigue is not None:
+        if bool(multipliers) or spec.learning is not None or spec.fatigue is not None:
             group.adjust = self._adjust
         if spec.fatigue is not None and spec.fatigue.occupancy_cap is not None:
             group.rest = self._rest
@@ -105,7 +106,8 @@ class OnDuty(Mechanism):
 
     @staticmethod
     def _adjust(agent, contact, handle: float, now: float) -> float:
-        """The handle time as this agent works it: proficiency, learning curve, fatigue (sim.workforce.proficiency)."""
+        """The handle time as this agent works it: proficiency x skill level, learning curve, fatigue
+        (sim.workforce.proficiency)."""
         group = agent.group
         if group.prof is not None:
             handle *= group.prof.get(contact.queue.index, 1.0)

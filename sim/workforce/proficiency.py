@@ -13,20 +13,36 @@ Keys of ``scenario.agent_groups.<group>`` (all optional; a group without them is
   of the group's logged-in agent-time spent above the threshold (sampled each minute) is reported as
   ``time_above_threshold``, the burnout-risk indicator.  ``occupancy_cap`` (optional): an agent whose
   trailing occupancy is above it takes no new contact until it has fallen back to the cap (it rests).
+- ``skill_levels``: ``{contact type: level}``, the group's skill level on each of its skills: 1
+  (expert), 2 (standard) or 3 (novice); a skill not listed is level 2.  What a level does is the
+  scenario's table ``scenario.skill_levels`` (:class:`SkillLevels`; :data:`DEFAULT_LEVELS` unless
+  overridden): its ``handle_time_factor`` multiplies the group's handle time of the type (times
+  ``proficiency``: the two compose as a product), its ``repeat_factor`` the type's repeat
+  probability after a service by the group (:mod:`sim.journeys.flow`), and its ``agent_score`` is
+  the group's score for the type under ``routing.agent_selection: score`` where
+  ``routing.agent_scores`` gives none (:mod:`sim.model.centre`).  Levels are on in a scenario that
+  gives the table or any group's ``skill_levels``; otherwise nothing changes (factors 1, scores 0).
 """
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
-from sim.engine.checks import check_keys, join, mapping, number
+from sim.engine.checks import check_keys, join, mapping, number, show
+from sim.engine.config import MAX_SCORE
 from sim.engine.errors import ConfigError
 
-__all__ = ["LearningSpec", "FatigueSpec", "LEARNING_KEYS", "FATIGUE_KEYS", "parse_proficiency", "parse_learning",
-           "parse_fatigue", "AgentLoad", "SAMPLE_S"]
+__all__ = ["LearningSpec", "FatigueSpec", "LevelSpec", "SkillLevels", "LEARNING_KEYS", "FATIGUE_KEYS", "LEVEL_KEYS",
+           "LEVELS", "DEFAULT_LEVEL", "DEFAULT_LEVELS", "parse_proficiency", "parse_learning", "parse_fatigue",
+           "parse_group_levels", "parse_skill_levels", "handle_multipliers", "AgentLoad", "SAMPLE_S"]
 
+LEVEL_KEYS = ("handle_time_factor", "repeat_factor", "agent_score")
+LEVELS = (1, 2, 3)  # 1 = expert, 2 = standard, 3 = novice
+LEVEL_NAMES = {1: "expert", 2: "standard", 3: "novice"}
+DEFAULT_LEVEL = 2  # a skill a group does not list in its skill_levels
 LEARNING_KEYS = ("initial_multiplier", "half_life_contacts", "experience_contacts")
 FATIGUE_KEYS = ("window_minutes", "occupancy_threshold", "aht_multiplier", "occupancy_cap")
 SAMPLE_S = 60.0  # how often time above the occupancy threshold is sampled
@@ -48,6 +64,105 @@ class FatigueSpec:
     occupancy_threshold: float = 0.85
     aht_multiplier: float = 1.0
     occupancy_cap: float | None = None
+
+
+@dataclass(frozen=True)
+class LevelSpec:
+    """What a skill level does: handle time x ``handle_time_factor``, repeat probability x
+    ``repeat_factor``, and ``agent_score`` (score routing) where ``routing.agent_scores`` gives none."""
+
+    handle_time_factor: float
+    repeat_factor: float
+    agent_score: float
+
+
+#: the level table unless ``scenario.skill_levels`` overrides it (docs/configuration.md)
+DEFAULT_LEVELS = {1: LevelSpec(0.85, 0.7, 30.0), 2: LevelSpec(1.0, 1.0, 20.0), 3: LevelSpec(1.25, 1.4, 10.0)}
+
+
+@dataclass(frozen=True)
+class SkillLevels:
+    """A scenario's skill levels: ``table`` (level -> :class:`LevelSpec`) and each group's levels
+    (``groups``: group -> contact type -> level; skills not listed are :data:`DEFAULT_LEVEL`)."""
+
+    table: Mapping[int, LevelSpec]
+    groups: Mapping[str, Mapping[str, int]]
+
+    def level(self, group: str, contact_type: str) -> int:
+        """The group's level on the contact type (1 expert .. 3 novice)."""
+        return self.groups.get(group, {}).get(contact_type, DEFAULT_LEVEL)
+
+    def of(self, group: str, contact_type: str) -> LevelSpec:
+        """What the group's level on the contact type does."""
+        return self.table[self.level(group, contact_type)]
+
+
+def _level(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value not in LEVELS:
+        raise ConfigError(where, "expected a skill level 1 (expert), 2 (standard) or 3 (novice), "
+                                 f"got {show(value)}")
+    return int(value)
+
+
+def parse_group_levels(raw: Any, where: str, contact_types: tuple[str, ...], skills: tuple[str, ...]
+                       ) -> Mapping[str, int] | None:
+    """A group's ``skill_levels``: ``{skill: 1|2|3}`` (``None``: not given)."""
+    if raw is None:
+        return None
+    out = {}
+    for t, level in mapping(raw, where).items():
+        tw = join(where, str(t))
+        if t not in contact_types:
+            raise ConfigError(tw, f"unknown contact type; expected one of {', '.join(contact_types)}")
+        if t not in skills:
+            raise ConfigError(tw, f"not a skill of this group ({', '.join(skills)})")
+        out[str(t)] = _level(level, tw)
+    return out
+
+
+def parse_skill_levels(raw: Any, where: str) -> dict[int, LevelSpec]:
+    """``scenario.skill_levels``: ``{1|2|3: {handle_time_factor, repeat_factor, agent_score}}``, each key
+    optional, over :data:`DEFAULT_LEVELS` (``None``: the defaults). Levels may be written ``1`` or ``"1"``."""
+    table = dict(DEFAULT_LEVELS)
+    if raw is None:
+        return table
+    seen: dict[int, Any] = {}
+    for key, value in mapping(raw, where).items():
+        kw = join(where, str(key))
+        text = str(key).strip()
+        if isinstance(key, bool) or not re.fullmatch(r"[0-9]{1,3}", text) or int(text) not in LEVELS:
+            raise ConfigError(kw, f"expected a skill level 1 (expert), 2 (standard) or 3 (novice), got {show(key)}")
+        level = int(text)
+        if level in seen:
+            raise ConfigError(kw, f"level {level} is given twice (as {show(seen[level])} and {show(key)})")
+        seen[level] = key
+        spec = mapping(value, kw)
+        check_keys(spec, kw, LEVEL_KEYS)
+        base = table[level]
+        table[level] = LevelSpec(
+            number(spec.get("handle_time_factor", base.handle_time_factor), join(kw, "handle_time_factor"),
+                   positive=True),
+            number(spec.get("repeat_factor", base.repeat_factor), join(kw, "repeat_factor"), maximum=MAX_SCORE),
+            number(spec.get("agent_score", base.agent_score), join(kw, "agent_score"), minimum=-MAX_SCORE,
+                   maximum=MAX_SCORE))
+    return table
+
+
+def handle_multipliers(scenario, group: str) -> dict[str, float]:
+    """The group's handle-time multiplier per contact type: ``proficiency`` times its skill level's
+    ``handle_time_factor`` on the types it serves (its skills, and those it takes by overflow, at
+    :data:`DEFAULT_LEVEL`); only the types where it is not 1."""
+    spec = scenario.agent_groups[group]
+    out = dict(spec.proficiency)
+    levels = scenario.skill_levels
+    if levels is not None:
+        overflow = [t for t, ct in scenario.contact_types.items()
+                    if ct.overflow is not None and group in ct.overflow.groups and t not in spec.skills]
+        for t in (*spec.skills, *overflow):
+            factor = levels.of(group, t).handle_time_factor
+            if factor != 1.0:
+                out[t] = out.get(t, 1.0) * factor
+    return out
 
 
 def parse_proficiency(raw: Any, where: str, contact_types: tuple[str, ...], skills: tuple[str, ...]
