@@ -10,7 +10,8 @@ skills) with the smallest predicted delay::
 
 where ``h`` is the configured mean handle time of the type in that group (``handle_time_by_group``
 if given, else the type's ``handle_time``; times the group's ``proficiency`` for the type), in
-seconds.  A group with no agent logged in predicts an infinite delay; ties (infinite ones
+seconds, and the agents logged in are ``n_staffed`` (in a group with concurrency, its slots: an
+agent holding up to k contacts counts k).  A group with no agent logged in predicts an infinite delay; ties (infinite ones
 included) go to the group listed first in ``scenario.agent_groups``.  An escalated contact that
 must wait is committed in its new queue the same way.
 
