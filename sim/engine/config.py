@@ -83,7 +83,9 @@ class RoutingSpec:
     ``agent_selection``: which idle agent takes an arriving contact —
     ``longest_idle`` (the eligible agent idle longest) or ``skill_rank`` (agents
     for whom the contact type ranks highest in their skills first, then longest
-    idle).  ``queue_selection``: which waiting contact a freed agent takes —
+    idle), ``score`` (group scores plus a score per second idle) or ``expected_delay``
+    (longest idle; with no agent idle, the contact is committed to the eligible group with the
+    smallest predicted delay, :mod:`sim.journeys.expected_delay`).  ``queue_selection``: which waiting contact a freed agent takes —
     ``priority_fcfs`` (highest contact-type priority, first come first served
     within a priority), ``fcfs`` (the longest-waiting eligible contact) or
     ``skill_order`` (the first non-empty queue in the agent's skill order), ``longest_queue`` (the

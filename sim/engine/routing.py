@@ -11,7 +11,10 @@ Two decisions, each a small function chosen by the scenario's ``routing``:
   skill (ties: the group listed first); ``skill_rank`` first restricts to the
   groups for which the contact type ranks highest in their skill list, then
   takes the longest idle among them; ``score`` takes the agent with the highest
-  score: its group's score for the contact type plus a score per second idle.
+  score: its group's score for the contact type plus a score per second idle;
+  ``expected_delay`` takes the longest idle agent like ``longest_idle``, and
+  when no eligible agent is idle commits the contact to the eligible group
+  with the smallest predicted delay (a mechanism, :mod:`sim.journeys.expected_delay`).
 * **queue selection** (an agent becomes free and several of its queues have
   contacts waiting): ``priority_fcfs`` takes the highest contact-type priority
   and, within a priority, the contact that entered its queue first;
@@ -22,6 +25,10 @@ Two decisions, each a small function chosen by the scenario's ``routing``:
   base score of its type, plus a weight per second waited, plus a bonus after a
   transfer: ContactCenters' longest weighted waiting time and Herzog's
   score-based routing).
+
+Staged routing (per agent group and contact type, :mod:`sim.journeys.conditions`): a group may
+take a type only after the contact has waited, only while its queue is long, or only while the
+group keeps agents idle; it filters the two decisions above.
 """
 
 from __future__ import annotations
@@ -239,6 +246,7 @@ AGENT_SELECTORS: dict[str, Callable[[Queue], Agent | None]] = {
     "longest_idle": longest_idle,
     "skill_rank": skill_rank,
     "score": highest_scoring_agent,  # built by agent_selector with the clock
+    "expected_delay": longest_idle,  # an idle agent as longest_idle; waiting contacts: sim.journeys.expected_delay
 }
 QUEUE_SELECTORS = {
     "priority_fcfs": priority_fcfs,

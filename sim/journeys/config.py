@@ -16,6 +16,10 @@ read from a mapping by a ``parse_*`` function that raises
 - :class:`BalkingSpec`: arrivals who would have to wait may leave at once (balk).
 - :class:`TransferSpec`: where a contact goes after a service, a graph over the contact types
   (:class:`DestinationSpec`; :func:`check_transfer_graph` checks what spans types).
+- :class:`ConditionSpec` (per agent group and contact type): when the group takes that type
+  (staged routing, :mod:`sim.journeys.conditions`); :func:`check_routing_rules` refuses the
+  combinations the conditions and ``expected_delay`` routing (:mod:`sim.journeys.expected_delay`)
+  do not support.
 
 What the model does with them: :mod:`sim.journeys.flow`, :mod:`sim.journeys.callbacks`, :mod:`sim.journeys.overflow`,
 :mod:`sim.journeys.balking`, :mod:`sim.journeys.transfers`.
@@ -31,7 +35,7 @@ from sim.engine.distributions import Distribution, parse_distribution
 from sim.engine.errors import ConfigError
 
 
-__all__ = ["ConcurrencySpec", "CONCURRENCY_KEYS", "parse_concurrency", "SelfServiceSpec", "RetrialSpec", "RepeatSpec", "CallbackSpec", "OverflowSpec", "VipSpec", "DeferrableSpec",
+__all__ = ["ConditionSpec", "CONDITION_KEYS", "parse_conditions", "check_routing_rules", "ConcurrencySpec", "CONCURRENCY_KEYS", "parse_concurrency", "SelfServiceSpec", "RetrialSpec", "RepeatSpec", "CallbackSpec", "OverflowSpec", "VipSpec", "DeferrableSpec",
            "BalkingSpec", "BALKING_KEYS", "BALKING_BY", "parse_balking",
            "SELF_SERVICE_KEYS", "RETRIAL_KEYS", "REPEAT_KEYS", "CALLBACK_KEYS", "OVERFLOW_KEYS", "VIP_KEYS",
            "DEFERRABLE_KEYS", "HOURS_KEYS", "parse_self_service", "parse_retrial", "parse_repeat", "parse_callback", "parse_overflow",
@@ -50,6 +54,7 @@ BALKING_BY = ("queue_length", "expected_wait")
 BALKING_TABLE_KEYS = ("by", "table")
 BALKING_CURVE_KEYS = ("by", "midpoint_s", "steepness_per_s", "max")
 BALKING_KEYS = ("by", "table", "midpoint_s", "steepness_per_s", "max")
+CONDITION_KEYS = ("after_s", "queue_above", "keep_idle")
 
 
 
@@ -491,3 +496,71 @@ def _cycle_through(start: str, edges: Mapping[str, list[str]]) -> list[str]:
                     nxt.append(to)
         frontier = nxt
     return []
+
+
+@dataclass(frozen=True)
+class ConditionSpec:
+    """When an agent group takes a contact type (:mod:`sim.journeys.conditions`); every condition must hold:
+    the contact has waited at least ``after_s`` seconds in its queue, more than ``queue_above`` contacts of
+    the type wait (the one taken included), and ``keep_idle`` other agents of the group stay idle.
+    The defaults (0, 0, 0) always hold."""
+
+    after_s: float = 0.0
+    queue_above: int = 0
+    keep_idle: int = 0
+
+
+def parse_conditions(raw: Any, later_after_s: Any, path: str, skills: tuple[str, ...],
+                     contact_types: tuple[str, ...]) -> dict[str, ConditionSpec]:
+    """A group's ``conditions`` (contact type -> :class:`ConditionSpec`) with ``later_skills_after_s``
+    (``path`` is the group's): ``after_s`` for every skill but the first that ``conditions`` gives no
+    ``after_s`` for. Each type must be one of the group's ``skills``."""
+    where = join(path, "conditions")
+    out: dict[str, ConditionSpec] = {}
+    given: dict[str, Mapping[str, Any]] = {}
+    for name, item in mapping(raw or {}, where).items():
+        at = f"{where}.{name}"
+        if name not in contact_types:
+            raise ConfigError(at, f"expected a contact type ({', '.join(contact_types)}), got {show(name)}")
+        if name not in skills:
+            raise ConfigError(at, f"contact type {show(name)} is not among the group's skills ({', '.join(skills)})")
+        spec = mapping(item if item is not None else {}, at)
+        check_keys(spec, at, CONDITION_KEYS)
+        given[str(name)] = spec
+        out[str(name)] = ConditionSpec(
+            after_s=number(spec.get("after_s", 0.0), join(at, "after_s"), unit="seconds"),
+            queue_above=integer(spec.get("queue_above", 0), join(at, "queue_above")),
+            keep_idle=integer(spec.get("keep_idle", 0), join(at, "keep_idle")))
+    if later_after_s is not None:
+        after = number(later_after_s, join(path, "later_skills_after_s"), unit="seconds")
+        for name in skills[1:]:
+            if "after_s" not in given.get(name, {}):
+                old = out.get(name, ConditionSpec())
+                out[name] = ConditionSpec(after, old.queue_above, old.keep_idle)
+    return {name: c for name, c in out.items() if c != ConditionSpec()}
+
+
+def check_routing_rules(contact_types: Mapping[str, Any], groups: Mapping[str, Any], agent_selection: str,
+                        path: str) -> None:
+    """Refuse what staged routing (group ``conditions``) and ``expected_delay`` routing do not support:
+    conditions on a type with overflow, a VIP class, callbacks or deferrable work, or in a group with
+    concurrency; ``expected_delay`` with overflow, VIP classes, callbacks, deferrable work or conditions."""
+    unsupported = (("overflow", "an overflow rule"), ("vip", "a vip class"), ("callback", "callbacks"),
+                   ("deferrable", "deferrable work"))
+    for gname, group in groups.items():
+        for tname in group.conditions:
+            sugar = group.later_skills_after_s is not None and tname in group.skills[1:]
+            at = f"{path}.agent_groups.{gname}." + ("later_skills_after_s" if sugar else f"conditions.{tname}")
+            if agent_selection == "expected_delay":
+                raise ConfigError(at, "conditions are not supported with routing.agent_selection: expected_delay")
+            if group.concurrency is not None:
+                raise ConfigError(at, "conditions are not supported in a group with concurrency")
+            for key, what in unsupported:
+                if getattr(contact_types[tname], key) is not None:
+                    raise ConfigError(at, f"conditions are not supported on contact type {tname}, which has {what}")
+    if agent_selection == "expected_delay":
+        for tname, ct in contact_types.items():
+            for key, what in unsupported:
+                if getattr(ct, key) is not None:
+                    raise ConfigError(f"{path}.contact_types.{tname}.{key}",
+                                      f"{what} is not supported with routing.agent_selection: expected_delay")

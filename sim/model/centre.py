@@ -39,7 +39,9 @@ from sim.engine.streams import stream
 from sim.journeys.after_call_work import AfterCallWork
 from sim.journeys.balking import Balking
 from sim.journeys.concurrency import Concurrency
+from sim.journeys.conditions import Conditions
 from sim.journeys.deferrable import Deferrable
+from sim.journeys.expected_delay import ExpectedDelay
 from sim.journeys.flow import Journeys
 from sim.journeys.overflow import Overflow
 from sim.journeys.transfers import Transfers
@@ -54,7 +56,7 @@ __all__ = ["CentreModel", "MECHANISMS", "simulate"]
 #: The mechanisms, in the order they are built and called.  Each class's ``needed(scenario, run)``
 #: says whether a run needs it; a new mechanism is one module with one class, added here.
 MECHANISMS = (Days, OnDuty, Concurrency, Journeys, Vip, Overflow, Balking, Deferrable, AfterCallWork, TrunkLines,
-              Transfers)
+              Conditions, ExpectedDelay, Transfers)
 
 
 class CentreModel(Engine):

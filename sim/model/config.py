@@ -48,6 +48,7 @@ from sim.engine.options import LIMITS
 from sim.journeys.config import BALKING_KEYS, BalkingSpec, parse_balking
 from sim.journeys.config import (DESTINATION_KEYS, TRANSFER_KEYS, WARM_KEYS, TransferSpec, check_transfer_graph,
                                  parse_transfers)
+from sim.journeys.config import CONDITION_KEYS, ConditionSpec, check_routing_rules, parse_conditions
 from sim.journeys.config import (CALLBACK_KEYS, CONCURRENCY_KEYS, DEFERRABLE_KEYS, HOURS_KEYS, OVERFLOW_KEYS,
                                  REPEAT_KEYS, RETRIAL_KEYS, SELF_SERVICE_KEYS, VIP_KEYS, CallbackSpec, ConcurrencySpec,
                                  DeferrableSpec, OverflowSpec, RepeatSpec, RetrialSpec, SelfServiceSpec, VipSpec,
@@ -104,7 +105,7 @@ CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group
                      "priority", "queue_capacity", "escalation", "self_service", "retrial", "repeat",
                      "callback", "overflow", "vip", "deferrable", "balking", "transfers")
 AGENT_GROUP_KEYS = ("skills", "staffing", "staffing_scale", "staffing_delta", "shifts", "shrinkage", "proficiency",
-                    "learning", "fatigue", "concurrency", "skill_levels")
+                    "learning", "fatigue", "concurrency", "skill_levels", "conditions", "later_skills_after_s")
 
 #: key path pattern -> allowed keys; ``<name>`` stands for a user-chosen name.
 SCHEMA: dict[str, tuple[str, ...]] = {
@@ -139,6 +140,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "scenario.skill_levels.<level>": LEVEL_KEYS,
     "scenario.costs": COST_KEYS,
     "scenario.agent_groups.<group>.concurrency": CONCURRENCY_KEYS,
+    "scenario.agent_groups.<group>.conditions.<type>": CONDITION_KEYS,
     "scenario.routing": ROUTING_KEYS,
     "scenario.cx": CX_KEYS,
 }
@@ -252,6 +254,8 @@ class AgentGroupSpec:
     ``skills`` lists contact types in the group's order of preference.
     ``staffing`` has the number of agents logged in for each interval.
     ``concurrency`` (``None`` = one contact at a time): agents hold several.
+    ``conditions``: contact type -> when the group takes it (staged routing, :mod:`sim.journeys.conditions`;
+    ``later_skills_after_s``, if given, is already folded in as ``after_s`` of the later skills).
     """
 
     name: str
@@ -264,6 +268,8 @@ class AgentGroupSpec:
     fatigue: FatigueSpec | None = None
     concurrency: ConcurrencySpec | None = None
     skill_levels: Mapping[str, int] | None = None  # contact type -> 1 (expert) .. 3 (novice); None: not given
+    conditions: Mapping[str, ConditionSpec] = field(default_factory=dict)
+    later_skills_after_s: float | None = None
 
     @property
     def pool_sizes(self) -> tuple[int, ...]:
@@ -464,6 +470,7 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
             raise ConfigError(f"{path}.contact_types.{name}", "no agent group has this contact type among its skills")
     routing = parse_routing(spec.get("routing", {}), join(path, "routing"), tuple(contact_types), tuple(groups))
     levels = _skill_levels(spec.get("skill_levels"), join(path, "skill_levels"), groups, contact_types, path)
+    check_routing_rules(contact_types, groups, routing.agent_selection, path)
     return Scenario(
         name=scenario_name(spec.get("name", "centre"), join(path, "name")), open_time_s=open_s, interval_s=interval_s, n_intervals=n,
         channels=channels, contact_types=contact_types, agent_groups=groups, routing=routing,
@@ -633,7 +640,10 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
         fatigue=parse_fatigue(spec.get("fatigue"), join(path, "fatigue")),
         skill_levels=parse_group_levels(spec.get("skill_levels"), join(path, "skill_levels"), tuple(contact_types),
                                         tuple(str(s) for s in skills)),
-        concurrency=_parse_concurrency(spec.get("concurrency"), join(path, "concurrency"), name, shifts))
+        concurrency=_parse_concurrency(spec.get("concurrency"), join(path, "concurrency"), name, shifts),
+        conditions=parse_conditions(spec.get("conditions"), spec.get("later_skills_after_s"), path,
+                                    tuple(str(s) for s in skills), tuple(contact_types)),
+        later_skills_after_s=None if spec.get("later_skills_after_s") is None else float(spec["later_skills_after_s"]))
     if shifts:
         from sim.workforce.duty import planned_staffing
 
