@@ -164,7 +164,7 @@ class Sites(Mechanism):
                         routed[contact.seg * n_types + first.index] += 1.0
                 if getattr(contact, "cb", 0) < CB_WAITING:  # answered (an accepted callback is not offered)
                     answered[contact.seg * n_groups + group] += 1.0
-            if leg == 2 and contact.group2 >= 0:
+            if leg == 2 and contact.handle2 == contact.handle2:  # served in the escalation queue
                 site = site_of[contact.group2]
                 if site != home[contact.queue.index]:
                     contact.wait2 += delay[site]
