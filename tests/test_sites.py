@@ -111,6 +111,44 @@ def test_a_contact_homed_at_the_vendor_site_waits_for_the_home_sites_agents(tmp_
     assert c.agent_group.tolist() == [1, 0]
 
 
+def test_an_overflow_rule_to_another_sites_group_pays_the_network_delay_too(tmp_path):
+    # The vendor group has no skills of its own; billing overflows to it after 30 s. B (10) overflows
+    # at 40 to the idle vendor agent: connected at 42 (wait 32), ends 142.
+    trace = _write_trace(tmp_path / "t.csv", [(0, "billing", 1000, None), (10, "billing", 100, None)])
+    billing = {"channel": "phone", "arrivals": {"rate_per_hour": 0}, "handle_time": det(100),
+               "overflow": {"after_s": 30, "groups": ["vendor"]}}
+    scenario = {"open_time": "00:00", "close_time": "01:00", "interval_minutes": 60, "channels": {"phone": PHONE},
+                "contact_types": {"billing": billing}, "trace": str(trace),
+                "agent_groups": {"local": {"skills": ["billing"], "staffing": 1},
+                                 "vendor": {"skills": [], "staffing": 1}},
+                "sites": {"home": {"groups": ["local"]}, "vendor": {"groups": ["vendor"], "network_delay_s": 2}}}
+    config = centre_config(scenario)
+    c = simulate(config.scenario, config.run, 0, keep_contacts=True).contacts
+    np.testing.assert_array_equal(c.wait_s, [0.0, 32.0])
+    np.testing.assert_array_equal(c.end_time_s, [1000.0, 142.0])
+    assert c.agent_group.tolist() == [0, 1] and c.overflowed.tolist() == [0, 1]
+
+
+def test_an_escalation_served_at_another_site_has_the_delay_in_its_transfer_wait(tmp_path):
+    # tier2 is homed at the home site but only the vendor's agents serve it (after_s 0, delay 2):
+    # A is served locally 0-100, escalates, the vendor agent is seized at 100, connected at 102, ends 152.
+    trace = _write_trace(tmp_path / "t.csv", [(0, "billing", 100, None)])
+    scenario = {"open_time": "00:00", "close_time": "01:00", "interval_minutes": 60, "channels": {"phone": PHONE},
+                "contact_types": {
+                    "billing": {"channel": "phone", "arrivals": {"rate_per_hour": 0}, "handle_time": det(100),
+                                "escalation": {"probability": 1.0, "to": "tier2"}},
+                    "tier2": {"channel": "phone", "handle_time": det(50), "site": "home"}},
+                "trace": str(trace),
+                "agent_groups": {"local": {"skills": ["billing"], "staffing": 1},
+                                 "vendor": {"skills": ["tier2"], "staffing": 1}},
+                "sites": {"home": {"groups": ["local"]}, "vendor": {"groups": ["vendor"], "network_delay_s": 2}}}
+    config = centre_config(scenario)
+    c = simulate(config.scenario, config.run, 0, keep_contacts=True).contacts
+    assert c.escalated.tolist() == [True] and c.wait_s.tolist() == [0.0]
+    assert c.transfer_wait_s.tolist() == [2.0] and c.transfer_handle_time_s.tolist() == [50.0]
+    assert c.end_time_s.tolist() == [152.0]
+
+
 # ------------------------------------------------------------ paired by simulation
 
 
