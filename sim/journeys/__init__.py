@@ -6,7 +6,8 @@ to other groups (:mod:`~sim.journeys.overflow`), a VIP class
 (:mod:`~sim.journeys.vip`), agents holding several contacts at once
 (:mod:`~sim.journeys.concurrency`), deferrable work such as email
 (:mod:`~sim.journeys.deferrable`), arrivals leaving at once instead of waiting
-(:mod:`~sim.journeys.balking`) and modelled customer experience
+(:mod:`~sim.journeys.balking`), agent groups at sites reached after a wait
+(:mod:`~sim.journeys.sites`) and modelled customer experience
 (:mod:`~sim.journeys.cx`); their config schema is :mod:`~sim.journeys.config`.
 They import the engine only, never the workforce mechanisms or the model.
 """
