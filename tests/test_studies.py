@@ -121,6 +121,10 @@ EXPERIMENTS = {
                 for k in ("by", "midpoint_s", "steepness_per_s", "max")}
     | {"scenario.contact_types.technical.balking.by", "scenario.contact_types.technical.balking.table"},
     "trunk_lines": {"scenario.channels.phone.lines"},
+    "two_sites": {"scenario.agent_groups.vendor.skills", "scenario.agent_groups.vendor.staffing",
+                  "scenario.sites.main.groups", "scenario.sites.vendor.groups", "scenario.sites.vendor.after_s",
+                  "scenario.sites.vendor.network_delay_s", "scenario.sites.vendor.price_per_contact",
+                  "scenario.costs.wage_per_hour.vendor"},
 }
 
 
