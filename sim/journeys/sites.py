@@ -16,6 +16,8 @@ type has a home site (its ``site``, else the site of the first agent group with 
   (of the agent's site) later.  The delay counts in the customer's wait (service level, ASA) and in
   the agent's busy time, not in the handle time; the customer no longer abandons during it.
   For an agent holding several contacts (concurrency) it is stretched like the handle time.
+  Deferrable work's reserve and hours (:mod:`sim.journeys.deferrable`) hold for its home site's
+  groups; another site's agents take it once it has waited their ``after_s``.
 - KPIs per site (:func:`sim.model.metrics.replication_sites`): the mechanism counts, per
   arrival segment, the contacts each agent group answered (in their first queue) and, per
   contact type, those answered by an agent of another site than the type's home
