@@ -129,6 +129,10 @@ EXPERIMENTS = {
                                                                         "technical_chat")}
     | {f"scenario.agent_groups.tech_support.skill_levels.{t}" for t in ("technical", "technical_chat", "billing")}
     | {f"scenario.agent_groups.specialists.skill_levels.{t}" for t in ("technical_tier2", "technical")},
+    "two_sites": {"scenario.agent_groups.vendor.skills", "scenario.agent_groups.vendor.staffing",
+                  "scenario.sites.main.groups", "scenario.sites.vendor.groups", "scenario.sites.vendor.after_s",
+                  "scenario.sites.vendor.network_delay_s", "scenario.sites.vendor.price_per_contact",
+                  "scenario.costs.wage_per_hour.vendor"},
 }
 
 

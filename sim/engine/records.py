@@ -162,3 +162,4 @@ class ReplicationResult:
     workforce: dict = field(default_factory=dict)  # group -> shift, shrinkage and overtime totals (sim.workforce.duty)
     wellbeing: dict = field(default_factory=dict)  # group -> share of agent-time above its fatigue threshold
     served: dict = field(default_factory=dict)  # group -> services its agents started over the whole run
+    sites: dict = field(default_factory=dict)  # per-site counts by segment (sim.journeys.sites); {} without sites

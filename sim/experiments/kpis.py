@@ -98,6 +98,8 @@ KPIS: dict[str, KPI] = {
     "backlog": KPI("Backlog at the end", "contacts", digits=1, better=-1),
     "occupancy": KPI("Occupancy", "%", 100.0, 1, practical=0.001),
     "agents_staffed": KPI("Agents logged in, time average", "agents", digits=1),
+    "routed_out": KPI("Answered at another site", "contacts", digits=0),
+    "routed_share": KPI("Share answered at another site", "%", 100.0, 1),
     "agent_hours": KPI("Staffed agent-hours", "agent-h", digits=0, better=-1, practical=0.5),
     "cost": KPI("Staff cost", "", digits=0, better=-1, practical=1.0),
     # the scenario's own cost model (scenario.costs; sim.workforce.costs), whole day, in its currency

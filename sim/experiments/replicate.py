@@ -16,7 +16,8 @@ from sim.model.capacity import replication_load
 from sim.model.centre import simulate
 from sim.model.config import SimConfig
 from sim.model.metrics import (group_summary, replication_days, replication_group_intervals, replication_intervals,
-                               replication_summary, replication_type_intervals, replication_types)
+                               replication_sites, replication_summary, replication_type_intervals,
+                               replication_types)
 
 __all__ = ["replicate"]
 
@@ -50,4 +51,6 @@ def replicate(config: SimConfig, replication: int, log_path: Path | None = None)
         "days": [{"replication": replication, "day": d, "channel": ch, "metric": m, "value": v}
                  for (d, ch, m), v in replication_days(result, run, scenario).items()] if run.days > 1 else [],
         "load": replication_load(result, scenario, run),
+        "sites": [{"replication": replication, "site": s, "metric": m, "value": v}
+                  for (s, m), v in replication_sites(result, scenario, run).items()],
     }

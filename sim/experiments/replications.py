@@ -13,7 +13,9 @@ aggregates them into tables:
   over each day's opening hours (:func:`sim.model.metrics.replication_days`), else ``None``;
 - ``types``: ``contact_type, channel, metric, mean, ci_low, ci_high, n_reps`` over the window;
 - ``type_intervals``: one row per interval x contact type; ``group_intervals``: one row per
-  interval x agent group (occupancy, agents staffed), averaged over replications.
+  interval x agent group (occupancy, agents staffed), averaged over replications;
+- ``sites`` (a scenario with ``scenario.sites``): ``site, metric, mean, ci_low, ci_high, n_reps``
+  (:func:`sim.model.metrics.replication_sites`), else ``None``.
 
 :func:`write_tables` writes them as CSV (:func:`sim.reporting.outputs.write_outputs` adds the
 figures); the per-contact log (``run.save_contacts``) is streamed to Parquet while the model runs
@@ -62,6 +64,7 @@ class ExperimentResult:
     type_intervals: pd.DataFrame | None = None  # per interval x contact type
     group_intervals: pd.DataFrame | None = None  # per interval x agent group
     warnings: tuple[str, ...] = ()  # the plan cannot carry its load (sim.model.capacity): say so with the KPIs
+    sites: pd.DataFrame | None = None  # per site, with CIs (scenario.sites; sim.journeys.sites)
 
 
 
@@ -113,6 +116,8 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
                                            ("interval_start_s", "interval", "group"), GROUP_INTERVAL_METRICS),
         warnings=tuple(load_warnings(config.scenario, [out["load"] for out in outputs if "load" in out],
                                      tuple(config.scenario.contact_types), tuple(config.scenario.agent_groups))),
+        sites=_aggregate(pd.DataFrame([row for out in outputs for row in out.get("sites", ())]), "site",
+                         run.confidence) if config.scenario.sites else None,
     )
 
 
@@ -277,7 +282,8 @@ def write_tables(result: ExperimentResult, folder: Path, *,
     written = []
     for name, table in (("intervals", result.intervals), ("groups", result.groups),
                         ("replications", result.replications), ("days", result.days), ("types", result.types),
-                        ("type_intervals", result.type_intervals), ("group_intervals", result.group_intervals)):
+                        ("type_intervals", result.type_intervals), ("group_intervals", result.group_intervals),
+                        ("sites", result.sites)):
         if table is not None:
             written.append(_write_csv(table, folder / f"{name}.csv"))
     notes = folder / WARNINGS

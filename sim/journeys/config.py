@@ -20,9 +20,10 @@ read from a mapping by a ``parse_*`` function that raises
   (staged routing, :mod:`sim.journeys.conditions`); :func:`check_routing_rules` refuses the
   combinations the conditions and ``expected_delay`` routing (:mod:`sim.journeys.expected_delay`)
   do not support.
+- :class:`SiteSpec`: a site, the agent groups that work there, and how contacts from other sites reach it.
 
 What the model does with them: :mod:`sim.journeys.flow`, :mod:`sim.journeys.callbacks`, :mod:`sim.journeys.overflow`,
-:mod:`sim.journeys.balking`, :mod:`sim.journeys.transfers`.
+:mod:`sim.journeys.balking`, :mod:`sim.journeys.transfers`, :mod:`sim.journeys.sites`.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ __all__ = ["ConditionSpec", "CONDITION_KEYS", "parse_conditions", "check_routing
            "SELF_SERVICE_KEYS", "RETRIAL_KEYS", "REPEAT_KEYS", "CALLBACK_KEYS", "OVERFLOW_KEYS", "VIP_KEYS",
            "DEFERRABLE_KEYS", "HOURS_KEYS", "parse_self_service", "parse_retrial", "parse_repeat", "parse_callback", "parse_overflow",
            "parse_vip", "parse_deferrable", "check_targets", "TRANSFER_KEYS", "DESTINATION_KEYS", "WARM_KEYS",
-           "MAX_HOPS", "DestinationSpec", "TransferSpec", "parse_transfers", "check_transfer_graph"]
+           "MAX_HOPS", "DestinationSpec", "TransferSpec", "parse_transfers", "check_transfer_graph",
+           "SiteSpec", "SITE_KEYS", "parse_sites"]
 
 SELF_SERVICE_KEYS = ("containment", "handle_time", "concurrency", "handoff_aht_factor", "handoff_patience_factor")
 RETRIAL_KEYS = ("probability", "delay", "max_retrials", "switch_to", "switch_probability")
@@ -55,6 +57,7 @@ BALKING_TABLE_KEYS = ("by", "table")
 BALKING_CURVE_KEYS = ("by", "midpoint_s", "steepness_per_s", "max")
 BALKING_KEYS = ("by", "table", "midpoint_s", "steepness_per_s", "max")
 CONDITION_KEYS = ("after_s", "queue_above", "keep_idle")
+SITE_KEYS = ("groups", "after_s", "network_delay_s", "price_per_contact")
 
 
 
@@ -564,3 +567,62 @@ def check_routing_rules(contact_types: Mapping[str, Any], groups: Mapping[str, A
                 if getattr(ct, key) is not None:
                     raise ConfigError(f"{path}.contact_types.{tname}.{key}",
                                       f"{what} is not supported with routing.agent_selection: expected_delay")
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    """A site (a building, a region, an outsourced vendor) and the agent groups that work there.
+
+    A contact waits for the skilled groups of its contact type's home site from the start; it
+    becomes eligible for the skilled groups of this site, another one, only once it has waited
+    ``after_s`` seconds.  When an agent here takes a contact from another site, the agent is seized
+    at once and the customer is connected ``network_delay_s`` seconds later: the delay counts in
+    the customer's wait and in the agent's busy time, not in the handle time.
+    ``price_per_contact`` (``None`` = none): each service started by the site's agents costs
+    that much (a vendor paid per contact; ``vendor_cost``, :mod:`sim.workforce.costs`).
+    """
+
+    name: str
+    groups: tuple[str, ...]
+    after_s: float = 0.0
+    network_delay_s: float = 0.0
+    price_per_contact: float | None = None
+
+
+def parse_sites(raw: Any, path: str, group_names: tuple[str, ...]) -> dict[str, SiteSpec]:
+    """``scenario.sites``: ``{site: {groups, after_s, network_delay_s, price_per_contact}}`` (``None`` or
+    absent = one site, no key needed).  Every agent group belongs to exactly one site."""
+    if raw is None:
+        return {}
+    sites_raw = mapping(raw, path)
+    if not sites_raw:
+        raise ConfigError(path, "expected at least one site {groups: [...]}, or no sites key")
+    sites: dict[str, SiteSpec] = {}
+    owner: dict[str, str] = {}
+    for name, value in sites_raw.items():
+        where = join(path, str(name))
+        spec = mapping(value, where)
+        check_keys(spec, where, SITE_KEYS, required=("groups",))
+        groups = spec["groups"]
+        if isinstance(groups, str) or not isinstance(groups, (list, tuple)) or not groups:
+            raise ConfigError(join(where, "groups"), f"expected a non-empty list of agent groups, got {show(groups)}")
+        for i, group in enumerate(groups):
+            if group not in group_names:
+                raise ConfigError(f"{where}.groups[{i}]",
+                                  f"unknown agent group {show(group)}; expected one of {', '.join(group_names)}")
+            if group in owner:
+                raise ConfigError(f"{where}.groups[{i}]", f"agent group {group} is already in site {owner[group]}; "
+                                                          f"a group works at one site")
+            owner[str(group)] = str(name)
+        price = spec.get("price_per_contact")
+        sites[str(name)] = SiteSpec(
+            name=str(name), groups=tuple(str(g) for g in groups),
+            after_s=number(spec.get("after_s", 0.0), join(where, "after_s"), unit="seconds"),
+            network_delay_s=number(spec.get("network_delay_s", 0.0), join(where, "network_delay_s"), unit="seconds"),
+            price_per_contact=None if price is None else number(price, join(where, "price_per_contact"),
+                                                                unit="money per contact"))
+    missing = [g for g in group_names if g not in owner]
+    if missing:
+        raise ConfigError(path, f"agent group {missing[0]} is in no site; with scenario.sites every agent group "
+                                f"belongs to one site")
+    return sites

@@ -45,6 +45,7 @@ from sim.journeys.expected_delay import ExpectedDelay
 from sim.journeys.flow import Journeys
 from sim.journeys.overflow import Overflow
 from sim.journeys.transfers import Transfers
+from sim.journeys.sites import Sites
 from sim.journeys.trunk_lines import TrunkLines
 from sim.journeys.vip import Vip
 from sim.model.config import RunSpec, Scenario
@@ -55,8 +56,8 @@ __all__ = ["CentreModel", "MECHANISMS", "simulate"]
 
 #: The mechanisms, in the order they are built and called.  Each class's ``needed(scenario, run)``
 #: says whether a run needs it; a new mechanism is one module with one class, added here.
-MECHANISMS = (Days, OnDuty, Concurrency, Journeys, Vip, Overflow, Balking, Deferrable, AfterCallWork, TrunkLines,
-              Conditions, ExpectedDelay, Transfers)
+MECHANISMS = (Days, OnDuty, Concurrency, Journeys, Vip, Overflow, Sites, Balking, Deferrable, AfterCallWork,
+              TrunkLines, Conditions, ExpectedDelay, Transfers)
 
 
 class CentreModel(Engine):

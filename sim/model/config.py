@@ -49,6 +49,7 @@ from sim.journeys.config import BALKING_KEYS, BalkingSpec, parse_balking
 from sim.journeys.config import (DESTINATION_KEYS, TRANSFER_KEYS, WARM_KEYS, TransferSpec, check_transfer_graph,
                                  parse_transfers)
 from sim.journeys.config import CONDITION_KEYS, ConditionSpec, check_routing_rules, parse_conditions
+from sim.journeys.config import SITE_KEYS, SiteSpec, parse_sites
 from sim.journeys.config import (CALLBACK_KEYS, CONCURRENCY_KEYS, DEFERRABLE_KEYS, HOURS_KEYS, OVERFLOW_KEYS,
                                  REPEAT_KEYS, RETRIAL_KEYS, SELF_SERVICE_KEYS, VIP_KEYS, CallbackSpec, ConcurrencySpec,
                                  DeferrableSpec, OverflowSpec, RepeatSpec, RetrialSpec, SelfServiceSpec, VipSpec,
@@ -96,14 +97,14 @@ RUN_KEYS = ("replications", "seed", "days", "warmup_hours", "horizon_hours", "co
             "target_metric", "max_replications", "executor", "scheduler_address", "allow_large")
 CENTRE_KEYS = ("name", "preset", "open_time", "close_time", "interval_minutes", "channels",
                "contact_types", "agent_groups", "routing", "trace", "busyness_cv", "roster", "costs", "cx",
-               "volume_scale", "skill_levels")
+               "volume_scale", "skill_levels", "sites")
 SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_time_s", "agents",
                      "mean_patience_s", "queue_capacity", "service_level_threshold_s",
                      "service_level_target", "interval_minutes", "trace", "busyness_cv")
 CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group", "after_call_work",
                      "after_call_work_by_group", "patience",
                      "priority", "queue_capacity", "escalation", "self_service", "retrial", "repeat",
-                     "callback", "overflow", "vip", "deferrable", "balking", "transfers")
+                     "callback", "overflow", "vip", "deferrable", "balking", "transfers", "site")
 AGENT_GROUP_KEYS = ("skills", "staffing", "staffing_scale", "staffing_delta", "shifts", "shrinkage", "proficiency",
                     "learning", "fatigue", "concurrency", "skill_levels", "conditions", "later_skills_after_s")
 
@@ -143,6 +144,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "scenario.agent_groups.<group>.conditions.<type>": CONDITION_KEYS,
     "scenario.routing": ROUTING_KEYS,
     "scenario.cx": CX_KEYS,
+    "scenario.sites.<site>": SITE_KEYS,
 }
 
 
@@ -244,6 +246,7 @@ class ContactTypeSpec:
     after_call_work: Distribution | None = None  # wrap-up after each service (sim.journeys.after_call_work)
     after_call_work_by_group: Mapping[str, Distribution] = field(default_factory=dict)
     transfers: TransferSpec | None = None  # destinations after a service (sim.journeys.transfers)
+    site: str | None = None  # home site (sim.journeys.sites); None without scenario.sites
 
 
 
@@ -306,6 +309,7 @@ class Scenario:
     cx: CxSpec | None = None  # customer-experience proxies (sim.journeys.cx); None = off
     skill_levels: SkillLevels | None = None  # skill levels (sim.workforce.proficiency); None = off
     daily: bool = True  # the tables cover a day's opening hours (False: the single_queue preset's horizon)
+    sites: Mapping[str, SiteSpec] = field(default_factory=dict)  # {} = one site (sim.journeys.sites)
 
     @property
     def length_s(self) -> float:
@@ -469,6 +473,9 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
         if not any(name in g.skills for g in groups.values()):
             raise ConfigError(f"{path}.contact_types.{name}", "no agent group has this contact type among its skills")
     routing = parse_routing(spec.get("routing", {}), join(path, "routing"), tuple(contact_types), tuple(groups))
+    costs = parse_costs(spec.get("costs"), join(path, "costs"), tuple(groups), tuple(channels))
+    sites = parse_sites(spec.get("sites"), join(path, "sites"), tuple(groups))
+    contact_types, costs = _place_sites(sites, contact_types, groups, costs, path)
     levels = _skill_levels(spec.get("skill_levels"), join(path, "skill_levels"), groups, contact_types, path)
     check_routing_rules(contact_types, groups, routing.agent_selection, path)
     return Scenario(
@@ -476,17 +483,26 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
         channels=channels, contact_types=contact_types, agent_groups=groups, routing=routing,
         trace=parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
         busyness_cv=_busyness_cv(spec, path), roster=roster_path,
-        costs=parse_costs(spec.get("costs"), join(path, "costs"), tuple(groups), tuple(channels)),
-        cx=parse_cx(spec.get("cx"), join(path, "cx")),
-        skill_levels=levels,
+        costs=costs, cx=parse_cx(spec.get("cx"), join(path, "cx")), skill_levels=levels, sites=sites,
     )
+
+
+def _reachable(name: str, contact_types: Mapping[str, ContactTypeSpec]) -> list[str]:
+    """``name`` and every contact type a contact of it can be escalated or transferred to, in order found."""
+    out = [name]
+    for t in out:
+        ct = contact_types[t]
+        nexts = ([ct.escalation.to] if ct.escalation is not None else []) + (
+            [d.to for d in ct.transfers.destinations] if ct.transfers is not None else [])
+        out += [n for n in nexts if n not in out]
+    return out
 
 
 def _skill_levels(raw: Any, where: str, groups: Mapping[str, AgentGroupSpec],
                   contact_types: Mapping[str, ContactTypeSpec], path: str) -> SkillLevels | None:
     """The scenario's skill levels (``None`` when neither the table nor any group's ``skill_levels`` is
     given), checked: a level's ``repeat_factor`` may not raise a repeat probability above 1 for a service
-    that can end an issue of the type (a group serving it or the type it escalates to, or overflowing)."""
+    that can end an issue of the type (a group serving it or a type it is escalated or transferred to, or overflowing)."""
     given = {g: spec.skill_levels for g, spec in groups.items() if spec.skill_levels is not None}
     if raw is None and not given:
         return None
@@ -495,7 +511,7 @@ def _skill_levels(raw: Any, where: str, groups: Mapping[str, AgentGroupSpec],
         rule = ct.repeat
         if rule is None:
             continue
-        served = [name] + ([ct.escalation.to] if ct.escalation is not None else [])
+        served = _reachable(name, contact_types)
         for served_type in served:
             overflow = contact_types[served_type].overflow
             for g, spec in groups.items():
@@ -513,6 +529,46 @@ def _skill_levels(raw: Any, where: str, groups: Mapping[str, AgentGroupSpec],
                                           f"{base * factor:g}; expected at most 1 (lower the factor or the "
                                           f"repeat probability)")
     return levels
+
+
+def _place_sites(sites: Mapping[str, SiteSpec], contact_types: dict[str, ContactTypeSpec],
+                 groups: Mapping[str, AgentGroupSpec], costs: Costs | None,
+                 path: str) -> tuple[dict[str, ContactTypeSpec], Costs | None]:
+    """Each contact type's home site (its ``site``, else the site of the first agent group with the skill),
+    every site with agents, and the vendor sites' prices folded into ``costs.per_contact``."""
+    for name, ct in contact_types.items():
+        if ct.site is not None and not sites:
+            raise ConfigError(f"{path}.contact_types.{name}.site", "only used with scenario.sites (no sites are given)")
+    if not sites:
+        return contact_types, costs
+    site_of = {g: s.name for s in sites.values() for g in s.groups}
+    for site in sites.values():
+        if not any(any(groups[g].staffing) for g in site.groups):
+            raise ConfigError(f"{path}.sites.{site.name}", f"has no agents: its agent groups ({', '.join(site.groups)}) "
+                                                           f"have staffing 0 in every interval")
+    placed = {}
+    for name, ct in contact_types.items():
+        home = ct.site
+        if home is None:
+            home = next(site_of[g] for g, spec in groups.items() if name in spec.skills)
+        elif home not in sites:
+            raise ConfigError(f"{path}.contact_types.{name}.site",
+                              f"expected one of the sites ({', '.join(sites)}), got {show(home)}")
+        placed[name] = replace(ct, site=home)
+    priced = {g: s for s in sites.values() if s.price_per_contact is not None for g in s.groups}
+    if priced:
+        site = next(iter(priced.values()))
+        if costs is None:
+            raise ConfigError(f"{path}.sites.{site.name}.price_per_contact",
+                              "needs scenario.costs (wage_per_hour for every agent group; 0 for a vendor's) to be "
+                              "reported; add scenario.costs or remove the price")
+        for g in costs.per_contact:
+            if g in priced:
+                raise ConfigError(f"{path}.costs.per_contact.{g}", f"agent group {g} is priced by its site "
+                                                                   f"{priced[g].name} (price_per_contact); keep one")
+        costs = replace(costs, per_contact={**costs.per_contact,
+                                            **{g: s.price_per_contact for g, s in priced.items()}})
+    return placed, costs
 
 
 def _busyness_cv(spec: Mapping[str, Any], path: str) -> float:
@@ -544,6 +600,9 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
     escalation = parse_escalation(spec.get("escalation"), join(path, "escalation"))
     capacity = spec.get("queue_capacity")
     priority = integer(spec.get("priority", 0), join(path, "priority"), minimum=-1_000_000)
+    site = spec.get("site")
+    if site is not None and not isinstance(site, str):
+        raise ConfigError(join(path, "site"), f"expected the name of a site in scenario.sites, got {show(site)}")
     return ContactTypeSpec(
         name=name, channel=str(channel), rate_per_hour=rates,
         handle_time=parse_distribution(spec["handle_time"], join(path, "handle_time")),
@@ -564,7 +623,7 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
         vip=parse_vip(spec.get("vip"), join(path, "vip"), priority),
         deferrable=parse_deferrable(spec.get("deferrable"), join(path, "deferrable")),
         balking=parse_balking(spec.get("balking"), join(path, "balking")),
-        day_factors=day_factors, overnight_volume=overnight,
+        day_factors=day_factors, overnight_volume=overnight, site=site,
         transfers=parse_transfers(spec.get("transfers"), join(path, "transfers"), group_names),
     )
 

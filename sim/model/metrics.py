@@ -84,7 +84,7 @@ from sim.engine.arrivals import DAY_S
 from sim.engine.records import TALLY_FIELDS, ReplicationResult
 from sim.journeys.after_call_work import after_call_work_on
 from sim.journeys.trunk_lines import LINE_METRICS, lines_on
-from sim.workforce.costs import COST_METRICS, group_workforce, replication_costs
+from sim.workforce.costs import COST_METRICS, group_costs, group_workforce, replication_costs
 
 if TYPE_CHECKING:  # pragma: no cover (type-only: never runs, so no import circle)
     from sim.model.config import RunSpec, Scenario
@@ -96,7 +96,7 @@ __all__ = ["SUMMARY_METRICS", "DAY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "I
            "replication_types", "replication_type_intervals", "replication_group_intervals",
            "offered_count", "BALK_METRICS", "with_balking", "LINE_BLOCK_METRICS", "with_lines",
            "AFTER_CALL_WORK_METRICS", "with_after_call_work", "interval_metrics", "type_interval_metrics",
-           "interval_bounds", "clock_label"]
+           "interval_bounds", "clock_label", "SITE_METRICS", "SITE_COST_METRICS", "replication_sites"]
 
 SUMMARY_METRICS = (
     "arrivals", "offered", "answered", "abandoned", "blocked", "balked", "line_blocked", "in_system", "service_level",
@@ -533,6 +533,58 @@ def replication_group_intervals(result: ReplicationResult, scenario: Scenario,
         "occupancy": _ratio(busy, staffed).reshape(-1),
         "agents_staffed": (staffed / lengths[:, None]).reshape(-1),
     }
+
+
+#: Per site (``sites.csv``, :mod:`sim.journeys.sites`), over the window: ``answered``, contacts the site's
+#: agents answered (in their first queue); ``offered``, ``service_level``, ``asa_s`` and ``abandon_rate`` of
+#: the contacts whose type is homed at the site, wherever they were answered (in a centre with live and
+#: deferrable channels the last three over its live types only, as the ``live`` row); ``routed_out``, those
+#: answered by another site's agents, and ``routed_share`` = routed_out / their answered; ``occupancy``
+#: and ``agent_hours`` (logged-in hours) of the site's agents.
+SITE_METRICS = ("answered", "offered", "service_level", "asa_s", "abandon_rate", "routed_out", "routed_share",
+                "occupancy", "agent_hours")
+#: With ``scenario.costs``, per site over the whole day: its groups' labour and vendor costs, and their sum.
+SITE_COST_METRICS = ("labour_cost", "vendor_cost", "total_cost")
+
+
+def replication_sites(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[tuple[str, str], float]:
+    """``{(site, metric): value}`` of :data:`SITE_METRICS` (and :data:`SITE_COST_METRICS` with costs); empty
+    without sites. The sites' ``answered``, ``agent_hours`` and costs add up to the centre's."""
+    if not scenario.sites or not result.sites:
+        return {}
+    seg = result.segments
+    inside = _inside(result, run.warmup_s, run.horizon_s)
+    type_tally = seg.type_tally[inside].sum(axis=0)  # (n_types, N_TALLY)
+    answered = result.sites["answered"][inside].sum(axis=0)  # (n_groups,)
+    routed = result.sites["routed"][inside].sum(axis=0)  # (n_types,)
+    busy = seg.busy_area[inside].sum(axis=0)
+    staffed = seg.staffed_area[inside].sum(axis=0)
+    costs = group_costs(result, scenario)
+    live = None
+    if live_channels(scenario, result.channel_names) is not None:  # by contact type: is its channel live?
+        live = [not scenario.channels[scenario.contact_types[t].channel].deferrable for t in result.type_names]
+    out: dict[tuple[str, str], float] = {}
+    for name, site in scenario.sites.items():
+        groups = [result.group_names.index(g) for g in site.groups]
+        types = [i for i, t in enumerate(result.type_names) if scenario.contact_types[t].site == name]
+        kpis = kpis_from_tally(type_tally[types].sum(axis=0), run)
+        if live is not None:  # waits over the live types only, as the centre's ``live`` row
+            waits = kpis_from_tally(type_tally[[i for i in types if live[i]]].sum(axis=0), run)
+            kpis.update({m: waits[m] for m in ("service_level", "asa_s", "abandon_rate")})
+        home_answered = float(kpis["answered"])
+        moved = float(routed[types].sum())
+        values = {"answered": float(answered[groups].sum()), "offered": float(kpis["offered"]),
+                  "service_level": float(kpis["service_level"]), "asa_s": float(kpis["asa_s"]),
+                  "abandon_rate": float(kpis["abandon_rate"]), "routed_out": moved,
+                  "routed_share": float(_ratio(moved, home_answered)),
+                  "occupancy": float(_ratio(busy[groups].sum(), staffed[groups].sum())),
+                  "agent_hours": float(staffed[groups].sum()) / 3600.0}
+        if costs:
+            labour = sum(costs[result.group_names[g]][0] for g in groups)
+            vendor = sum(costs[result.group_names[g]][1] for g in groups)
+            values.update(labour_cost=labour, vendor_cost=vendor, total_cost=labour + vendor)
+        out.update({(name, metric): value for metric, value in values.items()})
+    return out
 
 
 def clock_label(seconds_after_midnight: float) -> str:

@@ -78,6 +78,7 @@ class RunData:
     groups: pd.DataFrame | None = None  # groups.csv
     types: pd.DataFrame | None = None  # types.csv: per contact type over the window
     group_intervals: pd.DataFrame | None = None  # group_intervals.csv: per agent group and interval
+    sites: pd.DataFrame | None = None  # sites.csv: per site (scenario.sites)
     window_h: float = math.nan
     warmup_s: float = 0.0
     warnings: tuple[str, ...] = ()  # warnings.txt: what the run's load check found (sim.model.capacity)
@@ -117,6 +118,7 @@ RUN_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] 
     "days.csv": (("day", "channel", "metric", *_STATS), ("day", *_STATS), ("day", "channel", "metric")),
     "groups.csv": (("group", "metric", *_STATS), _STATS, ("group", "metric")),
     "types.csv": (("contact_type", "channel", "metric", *_STATS), _STATS, ("contact_type", "channel", "metric")),
+    "sites.csv": (("site", "metric", *_STATS), _STATS, ("site", "metric")),
     "group_intervals.csv": (("interval_start_s", "group", "occupancy", "agents_staffed"),
                             ("interval_start_s", "occupancy", "agents_staffed"), ("interval_start_s", "group")),
 }
@@ -214,6 +216,7 @@ def load_run(folder: str | Path) -> RunData:
     run.groups = read_run_table(folder, "groups.csv")
     run.types = read_run_table(folder, "types.csv")
     run.group_intervals = read_run_table(folder, "group_intervals.csv")
+    run.sites = read_run_table(folder, "sites.csv")
     if (folder / WARNINGS).is_file():
         text = read_text(folder / WARNINGS, "the run's warnings (one per line) written by python -m sim")
         run.warnings = tuple(line.strip() for line in text.splitlines() if line.strip())
@@ -326,6 +329,32 @@ def type_table(types: pd.DataFrame | None, confidence: float, deferrable: Collec
         caption += (f"; {', '.join(q.replace('_', ' ') for q in quiet)} received no contact of its own "
                     f"(it takes escalations only)")
     return Table(header, rows, caption)
+
+
+#: The columns of the sites table (sites.csv): the site's agents, then the contacts homed there, then its cost.
+SITE_COLUMNS = (("answered", "Answered by its agents"), ("service_level", "Service level (its contacts)"),
+                ("asa_s", "ASA (s, its contacts)"), ("routed_share", "Its contacts answered elsewhere"),
+                ("occupancy", "Occupancy"), ("agent_hours", "Agent hours"), ("total_cost", "Cost"))
+
+
+def site_table(sites: pd.DataFrame | None, confidence: float) -> Table | None:
+    """One row per site (``sites.csv``, :func:`sim.model.metrics.replication_sites`); ``None`` without sites."""
+    if sites is None or sites.empty:
+        return None
+    cells = {(str(r.site), str(r.metric)): r for r in sites.itertuples()}
+    columns = [(m, label) for m, label in SITE_COLUMNS if any(metric == m for _, metric in cells)]
+    rows = []
+    for site in dict.fromkeys(str(s) for s in sites["site"]):
+        line = [site.replace("_", " ")]
+        for metric, _ in columns:
+            r = cells.get((site, metric))
+            line.append(kpi_cell(metric, r.mean, r.ci_low, r.ci_high) if r is not None else "–")
+        rows.append(line)
+    return Table(["Site", *(label for _, label in columns)], rows,
+                 f"Sites: mean ± half-width of the {100 * confidence:g}% confidence interval (shares: mean "
+                 "[low–high]). Answered: contacts its agents answered; service level, ASA and the share answered "
+                 "at another site are of the contacts whose type is homed at the site (live channels), network delay "
+                 "included in their wait; cost: its labour and vendor cost over the whole day")
 
 
 def day_table(days: pd.DataFrame, confidence: float, deferrable: Collection[str] = ()) -> Table:
@@ -562,6 +591,9 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
             page.add(Heading("KPIs per contact type"), by_type)
         if journeys.rows:
             page.add(Heading("Customer journeys"), journeys)
+        by_site = site_table(run.sites, run.confidence)
+        if by_site is not None:
+            page.add(Heading("Sites"), by_site)
         page.add(Paragraph(cost_note(wage, run.config.scenario.costs if run.config is not None else None), "note"))
         if run.days is not None and not run.days.empty:
             page.add(Heading("By day"), day_table(run.days, run.confidence, deferrable))

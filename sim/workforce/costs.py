@@ -31,7 +31,7 @@ from sim.engine.records import TALLY_FIELDS, ReplicationResult
 if TYPE_CHECKING:  # pragma: no cover (type-only: never runs, so no import circle)
     from sim.model.config import Scenario
 
-__all__ = ["COST_METRICS", "WORKFORCE_METRICS", "replication_costs", "group_workforce", "labour_cost"]
+__all__ = ["COST_METRICS", "WORKFORCE_METRICS", "replication_costs", "group_workforce", "labour_cost", "group_costs"]
 
 COST_METRICS = ("labour_cost", "vendor_cost", "bot_cost", "telephony_cost", "total_cost", "cost_per_contact")
 WORKFORCE_METRICS = ("paid_hours", "worked_hours", "absent_hours", "overtime_hours", "shrinkage_planned",
@@ -58,6 +58,21 @@ def group_workforce(result: ReplicationResult, group: str, index: int, absence_p
 def labour_cost(wage: float, paid_hours: float, overtime_hours: float, overtime_premium: float) -> float:
     """A group's labour cost: wage x (paid hours + overtime premium x overtime hours)."""
     return wage * (paid_hours + overtime_premium * overtime_hours)
+
+
+def group_costs(result: ReplicationResult, scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """``{group: (labour cost, vendor cost)}`` of one replication over the whole day, as in
+    :func:`replication_costs` (empty without ``scenario.costs``); e.g. summed per site."""
+    costs = scenario.costs
+    if costs is None:
+        return {}
+    out = {}
+    for i, group in enumerate(result.group_names):
+        hours = group_workforce(result, group, i, costs.absence_paid)
+        out[group] = (labour_cost(costs.wage_per_hour[group], hours["paid_hours"], hours["overtime_hours"],
+                                  costs.overtime_premium),
+                      costs.per_contact.get(group, 0.0) * result.served.get(group, 0))
+    return out
 
 
 def replication_costs(result: ReplicationResult, scenario: Scenario) -> dict[str, float]:
