@@ -54,8 +54,8 @@ def _contacts(scenario: dict):
 
 
 def test_the_default_level_table_is_documented():
-    assert DEFAULT_LEVELS == {1: LevelSpec(0.85, 0.7, 30.0), 2: LevelSpec(1.0, 1.0, 20.0),
-                              3: LevelSpec(1.25, 1.4, 10.0)}
+    assert DEFAULT_LEVELS == {1: LevelSpec(0.85, 0.7, 30.0, 1.0), 2: LevelSpec(1.0, 1.0, 20.0, 1.0),
+                              3: LevelSpec(1.25, 1.4, 10.0, 1.0)}
 
 
 def test_a_level_1_skill_is_worked_faster_and_a_level_3_skill_slower_exactly(tmp_path):
@@ -271,3 +271,54 @@ def test_levels_are_read_from_strings_or_numbers_and_unlisted_skills_are_level_2
     assert levels.level("agents", "a") == 1 and levels.level("agents", "b") == 2
     assert levels.table[1] == LevelSpec(0.85, 0.7, 50.0) and levels.table[3] == LevelSpec(1.25, 1.2, 10.0)
     assert np.isclose(levels.of("agents", "a").repeat_factor, 0.7)
+
+
+# ------------------------------------------------------------------ transfer rate
+
+
+def _escalated(tmp_path, level: int, rule: dict, factors: dict) -> int:
+    """Escalated contacts among three answered by tier 1 at ``level`` on ``a`` (``rule``: a's escalation
+    or transfers), with the table's ``transfer_factor`` per level from ``factors``."""
+    trace = _write_trace(tmp_path / "t.csv", [(0, "a", 10, None), (100, "a", 10, None), (200, "a", 10, None)])
+    types = {"a": {"channel": "phone", "handle_time": det(10), **rule},
+             "a2": {"channel": "phone", "handle_time": det(10)}}
+    groups = {"tier1": {"skills": ["a"], "staffing": 1, "skill_levels": {"a": level}},
+              "tier2": {"skills": ["a2"], "staffing": 1}}
+    table = {str(k): {"transfer_factor": f} for k, f in factors.items()}
+    result = _contacts(_scenario(types, groups, trace=trace, levels=table))
+    return int(result.contacts.escalated.sum())
+
+
+ESCALATION = {"escalation": {"probability": 0.5, "to": "a2"}}
+TRANSFERS = {"transfers": {"destinations": [{"to": "a2", "probability": 0.9, "probability_by_group": {"tier1": 0.5}}]}}
+
+
+@pytest.mark.parametrize("rule", [ESCALATION, TRANSFERS], ids=["escalation", "transfers"])
+@pytest.mark.parametrize("level, escalated", [(1, 0), (3, 3)])
+def test_the_serving_groups_transfer_factor_scales_its_escalation_probability_exactly(tmp_path, rule, level,
+                                                                                      escalated):
+    # tier1's probability is 0.5 (the escalation's, or its probability_by_group entry); level 1's factor 0
+    # makes it 0 (no contact escalates), level 3's factor 2 makes it 1 (all three do).
+    assert _escalated(tmp_path, level, rule, {1: 0.0, 3: 2.0}) == escalated
+
+
+def test_the_default_transfer_factor_is_1_at_every_level_and_keeps_the_draws(tmp_path):
+    # Factor 1 at every level: the same escalations as the same scenario without levels.
+    assert all(spec.transfer_factor == 1.0 for spec in DEFAULT_LEVELS.values())
+    with_levels = [_escalated(tmp_path, level, ESCALATION, {}) for level in (1, 2, 3)]
+    assert len(set(with_levels)) == 1
+
+
+def test_a_transfer_factor_summing_the_probabilities_above_1_names_the_key():
+    types = {"a": {"channel": "phone", "handle_time": det(10), **ESCALATION},
+             "a2": {"channel": "phone", "handle_time": det(10)}}
+    groups = {"tier1": {"skills": ["a"], "staffing": 1, "skill_levels": {"a": 3}},
+              "tier2": {"skills": ["a2"], "staffing": 1}}
+    with pytest.raises(ConfigError) as err:
+        parse_scenario(_scenario(types, groups, levels={"3": {"transfer_factor": 2.5}}))
+    assert err.value.where == "scenario.agent_groups.tier1.skill_levels.a", str(err.value)
+    assert "0.5 x 2.5 = 1.25" in str(err.value) and "expected at most 1" in str(err.value)
+    groups["tier1"]["skill_levels"] = {}
+    with pytest.raises(ConfigError) as err:
+        parse_scenario(_scenario(types, groups, levels={"2": {"transfer_factor": 3}}))
+    assert err.value.where == "scenario.skill_levels.2.transfer_factor", str(err.value)

@@ -88,7 +88,14 @@ class Transfers(Mechanism):
 
     @staticmethod
     def needed(scenario, run) -> bool:
-        return any(ct.transfers is not None for ct in scenario.contact_types.values())
+        """A type with ``transfers``, or skill levels whose ``transfer_factor`` changes an escalation's
+        probability per agent group (the engine's inlined escalation has one probability per type)."""
+        if any(ct.transfers is not None for ct in scenario.contact_types.values()):
+            return True
+        levels = scenario.skill_levels
+        return levels is not None and any(
+            ct.escalation is not None and levels.transfer_scale(name, scenario.agent_groups)
+            for name, ct in scenario.contact_types.items())
 
     def __init__(self, engine, scenario) -> None:
         super().__init__(engine, scenario)
@@ -102,17 +109,20 @@ class Transfers(Mechanism):
         self.rows: list[tuple] = [()] * n
         self.dests: list[tuple] = [()] * n
         warm = False
+        levels = scenario.skill_levels  # a level's transfer_factor scales its group's probabilities
         for name, ct in scenario.contact_types.items():
             q = engine.queues[name]
             i = q.index
+            scale = None if levels is None else levels.transfer_scale(name, names)
             spec = ct.transfers
             if spec is None:
                 if q.escalate_p:  # an escalation: the one-destination, one-hop case, with the engine's draws
                     self.draws[i], self.limits[i] = q.escalate_draw, 1
-                    self.rows[i] = transfer_rows((DestinationSpec(ct.escalation.to, ct.escalation.probability),), names)
+                    self.rows[i] = transfer_rows((DestinationSpec(ct.escalation.to, ct.escalation.probability),), names,
+                                                 scale)
                     self.dests[i] = ((q.escalate_to, None),)
                 continue
-            self.rows[i] = transfer_rows(spec.destinations, names)
+            self.rows[i] = transfer_rows(spec.destinations, names, scale)
             if any(row[-1] > 0.0 for row in self.rows[i]):
                 self.draws[i] = Sampler(UNIFORM, stream(seed, replication, f"escalation:{name}"))
             self.limits[i] = spec.max_hops

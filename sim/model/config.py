@@ -528,6 +528,23 @@ def _skill_levels(raw: Any, where: str, groups: Mapping[str, AgentGroupSpec],
                                           f"{name} after a service of {served_type} by {g} {base:g} x {factor:g} = "
                                           f"{base * factor:g}; expected at most 1 (lower the factor or the "
                                           f"repeat probability)")
+    for name, ct in contact_types.items():  # transfer_factor: escalation and transfer probabilities per group
+        dests = (((ct.escalation.probability, {}),) if ct.escalation is not None else
+                 tuple((d.probability, d.probability_by_group) for d in ct.transfers.destinations)
+                 if ct.transfers is not None else ())
+        overflow = ct.overflow
+        for g, spec in groups.items() if dests else ():
+            if name not in spec.skills and (overflow is None or g not in overflow.groups):
+                continue
+            level = levels.level(g, name)
+            factor = levels.table[level].transfer_factor
+            base = sum(by_group.get(g, p) for p, by_group in dests)
+            if base * factor > 1.0 + 1e-12:
+                listed = name in given.get(g, {})
+                at = f"{path}.agent_groups.{g}.skill_levels.{name}" if listed else f"{where}.{level}.transfer_factor"
+                raise ConfigError(at, f"level {level} (transfer_factor {factor:g}) makes the escalation and transfer "
+                                      f"probabilities of {name} after a service by {g} sum to {base:g} x {factor:g} = "
+                                      f"{base * factor:g}; expected at most 1 (lower the factor or the probabilities)")
     return levels
 
 

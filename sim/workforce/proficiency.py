@@ -39,7 +39,7 @@ __all__ = ["LearningSpec", "FatigueSpec", "LevelSpec", "SkillLevels", "LEARNING_
            "LEVELS", "DEFAULT_LEVEL", "DEFAULT_LEVELS", "parse_proficiency", "parse_learning", "parse_fatigue",
            "parse_group_levels", "parse_skill_levels", "handle_multipliers", "AgentLoad", "SAMPLE_S"]
 
-LEVEL_KEYS = ("handle_time_factor", "repeat_factor", "agent_score")
+LEVEL_KEYS = ("handle_time_factor", "repeat_factor", "agent_score", "transfer_factor")
 LEVELS = (1, 2, 3)  # 1 = expert, 2 = standard, 3 = novice
 LEVEL_NAMES = {1: "expert", 2: "standard", 3: "novice"}
 DEFAULT_LEVEL = 2  # a skill a group does not list in its skill_levels
@@ -69,11 +69,14 @@ class FatigueSpec:
 @dataclass(frozen=True)
 class LevelSpec:
     """What a skill level does: handle time x ``handle_time_factor``, repeat probability x
-    ``repeat_factor``, and ``agent_score`` (score routing) where ``routing.agent_scores`` gives none."""
+    ``repeat_factor``, ``agent_score`` (score routing) where ``routing.agent_scores`` gives none, and
+    escalation and transfer probabilities after its services x ``transfer_factor`` (1 at every level
+    unless the table sets it)."""
 
     handle_time_factor: float
     repeat_factor: float
     agent_score: float
+    transfer_factor: float = 1.0  # escalation and transfer probabilities after its services x this
 
 
 #: the level table unless ``scenario.skill_levels`` overrides it (docs/configuration.md)
@@ -95,6 +98,12 @@ class SkillLevels:
     def of(self, group: str, contact_type: str) -> LevelSpec:
         """What the group's level on the contact type does."""
         return self.table[self.level(group, contact_type)]
+
+    def transfer_scale(self, contact_type: str, groups) -> dict[str, float]:
+        """Per agent group (of ``groups``) whose level on ``contact_type`` has a ``transfer_factor`` other
+        than 1: that factor (escalation and transfer probabilities after its services are multiplied by it)."""
+        out = {g: self.of(g, contact_type).transfer_factor for g in groups}
+        return {g: f for g, f in out.items() if f != 1.0}
 
 
 def _level(value: Any, where: str) -> int:
@@ -121,7 +130,7 @@ def parse_group_levels(raw: Any, where: str, contact_types: tuple[str, ...], ski
 
 
 def parse_skill_levels(raw: Any, where: str) -> dict[int, LevelSpec]:
-    """``scenario.skill_levels``: ``{1|2|3: {handle_time_factor, repeat_factor, agent_score}}``, each key
+    """``scenario.skill_levels``: ``{1|2|3: {handle_time_factor, repeat_factor, agent_score, transfer_factor}}``, each key
     optional, over :data:`DEFAULT_LEVELS` (``None``: the defaults). Levels may be written ``1`` or ``"1"``."""
     table = dict(DEFAULT_LEVELS)
     if raw is None:
@@ -144,7 +153,8 @@ def parse_skill_levels(raw: Any, where: str) -> dict[int, LevelSpec]:
                    positive=True),
             number(spec.get("repeat_factor", base.repeat_factor), join(kw, "repeat_factor"), maximum=MAX_SCORE),
             number(spec.get("agent_score", base.agent_score), join(kw, "agent_score"), minimum=-MAX_SCORE,
-                   maximum=MAX_SCORE))
+                   maximum=MAX_SCORE),
+            number(spec.get("transfer_factor", base.transfer_factor), join(kw, "transfer_factor"), maximum=MAX_SCORE))
     return table
 
 
