@@ -97,6 +97,7 @@ def test_every_figure_is_slide_sized_titled_and_readable(name):
 
 def test_abandonment_by_interval_draws_each_channel_in_percent_with_the_baseline_dotted():
     table = make_intervals()
+    table.loc[table.channel == "email", "abandon_rate"] = 0.02
     base = table.assign(abandon_rate=table["abandon_rate"] * 2)
     fig = plots.abandonment_by_interval(table, base)
     (ax,) = fig.axes
@@ -117,6 +118,21 @@ def test_service_level_by_interval_overlays_a_baseline_and_keeps_its_target_line
     assert lines["chat baseline"].get_linestyle() == ":"
     target = lines["target 80%: phone in 20 s, chat in 60 s"]
     assert target.get_linestyle() == "--" and np.allclose(target.get_ydata(), 80.0)
+
+
+def test_a_channel_on_the_same_line_as_another_is_drawn_dashed_over_it_and_named_so():
+    table = make_intervals(channels=("phone", "chat", "email", "social"))
+    for ch in ("email", "social"):  # both answered in time all day: one line would hide the other
+        table.loc[table.channel == ch, "service_level"] = 1.0
+    fig = plots.service_level_by_interval(table, {**TARGETS, "social": (1800.0, 0.8)})
+    lines = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
+    assert "email" in lines and "social" not in lines
+    social = lines["social (same as email)"]
+    assert social.get_linestyle() == "--" and social.get_color() == channel_colour("social", ["phone", "chat", "email",
+                                                                                            "social"])
+    np.testing.assert_allclose(social.get_ydata(), 100.0)
+    assert fig.axes[0].get_ylim()[1] > 100.0, "a line at 100% is drawn whole"
+    assert "social (same as email)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
 
 
 def test_interval_figures_are_the_four_charts_of_a_run():
@@ -301,6 +317,12 @@ def test_key_paths_read_as_words_in_figures():
     assert override_words("scenario.routing.agent_selection=skill_rank") == "Agent selection: skill rank"
     assert override_words("scenario.contact_types.billing.overflow=null") == "Billing overflow to other groups: none"
     assert override_words("~scenario.contact_types.billing.overflow") == "Billing overflow to other groups: removed"
+    assert override_words("scenario.contact_types.sales.after_call_work.mean_s=15") == \
+        "Sales after-call work (mean, s): 15", "each option says which type's wrap-up it changes"
+    assert override_words("scenario.routing.contact_scores.sales.base=60") == "Sales base score: 60"
+    assert key_label("scenario.contact_types.billing.balking.max_wait_s") == "Billing balking max wait (s)", \
+        "a key of a type, group or channel no pattern knows still names whose key it is"
+    assert key_label("scenario.agent_groups.vendor.concurrency.inflation") == "Vendor concurrency inflation"
     fig = sweep_plots.kpis_vs_swept(sweep_table().rename(columns={"scenario.agents": "scenario.agent_groups.g.staffing"}),
                                     "scenario.agent_groups.g.staffing")
     assert fig.axes[-1].get_xlabel() == "G on duty (agents)"

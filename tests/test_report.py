@@ -328,3 +328,31 @@ def test_a_sweep_that_flattens_a_per_interval_profile_says_so(tmp_path):
     assert "staffing_delta" in line and line.startswith("Generalists on duty (agents)")
     delta = "scenario.agent_groups.generalists.staffing_delta"
     assert replaced_profiles(tmp_path, [delta], flat.rename(columns={key: delta})) == [], "a delta replaces nothing"
+
+
+def test_the_policies_table_names_each_routing_and_flow_mechanism_the_scenario_turns_on():
+    from sim import load_config
+    from sim.reporting.wording import scenario_tables
+
+    def policies(**changes):
+        raw = default_raw(replications=2)
+        for path, value in changes.items():
+            node = raw["scenario"]
+            *parents, last = path.split("__")
+            for key in parents:
+                node = node[key]
+            node[last] = value
+        return dict(scenario_tables(load_config(raw))[3].rows)
+
+    plain = policies()
+    assert plain["Overflow"] == "billing to specialists after 60 s"
+    assert not {"Sites", "Staged routing", "Skill levels (others standard)", "After-call work", "Balking",
+                "Trunk lines"} & set(plain), "a mechanism that is off is not mentioned"
+    on = policies(agent_groups__specialists__conditions={"technical": {"after_s": 30, "keep_idle": 1}},
+                  agent_groups__generalists__skill_levels={"technical": 3},
+                  contact_types__sales__after_call_work={"dist": "exponential", "mean_s": 20},
+                  channels__phone__lines=40)
+    assert on["Staged routing"] == "specialists take technical only after 30 s waited and keeping 1 idle"
+    assert on["Skill levels (others standard)"] == "generalists: technical novice"
+    assert on["After-call work"] == "sales 20 s mean"
+    assert on["Trunk lines"] == "phone 40 lines"

@@ -256,6 +256,8 @@ def test_the_staffing_study_answers_with_three_more_generalists(shipped):
     assert "| +3 generalists | Generalists added (agents): 3 |" in md, "the options in words, not key paths"
     assert "| baseline | Volume (x forecast): 1.1 |" in md
     assert "### KPIs per contact type" in md and "| technical chat | chat |" in md
+    assert "| First response (h), email |" in md and "| First response (min), social |" in md, \
+        "each deferrable channel's evidence row names the unit its differences are written in"
 
 
 @pytest.mark.parametrize("name", SHIPPED)

@@ -41,6 +41,12 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"scenario\.channels\.([^.]+)\.service_level_threshold_s", "{0} service-level threshold (s)"),
     (r"scenario\.costs\.wage_per_hour\.([^.]+)", "{0} wage (per hour)"),
     (r"scenario\.costs\.bot_per_contact", "Bot price (per contact)"),
+    (r"scenario\.contact_types\.([^.]+)\.after_call_work\.mean_s", "{0} after-call work (mean, s)"),
+    (r"scenario\.contact_types\.([^.]+)\.after_call_work", "{0} after-call work"),
+    (r"scenario\.contact_types\.([^.]+)\.transfers", "{0} transfers"),
+    (r"scenario\.contact_types\.([^.]+)\.balking", "{0} balking"),
+    (r"scenario\.agent_groups\.([^.]+)\.conditions", "{0} routing conditions"),
+    (r"scenario\.agent_groups\.([^.]+)\.skill_levels", "{0} skill levels"),
     (r"scenario\.volume_scale", "Volume (x forecast)"),
     (r"scenario\.busyness_cv", "Forecast uncertainty (CV)"),
     (r"scenario\.agents", "Agents"),
@@ -48,6 +54,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"scenario\.mean_handle_time_s", "Mean handle time (s)"),
     (r"scenario\.mean_patience_s", "Mean patience (s)"),
     (r"scenario\.queue_capacity", "Waiting places"),
+    (r"scenario\.routing\.contact_scores\.([^.]+)\.base", "{0} base score"),
+    (r"scenario\.routing\.contact_scores\.([^.]+)\.per_second", "{0} score per second waited"),
+    (r"scenario\.routing\.contact_scores", "Contact scores"),
+    (r"scenario\.routing\.agent_scores\.([^.]+)\.([^.]+)", "{0} score for {1}"),
+    (r"scenario\.routing\.agent_scores", "Agent scores"),
     (r"scenario\.routing\.agent_selection", "Agent selection"),
     (r"scenario\.routing\.queue_selection", "Queue selection"),
     (r"run\.replications", "Replications"),
@@ -70,6 +81,12 @@ def key_label(key: str) -> str:
     parts = key.split(".")
     if len(parts) == 1:
         return key
+    section = re.fullmatch(r"scenario\.(?:agent_groups|contact_types|channels)\.([^.]+)\.(.+)", key)
+    if section:  # what it is of, then the rest of the path: "Billing after call work max wait (s)"
+        name, rest = section.groups()
+        rest = re.sub(r"_s$", " (s)", rest)
+        text = f"{_words(name)} " + " ".join(_words(p) for p in rest.split("."))
+        return text[:1].upper() + text[1:]
     text = " ".join(_words(p) for p in parts[-2:])
     return text[:1].upper() + text[1:]
 

@@ -298,8 +298,9 @@ def _evidence_table(data: OptionsData) -> Table:
     rows = []
     for ch, metric in rows_keys + changed:
         name = kpi(metric).name if metric != "agent_hours" else "Staffed agent-hours"
-        if metric == "asa_s" and data.channels.get(ch, (0, 0, False))[2]:
-            name = "First response (h)"
+        threshold, _, deferrable = data.channels.get(ch, (0, 0, False))
+        if metric == "asa_s" and deferrable:  # in the unit its differences are written in (_diff_text)
+            name = f"First response ({wait_unit(threshold)})"
         label = f"{name}, {channel_label(ch)}" if ch != ALL else name
         rows.append([label] + [_diff_text(ch, metric, evidence.get((o, ch, metric)), data) for o in options])
     confidence = float(data.info.get("confidence", 0.95))

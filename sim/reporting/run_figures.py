@@ -35,7 +35,7 @@ from matplotlib.lines import Line2D
 from sim.experiments.kpis import (WAIT_UNITS, VERDICT_BETTER, VERDICT_NEGLIGIBLE, VERDICT_NONE, VERDICT_WORSE, kpi,
                                   unit_of, verdict)
 from sim.reporting.style import (ALL, GREEN, GREY, LABEL_SIZE, PALETTE, SKY, TICK_SIZE, TITLE_SIZE, VERMILLION,
-                                 channel_label, channel_order, deferrable_channels, format_seconds,
+                                 channel_colour, channel_label, channel_order, deferrable_channels, format_seconds,
                                  legend, new_figure, no_data_figure, plot_line, save_figures, share_target_lines)
 
 __all__ = ["PALETTE", "service_level_by_interval", "asa_and_queue_by_interval", "abandonment_by_interval",
@@ -97,15 +97,24 @@ def _by_channel(intervals: pd.DataFrame, column: str, title: str, ylabel: str, s
     x = np.arange(len(starts))
     fig, (ax,) = new_figure()
     handles: list[Artist] = []
+    drawn: dict[str, np.ndarray] = {}
     for ch in channels:
-        handles.append(plot_line(ax, x, wide[ch] * scale, ch, channels))
+        values = np.asarray(wide[ch] * scale, dtype=float)
+        twin = next((other for other, seen in drawn.items() if np.allclose(values, seen, equal_nan=True)), None)
+        if twin is None:
+            handles.append(plot_line(ax, x, values, ch, channels))
+        else:  # the same line as an earlier channel (email and social both at 100%): dashed over it, named
+            (line,) = ax.plot(x, values, color=channel_colour(ch, channels), linestyle=(0, (3, 3)), linewidth=2.2,
+                              label=f"{channel_label(ch)} (same as {channel_label(twin)})")
+            handles.append(line)
+        drawn[ch] = values
         if base is not None and ch in base.columns:
             plot_line(ax, x, base[ch] * scale, ch, channels, label=f"{ch} baseline", baseline=True)
     handles += _target_lines(ax, {ch: targets[ch] for ch in channels if targets and ch in targets}, channels)
     if base is not None:
         handles.append(Line2D([], [], color=GREY, linestyle=":", linewidth=1.8, label="baseline (dotted)"))
     if top is not None:
-        ax.set_ylim(0, top)
+        ax.set_ylim(0, top * 1.02)  # a line at the top (100%) drawn whole, not half clipped
     else:
         ax.set_ylim(bottom=0)
     ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)

@@ -109,6 +109,54 @@ def _range(values: Iterable[float]) -> str:
     return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
 
 
+_LEVELS = {1: "expert", 2: "standard", 3: "novice"}
+
+
+def _flow_rows(sc) -> list[list[str]]:
+    """A row per routing or flow mechanism the scenario turns on (overflow, staged routing, skill
+    levels, sites, after-call work, balking, trunk lines), in words; none when it is off."""
+    rows = []
+    overflow = [f"{n} to {', '.join(ct.overflow.groups)} after {format_seconds(ct.overflow.after_s)}"
+                for n, ct in sc.contact_types.items() if ct.overflow is not None]
+    if overflow:
+        rows.append(["Overflow", "; ".join(overflow)])
+    staged = []
+    for name, g in sc.agent_groups.items():
+        for ct, c in g.conditions.items():
+            parts = ([f"after {format_seconds(c.after_s)} waited"] if c.after_s else []) + \
+                ([f"while more than {c.queue_above} wait"] if c.queue_above else []) + \
+                ([f"keeping {c.keep_idle} idle"] if c.keep_idle else [])
+            if parts:
+                staged.append(f"{name} take {ct} only {' and '.join(parts)}")
+    if staged:
+        rows.append(["Staged routing", "; ".join(staged)])
+    if sc.skill_levels is not None:
+        levels = [f"{name}: " + ", ".join(f"{ct} {_LEVELS.get(level, level)}" for ct, level in g.skill_levels.items())
+                  for name, g in sc.agent_groups.items() if g.skill_levels]
+        rows.append(["Skill levels (others standard)", "; ".join(levels) or "every skill standard"])
+    if sc.sites:
+        currency = getattr(sc.costs, "currency", "") if sc.costs is not None else ""
+        sites = []
+        for site in sc.sites.values():
+            rules = ([f"others' contacts after {format_seconds(site.after_s)}"] if site.after_s else []) + \
+                ([f"{format_seconds(site.network_delay_s)} network delay"] if site.network_delay_s else []) + \
+                ([f"{site.price_per_contact:g} {currency} per contact".replace("  ", " ")] if site.price_per_contact is not None else [])
+            sites.append(f"{site.name} ({', '.join(site.groups)})" + (f": {', '.join(rules)}" if rules else ""))
+        rows.append(["Sites", "; ".join(sites)])
+    wrap_up = [f"{n} {format_seconds(round(ct.after_call_work.mean_s, 1))} mean" if ct.after_call_work is not None
+               else f"{n} by agent group" for n, ct in sc.contact_types.items()
+               if ct.after_call_work is not None or ct.after_call_work_by_group]
+    if wrap_up:
+        rows.append(["After-call work", "; ".join(wrap_up)])
+    balking = [f"{n} by {ct.balking.by.replace('_', ' ')}" for n, ct in sc.contact_types.items() if ct.balking]
+    if balking:
+        rows.append(["Balking", "; ".join(balking)])
+    lines = [f"{n} {ch.lines} lines" for n, ch in sc.channels.items() if ch.lines is not None]
+    if lines:
+        rows.append(["Trunk lines", "; ".join(lines)])
+    return rows
+
+
 def scenario_tables(config) -> list[Table]:
     """Channels, contact types, staffing and policies of ``config`` (a :class:`sim.model.config.SimConfig`)."""
     sc = config.scenario
@@ -155,6 +203,7 @@ def scenario_tables(config) -> list[Table]:
         ["Queue selection (an agent becomes free)", sc.routing.queue_selection.replace("_", " ")],
         ["Arrivals", f"replayed from {sc.trace}" if sc.trace else "Poisson, rates per interval"],
         ["Forecast uncertainty (day busyness CV)", f"{sc.busyness_cv:g}" if sc.busyness_cv else "none"],
+        *_flow_rows(sc),
     ], "Routing and other policies")
     return [channels, contact_types, staffing, policies]
 
