@@ -164,7 +164,6 @@ def asa_and_queue_by_interval(intervals: pd.DataFrame, asa_scale: str = "linear"
     if not channels:
         return no_data_figure(title)
     units = {ch: unit_of(deferrable, ch) for ch in channels}
-    live = [ch for ch in channels if units[ch] == "s"]
     later = [ch for ch in channels if units[ch] != "s"]
     starts, labels = _interval_axis(intervals)
     asa = _wide(intervals, "asa_s", starts)
