@@ -39,7 +39,7 @@ from typing import Callable, Optional
 
 from sim.engine.agents import Agent, AgentGroup
 
-__all__ = ["Queue", "WAITING", "AGENT_SELECTORS", "QUEUE_SELECTORS", "queue_selector", "agent_selector"]
+__all__ = ["Queue", "WAITING", "AGENT_SELECTORS", "QUEUE_SELECTORS", "queue_selector", "agent_selector", "pick_among"]
 
 WAITING = 0  # contact state while in a queue
 SERVING, GONE = 1, 2  # in service; left (or recorded at the end)
@@ -223,6 +223,20 @@ def only_skill(group: AgentGroup):
     """The head of the group's only queue (every policy agrees when there is one skill)."""
     queue = group.skills[0]
     return queue.head() if queue.n else None
+
+
+def pick_among(pick: Callable[[AgentGroup], object], group: AgentGroup, allowed: list[Queue]):
+    """``pick(group)`` as if the group's skills were only ``allowed`` (in their order): how a mechanism
+    that closes some queues to a group for now (a reserve, a window, a routing condition) keeps the
+    group's own queue-selection policy. ``None`` when nothing is allowed."""
+    if not allowed:
+        return None
+    skills = group.skills
+    group.skills = allowed
+    try:
+        return pick(group)
+    finally:
+        group.skills = skills
 
 
 def queue_selector(policy: str, group: AgentGroup, env=None) -> Callable[[AgentGroup], object]:

@@ -38,7 +38,7 @@ does not build this mechanism and pays nothing.
 from __future__ import annotations
 
 from sim.engine.hooks import LEFT, Mechanism
-from sim.engine.routing import WAITING
+from sim.engine.routing import WAITING, pick_among
 
 __all__ = ["Condition", "Conditions"]
 
@@ -82,13 +82,7 @@ def _conditioned_contact(pick, conds: dict, env):
                 allowed.append(queue)
         if allowed is None:
             return pick(group)
-        if not allowed:
-            return None
-        group.skills = allowed
-        try:
-            return pick(group)
-        finally:
-            group.skills = skills
+        return pick_among(pick, group, allowed)
     return pick_contact
 
 

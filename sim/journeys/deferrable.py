@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from sim.engine.arrivals import DAY_S
 from sim.engine.hooks import Mechanism
+from sim.engine.routing import pick_among
 
 __all__ = ["Deferrable"]
 
@@ -61,13 +62,7 @@ def _keeping_reserve(pick, env, blended: bool):
                    if q.reserve <= idle and (q.window is None or q.window[0] <= now < q.window[1])]
         if len(allowed) == len(skills):
             return pick(group)
-        if not allowed:
-            return None
-        group.skills = allowed
-        try:
-            return pick(group)
-        finally:
-            group.skills = skills
+        return pick_among(pick, group, allowed)
     return pick_contact
 
 

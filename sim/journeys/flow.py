@@ -312,9 +312,14 @@ class Journeys(Callbacks, Mechanism):
         if rule is None:
             return False  # resolution is not modelled for this contact type
         group = contact.group1 if contact.leg == 1 else contact.group2
+        return self._settle(contact, rule, rule.p_by_group.get(group, rule.p), end, acc)
+
+    def _settle(self, contact, rule, p: float, end: float, acc) -> bool:
+        """Unresolved with probability ``p`` (``True``: the customer comes back while under the repeat
+        limit); else counted resolved, at first contact if it was."""
         repeats = contact.repeats if contact.kind else 0
         decide, _, delay = contact.rep
-        if decide < rule.p_by_group.get(group, rule.p):
+        if decide < p:
             if repeats < rule.limit:
                 tries = contact.tries if contact.kind else 0
                 self._schedule_return(contact, rule.target, REPEAT, end + delay, tries, repeats + 1)
@@ -339,17 +344,7 @@ class Journeys(Callbacks, Mechanism):
         if rule is None:
             return False
         group = contact.group1 if contact.leg == 1 else contact.group2
-        repeats = contact.repeats if contact.kind else 0
-        decide, _, delay = contact.rep
-        if decide < rule.p_by_level[group][contact.queue.index]:
-            if repeats < rule.limit:
-                tries = contact.tries if contact.kind else 0
-                self._schedule_return(contact, rule.target, REPEAT, end + delay, tries, repeats + 1)
-            return True
-        acc[RESOLVED] += 1.0
-        if repeats == 0 and contact.leg == 1:
-            acc[RESOLVED_FIRST] += 1.0
-        return False
+        return self._settle(contact, rule, rule.p_by_level[group][contact.queue.index], end, acc)
 
     def _retry(self, contact, first) -> None:
         """An abandoned or blocked customer may try again."""
