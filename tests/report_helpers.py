@@ -44,3 +44,16 @@ def base_and_option(root: Path, replications: int = 4) -> tuple[Path, Path]:
     """The default scenario and ``more_generalists`` (same seed), as two run folders under ``root``."""
     raw = default_raw(replications=replications)
     return run_folder(raw, root / "base"), run_folder(more_generalists(raw), root / "more_generalists")
+
+
+def default_with(replications: int = 2, **changes: Any) -> dict[str, Any]:
+    """:func:`default_raw` with scenario keys changed: ``agent_groups__generalists__staffing=3`` sets
+    ``scenario.agent_groups.generalists.staffing``."""
+    raw = default_raw(replications=replications)
+    for path, value in changes.items():
+        node = raw["scenario"]
+        *parents, last = path.split("__")
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    return raw

@@ -334,15 +334,10 @@ def test_the_policies_table_names_each_routing_and_flow_mechanism_the_scenario_t
     from sim import load_config
     from sim.reporting.wording import scenario_tables
 
+    from .report_helpers import default_with
+
     def policies(**changes):
-        raw = default_raw(replications=2)
-        for path, value in changes.items():
-            node = raw["scenario"]
-            *parents, last = path.split("__")
-            for key in parents:
-                node = node[key]
-            node[last] = value
-        return dict(scenario_tables(load_config(raw))[3].rows)
+        return dict(scenario_tables(load_config(default_with(**changes)))[3].rows)
 
     plain = policies()
     assert plain["Overflow"] == "billing to specialists after 60 s"

@@ -304,16 +304,9 @@ def test_a_significant_difference_below_the_practical_threshold_is_no_practical_
 
 
 def _default_with(**changes) -> dict:
-    from .report_helpers import default_raw
+    from .report_helpers import default_with
 
-    raw = default_raw(replications=2)
-    for path, value in changes.items():
-        node = raw["scenario"]
-        *parents, last = path.split("__")
-        for key in parents:
-            node = node[key]
-        node[last] = value
-    return raw
+    return default_with(**changes)
 
 
 def test_the_currency_is_a_short_code_and_a_bad_one_names_its_key():
