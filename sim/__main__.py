@@ -688,8 +688,10 @@ def _run(cfg, out: Path, *, multirun: bool, point: tuple[int, list[str]] | None 
     run = result.config.run
     span = f"{run.days} days of {run.day_open_s / 3600:g} h" if run.days > 1 else \
         f"{(run.horizon_s - run.warmup_s) / 3600:g} h"
+    start = f"from the state at {_clock(config.scenario.open_time_s + run.warmup_s)}" if config.state is not None \
+        else f"after {run.warmup_s / 3600:g} h warm-up"
     print(f"scenario '{config.scenario.name}': {run.replications} replications of {span} "
-          f"(after {run.warmup_s / 3600:g} h warm-up), "
+          f"({start}), "
           f"seed {run.seed}, {elapsed:.1f} s")
     print(format_summary(result.summary, run.confidence,
                          wait_units(config.scenario.channels), result.warnings))
@@ -697,6 +699,12 @@ def _run(cfg, out: Path, *, multirun: bool, point: tuple[int, list[str]] | None 
         print(format_days(result.days, run.confidence))
     print(f"outputs: {out}")
     return out
+
+
+def _clock(seconds: float) -> str:
+    from sim.engine.checks import hhmm
+
+    return hhmm(seconds)
 
 
 def _log_warnings(warnings: tuple[str, ...], out: Path) -> None:
