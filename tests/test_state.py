@@ -16,10 +16,10 @@ from sim.engine.distributions import Distribution, residual
 from sim.engine.errors import ConfigError
 from sim.engine.records import OUTCOMES
 from sim.experiments.stats import t_interval, welch_half_width
-from sim.model.centre import simulate
+from sim.model.centre import simulate, snapshot_at
 from sim.model.config import load_config
 from sim.model.metrics import replication_summary
-from sim.model.state import load_state, parse_state, snapshot_at, state_run, state_to_dict
+from sim.model.state import load_state, parse_state, state_run, state_to_dict
 
 from .conftest import REPO, centre_config
 

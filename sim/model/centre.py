@@ -49,11 +49,11 @@ from sim.journeys.sites import Sites
 from sim.journeys.trunk_lines import TrunkLines
 from sim.journeys.vip import Vip
 from sim.model.config import RunSpec, Scenario
-from sim.model.state import State, start_from_state
+from sim.model.state import State, snapshot, start_from_state
 from sim.workforce.days import Days, segment_bounds
 from sim.workforce.on_duty import OnDuty
 
-__all__ = ["CentreModel", "MECHANISMS", "simulate"]
+__all__ = ["CentreModel", "MECHANISMS", "simulate", "snapshot_at"]
 
 #: The mechanisms, in the order they are built and called.  Each class's ``needed(scenario, run)``
 #: says whether a run needs it; a new mechanism is one module with one class, added here.
@@ -245,3 +245,13 @@ def simulate(scenario: Scenario, run: RunSpec, replication: int, *, keep_contact
     if keep_contacts:
         result.contacts = ContactRecords.from_rows(rows)
     return result
+
+
+def snapshot_at(scenario: Scenario, run: RunSpec, replication: int, clock_s: float) -> State:
+    """Run replication ``replication`` of ``scenario`` up to ``clock_s`` seconds after opening and return
+    its state then (:func:`sim.model.state.snapshot`; the events at that very time that set staffing have
+    run, services and arrivals have not).  Continue it with ``simulate(..., state=...)``."""
+    model = CentreModel(scenario, run, replication)
+    model.prepare()
+    model.env.run(until=clock_s)
+    return snapshot(model)

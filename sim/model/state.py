@@ -29,7 +29,7 @@ warm-up segment: the run's measurement window starts at the state's time
 from then on (the queue length and occupancy include the carried contacts as
 time goes).  The draws for the state's contacts come from their own streams
 (``state:handle:<type>``, ``state:patience:<type>``), so every other stream is
-unchanged.  :func:`snapshot` captures the state of a running replication, so a
+unchanged.  :func:`snapshot` (and :func:`sim.model.centre.snapshot_at`) captures the state of a running replication, so a
 state taken from a simulated day at 11:00 and continued gives the same
 distribution of the rest of the day as the day run through.
 
@@ -45,7 +45,7 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from simpy.core import URGENT
 
@@ -55,10 +55,12 @@ from sim.engine.errors import ConfigError
 from sim.engine.inputs import load_yaml
 from sim.engine.routing import SERVING, WAITING
 from sim.engine.streams import stream
-from sim.model.config import RunSpec, Scenario
+
+if TYPE_CHECKING:  # sim.model.config reads a state file with this module
+    from sim.model.config import RunSpec, Scenario
 
 __all__ = ["WaitingContact", "ServiceContact", "GroupState", "State", "STATE_KEYS", "parse_state", "load_state",
-           "state_run", "start_from_state", "snapshot", "snapshot_at", "state_to_dict"]
+           "state_run", "start_from_state", "snapshot", "state_to_dict"]
 
 STATE_KEYS = ("time", "waiting", "in_service", "agents", "backlog")
 WAITING_KEYS = ("type", "waited_s", "callback", "count")
@@ -462,14 +464,3 @@ def snapshot(model) -> State:
             agents[group.name] = GroupState(on, off, tuple(group.staffing[k0:]))
     waiting.sort(key=lambda c: -c.waited_s)
     return State(now, tuple(waiting), tuple(serving), agents)
-
-
-def snapshot_at(scenario: Scenario, run: RunSpec, replication: int, clock_s: float) -> State:
-    """Run replication ``replication`` of ``scenario`` up to ``clock_s`` seconds after opening and
-    return its state then (events at that very time that set staffing have run; services have not)."""
-    from sim.model.centre import CentreModel
-
-    model = CentreModel(scenario, run, replication)
-    model.prepare()
-    model.env.run(until=clock_s)
-    return snapshot(model)
