@@ -135,10 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         before = evaluations["none"]
         best = table.iloc[0]["action"]
         after = evaluations[best]
-        label = f"with {best}" if best != "none" else "no action needed"
+        label = f"with {best.replace('_', ' ')}" if best != "none" else "no action needed"
         print(table.to_string(index=False))
         if not bool(table.iloc[0]["meets_all"]):
-            label = f"with {best} (fewest intervals missed; none meets every interval)"
+            label = f"with {best.replace('_', ' ')} (fewest intervals missed; none meets every interval)"
         print(f"recommended: {label}")
     t_before, t_after = _table(config, before), _table(config, after)
     _study.write_table(t_before, out / "projection.csv")

@@ -66,7 +66,7 @@ def read_actuals(path: str | Path, config: SimConfig) -> dict[str, dict[int, flo
     given.  Errors name ``file:line``."""
     scenario, state = config.scenario, config.state
     _, rows = csv_rows(path, ACTUALS_FILE, required=ACTUALS_COLUMNS)
-    name = Path(path).name
+    name = str(path)  # as csv_rows names the file
     k_now = int(state.clock_s // scenario.interval_s + 1e-9) if state is not None else scenario.n_intervals
     out: dict[str, dict[int, float]] = {}
     for row in rows:
@@ -169,6 +169,8 @@ def with_extra_agents(config: SimConfig, extra: Mapping[str, list[int]]) -> SimC
     k0, n = _remaining(config)
     agents = dict(state.agents)
     for g, add in extra.items():
+        if len(add) != n:
+            raise ValueError(f"extra agents of {g!r}: expected {n} values (one per remaining interval), got {len(add)}")
         if not any(add):
             continue
         spec = config.scenario.agent_groups[g]
@@ -344,9 +346,10 @@ def action_cost(config: SimConfig, action: Action) -> float:
 
 def cheapest_action(config: SimConfig, actions: list[Action], targets: Targets = Targets(), *,
                     progress: Callable[[str], None] | None = None) -> tuple[pd.DataFrame, dict[str, Evaluation]]:
-    """Each action simulated (the same seed: common random numbers); a table of the actions, cheapest
-    first among those meeting every remaining interval's targets (``meets_all``), then the others, and
-    the evaluations by action name (``"none"``: no action)."""
+    """Each action simulated (the same seed: common random numbers); a table of the actions: those meeting
+    every remaining interval's targets (``meets_all``), cheapest first, then the others, fewest intervals
+    missed and smallest shortfall (``worst_margin``) first; and the evaluations by action name (``"none"``:
+    no action)."""
     say = progress or (lambda message: None)
     evaluations = {"none": project(config, targets)}
     rows = [{"action": "none", "cost": 0.0, "meets_all": bool(evaluations["none"].interval_met.all()),
@@ -361,6 +364,9 @@ def cheapest_action(config: SimConfig, actions: list[Action], targets: Targets =
         ev = evaluations[row["action"]]
         margin = ev.margin()
         row["worst_margin"] = float(np.nanmin(margin)) if np.isfinite(margin).any() else math.nan
-    table = pd.DataFrame(rows).sort_values(["meets_all", "cost", "intervals_missed"], ascending=[False, True, True],
-                                           kind="stable").reset_index(drop=True)
+    table = pd.DataFrame(rows)
+    meets = table[table["meets_all"]].sort_values("cost", kind="stable")
+    others = table[~table["meets_all"]].sort_values(["intervals_missed", "worst_margin", "cost"],
+                                                    ascending=[True, False, True], kind="stable")
+    table = pd.concat([meets, others]).reset_index(drop=True)
     return table, evaluations
