@@ -21,10 +21,11 @@ replications, one seed), the service level (and ASA, abandonment) per remaining 
 with t-intervals (:class:`sim.planning.staffing.Evaluation`).
 
 **Fewest extra agents** (:func:`fewest_extra_agents`): agents added to the remaining intervals of the
-state's staffing, greedily as the staffing optimiser's up phase does (:mod:`sim.planning.staffing`):
-while an interval misses a target (the mean over the replications), one agent more there for the
-group carrying most of the missing channel's load; every candidate with the same seed (common random
-numbers).  **Actions** (:func:`cheapest_action`): each of a list of actions (agents added over a
+state's staffing, as the staffing optimiser searches (:mod:`sim.planning.staffing`): up, while an
+interval misses a target (the mean over the replications), one agent more there for the group
+carrying most of the missing channel's load; then down, one extra agent fewer for a group in every
+other interval at once, kept where the interval and the next one still meet their targets; every
+candidate with the same seed (common random numbers).  **Actions** (:func:`cheapest_action`): each of a list of actions (agents added over a
 span, e.g. cancelled training or overtime; deferrable types paused, e.g. pulling agents off email;
 callbacks opened on a contact type) simulated the same way; the cheapest that meets every remaining
 interval's targets is chosen.
@@ -221,7 +222,44 @@ def fewest_extra_agents(config: SimConfig, targets: Targets = Targets(), *, max_
         count += 1
         say(f"round {rounds}: {int((~ev.interval_met).sum())} intervals miss, {sum(map(sum, extra.values()))} "
             f"extra agent-intervals")
-    return ExtraAgents(extra, ev, bool(ev.interval_met.all()), count, first)
+    feasible = bool(ev.interval_met.all())
+    # down: one extra agent fewer for a group in every other interval at once (as the staffing optimiser's
+    # down phase); an interval whose removal makes it or the next one miss keeps its agent
+    fixed = {g: set() for g in groups}
+    changed = feasible
+    while changed and rounds < 4 * max_rounds:
+        changed = False
+        for g in groups:
+            for parity in (0, 1):
+                chosen = {j for j in range(parity, n, 2) if extra[g][j] > 0} - fixed[g]
+                if not chosen:
+                    continue
+                rounds += 1
+                trial = {h: [x - (h == g and j in chosen) for j, x in enumerate(v)] for h, v in extra.items()}
+                tev = project(with_extra_agents(config, trial), targets)
+                count += 1
+                met = _met_by_remaining(tev, config, k0, n)
+                ok = {j for j in chosen if met[j] and (j + 1 == n or met[j + 1])}
+                fixed[g] |= chosen - ok
+                if ok and ok != chosen:
+                    trial = {h: [x - (h == g and j in ok) for j, x in enumerate(v)] for h, v in extra.items()}
+                    tev = project(with_extra_agents(config, trial), targets)
+                    count += 1
+                if ok and tev.interval_met.all():
+                    extra, ev, changed = trial, tev, True
+                    say(f"down: {g} -1 in {len(ok)} intervals, {sum(map(sum, extra.values()))} extra agent-intervals")
+                elif ok:
+                    fixed[g] |= ok
+    return ExtraAgents(extra, ev, feasible, count, first)
+
+
+def _met_by_remaining(ev: Evaluation, config: SimConfig, k0: int, n: int) -> np.ndarray:
+    """Whether each remaining interval (the current one first) meets its targets; an interval not
+    reported (the current one, when the state falls inside it) counts as met."""
+    met = np.ones(n, dtype=bool)
+    for i, k in enumerate(ev.interval_index(config.scenario.interval_s)):
+        met[int(k) - k0] = ev.interval_met[i]
+    return met
 
 
 # ------------------------------------------------------------------ actions
