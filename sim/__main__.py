@@ -773,6 +773,9 @@ def help_text() -> str:
     launchers = ["basic", "joblib", *_group_options("hydra/launcher")]
     lines.append(_row("  hydra/launcher=NAME", f"where the points of a sweep run: {', '.join(launchers)} "
                       "(default basic: one after another)", 24))
+    lines += ["", "The centre now:",
+              _row("  +state=FILE", "simulate the rest of the day from a state file: contacts waiting and in "
+                   "service, agents, backlog (docs/reference/state-file.md; e.g. data/state/example_1100.yaml)", 24)]
     lines += ["", "Not config groups (other commands read them):"]
     lines += [_row(f"  configs/{folder}/", meaning, 24) for folder, meaning in NOT_GROUPS]
     lines += ["", "Override any key below: key=value; +key=value adds a key the config lacks; ~key removes one.",
