@@ -163,7 +163,7 @@ def _continuation_config(**run):
 METRICS = ("service_level", "abandon_rate", "asa_s", "occupancy", "answered")
 
 
-def test_a_state_taken_at_1100_and_continued_gives_the_rest_of_the_day_of_the_day_run_through():
+def test_a_state_taken_mid_day_and_continued_gives_the_rest_of_the_day_of_the_day_run_through():
     """Replication r run through (seed A) measured from 10:00, against the same replication's state at 10:00
     continued with other random numbers (seed B): every end-of-day KPI's two-sample (Welch) interval of
     the difference covers 0."""

@@ -441,8 +441,11 @@ def snapshot(model) -> State:
     k0 = current_interval(State(now), model.scenario)
     waiting: list[WaitingContact] = []
     names = {id(q): name for name, qs in model.type_queues.items() for q in qs}
+    def type_of(queue) -> str:  # a class (VIP) or sub-queue (committed routing) counts as its type's
+        return names.get(id(queue)) or names.get(id(getattr(queue, "main", None))) or queue.name
+
     for queue in model.all_queues:
-        name = names.get(id(queue), queue.name)
+        name = type_of(queue)
         for contact in queue.waiting:
             if contact.state <= WAITING:
                 waiting.append(WaitingContact(name, now - contact.t_queue, contact.state == CALLBACK_WAITING))
@@ -456,7 +459,7 @@ def snapshot(model) -> State:
                 continue
             wait = contact.wait1 if contact.leg == 1 else contact.wait2
             began = contact.t_queue + (0.0 if math.isnan(wait) else wait)
-            name = names.get(id(contact.queue), contact.queue.name)
+            name = type_of(contact.queue)
             serving.append(ServiceContact(name, group.name, now - began))
             off += agent.leaving
         if group in model.table_groups:
