@@ -274,3 +274,52 @@ def test_a_state_with_warm_up_or_several_days_is_refused():
     with pytest.raises(ConfigError) as err:
         load_config(dict(base, run={"days": 2}))
     assert "run.days" in str(err.value)
+
+
+# ------------------------------------------------------------------ conservation, direction, the command
+
+def test_every_carried_contact_and_every_later_arrival_ends_exactly_once():
+    base = _continuation_config(seed=21)
+    state = snapshot_at(base.scenario, base.run, 0, 7200.0)
+    run = state_run(base.run, state)
+    result = simulate(base.scenario, run, 3, keep_contacts=True, state=state)
+    c = result.contacts
+    carried = c.arrival_time_s < 7200.0
+    assert carried.sum() == len(state.waiting) + len(state.in_service) > 0
+    assert len(set(c.contact_id.tolist())) == len(c.contact_id)
+    outcomes = np.asarray(OUTCOMES)[c.outcome]
+    assert set(outcomes) <= {"answered", "abandoned"}  # drained: every contact has its final outcome
+    assert np.isfinite(c.end_time_s).all() and (c.end_time_s >= 7200.0).all()
+
+
+def test_absences_and_a_longer_queue_lower_the_rest_of_the_days_service_level():
+    """Paired over 20 replications (common random numbers): 3 tier-1 agents absent, or 20 more calls
+    waiting 2 minutes at 10:00, lower the service level of the rest of the day."""
+    base = _continuation_config()
+    plain = {"time": "10:00"}
+    absent = {"time": "10:00", "agents": {"tier1": {"absent": 3}}}
+    queued = {"time": "10:00", "waiting": [{"type": "billing", "waited_s": 120, "count": 20}]}
+    sl = {}
+    for name, raw in (("plain", plain), ("absent", absent), ("queued", queued)):
+        state = parse_state(raw, base.scenario)
+        run = state_run(base.run, state)
+        sl[name] = [replication_summary(simulate(base.scenario, run, r, state=state), base.scenario, run)
+                    [("all", "service_level")] for r in range(20)]
+    from sim.experiments.stats import paired_difference
+
+    assert paired_difference(sl["plain"], sl["absent"]).high < 0
+    assert paired_difference(sl["plain"], sl["queued"]).high < 0
+
+
+def test_python_m_sim_reports_every_remaining_interval_from_the_state(tmp_path):
+    out = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-m", "sim", "+state=data/state/example_1100.yaml", "run.replications=2",
+                           "run.figures=false", f"hydra.run.dir={out}"], cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "from the state at 11:00" in proc.stdout
+    import pandas as pd
+
+    intervals = pd.read_csv(out / "intervals.csv")
+    assert list(dict.fromkeys(intervals["interval"]))[0] == "11:00"
+    assert intervals["interval"].nunique() == 18  # 11:00 to 19:30
