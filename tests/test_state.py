@@ -323,3 +323,16 @@ def test_python_m_sim_reports_every_remaining_interval_from_the_state(tmp_path):
     intervals = pd.read_csv(out / "intervals.csv")
     assert list(dict.fromkeys(intervals["interval"]))[0] == "11:00"
     assert intervals["interval"].nunique() == 18  # 11:00 to 19:30
+
+
+@pytest.mark.parametrize("hours", [3.0, 5.5, 9.0])
+def test_a_snapshot_of_the_default_centre_reads_back_and_runs_on(hours):
+    """Journeys, VIP and overflow queues, a chat team holding two chats, email behind a reserve, agents
+    logging off after their contact: the state file of a simulated day reads back and continues."""
+    config = load_config({"scenario": _default_scenario(), "run": {"replications": 1, "figures": False}})
+    state = snapshot_at(config.scenario, config.run, 2, hours * 3600)
+    again = parse_state(state_to_dict(state, config.scenario), config.scenario, config.run)
+    assert len(again.waiting) == len(state.waiting) and len(again.in_service) == len(state.in_service)
+    run = state_run(config.run, again)
+    kpis = replication_summary(simulate(config.scenario, run, 0, state=again), config.scenario, run)
+    assert kpis[("phone", "offered")] > 0 and kpis[("all", "in_system")] == 0

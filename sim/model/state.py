@@ -360,6 +360,10 @@ def _put_in_place(ev) -> None:
     for name, gs in state.agents.items():
         if gs.logging_off:
             group = by_name[name]
+            if group.seated:  # agents holding several contacts: whole seats log off when their last ends
+                for seat in [s for s in group.seats if s.n and not s.leaving][-gs.logging_off:]:
+                    group._seat_off(seat, now, False)
+                continue
             busy = [a for a in group.members.values() if a.contact is not None and not a.leaving]
             for agent in busy[-gs.logging_off:]:
                 agent.leaving = True
@@ -461,7 +465,9 @@ def snapshot(model) -> State:
             began = contact.t_queue + (0.0 if math.isnan(wait) else wait)
             name = type_of(contact.queue)
             serving.append(ServiceContact(name, group.name, now - began))
-            off += agent.leaving
+            off += agent.leaving and not group.seated
+        if group.seated:
+            off = sum(1 for seat in group.seats if seat.leaving and seat.n)
         if group in model.table_groups:
             on = group.n_seats if group.seated else group.n_staffed
             agents[group.name] = GroupState(on, off, tuple(group.staffing[k0:]))
