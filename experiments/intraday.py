@@ -39,10 +39,9 @@ import _study  # noqa: E402
 from sim.engine.checks import hhmm  # noqa: E402
 from sim.engine.errors import ConfigError  # noqa: E402
 from sim.engine.options import confidence, fail  # noqa: E402
-from sim.model.config import load_config  # noqa: E402
 from sim.model.metrics import clock_label  # noqa: E402
-from sim.planning.intraday import (apply_action, cheapest_action, fewest_extra_agents, load_actions,  # noqa: E402
-                                   project, read_actuals, reforecast, reforecast_config, with_extra_agents)
+from sim.planning.intraday import (cheapest_action, fewest_extra_agents, load_actions, read_actuals,  # noqa: E402
+                                   reforecast, reforecast_config)
 from sim.planning.staffing import Targets  # noqa: E402
 from sim.reporting.style import save_figures  # noqa: E402
 from sim.reporting.workforce_figures import intraday_figure  # noqa: E402

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,7 +15,7 @@ from scipy.stats import binomtest, gamma
 
 from sim.engine.errors import ConfigError
 from sim.model.config import load_config
-from sim.planning.intraday import (Action, action_cost, apply_action, cheapest_action, fewest_extra_agents,
+from sim.planning.intraday import (action_cost, apply_action, cheapest_action, fewest_extra_agents,
                                    parse_actions, read_actuals, reforecast, reforecast_config, with_extra_agents)
 from sim.planning.staffing import Targets
 

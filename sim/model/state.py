@@ -29,9 +29,10 @@ warm-up segment: the run's measurement window starts at the state's time
 from then on (the queue length and occupancy include the carried contacts as
 time goes).  The draws for the state's contacts come from their own streams
 (``state:handle:<type>``, ``state:patience:<type>``), so every other stream is
-unchanged.  :func:`snapshot` (and :func:`sim.model.centre.snapshot_at`) captures the state of a running replication, so a
-state taken from a simulated day at 11:00 and continued gives the same
-distribution of the rest of the day as the day run through.
+unchanged.  :func:`snapshot` (and :func:`sim.model.centre.snapshot_at`) captures
+the state of a running replication, so a state taken from a simulated day at
+11:00 and continued gives the same distribution of the rest of the day as the
+day run through.
 
 What a state does not carry: contacts held outside the queues by mechanisms
 (in self-service, booked callbacks, retrials and repeat contacts not yet back,

@@ -25,10 +25,12 @@ state's staffing, as the staffing optimiser searches (:mod:`sim.planning.staffin
 interval misses a target (the mean over the replications), one agent more there for the group
 carrying most of the missing channel's load; then down, one extra agent fewer for a group in every
 other interval at once, kept where the interval and the next one still meet their targets; every
-candidate with the same seed (common random numbers).  **Actions** (:func:`cheapest_action`): each of a list of actions (agents added over a
-span, e.g. cancelled training or overtime; deferrable types paused, e.g. pulling agents off email;
-callbacks opened on a contact type) simulated the same way; the cheapest that meets every remaining
-interval's targets is chosen.
+candidate with the same seed (common random numbers).
+
+**Actions** (:func:`cheapest_action`): each of a list of actions (agents added over a span, e.g.
+cancelled training or overtime; deferrable types paused, e.g. pulling agents off email; callbacks
+opened on a contact type) simulated the same way; the cheapest that meets every remaining interval's
+targets is chosen.
 """
 
 from __future__ import annotations
