@@ -688,8 +688,10 @@ def _run(cfg, out: Path, *, multirun: bool, point: tuple[int, list[str]] | None 
     run = result.config.run
     span = f"{run.days} days of {run.day_open_s / 3600:g} h" if run.days > 1 else \
         f"{(run.horizon_s - run.warmup_s) / 3600:g} h"
+    start = f"from the state at {_clock(config.scenario.open_time_s + run.warmup_s)}" if config.state is not None \
+        else f"after {run.warmup_s / 3600:g} h warm-up"
     print(f"scenario '{config.scenario.name}': {run.replications} replications of {span} "
-          f"(after {run.warmup_s / 3600:g} h warm-up), "
+          f"({start}), "
           f"seed {run.seed}, {elapsed:.1f} s")
     print(format_summary(result.summary, run.confidence,
                          wait_units(config.scenario.channels), result.warnings))
@@ -697,6 +699,12 @@ def _run(cfg, out: Path, *, multirun: bool, point: tuple[int, list[str]] | None 
         print(format_days(result.days, run.confidence))
     print(f"outputs: {out}")
     return out
+
+
+def _clock(seconds: float) -> str:
+    from sim.engine.checks import hhmm
+
+    return hhmm(seconds)
 
 
 def _log_warnings(warnings: tuple[str, ...], out: Path) -> None:
@@ -765,6 +773,9 @@ def help_text() -> str:
     launchers = ["basic", "joblib", *_group_options("hydra/launcher")]
     lines.append(_row("  hydra/launcher=NAME", f"where the points of a sweep run: {', '.join(launchers)} "
                       "(default basic: one after another)", 24))
+    lines += ["", "The centre now:",
+              _row("  +state=FILE", "simulate the rest of the day from a state file: contacts waiting and in "
+                   "service, agents, backlog (docs/reference/state-file.md; e.g. data/state/example_1100.yaml)", 24)]
     lines += ["", "Not config groups (other commands read them):"]
     lines += [_row(f"  configs/{folder}/", meaning, 24) for folder, meaning in NOT_GROUPS]
     lines += ["", "Override any key below: key=value; +key=value adds a key the config lacks; ~key removes one.",

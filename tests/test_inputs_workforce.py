@@ -211,7 +211,7 @@ def test_staffing_optimiser_refuses_bad_targets_and_counts(tmp_path, capsys, arg
 
 STUDIES = ["callbacks", "channel_shift", "chat_concurrency", "deflection", "email_backlog", "email_reserve",
            "escalation_change", "forecast_risk", "overflow", "repeat_contacts", "retrials", "staffing_sweep",
-           "vip_share", "staffing_optimiser", "schedule_optimiser"]
+           "vip_share", "staffing_optimiser", "schedule_optimiser", "intraday"]
 
 SHARED = [
     (["--replications", "1"], "argument --replications: expected a whole number >= 2, got '1'"),

@@ -26,7 +26,7 @@ from sim.engine.checks import check_keys, choice, join, mapping, number, show
 from sim.engine.errors import ConfigError
 
 __all__ = ["DISTRIBUTION_KINDS", "DISTRIBUTION_KEYS", "Distribution", "parse_distribution", "BLOCK", "UNIFORM",
-           "Sampler", "draw"]
+           "Sampler", "draw", "residual"]
 
 DISTRIBUTION_KINDS = ("exponential", "lognormal", "gamma", "deterministic", "empirical")
 
@@ -121,3 +121,43 @@ class Sampler:
             i = 0
         self._i = i + 1
         return self._buf[i]
+
+
+def residual(dist: Distribution, elapsed_s: float, rng: np.random.Generator, size: int | None = None):
+    """What is left of a duration of law ``dist`` known to have lasted ``elapsed_s`` already (s).
+
+    Exact inversion of the conditional law: with survival function ``S``, the total
+    duration ``X`` given ``X > e`` is ``S^{-1}(U S(e))`` for ``U`` uniform on (0, 1], and the
+    residual is ``X - e``.  Exponential: memoryless (a fresh draw); lognormal: ``S^{-1}(p) =
+    exp(mu - sigma Phi^{-1}(p))``; gamma: ``S^{-1}(p) = scale Q^{-1}(shape, p)`` (the inverse
+    regularised upper incomplete gamma); deterministic: ``max(mean - e, 0)``; empirical: a
+    sample above ``e`` drawn uniformly, minus ``e`` (0 if none is).  Far in a tail whose
+    survival underflows, the residual is 0.  One float (``size`` ``None``) or an array.
+    """
+    from scipy.special import gammaincc, gammainccinv, ndtr, ndtri
+
+    n = 1 if size is None else size
+    e = float(elapsed_s)
+    if dist.kind == "exponential" or e <= 0.0:
+        out = draw(dist, rng, n)
+    elif dist.kind == "deterministic":
+        out = np.full(n, max(dist.mean_s - e, 0.0))
+    elif dist.kind == "empirical":
+        above = np.asarray([s for s in dist.samples_s if s > e], dtype=float)
+        out = rng.choice(above, n) - e if above.size else np.zeros(n)
+    elif dist.kind in ("lognormal", "gamma"):
+        u = 1.0 - rng.random(n)  # (0, 1]
+        if dist.kind == "lognormal":
+            sigma = math.sqrt(math.log1p(dist.cv**2))
+            mu = math.log(dist.mean_s) - sigma * sigma / 2.0
+            tail = float(ndtr(-(math.log(e) - mu) / sigma))
+            total = np.exp(mu - sigma * ndtri(u * tail)) if tail > 0 else np.full(n, e)
+        else:
+            shape = 1.0 / dist.cv**2
+            scale = dist.mean_s / shape
+            tail = float(gammaincc(shape, e / scale))
+            total = scale * gammainccinv(shape, u * tail) if tail > 0 else np.full(n, e)
+        out = np.maximum(np.asarray(total, dtype=float) - e, 0.0)
+    else:
+        raise ValueError(f"unknown distribution kind {dist.kind!r}")
+    return float(out[0]) if size is None else out

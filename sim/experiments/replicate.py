@@ -34,7 +34,7 @@ def replicate(config: SimConfig, replication: int, log_path: Path | None = None)
 
         sink = ContactLogWriter(log_path, replication, tuple(scenario.contact_types), tuple(scenario.channels),
                                 tuple(scenario.agent_groups))
-    result = simulate(scenario, run, replication, sink=sink)
+    result = simulate(scenario, run, replication, sink=sink, state=config.state)
     absence_paid = scenario.costs.absence_paid if scenario.costs is not None else True
     if sink is not None:
         sink.close()

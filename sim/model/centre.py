@@ -49,10 +49,11 @@ from sim.journeys.sites import Sites
 from sim.journeys.trunk_lines import TrunkLines
 from sim.journeys.vip import Vip
 from sim.model.config import RunSpec, Scenario
+from sim.model.state import State, snapshot, start_from_state
 from sim.workforce.days import Days, segment_bounds
 from sim.workforce.on_duty import OnDuty
 
-__all__ = ["CentreModel", "MECHANISMS", "simulate"]
+__all__ = ["CentreModel", "MECHANISMS", "simulate", "snapshot_at"]
 
 #: The mechanisms, in the order they are built and called.  Each class's ``needed(scenario, run)``
 #: says whether a run needs it; a new mechanism is one module with one class, added here.
@@ -68,8 +69,9 @@ class CentreModel(Engine):
     """
 
     def __init__(self, scenario: Scenario, run: RunSpec, replication: int,
-                 sink: Callable[[tuple], None] | None = None) -> None:
+                 sink: Callable[[tuple], None] | None = None, state: State | None = None) -> None:
         self.scenario = scenario
+        self.state = state
         self.run_spec = run
         self.replication = replication
         self.sink = sink
@@ -156,9 +158,12 @@ class CentreModel(Engine):
 
     # ------------------------------------------------------------- the run
 
-    def run(self) -> ReplicationResult:
+    def prepare(self) -> None:
+        """Schedule the replication's first events: segment flushes, staffing tables, the mechanisms'
+        schedules, the arrival streams and, from a state, the state's contacts and agents."""
         env = self.env
         scenario, run = self.scenario, self.run_spec
+        state = self.state
         for t in self.ends[:-1]:
             env.call_at(t, self._on_flush, None, priority=URGENT)
         if self.days is None and self.table_groups:
@@ -188,9 +193,19 @@ class CentreModel(Engine):
                         if ct.day_factors:  # a one-day run is day 1 of the pattern
                             rates = tuple(r * ct.day_factors[0] for r in rates)
                         times = poisson_arrival_times(rates, scenario.interval_s, run.horizon_s, rng)
+                    if state is not None:  # the rest of the day: arrivals from the state's time on
+                        times = itertools.dropwhile(state.clock_s.__gt__, times)
                     timer = Timer(env, self._on_arrival if plain else self._on_entering_arrival, self.queues[name])
                     timer.tag = times
                     self._schedule_next(timer)
+        if state is not None:
+            start_from_state(self, state)
+
+    def run(self) -> ReplicationResult:
+        """Run the replication to its end and return what it measured."""
+        env = self.env
+        run = self.run_spec
+        self.prepare()
         if run.drain:
             env.run()
         else:
@@ -206,8 +221,11 @@ class CentreModel(Engine):
 
 
 def simulate(scenario: Scenario, run: RunSpec, replication: int, *, keep_contacts: bool = False,
-             sink: Callable[[tuple], None] | None = None) -> ReplicationResult:
+             sink: Callable[[tuple], None] | None = None, state: State | None = None) -> ReplicationResult:
     """Run replication ``replication`` of ``scenario`` (``run.horizon_s`` must be resolved).
+
+    ``state`` (:mod:`sim.model.state`): run the rest of the day from that state (``run.warmup_s``
+    should be the state's time, :func:`sim.model.state.state_run`).
 
     ``keep_contacts`` keeps the per-contact log in memory (``result.contacts``);
     ``sink`` receives each contact's row as it leaves (e.g. to stream it to disk).
@@ -222,8 +240,18 @@ def simulate(scenario: Scenario, run: RunSpec, replication: int, *, keep_contact
             def sink(row: tuple) -> None:
                 rows.append(row)
                 outer(row)
-    model = CentreModel(scenario, run, replication, sink)
+    model = CentreModel(scenario, run, replication, sink, state)
     result = model.run()
     if keep_contacts:
         result.contacts = ContactRecords.from_rows(rows)
     return result
+
+
+def snapshot_at(scenario: Scenario, run: RunSpec, replication: int, clock_s: float) -> State:
+    """Run replication ``replication`` of ``scenario`` up to ``clock_s`` seconds after opening and return
+    its state then (:func:`sim.model.state.snapshot`; the events at that very time that set staffing have
+    run, services and arrivals have not).  Continue it with ``simulate(..., state=...)``."""
+    model = CentreModel(scenario, run, replication)
+    model.prepare()
+    model.env.run(until=clock_s)
+    return snapshot(model)

@@ -91,7 +91,7 @@ SERVICE_LEVEL_VARIANTS = ("offered", "answered", "offered_excl_short_abandons")
 EXECUTORS = ("processes", "dask")  # run.executor (sim/experiments/executors.py)
 
 # The keys allowed at each level of the config (docs/configuration.md documents each one).
-TOP_KEYS = ("scenario", "run")
+TOP_KEYS = ("scenario", "run", "state")
 RUN_KEYS = ("replications", "seed", "days", "warmup_hours", "horizon_hours", "confidence", "drain", "workers",
             "save_contacts", "figures", "service_level_variant", "short_abandon_s", "target_half_width",
             "target_metric", "max_replications", "executor", "scheduler_address", "allow_large")
@@ -383,10 +383,13 @@ class RunSpec:
 
 @dataclass(frozen=True)
 class SimConfig:
-    """A scenario and how to run it.  ``run.horizon_s`` is always resolved."""
+    """A scenario and how to run it.  ``run.horizon_s`` is always resolved.  ``state``
+    (:class:`sim.model.state.State`, ``None`` = an empty centre at opening): run the rest of the day
+    from it; ``run.warmup_s`` is then the state's time."""
 
     scenario: Scenario
     run: RunSpec
+    state: Any = None
 
 
 # --------------------------------------------------------------- distributions
@@ -978,7 +981,22 @@ def load_config(raw: Any) -> SimConfig:
     check_keys(top, "", TOP_KEYS, required=("scenario",))
     run = parse_run(top.get("run"), "run")
     scenario = parse_scenario(top["scenario"], "scenario", run.horizon_s, allow_large=run.allow_large)
-    return SimConfig(scenario=scenario, run=resolve_run(run, scenario))
+    if top.get("state") is None:
+        return SimConfig(scenario=scenario, run=resolve_run(run, scenario))
+    from sim.model.state import load_state, parse_state, state_run  # sim.model.state imports this module
+
+    if run.warmup_s > 0 or run.warmup_auto:
+        raise ConfigError("run.warmup_hours", "a state's time is where the measurement starts: expected 0 "
+                                              f"with state, got {run.warmup_s / 3600 if not run.warmup_auto else 'auto'}")
+    source = top["state"]
+    if isinstance(source, Mapping):
+        state = parse_state(source, scenario, run)
+    elif isinstance(source, (str, Path)) and str(source).strip():
+        state = load_state(source, scenario, run)
+    else:
+        raise ConfigError("state", f"expected the path of a state file (YAML), got {show(source)}")
+    run = resolve_run(state_run(run, state), scenario)
+    return SimConfig(scenario=scenario, run=run, state=state)
 
 
 def resolve_run(run: RunSpec, scenario: Scenario) -> RunSpec:

@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sim.engine.checks import hhmm
 from sim.experiments.kpis import WAIT_UNITS, kpi
 from sim.reporting.document import Table
 from sim.reporting.labels import key_label
@@ -216,8 +217,11 @@ def run_table(config, window_h: float, warmup_s: float) -> Table:
         *([["Days per replication", f"{run.days}, the centre closed overnight (backlog carried over)"]]
           if run.days > 1 else []),
         ["Seed", str(run.seed)],
-        ["Measurement window", f"{hours_text(window_h)}{' of opening hours' if run.days > 1 else ''} after a warm-up "
-                               f"of {hours_text(warmup_s / 3600.0)}"],
+        ["Measurement window", f"{hours_text(window_h)}, the rest of the day from the centre's state at "
+                               f"{hhmm(config.scenario.open_time_s + warmup_s)} (a state file)"
+         if getattr(config, "state", None) is not None else
+         f"{hours_text(window_h)}{' of opening hours' if run.days > 1 else ''} after a warm-up "
+         f"of {hours_text(warmup_s / 3600.0)}"],
         ["Confidence level of intervals", f"{100 * run.confidence:g}%"],
         ["Service level counts", {"offered": "answered in time / offered (abandons are misses)",
                                   "answered": "answered in time / answered",

@@ -1,6 +1,9 @@
 """Figures of the workforce tools: staffing requirements against Erlang C, service level of a
 staffing in a fresh simulation against its target, and a roster's coverage against the requirement.
 
+The intraday projection (the rest of the day from the centre's state, as things stand and with the
+recommended agents or action) is drawn per channel held to a target.
+
 Each function takes tables (as written by the staffing and schedule commands) and returns a matplotlib
 Figure in the common style of :mod:`sim.reporting.style`; nothing here imports the model.
 """
@@ -15,7 +18,7 @@ from matplotlib.figure import Figure
 
 from sim.reporting.style import FIGSIZE, LABEL_SIZE, LEGEND_SIZE, PALETTE, TITLE_SIZE, new_figure, target_line
 
-__all__ = ["requirements_figure", "verification_figure", "coverage_figure"]
+__all__ = ["requirements_figure", "verification_figure", "coverage_figure", "intraday_figure"]
 
 
 def _axes(nrows: int = 1, height: float | None = None):
@@ -88,4 +91,32 @@ def coverage_figure(table: pd.DataFrame, group: str) -> Figure:
     ax.set_ylabel("Agents", fontsize=LABEL_SIZE)
     ax.set_title(f"{group}: roster coverage against the requirement", fontsize=TITLE_SIZE)
     ax.legend(fontsize=LEGEND_SIZE, frameon=False)
+    return fig
+
+
+def intraday_figure(projections: dict[str, pd.DataFrame], targets: dict[str, float], title: str) -> Figure:
+    """Projected service level per remaining interval (mean and t-interval over replications) of each
+    channel held to a target, one panel per channel: each projection (e.g. "as things stand" and "with
+    2 extra agent-intervals") a line with its band, against the channel's target.  ``projections``:
+    label -> table with interval, channel, offered, service_level, service_level_low/high."""
+    channels = [c for c in targets if any(((t["channel"] == c) & (t["offered"] > 0)).any() for t in projections.values())]
+    n = max(1, len(channels))
+    fig, axes = _axes(n, height=2.6 + 2.2 * n)
+    first = next(iter(projections.values()))
+    labels = list(dict.fromkeys(first["interval"]))
+    x = np.arange(len(labels))
+    for ax, channel in zip(axes, channels):
+        for k, (label, table) in enumerate(projections.items()):
+            colour = PALETTE[k % len(PALETTE)]
+            sub = table[table["channel"] == channel].set_index("interval").reindex(labels)
+            ax.plot(x, 100 * sub["service_level"], color=colour, linewidth=2, marker="o", markersize=3, label=label)
+            ax.fill_between(x, 100 * sub["service_level_low"], 100 * sub["service_level_high"], color=colour,
+                            alpha=0.2)
+        target_line(ax, 100 * targets[channel], "#000000", f"target {100 * targets[channel]:.0f}%")
+        ax.set_ylabel(f"{channel}: service level (%)", fontsize=LABEL_SIZE)
+        ax.set_ylim(0, 102)
+        _ticks(ax, labels)
+        ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="lower left")
+    axes[-1].set_xlabel("Interval start (hh:mm)", fontsize=LABEL_SIZE)
+    axes[0].set_title(title, fontsize=TITLE_SIZE)
     return fig
