@@ -140,6 +140,23 @@ def test_no_arrival_before_the_state_time_and_the_rest_of_day_staffing_applies()
     assert by_start[10800.0] == pytest.approx(4 * 3600)
 
 
+def test_labour_is_paid_from_the_state_time_not_for_the_morning_before_it():
+    from sim.workforce.costs import replication_costs
+
+    config = centre_config({"open_time": "08:00", "close_time": "12:00", "interval_minutes": 60,
+                            "channels": {"phone": PHONE},
+                            "contact_types": {"billing": {"channel": "phone", "arrivals": {"rate_per_hour": 0},
+                                                          "handle_time": det(60), "patience": None}},
+                            "agent_groups": {"agents": {"skills": ["billing"], "staffing": 3}},
+                            "costs": {"wage_per_hour": {"agents": 10.0}}})
+    raw = {"time": "10:30", "agents": {"agents": {"on_duty": 1, "absent": 1, "overtime": {"11:00": 2}}}}
+    result, _, _ = _run_state(config, raw)
+    # 1 agent from 10:30 to 11:00, 4 from 11:00 to 12:00: 4.5 agent-hours at 10 an hour (the morning's
+    # 3 agents from 08:00 to 10:30, logged in before the state, are not the rest of the day's cost)
+    assert result.costs_from_s == 9000.0
+    assert replication_costs(result, config.scenario)["labour_cost"] == pytest.approx(45.0)
+
+
 # ------------------------------------------------------------------ continuing a snapshot
 
 def _continuation_config(**run):

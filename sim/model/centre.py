@@ -217,7 +217,10 @@ class CentreModel(Engine):
         for mechanism in self.mechanisms:
             mechanism.stop(end)
         self._flush_staffed(end)
-        return self._result(end)
+        result = self._result(end)
+        if self.state is not None:  # the morning before the state is not the rest of the day's to pay
+            result.costs_from_s = self.state.clock_s
+        return result
 
 
 def simulate(scenario: Scenario, run: RunSpec, replication: int, *, keep_contacts: bool = False,

@@ -1,5 +1,6 @@
 """Costs of one replication (``scenario.costs``), over the whole simulated day (warm-up and drain
-included: the centre pays for them too).
+included: the centre pays for them too); a run from a state (:mod:`sim.model.state`) pays logged-in
+hours from the state's time on (groups with shifts: their whole scheduled day).
 
 - ``labour_cost``: per group, wage x paid hours, plus wage x ``overtime_premium`` x overtime hours.
   Paid hours are the scheduled shift hours for a group with shifts (breaks paid, as the roster is;
@@ -26,6 +27,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.engine.records import TALLY_FIELDS, ReplicationResult
 
 if TYPE_CHECKING:  # pragma: no cover (type-only: never runs, so no import circle)
@@ -43,7 +46,14 @@ def group_workforce(result: ReplicationResult, group: str, index: int, absence_p
     """:data:`WORKFORCE_METRICS` of a group over the whole day (shrinkage NaN without shifts).  A group without
     shifts is paid for its logged-in hours; with shifts, for its scheduled hours, less the absent ones
     unless ``absence_paid``."""
-    worked = float(result.segments.staffed_area[:, index].sum()) / 3600.0
+    seg = result.segments
+    staffed = seg.staffed_area[:, index]
+    if result.costs_from_s > 0.0:  # a run from a state: logged-in time from its time on (staffing is
+        # constant within a segment, so a segment the state's time cuts counts pro rata)
+        starts, ends = seg.bounds_s[:-1], seg.bounds_s[1:]
+        share = np.clip((ends - result.costs_from_s) / np.maximum(ends - starts, 1e-300), 0.0, 1.0)
+        staffed = staffed * share
+    worked = float(staffed.sum()) / 3600.0
     wf = result.workforce.get(group)
     if wf is None:
         return {"paid_hours": worked, "worked_hours": worked, "absent_hours": 0.0, "overtime_hours": 0.0,
