@@ -167,6 +167,12 @@ def test_the_command_answers_with_the_example_files(tmp_path):
     assert "re-forecast at 11:00" in proc.stdout and "recommended:" in proc.stdout
     for name in ("reforecast.csv", "projection.csv", "actions.csv", "recommended.csv", "projection.png"):
         assert (out / name).is_file(), name
+    import pandas as pd
+
+    projection = pd.read_csv(out / "projection.csv")
+    for share in ("service_level", "abandon_rate"):  # a share's interval stays inside 0-100%
+        bounds = projection[[f"{share}_low", f"{share}_high"]].dropna()
+        assert ((bounds >= 0.0) & (bounds <= 1.0)).all().all(), share
 
 
 @pytest.mark.parametrize("args, words", [

@@ -39,7 +39,7 @@ import pandas as pd
 from sim.engine.distributions import Distribution
 from sim.erlang import agents_for_service_level
 from sim.experiments.executors import map_replications
-from sim.experiments.stats import t_interval
+from sim.experiments.stats import share_interval, t_interval
 from sim.model.config import SimConfig
 
 __all__ = ["Targets", "Evaluation", "StaffingResult", "Plan", "erlang_seed", "erlang_c_requirement", "offered_load",
@@ -271,8 +271,8 @@ class Evaluation:
             for j, ch in enumerate(self.channels):
                 row = {"interval_start_s": start, "channel": ch, "offered": self.offered[i, j],
                        "met": bool(self.met[i, j]), "p_meets_target": probability[i, j]}
-                for k in KPIS:
-                    e = t_interval(self.values[k][:, i, j], confidence)
+                for k in KPIS:  # shares with an interval inside 0-1, waits with the t-interval
+                    e = (t_interval if k == "asa_s" else share_interval)(self.values[k][:, i, j], confidence)
                     row.update({k: e.mean, f"{k}_low": e.low, f"{k}_high": e.high})
                 rows.append(row)
         return pd.DataFrame(rows)
