@@ -247,6 +247,306 @@ def erlang_a_metrics(
     )
 
 
+# --------------------------------------------------------------------------- Erlang X, chat, blend
+
+
+@dataclass(frozen=True)
+class ErlangXMetrics:
+    """Steady state of the Erlang X model (:func:`erlang_x_metrics`); per attempt unless named per customer.
+
+    ``attempts_per_hour`` = fresh calls + redials (the effective arrival rate λ_eff);
+    ``block_rate`` = attempts finding every line busy / attempts; ``p_wait``,
+    ``service_level``, ``asa_s``, ``mean_wait_s``, ``abandon_rate`` as in the module
+    docstring, over the attempts that got a line (the simulator's ``offered``);
+    ``lines_busy`` = time-average lines in use; ``retrial_rate`` = redials / attempts;
+    ``customers_lost`` = share of fresh callers never answered (they gave up after
+    a block or an abandonment instead of redialling); ``mean_redialling`` = mean
+    callers between a lost attempt and their redial (Little: redial rate × delay).
+    """
+
+    attempts_per_hour: float
+    redials_per_hour: float
+    block_rate: float
+    p_wait: float
+    service_level: float
+    asa_s: float
+    mean_wait_s: float
+    abandon_rate: float
+    occupancy: float
+    mean_queue_length: float
+    lines_busy: float
+    retrial_rate: float
+    customers_lost: float
+    mean_redialling: float
+
+
+@dataclass(frozen=True)
+class ChatMetrics:
+    """Steady state of the chat model (:func:`chat_metrics`).
+
+    ``p_wait``, ``service_level``, ``asa_s``, ``mean_wait_s``, ``abandon_rate``,
+    ``mean_queue_length`` as in the module docstring; ``occupancy`` = mean agents
+    holding at least one chat / agents (the simulator's definition);
+    ``chats_per_agent`` = mean chats held per agent; ``slot_utilisation`` = mean chats
+    held / (agents × concurrency); ``aht_s`` = mean time a chat is held (handle time
+    with the inflation, by Little's law).
+    """
+
+    p_wait: float
+    service_level: float
+    asa_s: float
+    mean_wait_s: float
+    abandon_rate: float
+    occupancy: float
+    mean_queue_length: float
+    chats_per_agent: float
+    slot_utilisation: float
+    aht_s: float
+
+
+@dataclass(frozen=True)
+class BlendMetrics:
+    """Steady state of the blend model (:func:`blend_metrics`) for one reserve.
+
+    ``reserve``: an outbound call starts only while more than this many agents are
+    idle.  Inbound ``p_wait``, ``service_level``, ``asa_s``, ``mean_wait_s``,
+    ``abandon_rate``, ``mean_queue_length`` as in the module docstring;
+    ``outbound_per_hour`` = outbound calls completed per hour; ``outbound_agents`` =
+    mean agents on outbound calls; ``occupancy`` = mean busy agents (inbound and
+    outbound) / agents.
+    """
+
+    reserve: int
+    p_wait: float
+    service_level: float
+    asa_s: float
+    mean_wait_s: float
+    abandon_rate: float
+    mean_queue_length: float
+    outbound_per_hour: float
+    outbound_agents: float
+    occupancy: float
+
+
+def _log_weights(lam: float, service: np.ndarray, theta: float, lines: int | None) -> np.ndarray:
+    """Log stationary weights of a birth-death chain over the number in system, n = 0, 1, ...
+
+    Births at ``lam`` while n < ``lines``; deaths ``service[n]`` for n <= S = len(service) - 1
+    (the rate at which contacts in service finish with n in system), ``service[S] + (n - S)·θ``
+    above (S servers busy, n - S waiting, each abandoning at θ).  Unlimited lines: the chain
+    is truncated once the weights are below e^-45 of their peak and falling.
+    """
+    s = service.size - 1
+    full = float(service[-1])
+
+    def deaths(n: int) -> np.ndarray:
+        j = np.arange(1, n + 1)
+        return np.where(j <= s, service[np.minimum(j, s)], full + np.maximum(j - s, 0) * theta)
+
+    if lines is not None:
+        return np.concatenate(([0.0], np.cumsum(math.log(lam) - np.log(deaths(lines)))))
+    if theta == 0.0 and lam >= full:
+        raise ValueError(
+            f"unstable queue: arrivals {lam * 3600:.4g}/h >= the {full * 3600:.4g}/h the agents can "
+            "finish; add agents, lines or patience")
+    if theta > 0.0:
+        n = int(max(float(s), s + (lam - full) / theta)) + 64
+    else:
+        n = s + int(_LOG_TAIL / -math.log(lam / full)) + 64
+    while True:
+        if n > _MAX_STATES:
+            raise ValueError("state space too large (patience very long for this overload); "
+                             "shorten patience, add agents or limit the lines")
+        d = deaths(n)
+        lw = np.concatenate(([0.0], np.cumsum(math.log(lam) - np.log(d))))
+        if lw[-1] < lw.max() - _LOG_TAIL and d[-1] > lam:
+            return lw
+        n = s + 2 * (n - s)
+
+
+def _birth_death(lam: float, service: np.ndarray, theta: float, lines: int | None, t: float) -> dict:
+    """Exact steady state of the FCFS birth-death queue of :func:`_log_weights` (rates per second).
+
+    A tagged arrival that finds S + k in system (k ahead of it, PASTA) moves up at rate
+    D + kθ (D = ``service[S]``) and abandons at θ, exactly as in Erlang A with cμ -> D,
+    so the closed forms of :func:`erlang_a_metrics` hold (θ = 0: its wait is Erlang(k+1, D)).
+    Returns the per-arrival block share and, over the arrivals that get in, the module's
+    metrics, plus the time averages of n and of the number in service.
+    """
+    lw = _log_weights(lam, service, theta, lines)
+    p = np.exp(lw - lw.max())
+    p /= p.sum()
+    s = service.size - 1
+    full = float(service[-1])
+    n = np.arange(p.size)
+    block = float(p[-1]) if lines is not None else 0.0
+    waits = p[s:-1] if lines is not None else p[s:]  # arrivals that get in and find k = 0.. ahead
+    k = np.arange(waits.size, dtype=float)
+    enter = 1.0 - block
+    if theta > 0.0:
+        alpha = full / theta
+        served_k = alpha / (alpha + k + 1.0)
+        in_time_k = served_k * betainc(k + 1.0, alpha + 1.0, -math.expm1(-theta * t))
+        answered_wait_k = served_k * np.cumsum(1.0 / (full + (k + 1.0) * theta))
+        wait_k = (1.0 - served_k) / theta
+    else:
+        served_k = np.ones_like(k)
+        in_time_k = gammainc(k + 1.0, full * t)
+        answered_wait_k = wait_k = (k + 1.0) / full
+    abandon = float(waits @ (1.0 - served_k)) / enter if enter > 0 else 0.0
+    answered = 1.0 - abandon
+    return {
+        "block": block,
+        "p_wait": float(waits.sum()) / enter if enter > 0 else 1.0,
+        "service_level": float(p[:s].sum() + waits @ in_time_k) / enter if enter > 0 else 0.0,
+        "asa_s": float(waits @ answered_wait_k) / enter / answered if enter > 0 and answered > 0 else math.inf,
+        "mean_wait_s": float(waits @ wait_k) / enter if enter > 0 else 0.0,
+        "abandon": abandon,
+        "queue": float(np.maximum(n - s, 0) @ p),
+        "in_system": float(n @ p),
+        "in_service": float(np.minimum(n, s) @ p),
+        "p": p,
+    }
+
+
+def erlang_x_metrics(
+    arrival_rate_per_hour: float,
+    mean_handle_time_s: float,
+    agents: int,
+    threshold_s: float,
+    *,
+    mean_patience_s: float | None = None,
+    lines: int | None = None,
+    redial_probability: float = 0.0,
+    mean_redial_delay_s: float = 600.0,
+) -> ErlangXMetrics:
+    """Erlang X: M/M/c/N+M with redials; ``arrival_rate_per_hour`` counts fresh calls only.
+
+    The M/M/c/N+M part is exact: ``agents`` = c, ``lines`` = N trunk lines (a call holds a
+    line while it waits and while it is served; None = unlimited; N < c leaves c - N agents
+    without calls), exponential patience of mean ``mean_patience_s`` (None = nobody abandons).
+    Redials: an attempt that is blocked or abandons is tried again with
+    ``redial_probability`` r (each time, without limit) after a delay of mean
+    ``mean_redial_delay_s``.  **Approximation** (the standard Erlang X one): attempts are
+    Poisson at the rate λ_eff solving λ_eff = λ + r·λ_eff·L(λ_eff), L = the share of attempts
+    lost (blocked, or abandoned after getting a line) in M/M/c/N+M at λ_eff.  The delay
+    then does not change the queue, only ``mean_redialling``.  r = 0 is exact.
+    """
+    lam = _real("arrival_rate_per_hour", arrival_rate_per_hour, positive=True) / 3600.0
+    aht = _real("mean_handle_time_s", mean_handle_time_s, positive=True)
+    c = _agents(agents)
+    t = _real("threshold_s", threshold_s, positive=False)
+    theta = 0.0 if mean_patience_s is None else 1.0 / _real("mean_patience_s", mean_patience_s, positive=True)
+    n_lines = None if lines is None else _agents(lines, name="lines")
+    r = _real("redial_probability", redial_probability, positive=False)
+    if r >= 1.0:
+        raise ValueError(f"redial_probability must be < 1, got {redial_probability!r}")
+    delay = _real("mean_redial_delay_s", mean_redial_delay_s, positive=False)
+    mu = 1.0 / aht
+    s = c if n_lines is None else min(c, n_lines)
+    service = np.arange(s + 1, dtype=float) * mu
+
+    def solve(rate: float) -> dict:
+        return _birth_death(rate, service, theta, n_lines, t)
+
+    def lost(m: dict) -> float:
+        return m["block"] + (1.0 - m["block"]) * m["abandon"]
+
+    rate, m = lam, solve(lam)
+    if r > 0.0 and lost(m) > 0.0:
+        # x(1 - r·L(x)) - λ is <= 0 at x = λ and >= 0 at x = λ/(1 - r): a root in between.
+        from scipy.optimize import brentq
+        rate = brentq(lambda x: x * (1.0 - r * lost(solve(x))) - lam, lam, lam / (1.0 - r),
+                      xtol=1e-13 * lam, rtol=4 * np.finfo(float).eps)
+        m = solve(rate)
+    loss = lost(m)
+    redials = r * rate * loss
+    return ErlangXMetrics(
+        attempts_per_hour=rate * 3600.0,
+        redials_per_hour=redials * 3600.0,
+        block_rate=m["block"],
+        p_wait=m["p_wait"],
+        service_level=min(max(m["service_level"], 0.0), 1.0),
+        asa_s=m["asa_s"],
+        mean_wait_s=m["mean_wait_s"],
+        abandon_rate=m["abandon"],
+        occupancy=m["in_service"] / c,
+        mean_queue_length=m["queue"],
+        lines_busy=m["in_system"],
+        retrial_rate=r * loss,
+        customers_lost=1.0 - (1.0 - loss) / (1.0 - r * loss),
+        mean_redialling=redials * delay,
+    )
+
+
+def default_inflation(concurrency: int) -> tuple[float, ...]:
+    """The simulator's default handle-time factors 1 + 0.3 (n - 1), n = 1..``concurrency``."""
+    return tuple(1.0 + 0.3 * i for i in range(_agents(concurrency, name="concurrency")))
+
+
+def _chat_service(c: int, k: int, factors: tuple[float, ...], mu: float) -> np.ndarray:
+    """Finish rate with s = 0..c·k chats in service spread evenly: q = s // c each, s mod c agents q + 1."""
+    f = np.concatenate(([1.0], np.asarray(factors[:k], dtype=float)))  # f[n]: factor of an agent's n-th chat
+    s = np.arange(c * k + 1)
+    q, extra = s // c, s % c
+    hi = np.minimum(q + 1, k)
+    return ((c - extra) * q / f[q] + extra * hi / f[hi]) * mu
+
+
+def chat_metrics(
+    arrival_rate_per_hour: float,
+    mean_handle_time_s: float,
+    agents: int,
+    concurrency: int,
+    threshold_s: float,
+    *,
+    handle_time_factors: tuple[float, ...] | None = None,
+    mean_patience_s: float | None = None,
+) -> ChatMetrics:
+    """Chat: ``agents`` each hold up to ``concurrency`` chats; handle time inflates with the load.
+
+    ``handle_time_factors[n - 1]`` multiplies the handle time of an agent's n-th chat at once,
+    the definition of ``agent_groups.<g>.concurrency.handle_time_factors`` in the simulator
+    (default :func:`default_inflation`: 1 + 0.3 (n - 1)).  **Approximation**: a birth-death
+    chain over the chats in the centre, FCFS queue, exponential handle time (mean
+    ``mean_handle_time_s`` at one chat) and patience; with s chats in service spread as
+    evenly as possible over the agents (q = s // c each, s mod c agents one more), an agent
+    holding n finishes each of its chats at rate μ / factor[n - 1], re-evaluated as n changes
+    (processor-sharing style).  The simulator instead fixes a chat's factor at its start from
+    what its agent then holds, and gives a chat to the longest-idle slot, not the least
+    loaded agent.  Concurrency 1 is exactly Erlang C / A.
+    """
+    lam = _real("arrival_rate_per_hour", arrival_rate_per_hour, positive=True) / 3600.0
+    aht = _real("mean_handle_time_s", mean_handle_time_s, positive=True)
+    c = _agents(agents)
+    k = _agents(concurrency, name="concurrency")
+    t = _real("threshold_s", threshold_s, positive=False)
+    factors = default_inflation(k) if handle_time_factors is None else tuple(handle_time_factors)
+    if len(factors) < k:
+        raise ValueError(f"handle_time_factors needs {k} factors (one per chat held, 1 to concurrency), "
+                         f"got {len(factors)}")
+    for i, f in enumerate(factors[:k]):
+        _real(f"handle_time_factors[{i}]", f, positive=True)
+    theta = 0.0 if mean_patience_s is None else 1.0 / _real("mean_patience_s", mean_patience_s, positive=True)
+    service = _chat_service(c, k, factors, 1.0 / aht)
+    m = _birth_death(lam, service, theta, None, t)
+    p = m["p"]
+    held = np.minimum(np.arange(p.size), c * k)
+    throughput = lam * (1.0 - m["abandon"])
+    return ChatMetrics(
+        p_wait=m["p_wait"],
+        service_level=min(max(m["service_level"], 0.0), 1.0),
+        asa_s=m["asa_s"],
+        mean_wait_s=m["mean_wait_s"],
+        abandon_rate=m["abandon"],
+        occupancy=float(np.minimum(held, c) @ p) / c,
+        mean_queue_length=m["queue"],
+        chats_per_agent=m["in_service"] / c,
+        slot_utilisation=m["in_service"] / (c * k),
+        aht_s=m["in_service"] / throughput,
+    )
+
+
 def agents_for_service_level(
     arrival_rate_per_hour: float,
     mean_handle_time_s: float,
