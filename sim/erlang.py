@@ -7,6 +7,17 @@ Models (Poisson arrivals at rate λ, exponential handle times with mean 1/μ,
 * **Erlang C**, M/M/c: infinite FCFS queue, nobody leaves; stable only if a < c.
 * **Erlang A** (Palm), M/M/c+M: as Erlang C, but each waiting contact abandons
   after an exponential patience with mean 1/θ.  Always stable, even if a > c.
+* **Erlang X** (:func:`erlang_x_metrics`), M/M/c/N+M with redials: N trunk lines
+  (a call holds one while it waits and is served; blocked when all are busy),
+  exponential patience, and a share r of the blocked and abandoned attempts
+  redialling (redials taken as Poisson: the standard Erlang X approximation).
+* **Chat** (:func:`chat_metrics`): agents hold up to k chats at once and each
+  chat's handle time is inflated by a factor of how many the agent holds (the
+  simulator's ``handle_time_factors``); a birth-death approximation with chats
+  spread evenly over agents.
+* **Blend** (:func:`blend_metrics`, :func:`blend_table`): agents answer inbound
+  calls first and start outbound calls while more than R agents are idle; an
+  exact 2-D CTMC.
 
 Metric definitions (all times in seconds; "offered" = every arriving contact):
 
@@ -26,6 +37,7 @@ Public functions take arrival rates per hour and durations in seconds.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -33,13 +45,22 @@ import numpy as np
 from scipy.special import betainc, gammainc, gammaln
 
 __all__ = [
+    "BlendMetrics",
+    "ChatMetrics",
+    "ErlangXMetrics",
     "QueueMetrics",
+    "blend_metrics",
+    "blend_table",
+    "chat_metrics",
+    "default_inflation",
+    "erlang_x_metrics",
     "agents_for_service_level",
     "erlang_a_metrics",
     "erlang_b",
     "erlang_b_blocking",
     "erlang_c",
     "erlang_c_metrics",
+    "fewest_agents",
     "square_root_staffing",
 ]
 
@@ -547,6 +568,188 @@ def chat_metrics(
     )
 
 
+def _blend_states(c: int, reserve: int, top: int) -> dict[tuple[int, int], int]:
+    """Index of each state (i inbound in the centre, o outbound calls) with at most ``reserve`` idle agents."""
+    index: dict[tuple[int, int], int] = {}
+    for o in range(c + 1):
+        for i in range(top + 1):
+            if max(c - o - i, 0) <= reserve:
+                index[(i, o)] = len(index)
+    return index
+
+
+def _blend_chain(lam: float, mu: float, mu_out: float, theta: float, c: int, reserve: int,
+                 top: int) -> tuple[dict[tuple[int, int], int], np.ndarray]:
+    """Stationary law of the blend CTMC truncated at ``top`` inbound (arrivals beyond are refused)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.linalg import spsolve
+
+    index = _blend_states(c, reserve, top)
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+
+    def add(a: int, i: int, o: int, rate: float) -> None:
+        if rate > 0.0:
+            b = index[(i, o)]
+            if b != a:
+                rows.extend((a, a))
+                cols.extend((b, a))
+                vals.extend((rate, -rate))
+
+    for (i, o), a in index.items():
+        busy_in = min(i, c - o)
+        queue = i - busy_in
+        if i < top:
+            add(a, i + 1, o, lam)
+        if busy_in:  # an inbound call ends: the agent takes the next waiting one, or idles (or dials out)
+            if queue or c - o - (i - 1) <= reserve:
+                add(a, i - 1, o, busy_in * mu)
+            else:
+                add(a, i - 1, o + 1, busy_in * mu)
+        if queue:
+            add(a, i - 1, o, queue * theta)
+        if o:  # an outbound call ends: the agent takes a waiting inbound call, idles, or dials again
+            if queue or c - (o - 1) - i <= reserve:
+                add(a, i, o - 1, o * mu_out)
+    size = len(index)
+    q = coo_matrix((vals, (cols, rows)), shape=(size, size)).tocsr()  # Q transposed
+    q = q.tolil()
+    q[size - 1, :] = np.ones(size)
+    rhs = np.zeros(size)
+    rhs[-1] = 1.0
+    p = spsolve(q.tocsc(), rhs)
+    return index, np.maximum(p, 0.0) / np.maximum(p, 0.0).sum()
+
+
+def blend_metrics(
+    arrival_rate_per_hour: float,
+    mean_handle_time_s: float,
+    agents: int,
+    outbound_handle_time_s: float,
+    reserve: int,
+    threshold_s: float,
+    *,
+    mean_patience_s: float | None = None,
+) -> BlendMetrics:
+    """Blend: ``agents`` answer inbound calls first and dial out while more than ``reserve`` are idle.
+
+    **Model** (exact, no approximation beyond truncating the inbound queue where its mass is
+    below 1e-12): Poisson inbound calls, exponential inbound and outbound handle times,
+    exponential patience (None: nobody abandons), FCFS inbound queue, and an unlimited supply
+    of outbound calls.  The moment more than ``reserve`` agents are idle, one of them starts an
+    outbound call, which is never interrupted; an agent that ends a call takes a waiting
+    inbound call first.  The state is (inbound in the centre, outbound calls in progress),
+    a 2-D CTMC solved exactly; a waiting inbound call's wait comes from its own absorbing
+    chain (calls ahead, outbound in progress): while anyone waits no outbound call starts, and
+    each inbound or outbound call that ends moves the queue.  ``reserve`` >= ``agents`` is
+    pure inbound (Erlang C, or A with patience).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.linalg import expm_multiply, spsolve
+
+    lam = _real("arrival_rate_per_hour", arrival_rate_per_hour, positive=True) / 3600.0
+    aht = _real("mean_handle_time_s", mean_handle_time_s, positive=True)
+    c = _agents(agents)
+    out = _real("outbound_handle_time_s", outbound_handle_time_s, positive=True)
+    r = _agents(reserve, minimum=0, name="reserve")
+    t = _real("threshold_s", threshold_s, positive=False)
+    theta = 0.0 if mean_patience_s is None else 1.0 / _real("mean_patience_s", mean_patience_s, positive=True)
+    mu, mu_out = 1.0 / aht, 1.0 / out
+    r = min(r, c)
+    # Truncation: twice the inbound-only chain's own (its tail falls at the same rate once all serve inbound).
+    top = 2 * (_log_weights(lam, np.arange(c + 1, dtype=float) * mu, theta, None).size - 1) + c
+    while True:
+        index, p = _blend_chain(lam, mu, mu_out, theta, c, r, top)
+        edge = sum(p[a] for (i, _), a in index.items() if i == top)
+        if edge < 1e-12:
+            break
+        if top > 200_000 // (c + 1):
+            raise ValueError("blend state space too large; add agents or patience")
+        top *= 2
+
+    # Tagged inbound arrival that waits: state (k ahead, o outbound), absorbed when served or gone.
+    tagged: dict[tuple[int, int], int] = {}
+    start: list[float] = []
+    no_wait = busy = queue_len = outbound = 0.0
+    for (i, o), a in index.items():
+        busy_in = min(i, c - o)
+        queue_len += p[a] * (i - busy_in)
+        outbound += p[a] * o
+        busy += p[a] * (busy_in + o)
+        if i < c - o:
+            no_wait += p[a]
+        elif i < top:  # PASTA: an arrival that finds i >= c - o waits behind k = i - (c - o)
+            tagged[(i - (c - o), o)] = len(tagged)
+            start.append(p[a])
+    n = len(tagged)
+    rows, cols, vals = [], [], []
+    served = np.zeros(n)
+    for (k, o), a in tagged.items():
+        inbound_end, outbound_end = (c - o) * mu, o * mu_out
+        rows.append(a)
+        cols.append(a)
+        vals.append(-(inbound_end + outbound_end + k * theta + theta))
+        if k == 0:
+            served[a] = inbound_end + outbound_end
+            continue
+        for (kk, oo), rate in (((k - 1, o), inbound_end + k * theta), ((k - 1, o - 1), outbound_end)):
+            if rate > 0.0:
+                rows.append(a)
+                cols.append(tagged[(kk, oo)])
+                vals.append(rate)
+    q_t = coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsc()
+    start_v = np.asarray(start)
+    wait_mass = float(start_v.sum())
+    if n:
+        h = spsolve(-q_t, served)  # P(answered | state)
+        answered_wait = spsolve(-q_t, h)  # E[W; answered | state]
+        time_in_queue = spsolve(-q_t, np.ones(n))  # E[min(W, patience) | state]
+        # P(answered by t): the served state's mass at t, from the arrivals' start law.
+        aug = coo_matrix((np.concatenate((vals, served[served > 0])),
+                          (np.concatenate((rows, np.flatnonzero(served > 0))),
+                           np.concatenate((cols, np.full(int((served > 0).sum()), n))))),
+                         shape=(n + 1, n + 1)).tocsc()
+        at_t = expm_multiply(aug.T * t, np.concatenate((start_v, [0.0]))) if t > 0 else np.zeros(n + 1)
+        in_time = float(at_t[-1])
+        p_answered_waiting = float(start_v @ h)
+        answered_wait_sum = float(start_v @ answered_wait)
+        mean_wait = float(start_v @ time_in_queue)
+    else:
+        in_time = p_answered_waiting = answered_wait_sum = mean_wait = 0.0
+    total = float(no_wait + wait_mass)  # 1 up to the truncated edge
+    abandon = min(max((wait_mass - p_answered_waiting) / total, 0.0), 1.0) if theta > 0.0 else 0.0
+    return BlendMetrics(
+        reserve=r,
+        p_wait=float(wait_mass) / total,
+        service_level=min(max(float(no_wait + in_time) / total, 0.0), 1.0),
+        asa_s=answered_wait_sum / total / (1.0 - abandon) if abandon < 1.0 else math.inf,
+        mean_wait_s=mean_wait / total,
+        abandon_rate=abandon,
+        mean_queue_length=float(queue_len),
+        outbound_per_hour=float(outbound) * mu_out * 3600.0,
+        outbound_agents=float(outbound),
+        occupancy=float(busy) / c,
+    )
+
+
+def blend_table(
+    arrival_rate_per_hour: float,
+    mean_handle_time_s: float,
+    agents: int,
+    outbound_handle_time_s: float,
+    threshold_s: float,
+    *,
+    mean_patience_s: float | None = None,
+    reserves: range | None = None,
+) -> list[BlendMetrics]:
+    """:func:`blend_metrics` for each reserve (default 0..``agents``: from all idle time dialling out to none)."""
+    c = _agents(agents)
+    return [blend_metrics(arrival_rate_per_hour, mean_handle_time_s, c, outbound_handle_time_s, r, threshold_s,
+                          mean_patience_s=mean_patience_s)
+            for r in (range(c + 1) if reserves is None else reserves)]
+
+
 def agents_for_service_level(
     arrival_rate_per_hour: float,
     mean_handle_time_s: float,
@@ -578,10 +781,15 @@ def agents_for_service_level(
         def ok(c: int) -> bool:
             return erlang_a_metrics(lam, aht, c, patience, t).service_level >= goal
 
+    return fewest_agents(ok, lo, step=max(1, math.ceil(math.sqrt(load))))
+
+
+def fewest_agents(ok: Callable[[int], bool], lowest: int = 1, *, step: int = 1) -> int:
+    """The fewest agents ``c >= lowest`` with ``ok(c)``, for ``ok`` false then true as agents grow
+    (service level rising with agents): gallop up from ``lowest`` by doubling steps, then bisect."""
+    lo = _agents(lowest)
     if ok(lo):
         return lo
-    # Service level increases with agents: gallop to a feasible count, then bisect.
-    step = max(1, math.ceil(math.sqrt(load)))
     hi = lo + step
     while not ok(hi):
         lo, step = hi, 2 * step
