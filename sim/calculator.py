@@ -108,6 +108,8 @@ def table_blend(rate: float, aht: float, agents: int, threshold: float, patience
         best = max(meets, key=lambda m: m.outbound_per_hour)
         out.append(f"most outbound with {target:.0%} answered within {threshold:g} s: reserve {best.reserve}, "
                    f"{best.outbound_per_hour:.1f} outbound calls/h")
+    elif len(rows) == 1:
+        out.append(f"reserve {rows[0].reserve} misses {target:.0%} answered within {threshold:g} s with {agents} agents")
     else:
         out.append(f"no reserve meets {target:.0%} answered within {threshold:g} s with {agents} agents")
     return "\n".join(out)

@@ -568,58 +568,60 @@ def chat_metrics(
     )
 
 
-def _blend_states(c: int, reserve: int, top: int) -> dict[tuple[int, int], int]:
-    """Index of each state (i inbound in the centre, o outbound calls) with at most ``reserve`` idle agents."""
-    index: dict[tuple[int, int], int] = {}
-    for o in range(c + 1):
-        for i in range(top + 1):
-            if max(c - o - i, 0) <= reserve:
-                index[(i, o)] = len(index)
-    return index
-
-
 def _blend_chain(lam: float, mu: float, mu_out: float, theta: float, c: int, reserve: int,
-                 top: int) -> tuple[dict[tuple[int, int], int], np.ndarray]:
-    """Stationary law of the blend CTMC truncated at ``top`` inbound (arrivals beyond are refused)."""
-    from scipy.sparse import coo_matrix
+                 top: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Stationary law of the blend CTMC truncated at ``top`` inbound (arrivals beyond are refused).
+
+    States (i inbound in the centre, o outbound calls) with at most ``reserve`` idle agents;
+    returns i, o, the index grid (-1: no such state) and the probabilities.
+    """
+    from scipy.sparse import csc_matrix, coo_matrix
     from scipy.sparse.linalg import spsolve
 
-    index = _blend_states(c, reserve, top)
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-
-    def add(a: int, i: int, o: int, rate: float) -> None:
-        if rate > 0.0:
-            b = index[(i, o)]
-            if b != a:
-                rows.extend((a, a))
-                cols.extend((b, a))
-                vals.extend((rate, -rate))
-
-    for (i, o), a in index.items():
-        busy_in = min(i, c - o)
-        queue = i - busy_in
-        if i < top:
-            add(a, i + 1, o, lam)
-        if busy_in:  # an inbound call ends: the agent takes the next waiting one, or idles (or dials out)
-            if queue or c - o - (i - 1) <= reserve:
-                add(a, i - 1, o, busy_in * mu)
-            else:
-                add(a, i - 1, o + 1, busy_in * mu)
-        if queue:
-            add(a, i - 1, o, queue * theta)
-        if o:  # an outbound call ends: the agent takes a waiting inbound call, idles, or dials again
-            if queue or c - (o - 1) - i <= reserve:
-                add(a, i, o - 1, o * mu_out)
-    size = len(index)
-    q = coo_matrix((vals, (cols, rows)), shape=(size, size)).tocsr()  # Q transposed
-    q = q.tolil()
-    q[size - 1, :] = np.ones(size)
-    rhs = np.zeros(size)
-    rhs[-1] = 1.0
-    p = spsolve(q.tocsc(), rhs)
-    return index, np.maximum(p, 0.0) / np.maximum(p, 0.0).sum()
+    ii, oo = np.meshgrid(np.arange(top + 1), np.arange(c + 1), indexing="ij")
+    valid = np.maximum(c - oo - ii, 0) <= reserve
+    grid = np.full(valid.shape, -1)
+    i, o = ii[valid], oo[valid]
+    grid[valid] = np.arange(i.size)
+    size = i.size
+    src = np.arange(size)
+    busy_in = np.minimum(i, c - o)
+    queue = i - busy_in
+    moves = []  # (from, to, rate); to = -1 or the state itself: no move
+    up = i < top
+    moves.append((src[up], grid[i[up] + 1, o[up]], np.full(up.sum(), lam)))
+    # an inbound call ends: the agent takes the next waiting call, or idles, or dials out (idle > reserve)
+    e = busy_in > 0
+    dial = e & (queue == 0) & (c - o - (i - 1) > reserve)
+    moves.append((src[e], grid[i[e] - 1, np.where(dial, o + 1, o)[e]], busy_in[e] * mu))
+    w = queue > 0
+    moves.append((src[w], grid[i[w] - 1, o[w]], queue[w] * theta))
+    # an outbound call ends: the agent takes a waiting call, idles, or dials again (no change)
+    d = (o > 0) & ((queue > 0) | (c - (o - 1) - i <= reserve))
+    moves.append((src[d], grid[i[d], o[d] - 1], o[d] * mu_out))
+    frm = np.concatenate([m[0] for m in moves])
+    to = np.concatenate([m[1] for m in moves])
+    rate = np.concatenate([m[2] for m in moves]).astype(float)
+    keep = (rate > 0) & (to >= 0) & (to != frm)
+    frm, to, rate = frm[keep], to[keep], rate[keep]
+    out_rate = np.bincount(frm, weights=rate, minlength=size)
+    # Q transposed without the row and column of a reference state: its probability is fixed at 1,
+    # the rest solved (sparse), then all normalised.  The reference is a likely state (about the
+    # offered load inbound), and the most likely one found if that one is far less likely.
+    q = csc_matrix(coo_matrix((np.concatenate((rate, -out_rate)), (np.concatenate((to, src)),
+                                                                     np.concatenate((frm, src)))), shape=(size, size)))
+    busy = min(int(lam / mu), top)
+    ref = grid[busy, max(c - reserve - busy, 0)]
+    for _ in range(2):
+        rest = np.flatnonzero(src != ref)
+        p = np.zeros(size)
+        p[ref] = 1.0
+        p[rest] = spsolve(q[rest][:, rest], -q[rest][:, [ref]].toarray().ravel())
+        p = np.maximum(p, 0.0)
+        if p.max() < 1e6:
+            break
+        ref = int(np.argmax(p))
+    return i, o, grid, p / p.sum()
 
 
 def blend_metrics(
@@ -645,9 +647,6 @@ def blend_metrics(
     each inbound or outbound call that ends moves the queue.  ``reserve`` >= ``agents`` is
     pure inbound (Erlang C, or A with patience).
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.linalg import expm_multiply, spsolve
-
     lam = _real("arrival_rate_per_hour", arrival_rate_per_hour, positive=True) / 3600.0
     aht = _real("mean_handle_time_s", mean_handle_time_s, positive=True)
     c = _agents(agents)
@@ -657,79 +656,71 @@ def blend_metrics(
     theta = 0.0 if mean_patience_s is None else 1.0 / _real("mean_patience_s", mean_patience_s, positive=True)
     mu, mu_out = 1.0 / aht, 1.0 / out
     r = min(r, c)
-    # Truncation: twice the inbound-only chain's own (its tail falls at the same rate once all serve inbound).
-    top = 2 * (_log_weights(lam, np.arange(c + 1, dtype=float) * mu, theta, None).size - 1) + c
+    # Truncation: from the inbound-only chain's own, doubled until the edge holds no mass.
+    top = _log_weights(lam, np.arange(c + 1, dtype=float) * mu, theta, None).size + c
     while True:
-        index, p = _blend_chain(lam, mu, mu_out, theta, c, r, top)
-        edge = sum(p[a] for (i, _), a in index.items() if i == top)
-        if edge < 1e-12:
+        i, o, grid, p = _blend_chain(lam, mu, mu_out, theta, c, r, top)
+        if p[i == top].sum() < 1e-12:
             break
-        if top > 200_000 // (c + 1):
+        if top * (c + 1) > _MAX_STATES:
             raise ValueError("blend state space too large; add agents or patience")
         top *= 2
+    busy_in = np.minimum(i, c - o)
+    queue_len = float(p @ (i - busy_in))
+    outbound = float(p @ o)
+    busy = float(p @ (busy_in + o))
+    no_wait = float(p[i < c - o].sum())
 
-    # Tagged inbound arrival that waits: state (k ahead, o outbound), absorbed when served or gone.
-    tagged: dict[tuple[int, int], int] = {}
-    start: list[float] = []
-    no_wait = busy = queue_len = outbound = 0.0
-    for (i, o), a in index.items():
-        busy_in = min(i, c - o)
-        queue_len += p[a] * (i - busy_in)
-        outbound += p[a] * o
-        busy += p[a] * (busy_in + o)
-        if i < c - o:
-            no_wait += p[a]
-        elif i < top:  # PASTA: an arrival that finds i >= c - o waits behind k = i - (c - o)
-            tagged[(i - (c - o), o)] = len(tagged)
-            start.append(p[a])
-    n = len(tagged)
-    rows, cols, vals = [], [], []
-    served = np.zeros(n)
-    for (k, o), a in tagged.items():
-        inbound_end, outbound_end = (c - o) * mu, o * mu_out
-        rows.append(a)
-        cols.append(a)
-        vals.append(-(inbound_end + outbound_end + k * theta + theta))
-        if k == 0:
-            served[a] = inbound_end + outbound_end
-            continue
-        for (kk, oo), rate in (((k - 1, o), inbound_end + k * theta), ((k - 1, o - 1), outbound_end)):
-            if rate > 0.0:
-                rows.append(a)
-                cols.append(tagged[(kk, oo)])
-                vals.append(rate)
-    q_t = coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsc()
-    start_v = np.asarray(start)
-    wait_mass = float(start_v.sum())
+    # A waiting inbound arrival (PASTA: it finds i >= c - o, k = i - (c - o) ahead, o outbound): its
+    # own absorbing chain; while anyone waits no outbound call starts, and every call that ends moves it up.
+    sel = (i >= c - o) & (i < top)
+    k, ko, start = i[sel] - (c - o[sel]), o[sel], p[sel]
+    n = k.size
+    at = np.full((top + 1, c + 1), -1)
+    at[k, ko] = np.arange(n)
+    inbound_end, outbound_end = (c - ko) * mu, ko * mu_out
+    front = k == 0
+    served = np.where(front, inbound_end + outbound_end, 0.0)
+    back = ~front
+    frm = np.concatenate((np.flatnonzero(back), np.flatnonzero(back & (ko > 0))))
+    to = np.concatenate((at[k[back] - 1, ko[back]], at[k[back & (ko > 0)] - 1, ko[back & (ko > 0)] - 1]))
+    rate = np.concatenate(((inbound_end + k * theta)[back], outbound_end[back & (ko > 0)]))
+    diag = -(inbound_end + outbound_end + k * theta + theta)
     if n:
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.linalg import expm_multiply, spsolve
+
+        idx = np.arange(n)
+        q_t = coo_matrix((np.concatenate((rate, diag)), (np.concatenate((frm, idx)), np.concatenate((to, idx)))),
+                         shape=(n, n)).tocsc()
         h = spsolve(-q_t, served)  # P(answered | state)
-        answered_wait = spsolve(-q_t, h)  # E[W; answered | state]
-        time_in_queue = spsolve(-q_t, np.ones(n))  # E[min(W, patience) | state]
-        # P(answered by t): the served state's mass at t, from the arrivals' start law.
-        aug = coo_matrix((np.concatenate((vals, served[served > 0])),
-                          (np.concatenate((rows, np.flatnonzero(served > 0))),
-                           np.concatenate((cols, np.full(int((served > 0).sum()), n))))),
-                         shape=(n + 1, n + 1)).tocsc()
-        at_t = expm_multiply(aug.T * t, np.concatenate((start_v, [0.0]))) if t > 0 else np.zeros(n + 1)
-        in_time = float(at_t[-1])
-        p_answered_waiting = float(start_v @ h)
-        answered_wait_sum = float(start_v @ answered_wait)
-        mean_wait = float(start_v @ time_in_queue)
+        answered_wait_sum = float(start @ spsolve(-q_t, h))  # E[W; answered]
+        mean_wait = float(start @ spsolve(-q_t, np.ones(n)))  # E[min(W, patience)]
+        p_answered_waiting = float(start @ h)
+        if t > 0:  # P(answered by t): the mass of an absorbing "answered" state at t
+            f = np.flatnonzero(front)
+            aug = coo_matrix((np.concatenate((rate, diag, served[f])),
+                              (np.concatenate((frm, idx, f)), np.concatenate((to, idx, np.full(f.size, n))))),
+                             shape=(n + 1, n + 1)).tocsc()
+            in_time = float(expm_multiply((aug.T * t).tocsc(), np.concatenate((start, [0.0])))[-1])
+        else:
+            in_time = 0.0
     else:
         in_time = p_answered_waiting = answered_wait_sum = mean_wait = 0.0
-    total = float(no_wait + wait_mass)  # 1 up to the truncated edge
+    wait_mass = float(start.sum())
+    total = no_wait + wait_mass  # 1 up to the truncated edge
     abandon = min(max((wait_mass - p_answered_waiting) / total, 0.0), 1.0) if theta > 0.0 else 0.0
     return BlendMetrics(
         reserve=r,
-        p_wait=float(wait_mass) / total,
-        service_level=min(max(float(no_wait + in_time) / total, 0.0), 1.0),
+        p_wait=wait_mass / total,
+        service_level=min(max((no_wait + in_time) / total, 0.0), 1.0),
         asa_s=answered_wait_sum / total / (1.0 - abandon) if abandon < 1.0 else math.inf,
         mean_wait_s=mean_wait / total,
         abandon_rate=abandon,
-        mean_queue_length=float(queue_len),
-        outbound_per_hour=float(outbound) * mu_out * 3600.0,
-        outbound_agents=float(outbound),
-        occupancy=float(busy) / c,
+        mean_queue_length=queue_len,
+        outbound_per_hour=outbound * mu_out * 3600.0,
+        outbound_agents=outbound,
+        occupancy=busy / c,
     )
 
 
