@@ -366,7 +366,7 @@ def _log_weights(lam: float, service: np.ndarray, theta: float, lines: int | Non
 
     if lines is not None:
         return np.concatenate(([0.0], np.cumsum(math.log(lam) - np.log(deaths(lines)))))
-    if theta == 0.0 and lam >= full:
+    if theta == 0.0 and lam >= full * (1.0 - 1e-12):
         raise ValueError(
             f"unstable queue: arrivals {lam * 3600:.4g}/h >= the {full * 3600:.4g}/h the agents can "
             "finish; add agents, lines or patience")
