@@ -27,7 +27,7 @@ import sys
 import math
 
 from sim.engine.options import LIMITS, count, number, one_of, parser, probability
-from sim.erlang import (agents_for_service_level, blend_table, chat_metrics, default_inflation, erlang_a_metrics,
+from sim.erlang import (SPREADS, agents_for_service_level, blend_table, chat_metrics, default_inflation, erlang_a_metrics,
                         erlang_b_blocking, erlang_c_metrics, erlang_x_metrics, fewest_agents)
 
 __all__ = ["main", "table", "table_x", "table_chat", "table_blend", "MAX_ROWS", "MODELS"]
@@ -40,7 +40,7 @@ MAX_BLEND_AGENTS = 60
 MODELS = ("erlang", "erlang-x", "chat", "blend")
 #: the options that belong to one model only
 MODEL_OPTIONS = {"--lines": "erlang-x", "--redial": "erlang-x", "--redial-delay": "erlang-x",
-                 "--concurrency": "chat", "--inflation": "chat", "--outbound-aht": "blend", "--reserve": "blend"}
+                 "--concurrency": "chat", "--inflation": "chat", "--spread": "chat", "--outbound-aht": "blend", "--reserve": "blend"}
 RAISE = "add --allow-large to raise the limit"
 
 
@@ -78,14 +78,14 @@ def table_x(rate: float, aht: float, agents: range, threshold: float, patience: 
 
 
 def table_chat(rate: float, aht: float, agents: range, threshold: float, patience: float | None,
-               concurrency: int, factors: tuple[float, ...]) -> str:
+               concurrency: int, factors: tuple[float, ...], spread: str = "random") -> str:
     """The chat model (:func:`sim.erlang.chat_metrics`), one row per agent count."""
     out = [f"{'agents':>6} {'P(wait)':>8} {'SL':>7} {'ASA s':>8} {'abandon':>8} {'occupancy':>9} "
            f"{'chats/agent':>11} {'AHT s':>8}"]
     for n in agents:
         try:
             m = chat_metrics(rate, aht, n, concurrency, threshold, handle_time_factors=factors,
-                             mean_patience_s=patience)
+                             mean_patience_s=patience, spread=spread)
         except ValueError:
             out.append(f"{n:>6} {'unstable: more chats arrive than the agents can finish':>56}")
             continue
@@ -150,6 +150,9 @@ def _build_parser():
     chat.add_argument("--inflation", type=number(positive=True), nargs="+", metavar="FACTOR", default=None,
                       help="handle-time factor of an agent's 1st, 2nd, ... chat at once, one per chat up to "
                            "--concurrency, each > 0 (default 1 + 0.3 (n - 1), as the simulator)")
+    chat.add_argument("--spread", type=one_of(SPREADS, "spread"), default="random",
+                      help="how chats spread over agents: random (a random idle slot, as the simulator's "
+                           "routing; the default) or even (the least loaded agent first)")
     blend = p.add_argument_group("blend (--model blend)")
     blend.add_argument("--outbound-aht", type=number(positive=True, unit="seconds"), default=None,
                        help="mean outbound handle time, seconds, > 0 (required)")
@@ -286,12 +289,13 @@ def _chat(args) -> None:
 
     def sl(n: int) -> float:
         return chat_metrics(args.rate, args.aht, n, k, args.threshold, handle_time_factors=factors,
-                            mean_patience_s=args.patience).service_level
+                            mean_patience_s=args.patience, spread=args.spread).service_level
     shown = ", ".join(format(f, "g") for f in factors[:k])
-    _header(args, f"chat, {k} at once (handle time x {shown}), {_patience(args)}")
+    _header(args, f"chat, {k} at once (handle time x {shown}, {args.spread} spread), {_patience(args)}")
     need = _fewest(args, sl, 1)
     lo, hi = args.agents if args.agents else (max(1, need - 2), need + 3)
-    print(table_chat(args.rate, args.aht, range(lo, hi + 1), args.threshold, args.patience, k, factors))
+    print(table_chat(args.rate, args.aht, range(lo, hi + 1), args.threshold, args.patience, k, factors,
+                     args.spread))
     print(f"fewest agents for {args.target:.0%} answered within {args.threshold:g} s: {need}")
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "chat_metrics",
     "default_inflation",
     "erlang_x_metrics",
+    "SPREADS",
     "agents_for_service_level",
     "erlang_a_metrics",
     "erlang_b",
@@ -505,13 +506,31 @@ def default_inflation(concurrency: int) -> tuple[float, ...]:
     return tuple(1.0 + 0.3 * i for i in range(_agents(concurrency, name="concurrency")))
 
 
-def _chat_service(c: int, k: int, factors: tuple[float, ...], mu: float) -> np.ndarray:
-    """Finish rate with s = 0..c·k chats in service spread evenly: q = s // c each, s mod c agents q + 1."""
-    f = np.concatenate(([1.0], np.asarray(factors[:k], dtype=float)))  # f[n]: factor of an agent's n-th chat
-    s = np.arange(c * k + 1)
+#: how the chats in service are spread over the agents (:func:`chat_metrics`)
+SPREADS = ("random", "even")
+
+
+def _chat_spread(c: int, k: int, spread: str) -> np.ndarray:
+    """P(an agent holds n chats | s in service), rows s = 0..c·k, columns n = 0..k.
+
+    ``random``: the s busy slots are a uniformly random s of the c·k (hypergeometric), as when
+    each chat goes to a random idle slot; ``even``: as evenly as possible (s // c each, s mod c
+    agents one more), as when each goes to the least loaded agent.
+    """
+    s = np.arange(c * k + 1)[:, None]
+    n = np.arange(k + 1)[None, :]
+    if spread == "random":
+        from scipy.stats import hypergeom
+        return hypergeom.pmf(n, c * k, k, s)
     q, extra = s // c, s % c
-    hi = np.minimum(q + 1, k)
-    return ((c - extra) * q / f[q] + extra * hi / f[hi]) * mu
+    return ((n == q) * (c - extra) + (n == np.minimum(q + 1, k)) * extra) / c
+
+
+def _chat_service(c: int, k: int, factors: tuple[float, ...], mu: float, spread: str = "even") -> np.ndarray:
+    """Finish rate with s = 0..c·k chats in service: sum over agents of n·μ / factor of the n-th chat."""
+    f = np.concatenate(([1.0], np.asarray(factors[:k], dtype=float)))  # f[n]: factor of an agent's n-th chat
+    n = np.arange(k + 1)
+    return c * (_chat_spread(c, k, spread) @ (n / f[n])) * mu
 
 
 def chat_metrics(
@@ -523,6 +542,7 @@ def chat_metrics(
     *,
     handle_time_factors: tuple[float, ...] | None = None,
     mean_patience_s: float | None = None,
+    spread: str = "random",
 ) -> ChatMetrics:
     """Chat: ``agents`` each hold up to ``concurrency`` chats; handle time inflates with the load.
 
@@ -530,12 +550,14 @@ def chat_metrics(
     the definition of ``agent_groups.<g>.concurrency.handle_time_factors`` in the simulator
     (default :func:`default_inflation`: 1 + 0.3 (n - 1)).  **Approximation**: a birth-death
     chain over the chats in the centre, FCFS queue, exponential handle time (mean
-    ``mean_handle_time_s`` at one chat) and patience; with s chats in service spread as
-    evenly as possible over the agents (q = s // c each, s mod c agents one more), an agent
-    holding n finishes each of its chats at rate μ / factor[n - 1], re-evaluated as n changes
-    (processor-sharing style).  The simulator instead fixes a chat's factor at its start from
-    what its agent then holds, and gives a chat to the longest-idle slot, not the least
-    loaded agent.  Concurrency 1 is exactly Erlang C / A.
+    ``mean_handle_time_s`` at one chat) and patience.  With s chats in service, an agent
+    holding n finishes each of them at rate μ / factor[n - 1], re-evaluated as n changes, and
+    the agents' n follow ``spread``: ``random`` (the default; a uniformly random s of the c·k
+    slots busy: the simulator hands a chat to the longest-idle slot, which is close to a random
+    idle slot) or ``even`` (as evenly as possible: routing to the least loaded agent; the
+    least inflation, so an optimistic bound).  The simulator fixes a chat's factor at its start
+    instead.  Concurrency 1 is exactly Erlang C / A; with no inflation the spread does not
+    matter and it is Erlang C / A with c·k servers.
     """
     lam = _real("arrival_rate_per_hour", arrival_rate_per_hour, positive=True) / 3600.0
     aht = _real("mean_handle_time_s", mean_handle_time_s, positive=True)
@@ -549,10 +571,13 @@ def chat_metrics(
     for i, f in enumerate(factors[:k]):
         _real(f"handle_time_factors[{i}]", f, positive=True)
     theta = 0.0 if mean_patience_s is None else 1.0 / _real("mean_patience_s", mean_patience_s, positive=True)
-    service = _chat_service(c, k, factors, 1.0 / aht)
+    if spread not in SPREADS:
+        raise ValueError(f"spread must be one of {', '.join(SPREADS)}, got {spread!r}")
+    service = _chat_service(c, k, factors, 1.0 / aht, spread)
     m = _birth_death(lam, service, theta, None, t)
     p = m["p"]
     held = np.minimum(np.arange(p.size), c * k)
+    busy_agents = c * (1.0 - _chat_spread(c, k, spread)[:, 0])  # agents holding at least one chat, per s
     throughput = lam * (1.0 - m["abandon"])
     return ChatMetrics(
         p_wait=m["p_wait"],
@@ -560,7 +585,7 @@ def chat_metrics(
         asa_s=m["asa_s"],
         mean_wait_s=m["mean_wait_s"],
         abandon_rate=m["abandon"],
-        occupancy=float(np.minimum(held, c) @ p) / c,
+        occupancy=float(busy_agents[held] @ p) / c,
         mean_queue_length=m["queue"],
         chats_per_agent=m["in_service"] / c,
         slot_utilisation=m["in_service"] / (c * k),

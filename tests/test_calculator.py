@@ -65,9 +65,17 @@ def test_chat_prints_the_inflated_handle_time_and_fewest_agents(capsys):
     assert main(["--model", "chat", "--rate", "120", "--aht", "600", "--concurrency", "3", "--patience", "300"]) == 0
     out = capsys.readouterr().out
     m = chat_metrics(120, 600, 12, 3, 20, mean_patience_s=300)
-    assert "chat, 3 at once (handle time x 1, 1.3, 1.6)" in out
+    assert "chat, 3 at once (handle time x 1, 1.3, 1.6, random spread)" in out
     assert _row(out, "12")[2] == f"{m.service_level:.2%}" and _row(out, "12")[-1] == f"{m.aht_s:.1f}"
     assert out.strip().endswith("fewest agents for 80% answered within 20 s: 12")
+
+
+def test_chat_even_spread_is_the_optimistic_bound(capsys):
+    argv = ["--model", "chat", "--rate", "120", "--aht", "600", "--concurrency", "3", "--agents", "12", "12"]
+    assert main(argv) == 0
+    random_aht = float(_row(capsys.readouterr().out, "12")[-1])
+    assert main([*argv, "--spread", "even"]) == 0
+    assert float(_row(capsys.readouterr().out, "12")[-1]) < random_aht
 
 
 def test_chat_takes_its_own_inflation_factors(capsys):
@@ -106,6 +114,7 @@ def test_blend_with_one_reserve_prints_one_row(capsys):
     (["--model", "chat", "--concurrency", "3", "--inflation", "1", "1.2"], "argument --inflation: expected 3 factors"),
     (["--model", "chat", "--concurrency", "2", "--inflation", "1", "-1"], "argument --inflation:"),
     (["--concurrency", "2"], "argument --concurrency: only with --model chat"),
+    (["--model", "chat", "--concurrency", "2", "--spread", "lumpy"], "argument --spread: expected a spread among"),
     (["--model", "blend"], "argument --outbound-aht: required with --model blend"),
     (["--model", "blend", "--outbound-aht", "300", "--agents", "12", "14"], "argument --agents: --model blend takes one"),
     (["--model", "blend", "--outbound-aht", "300", "--agents", "12", "12", "--reserve", "13"],

@@ -2,7 +2,7 @@
 
 Its limits to 1e-9 (concurrency 1 is Erlang C / A; no inflation is Erlang C / A with agents x
 concurrency servers), the inflation is the simulator's own definition (same default factors),
-the even-spread service rate by hand, conservation, monotonicity (hypothesis) and bad input.
+the service rates of both spreads (random slots, even) by hand, random inflating more than even, conservation, monotonicity (hypothesis) and bad input.
 The comparison with the simulator is in tests/test_validation_calculators.py.
 """
 
@@ -45,10 +45,25 @@ def test_default_inflation_is_the_simulators_default():
 def test_even_spread_service_rate_by_hand():
     # 2 agents, up to 3 chats, factors 1, 1.5, 2 and μ = 1: with s chats spread as evenly as possible
     # (q = s // 2 each, s mod 2 agents one more), an agent holding n finishes at n / factor[n - 1].
-    rates = _chat_service(2, 3, (1.0, 1.5, 2.0), 1.0)
+    rates = _chat_service(2, 3, (1.0, 1.5, 2.0), 1.0, "even")
     per_agent = {0: 0.0, 1: 1.0, 2: 2 / 1.5, 3: 3 / 2.0}
     expected = [per_agent[s // 2] + per_agent[s - s // 2] for s in range(7)]
     assert rates == pytest.approx(expected, rel=1e-15)
+
+
+def test_random_spread_service_rate_by_hand():
+    # 2 agents, up to 2 chats, factors 1, 1.5: with s busy slots a uniformly random s of the 4. s = 1: one
+    # agent holds 1 (rate 1); s = 2: both on one agent (1/6: rate 2/1.5) or one each (4/6: rate 2) or the
+    # other agent (1/6); s = 3: one agent holds 2, the other 1 (rate 2/1.5 + 1); s = 4: 2 x 2/1.5.
+    rates = _chat_service(2, 2, (1.0, 1.5), 1.0, "random")
+    assert rates == pytest.approx([0.0, 1.0, 2 / 6 * (2 / 1.5) + 4 / 6 * 2, 2 / 1.5 + 1, 4 / 1.5], rel=1e-12)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_random_spread_inflates_more_than_even_spread(k):
+    even = chat_metrics(40.0 * k, 600.0, 8, k, 20.0, mean_patience_s=300.0, spread="even")
+    rand = chat_metrics(40.0 * k, 600.0, 8, k, 20.0, mean_patience_s=300.0, spread="random")
+    assert rand.aht_s > even.aht_s and rand.occupancy < even.occupancy and rand.service_level <= even.service_level
 
 
 def test_conservation_little_and_abandonment():
@@ -79,6 +94,7 @@ def test_more_agents_or_less_inflation_never_lower_the_service_level(rate, agent
     ({"handle_time_factors": (1.0,)}, "needs 3 factors"),
     ({"handle_time_factors": (1.0, 0.0, 1.2)}, r"handle_time_factors\[1\] must be > 0"),
     ({"mean_patience_s": -1.0}, "mean_patience_s must be > 0"),
+    ({"spread": "lumpy"}, "spread must be one of random, even"),
 ])
 def test_bad_arguments_raise_one_line_value_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
