@@ -27,8 +27,8 @@ import sys
 import math
 
 from sim.engine.options import LIMITS, count, number, one_of, parser, probability
-from sim.erlang import (SPREADS, agents_for_service_level, blend_table, chat_metrics, default_inflation, erlang_a_metrics,
-                        erlang_b_blocking, erlang_c_metrics, erlang_x_metrics, fewest_agents)
+from sim.erlang import (SPREADS, agents_for_service_level, blend_table, chat_metrics, default_inflation,
+                        erlang_a_metrics, erlang_b_blocking, erlang_c_metrics, erlang_x_metrics, fewest_agents)
 
 __all__ = ["main", "table", "table_x", "table_chat", "table_blend", "MAX_ROWS", "MODELS"]
 
@@ -69,7 +69,8 @@ def table_x(rate: float, aht: float, agents: range, threshold: float, patience: 
             m = erlang_x_metrics(rate, aht, n, threshold, mean_patience_s=patience, lines=lines,
                                  redial_probability=redial, mean_redial_delay_s=redial_delay)
         except ValueError:  # no lines, no patience, load >= agents
-            lines_out.append(f"{n:>6} {'unstable: offered load ' + format(rate * aht / 3600, '.2f') + ' Erlangs >= agents':>52}")
+            unstable = f"unstable: offered load {rate * aht / 3600:.2f} Erlangs >= agents"
+            lines_out.append(f"{n:>6} {unstable:>52}")
             continue
         lines_out.append(f"{n:>6} {m.attempts_per_hour:>10.1f} {m.block_rate:>8.2%} {m.p_wait:>8.4f} "
                          f"{m.service_level:>7.2%} {m.asa_s:>8.2f} {m.abandon_rate:>8.2%} {m.customers_lost:>7.2%} "
@@ -109,7 +110,8 @@ def table_blend(rate: float, aht: float, agents: int, threshold: float, patience
         out.append(f"most outbound with {target:.0%} answered within {threshold:g} s: reserve {best.reserve}, "
                    f"{best.outbound_per_hour:.1f} outbound calls/h")
     elif len(rows) == 1:
-        out.append(f"reserve {rows[0].reserve} misses {target:.0%} answered within {threshold:g} s with {agents} agents")
+        out.append(f"reserve {rows[0].reserve} misses {target:.0%} answered within {threshold:g} s "
+                   f"with {agents} agents")
     else:
         out.append(f"no reserve meets {target:.0%} answered within {threshold:g} s with {agents} agents")
     return "\n".join(out)

@@ -2,7 +2,8 @@
 
 Its limits to 1e-9 (concurrency 1 is Erlang C / A; no inflation is Erlang C / A with agents x
 concurrency servers), the inflation is the simulator's own definition (same default factors),
-the service rates of both spreads (random slots, even) by hand, random inflating more than even, conservation, monotonicity (hypothesis) and bad input.
+the service rates of both spreads (random slots, even) by hand, random inflating more than even,
+conservation, monotonicity (hypothesis) and bad input.
 The comparison with the simulator is in tests/test_validation_calculators.py.
 """
 
