@@ -27,7 +27,7 @@ import sys
 import math
 
 from sim.engine.options import LIMITS, count, number, one_of, parser, probability
-from sim.erlang import (SPREADS, agents_for_service_level, blend_table, chat_metrics, default_inflation,
+from sim.erlang import (SPREADS, UnstableQueue, agents_for_service_level, blend_table, chat_metrics, default_inflation,
                         erlang_a_metrics, erlang_b_blocking, erlang_c_metrics, erlang_x_metrics, fewest_agents)
 
 __all__ = ["main", "table", "table_x", "table_chat", "table_blend", "MAX_ROWS", "MODELS"]
@@ -36,6 +36,8 @@ __all__ = ["main", "table", "table_x", "table_chat", "table_blend", "MAX_ROWS", 
 MAX_ROWS = 1_000
 #: The most agents of a blend table without ``--allow-large`` (its 2-D chain grows as agents squared, per reserve).
 MAX_BLEND_AGENTS = 60
+#: The most chats an agent may hold at once (``--concurrency``) without ``--allow-large``.
+MAX_CONCURRENCY = 50
 #: ``--model``: Erlang C/A (the default), Erlang X, chat, blend.
 MODELS = ("erlang", "erlang-x", "chat", "blend")
 #: the options that belong to one model only
@@ -68,7 +70,7 @@ def table_x(rate: float, aht: float, agents: range, threshold: float, patience: 
         try:
             m = erlang_x_metrics(rate, aht, n, threshold, mean_patience_s=patience, lines=lines,
                                  redial_probability=redial, mean_redial_delay_s=redial_delay)
-        except ValueError:  # no lines, no patience, load >= agents
+        except UnstableQueue:  # no lines, no patience, load >= agents
             unstable = f"unstable: offered load {rate * aht / 3600:.2f} Erlangs >= agents"
             lines_out.append(f"{n:>6} {unstable:>52}")
             continue
@@ -87,7 +89,7 @@ def table_chat(rate: float, aht: float, agents: range, threshold: float, patienc
         try:
             m = chat_metrics(rate, aht, n, concurrency, threshold, handle_time_factors=factors,
                              mean_patience_s=patience, spread=spread)
-        except ValueError:
+        except UnstableQueue:
             out.append(f"{n:>6} {'unstable: more chats arrive than the agents can finish':>56}")
             continue
         out.append(f"{n:>6} {m.p_wait:>8.4f} {m.service_level:>7.2%} {m.asa_s:>8.2f} {m.abandon_rate:>8.2%} "
@@ -170,12 +172,17 @@ def _check_model(p, args, argv: list[str]) -> None:
         given = any(a == option or a.startswith(option + "=") for a in argv)
         if given and args.model != model:
             p.error(f"argument {option}: only with --model {model}")
+    if args.model == "erlang-x" and args.lines is not None and args.lines > LIMITS["agents"] and not args.allow_large:
+        p.error(f"argument --lines: {args.lines:,} lines is above the {LIMITS['agents']:,} allowed ({RAISE})")
     if args.model == "erlang-x" and args.redial >= 1.0:
         p.error(f"argument --redial: expected a probability below 1 (every lost call redialling for ever "
                 f"has no steady state), got {args.redial:g}")
     if args.model == "chat":
         if args.concurrency is None:
             p.error("argument --concurrency: required with --model chat (chats an agent holds at once)")
+        if args.concurrency > MAX_CONCURRENCY and not args.allow_large:
+            p.error(f"argument --concurrency: {args.concurrency} chats at once is above the {MAX_CONCURRENCY} "
+                    f"allowed ({RAISE})")
         if args.inflation is not None and len(args.inflation) < args.concurrency:
             p.error(f"argument --inflation: expected {args.concurrency} factors (one per chat held, 1 to "
                     f"--concurrency), got {len(args.inflation)}")
@@ -256,7 +263,7 @@ def _fewest(args, service_level, lowest: int) -> int:
     def ok(n: int) -> bool:
         try:
             return service_level(n) >= args.target
-        except ValueError:
+        except UnstableQueue:
             return False
     load = args.rate * args.aht / 3600.0
     return fewest_agents(ok, max(1, lowest), step=max(1, math.ceil(math.sqrt(load))))
@@ -275,9 +282,9 @@ def _erlang_x(args) -> None:
         return erlang_x_metrics(args.rate, args.aht, n, args.threshold, mean_patience_s=args.patience,
                                 lines=args.lines, redial_probability=args.redial,
                                 mean_redial_delay_s=args.redial_delay).service_level
+    need = _fewest(args, sl, 1)
     lines = "unlimited lines" if args.lines is None else f"{args.lines} lines"
     _header(args, f"Erlang X, {lines}, {_patience(args)}, redial {args.redial:g} after {args.redial_delay:g} s")
-    need = _fewest(args, sl, 1)
     lo, hi = args.agents if args.agents else (max(1, need - 2), need + 3)
     print(table_x(args.rate, args.aht, range(lo, hi + 1), args.threshold, args.patience, args.lines,
                   args.redial, args.redial_delay))
@@ -292,9 +299,9 @@ def _chat(args) -> None:
     def sl(n: int) -> float:
         return chat_metrics(args.rate, args.aht, n, k, args.threshold, handle_time_factors=factors,
                             mean_patience_s=args.patience, spread=args.spread).service_level
+    need = _fewest(args, sl, 1)
     shown = ", ".join(format(f, "g") for f in factors[:k])
     _header(args, f"chat, {k} at once (handle time x {shown}, {args.spread} spread), {_patience(args)}")
-    need = _fewest(args, sl, 1)
     lo, hi = args.agents if args.agents else (max(1, need - 2), need + 3)
     print(table_chat(args.rate, args.aht, range(lo, hi + 1), args.threshold, args.patience, k, factors,
                      args.spread))
@@ -315,9 +322,10 @@ def _blend(p, args) -> None:
         p.error(f"argument --agents: unstable inbound queue, offered load {args.rate * args.aht / 3600:.2f} "
                 f"Erlangs >= {agents} agents (add agents or --patience)")
     reserves = range(agents + 1) if args.reserve is None else range(args.reserve, args.reserve + 1)
+    table = table_blend(args.rate, args.aht, agents, args.threshold, args.patience, args.outbound_aht, reserves,
+                        args.target)
     _header(args, f"blend, {agents} agents, outbound AHT {args.outbound_aht:g} s, {_patience(args)}")
-    print(table_blend(args.rate, args.aht, agents, args.threshold, args.patience, args.outbound_aht, reserves,
-                      args.target))
+    print(table)
 
 
 if __name__ == "__main__":

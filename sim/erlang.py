@@ -55,6 +55,7 @@ __all__ = [
     "default_inflation",
     "erlang_x_metrics",
     "SPREADS",
+    "UnstableQueue",
     "agents_for_service_level",
     "erlang_a_metrics",
     "erlang_b",
@@ -68,6 +69,10 @@ __all__ = [
 _MAX_STATES = 2_000_000  # birth-death truncation limit for Erlang A
 _LOG_TAIL = 45.0  # truncate once a state's weight is below e^-45 of the mode
 _MAX_AGENTS = 10_000_000  # staffing search limit
+
+
+class UnstableQueue(ValueError):
+    """No steady state: more work arrives than the agents can finish and nobody leaves."""
 
 
 @dataclass(frozen=True)
@@ -368,7 +373,7 @@ def _log_weights(lam: float, service: np.ndarray, theta: float, lines: int | Non
     if lines is not None:
         return np.concatenate(([0.0], np.cumsum(math.log(lam) - np.log(deaths(lines)))))
     if theta == 0.0 and lam >= full * (1.0 - 1e-12):
-        raise ValueError(
+        raise UnstableQueue(
             f"unstable queue: arrivals {lam * 3600:.4g}/h >= the {full * 3600:.4g}/h the agents can "
             "finish; add agents, lines or patience")
     if theta > 0.0:
@@ -460,6 +465,8 @@ def erlang_x_metrics(
     t = _real("threshold_s", threshold_s, positive=False)
     theta = 0.0 if mean_patience_s is None else 1.0 / _real("mean_patience_s", mean_patience_s, positive=True)
     n_lines = None if lines is None else _agents(lines, name="lines")
+    if n_lines is not None and n_lines > _MAX_STATES:
+        raise ValueError(f"lines must be at most {_MAX_STATES:,} (the chain has a state per busy line), got {lines!r}")
     r = _real("redial_probability", redial_probability, positive=False)
     if r >= 1.0:
         raise ValueError(f"redial_probability must be < 1, got {redial_probability!r}")
@@ -570,6 +577,9 @@ def chat_metrics(
                          f"got {len(factors)}")
     for i, f in enumerate(factors[:k]):
         _real(f"handle_time_factors[{i}]", f, positive=True)
+    if (c * k + 1) * (k + 1) > _MAX_STATES * 8:
+        raise ValueError(f"agents x concurrency too large ({c} x {k}): the spread table would not fit; "
+                         "use fewer agents or a lower concurrency")
     theta = 0.0 if mean_patience_s is None else 1.0 / _real("mean_patience_s", mean_patience_s, positive=True)
     if spread not in SPREADS:
         raise ValueError(f"spread must be one of {', '.join(SPREADS)}, got {spread!r}")
@@ -684,11 +694,12 @@ def blend_metrics(
     # Truncation: from the inbound-only chain's own, doubled until the edge holds no mass.
     top = _log_weights(lam, np.arange(c + 1, dtype=float) * mu, theta, None).size + c
     while True:
+        if (top + 1) * (c + 1) > _MAX_STATES:
+            raise ValueError(f"blend state space too large ({top + 1:,} inbound x {c + 1} outbound states); "
+                             "add agents or shorten the patience")
         i, o, grid, p = _blend_chain(lam, mu, mu_out, theta, c, r, top)
         if p[i == top].sum() < 1e-12:
             break
-        if top * (c + 1) > _MAX_STATES:
-            raise ValueError("blend state space too large; add agents or patience")
         top *= 2
     busy_in = np.minimum(i, c - o)
     queue_len = float(p @ (i - busy_in))
