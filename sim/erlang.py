@@ -499,7 +499,7 @@ def erlang_x_metrics(
         asa_s=m["asa_s"],
         mean_wait_s=m["mean_wait_s"],
         abandon_rate=m["abandon"],
-        occupancy=m["in_service"] / c,
+        occupancy=min(m["in_service"] / c, 1.0),
         mean_queue_length=m["queue"],
         lines_busy=m["in_system"],
         retrial_rate=r * loss,
@@ -595,10 +595,10 @@ def chat_metrics(
         asa_s=m["asa_s"],
         mean_wait_s=m["mean_wait_s"],
         abandon_rate=m["abandon"],
-        occupancy=float(busy_agents[held] @ p) / c,
+        occupancy=min(float(busy_agents[held] @ p) / c, 1.0),
         mean_queue_length=m["queue"],
         chats_per_agent=m["in_service"] / c,
-        slot_utilisation=m["in_service"] / (c * k),
+        slot_utilisation=min(m["in_service"] / (c * k), 1.0),
         aht_s=m["in_service"] / throughput,
     )
 
@@ -756,7 +756,7 @@ def blend_metrics(
         mean_queue_length=queue_len,
         outbound_per_hour=outbound * mu_out * 3600.0,
         outbound_agents=outbound,
-        occupancy=busy / c,
+        occupancy=min(busy / c, 1.0),
     )
 
 
