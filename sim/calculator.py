@@ -22,9 +22,8 @@ lifts them.
 
 from __future__ import annotations
 
-import sys
-
 import math
+import sys
 
 from sim.engine.options import LIMITS, count, number, one_of, parser, probability
 from sim.erlang import (SPREADS, UnstableQueue, agents_for_service_level, blend_table, chat_metrics, default_inflation,
@@ -40,9 +39,10 @@ MAX_BLEND_AGENTS = 60
 MAX_CONCURRENCY = 50
 #: ``--model``: Erlang C/A (the default), Erlang X, chat, blend.
 MODELS = ("erlang", "erlang-x", "chat", "blend")
-#: the options that belong to one model only
-MODEL_OPTIONS = {"--lines": "erlang-x", "--redial": "erlang-x", "--redial-delay": "erlang-x",
-                 "--concurrency": "chat", "--inflation": "chat", "--spread": "chat", "--outbound-aht": "blend", "--reserve": "blend"}
+#: the options that belong to one model only, and their defaults (None: none)
+MODEL_OPTIONS = {"--lines": ("erlang-x", None), "--redial": ("erlang-x", 0.0), "--redial-delay": ("erlang-x", 600.0),
+                 "--concurrency": ("chat", None), "--inflation": ("chat", None), "--spread": ("chat", "random"),
+                 "--outbound-aht": ("blend", None), "--reserve": ("blend", None)}
 RAISE = "add --allow-large to raise the limit"
 
 
@@ -143,9 +143,9 @@ def _build_parser():
     x.add_argument("--lines", type=count(minimum=1), default=None,
                    help="trunk lines, a whole number >= 1 (a call holds one while it waits and is served); "
                         "omit for unlimited")
-    x.add_argument("--redial", type=number(minimum=0.0, maximum=1.0), default=0.0,
+    x.add_argument("--redial", type=number(minimum=0.0, maximum=1.0), default=None,
                    help="probability that a blocked or abandoned call redials, 0 <= r < 1 (0)")
-    x.add_argument("--redial-delay", type=number(minimum=0.0, unit="seconds"), default=600.0,
+    x.add_argument("--redial-delay", type=number(minimum=0.0, unit="seconds"), default=None,
                    help="mean time before a redial, seconds, >= 0 (600); it sizes only the callers waiting "
                         "to redial, not the queue")
     chat = p.add_argument_group("chat (--model chat)")
@@ -154,7 +154,7 @@ def _build_parser():
     chat.add_argument("--inflation", type=number(positive=True), nargs="+", metavar="FACTOR", default=None,
                       help="handle-time factor of an agent's 1st, 2nd, ... chat at once, one per chat up to "
                            "--concurrency, each > 0 (default 1 + 0.3 (n - 1), as the simulator)")
-    chat.add_argument("--spread", type=one_of(SPREADS, "spread"), default="random",
+    chat.add_argument("--spread", type=one_of(SPREADS, "spread"), default=None,
                       help="how chats spread over agents: random (a random idle slot, as the simulator's "
                            "routing; the default) or even (the least loaded agent first)")
     blend = p.add_argument_group("blend (--model blend)")
@@ -166,11 +166,13 @@ def _build_parser():
     return p
 
 
-def _check_model(p, args, argv: list[str]) -> None:
-    """The options of one model only, and the options a model needs."""
-    for option, model in MODEL_OPTIONS.items():
-        given = any(a == option or a.startswith(option + "=") for a in argv)
-        if given and args.model != model:
+def _check_model(p, args) -> None:
+    """The options of one model only (then their defaults), and the options a model needs."""
+    for option, (model, default) in MODEL_OPTIONS.items():
+        key = option[2:].replace("-", "_")
+        if getattr(args, key) is None:
+            setattr(args, key, default)
+        elif args.model != model:
             p.error(f"argument {option}: only with --model {model}")
     if args.model == "erlang-x" and args.lines is not None and args.lines > LIMITS["agents"] and not args.allow_large:
         p.error(f"argument --lines: {args.lines:,} lines is above the {LIMITS['agents']:,} allowed ({RAISE})")
@@ -226,11 +228,10 @@ def _check(p, args) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Print the table; a bad option is one line on stderr and exit status 2 (returned)."""
     p = _build_parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = p.parse_args(argv)
         _check(p, args)
-        _check_model(p, args, argv)
+        _check_model(p, args)
     except SystemExit as stop:  # the parser's one-line error (2), or --help (0)
         return stop.code if isinstance(stop.code, int) else 2
     try:
