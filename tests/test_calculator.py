@@ -131,3 +131,18 @@ def test_bad_options_of_the_new_models_are_one_line_naming_the_option_and_exit_2
     err = captured.err.strip()
     assert err.startswith("sim.calculator: error: " + message), err
     assert "\n" not in err and "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("page", ["erlang-x-calculator.md", "chat-calculator.md", "blend-calculator.md"])
+def test_the_worked_examples_of_the_how_to_pages_are_what_the_command_prints(capsys, page):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "how-to" / page).read_text(encoding="utf-8")
+    examples = re.findall(r"```bash\n(python -m sim.calculator[^\n]*)\n```\n\n```text\n(.*?)```", text, re.S)
+    assert examples
+    for command, shown in examples:
+        assert main(command.split()[3:]) == 0
+        printed = capsys.readouterr().out
+        for line in shown.strip().splitlines():
+            assert line in printed, f"{page}: {command}: {line!r} not printed"
