@@ -120,7 +120,7 @@ def table_blend(rate: float, aht: float, agents: int, threshold: float, patience
 
 
 def _build_parser():
-    p = parser("python -m sim.calculator", __doc__.split("\n\n")[1])
+    p = parser("python -m sim.calculator", __doc__.split("\n\n")[1].removesuffix("  Examples::"))
     p.add_argument("--rate", type=number(positive=True, unit="contacts per hour"), required=True,
                    help=f"arrivals per hour, > 0 (at most {LIMITS['rate_per_hour']:,.0f})")
     p.add_argument("--aht", type=number(positive=True, unit="seconds"), required=True,
