@@ -420,11 +420,11 @@ def _birth_death(lam: float, service: np.ndarray, theta: float, lines: int | Non
         served_k = np.ones_like(k)
         in_time_k = gammainc(k + 1.0, full * t)
         answered_wait_k = wait_k = (k + 1.0) / full
-    abandon = float(waits @ (1.0 - served_k)) / enter if enter > 0 else 0.0
+    abandon = min(float(waits @ (1.0 - served_k)) / enter, 1.0) if enter > 0 else 0.0
     answered = 1.0 - abandon
     return {
         "block": block,
-        "p_wait": float(waits.sum()) / enter if enter > 0 else 1.0,
+        "p_wait": min(float(waits.sum()) / enter, 1.0) if enter > 0 else 1.0,
         "service_level": float(p[:s].sum() + waits @ in_time_k) / enter if enter > 0 else 0.0,
         "asa_s": float(waits @ answered_wait_k) / enter / answered if enter > 0 and answered > 0 else math.inf,
         "mean_wait_s": float(waits @ wait_k) / enter if enter > 0 else 0.0,
