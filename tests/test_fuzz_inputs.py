@@ -267,6 +267,45 @@ def test_calculator_options_give_a_table_or_one_line(rate, aht, target, threshol
 
 
 @FUZZ
+@given(model=st.sampled_from(["erlang-x", "chat", "blend", "erlang", "x"]), rate=NUMBERS, aht=NUMBERS,
+       patience=st.one_of(st.none(), NUMBERS), agents=st.one_of(st.none(), st.tuples(NUMBERS, NUMBERS)),
+       extra=st.lists(st.tuples(st.sampled_from(["--lines", "--redial", "--redial-delay", "--concurrency",
+                                                  "--inflation", "--spread", "--outbound-aht", "--reserve"]),
+                                NUMBERS), max_size=4))
+def test_calculator_models_give_a_table_or_one_line(model, rate, aht, patience, agents, extra):
+    argv = ["--model", model, "--rate", rate, "--aht", aht]
+    if patience is not None:
+        argv += ["--patience", patience]
+    if agents is not None:
+        argv += ["--agents", *agents]
+    for option, value in extra:
+        argv += [option, value]
+    code, out, err = run_main("sim.calculator", argv)
+    clean_answer(code, err)
+    if code == 0:
+        assert out.strip(), "exit 0 with no table"
+
+
+@settings(FUZZ, max_examples=validation_size(15, 150))
+@given(model=st.sampled_from(["erlang-x", "chat", "blend"]), rate=st.floats(0.5, 3000), aht=st.floats(5, 3600),
+       patience=st.one_of(st.none(), st.floats(1, 7200)), agents=st.integers(1, 25), lines=st.integers(1, 60),
+       redial=st.floats(0, 0.999), concurrency=st.integers(1, 6), outbound=st.floats(5, 3600),
+       reserve=st.integers(0, 30))
+def test_calculator_models_with_plausible_values_answer_in_time(model, rate, aht, patience, agents, lines, redial,
+                                                               concurrency, outbound, reserve):
+    argv = ["--model", model, "--rate", repr(rate), "--aht", repr(aht), "--agents", str(agents), str(agents)]
+    if patience is not None:
+        argv += ["--patience", repr(patience)]
+    argv += {"erlang-x": ["--lines", str(lines), "--redial", repr(redial)],
+             "chat": ["--concurrency", str(concurrency)],
+             "blend": ["--outbound-aht", repr(outbound), "--reserve", str(reserve)]}[model]
+    code, out, err = run_main("sim.calculator", argv)
+    clean_answer(code, err)
+    if code == 0:
+        assert out.strip(), "exit 0 with no table"
+
+
+@FUZZ
 @given(confidence=NUMBERS)
 def test_compare_options_give_a_comparison_or_one_line(run_folder, tmp_path, confidence):
     code, out, err = run_main("sim.compare", [str(run_folder), str(run_folder), "--confidence", confidence])
