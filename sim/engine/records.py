@@ -163,3 +163,4 @@ class ReplicationResult:
     wellbeing: dict = field(default_factory=dict)  # group -> share of agent-time above its fatigue threshold
     served: dict = field(default_factory=dict)  # group -> services its agents started over the whole run
     sites: dict = field(default_factory=dict)  # per-site counts by segment (sim.journeys.sites); {} without sites
+    outbound: dict = field(default_factory=dict)  # per-campaign dial counts by segment (sim.journeys.outbound); {} without

@@ -43,6 +43,7 @@ from sim.journeys.conditions import Conditions
 from sim.journeys.deferrable import Deferrable
 from sim.journeys.expected_delay import ExpectedDelay
 from sim.journeys.flow import Journeys
+from sim.journeys.outbound import Outbound
 from sim.journeys.overflow import Overflow
 from sim.journeys.transfers import Transfers
 from sim.journeys.sites import Sites
@@ -57,7 +58,7 @@ __all__ = ["CentreModel", "MECHANISMS", "simulate"]
 #: The mechanisms, in the order they are built and called.  Each class's ``needed(scenario, run)``
 #: says whether a run needs it; a new mechanism is one module with one class, added here.
 MECHANISMS = (Days, OnDuty, Concurrency, Journeys, Vip, Overflow, Sites, Balking, Deferrable, AfterCallWork,
-              TrunkLines, Conditions, ExpectedDelay, Transfers)
+              TrunkLines, Conditions, ExpectedDelay, Transfers, Outbound)
 
 
 class CentreModel(Engine):
