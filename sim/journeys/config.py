@@ -800,9 +800,9 @@ def parse_blending(raw: Any, path: str) -> BlendingSpec | None:
     rule = choice(spec["rule"], join(path, "rule"), BLENDING_RULES)
     key = BLENDING_RULE_KEY[rule]
     for other in BLENDING_KEYS[1:]:
-        if other != key and other in spec:
+        if other != key and spec.get(other) is not None:  # null: absent (an override may unset it)
             raise ConfigError(join(path, other), f"not used by rule {rule} (it takes {key}); remove it")
-    if key not in spec:
+    if spec.get(key) is None:
         raise ConfigError(join(path, key), f"required for rule {rule}")
     where = join(path, key)
     if rule == "service_level_above":
