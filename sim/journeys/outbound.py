@@ -19,10 +19,13 @@ among their skills.  Three dialing modes, as in the dialers of UdeM's ContactCen
   work (idle, allowed by their group's blending rule), minus the dials already ringing and the
   connected calls waiting.  A connected callee waits ``patience_s`` for an agent, then hangs up:
   a *nuisance call* (abandoned), which counts against the nuisance rate.  The ratio starts at
-  ``pacing.initial_ratio`` and every ``pacing.adjust_every_s`` moves by ``pacing.step``: down
-  while the running nuisance rate (nuisance / connects so far) or that of the last period is
-  above ``pacing.nuisance_target``, up while both are below 80% of it (:data:`HEADROOM`), within
-  ``[min_ratio, max_ratio]``.
+  ``pacing.initial_ratio`` and every ``pacing.adjust_every_s`` moves by ``pacing.step`` within
+  ``[min_ratio, max_ratio]``: down while the nuisance rate (nuisance / connects) of the last period
+  is above ``pacing.nuisance_target``, or the running rate (since the start) is and the last
+  period's is not below 80% of the target (:data:`HEADROOM`); up while the last period's is below
+  80% of the target and it had connects, or it placed no dial while agents are idle (so a running
+  rate above target comes down through more calls without nuisance, and a dialer that stopped
+  tries again).
 
 Records due for a retry are dialled before fresh ones; a retry that would fall after the run's
 horizon is not scheduled (the record stays open).
@@ -42,7 +45,8 @@ next inbound contact), it takes outbound work if its group's rule allows it now:
 
 A connected call of a predictive campaign is given to the longest-idle agent of a group with the
 skill, whatever the rule (the callee is on the line); when none is idle it waits for the first agent
-of such a group that becomes free with no inbound contact ahead of it.  Idle agents are looked at
+of such a group that becomes free, ahead of any inbound contact (it hangs up within ``patience_s``,
+an inbound caller waits longer).  Idle agents are looked at
 again when the window opens, when a record becomes due for a retry, at each interval boundary
 (``service_level_above``) and, for predictive campaigns, whenever a dial ends.
 
@@ -125,7 +129,7 @@ class Campaign:
         self.counts = [0.0] * (n_seg * N_OUT)
         self.connects = 0  # running totals for the pacing
         self.nuisances = 0
-        self.period = [0, 0]  # connects, nuisances since the last adjustment
+        self.period = [0, 0, 0]  # connects, nuisances and dials since the last adjustment
         sub = f"outbound:{name}"
         self.u_connect = Sampler(UNIFORM, stream(seed, replication, f"{sub}:connect"))
         self.u_right = Sampler(UNIFORM, stream(seed, replication, f"{sub}:right_party"))
@@ -289,8 +293,8 @@ class Outbound(Mechanism):
         def rest(agent, now: float) -> bool:
             if before is not None and before(agent, now):
                 return True
-            for camp in camps:
-                if camp.waiting and self._inbound_waiting(g) < self._connected_limit(g):
+            for camp in camps:  # an answered callee on the line first: it hangs up within seconds
+                if camp.waiting:
                     dial = camp.waiting.popleft()
                     self._converse(agent, dial, now)
                     return True
@@ -306,11 +310,6 @@ class Outbound(Mechanism):
                 return True
             return False
         return rest
-
-    def _connected_limit(self, g: int) -> float:
-        """A waiting connected call goes before fewer than this many waiting inbound contacts (1: none)."""
-        rule = self.rules.get(g)
-        return rule[1] if rule is not None and rule[0] == "queue_below" else 1
 
     def _kick(self, camp: Campaign, now: float) -> None:
         """Idle agents take the campaign's work if their rule allows it (preview and progressive), or the
@@ -375,6 +374,7 @@ class Outbound(Mechanism):
         dial = Dial(camp, record, engine.seg, agent)
         camp.attempts[record] += 1
         camp.counts[dial.seg * N_OUT + DIALS] += 1.0
+        camp.period[2] += 1
         dial.connected = camp.u_connect() < camp.spec.connect
         dial.right = camp.u_right() < camp.spec.right_party
         end = now + camp.ring()
@@ -528,18 +528,25 @@ class Outbound(Mechanism):
         self._kick(ev.arg, self.engine.env._now)
 
     def _on_adjust(self, ev) -> None:
-        """Predictive pacing: the ratio steps down while the nuisance rate is above target, else up."""
+        """Predictive pacing: the ratio steps down while the nuisance rate of the last period is above target (or
+        the running rate is, and the last period's is not well below it; by ``step`` x the last period's rate /
+        target, 1 to 5 steps), and up by ``step`` while the last period's is below :data:`HEADROOM` x the target
+        and it had connects, or it placed no dial while records wait in the window and agents are idle now (a
+        dialer that stopped dialling learns nothing: it tries more)."""
         camp = ev.arg
         pacing = camp.spec.pacing
         now = self.engine.env._now
-        connects, nuisances = camp.period
+        target = pacing.nuisance_target
+        connects, nuisances, dials = camp.period
         running = camp.nuisances / camp.connects if camp.connects else 0.0
         recent = nuisances / connects if connects else 0.0
-        if running > pacing.nuisance_target or recent > pacing.nuisance_target:
-            camp.ratio = max(pacing.min_ratio, camp.ratio - pacing.step)
-        elif connects and max(running, recent) < HEADROOM * pacing.nuisance_target:
+        if recent > target or (running > target and recent >= HEADROOM * target):
+            # the further above target, the bigger the step down (at most 5 steps)
+            camp.ratio = max(pacing.min_ratio, camp.ratio - pacing.step * min(5.0, max(1.0, recent / target)))
+        elif (connects and recent < HEADROOM * target) or (
+                not dials and self._in_window(camp, now) and camp.has_record() and self._available(camp)):
             camp.ratio = min(pacing.max_ratio, camp.ratio + pacing.step)
-        camp.period = [0, 0]
+        camp.period = [0, 0, 0]
         if now + pacing.adjust_every_s < self.horizon:
             self.engine.env.call_at(now + pacing.adjust_every_s, self._on_adjust, camp)
         self._kick(camp, now)
