@@ -19,13 +19,13 @@ among their skills.  Three dialing modes, as in the dialers of UdeM's ContactCen
   work (idle, allowed by their group's blending rule), minus the dials already ringing and the
   connected calls waiting.  A connected callee waits ``patience_s`` for an agent, then hangs up:
   a *nuisance call* (abandoned), which counts against the nuisance rate.  The ratio starts at
-  ``pacing.initial_ratio`` and every ``pacing.adjust_every_s`` moves by ``pacing.step`` within
-  ``[min_ratio, max_ratio]``: down while the nuisance rate (nuisance / connects) of the last period
-  is above ``pacing.nuisance_target``, or the running rate (since the start) is and the last
-  period's is not below 80% of the target (:data:`HEADROOM`); up while the last period's is below
-  80% of the target and it had connects, or it placed no dial while agents are idle (so a running
-  rate above target comes down through more calls without nuisance, and a dialer that stopped
-  tries again).
+  ``pacing.initial_ratio`` and every ``pacing.adjust_every_s`` moves within ``[min_ratio,
+  max_ratio]`` on a *nuisance budget*, ``nuisance_target`` x the connects so far minus the nuisance
+  calls so far: down by ``pacing.step`` (up to 5 steps, the further over) while the budget is spent
+  or the last period's nuisance rate (nuisance / connects) is above target; up by one step while a
+  whole nuisance call of budget is left and the last period's rate was below 80% of the target
+  (:data:`HEADROOM`), or when it placed no dial in its window while agents were idle (a dialer that
+  stopped tries again); else it holds.
 
 Records due for a retry are dialled before fresh ones; a retry that would fall after the run's
 horizon is not scheduled (the record stays open).
@@ -528,22 +528,23 @@ class Outbound(Mechanism):
         self._kick(ev.arg, self.engine.env._now)
 
     def _on_adjust(self, ev) -> None:
-        """Predictive pacing: the ratio steps down while the nuisance rate of the last period is above target (or
-        the running rate is, and the last period's is not well below it; by ``step`` x the last period's rate /
-        target, 1 to 5 steps), and up by ``step`` while the last period's is below :data:`HEADROOM` x the target
-        and it had connects, or it placed no dial while records wait in the window and agents are idle now (a
-        dialer that stopped dialling learns nothing: it tries more)."""
+        """Predictive pacing on a nuisance budget: ``target`` x the connects so far, minus the nuisance calls so
+        far.  The ratio steps down while the budget is spent (by ``step`` x the calls over it, 1 to 5 steps) or
+        the last period's nuisance rate is above target; up by ``step`` while at least one nuisance call of
+        budget is left and the last period had connects at under :data:`HEADROOM` x the target, or it placed no
+        dial while records wait in the window and agents are idle now (a dialer that stopped learns nothing);
+        else it holds."""
         camp = ev.arg
         pacing = camp.spec.pacing
         now = self.engine.env._now
         target = pacing.nuisance_target
         connects, nuisances, dials = camp.period
-        running = camp.nuisances / camp.connects if camp.connects else 0.0
+        budget = target * camp.connects - camp.nuisances
         recent = nuisances / connects if connects else 0.0
-        if recent > target or (running > target and recent >= HEADROOM * target):
-            # the further above target, the bigger the step down (at most 5 steps)
-            camp.ratio = max(pacing.min_ratio, camp.ratio - pacing.step * min(5.0, max(1.0, recent / target)))
-        elif (connects and recent < HEADROOM * target) or (
+        if budget < 0 or recent > target:
+            over = max(-budget, recent / target)
+            camp.ratio = max(pacing.min_ratio, camp.ratio - pacing.step * min(5.0, max(1.0, over)))
+        elif (budget >= 1 and connects and recent < HEADROOM * target) or (
                 not dials and self._in_window(camp, now) and camp.has_record() and self._available(camp)):
             camp.ratio = min(pacing.max_ratio, camp.ratio + pacing.step)
         camp.period = [0, 0, 0]
