@@ -266,3 +266,29 @@ def test_cli_reports_a_bad_pacing_target_in_one_line_with_exit_2(tmp_path):
                         "scenario.contact_types.collections.outbound.pacing.nuisance_target=1.2")
     assert_one_line_error(proc, out, "scenario.contact_types.collections.outbound.pacing.nuisance_target",
                           "strictly between 0 and 1")
+
+
+def test_a_trace_replays_inbound_contacts_beside_a_campaign_and_may_not_name_the_campaign(tmp_path):
+    inbound = {"channel": "phone", "handle_time": det(60)}
+    trace = tmp_path / "trace.csv"
+    trace.write_text("arrival_time_s,handle_time_s\n5,60\n300,60\n", encoding="utf-8")
+    raw_types = {"calls": inbound, "collect": {"channel": "phone", "handle_time": det(100), "outbound": campaign()}}
+    scenario = {"open_time": "08:00", "close_time": "09:00", "interval_minutes": 60, "trace": str(trace),
+                "channels": {"phone": {"service_level_threshold_s": 20, "service_level_target": 0.8}},
+                "contact_types": raw_types, "agent_groups": {"agents": {"skills": ["calls", "collect"], "staffing": 2}}}
+    result = _run(centre_config(scenario))
+    assert result.segments.type_tally[:, 0, TALLY_FIELDS.index("arrivals")].sum() == 2
+    assert _counts(result)["right_party"] == 2
+    trace.write_text("arrival_time_s,handle_time_s,contact_type\n5,60,collect\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"trace\.csv:2: unknown contact_type 'collect'; expected one of calls$"):
+        centre_config(scenario)
+
+
+def test_a_multi_day_run_dials_in_each_day_window_and_retries_carry_over_to_the_next_day():
+    # Window 08:00-08:01 each day, nobody answers, ring 10 s: six dials a day; 2 attempts, 3 h apart: the
+    # records dialled on day 1 are due again in the night and dialled first on day 2 (before fresh ones).
+    config = _config(campaign(list_size=100, connect=0.0, attempts={"max": 2, "retry_delay_s": 3 * 3600},
+                              window={"start": 0, "end": 60}), days=2)
+    result = _run(config)
+    c = _counts(result)
+    assert c["dials"] == 12 and c["records_closed"] == 6  # day 2: the six retries, which close their records

@@ -49,7 +49,7 @@ from sim.journeys.transfers import Transfers
 from sim.journeys.sites import Sites
 from sim.journeys.trunk_lines import TrunkLines
 from sim.journeys.vip import Vip
-from sim.model.config import RunSpec, Scenario
+from sim.model.config import RunSpec, Scenario, inbound_types
 from sim.workforce.days import Days, segment_bounds
 from sim.workforce.on_duty import OnDuty
 
@@ -167,7 +167,7 @@ class CentreModel(Engine):
         for mechanism in self.mechanisms:
             mechanism.start(run.horizon_s)  # multi-day runs schedule their days here (sim.workforce.days)
         if scenario.trace is not None:
-            rows = read_trace(scenario.trace, scenario.contact_types)
+            rows = read_trace(scenario.trace, inbound_types(scenario.contact_types))
             self._schedule_trace(iter([r for r in rows if r.arrival_time_s < run.horizon_s]))
         else:
             factors = None  # busyness: one factor per simulated day, shared by every contact type

@@ -492,10 +492,15 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
     return Scenario(
         name=scenario_name(spec.get("name", "centre"), join(path, "name")), open_time_s=open_s, interval_s=interval_s, n_intervals=n,
         channels=channels, contact_types=contact_types, agent_groups=groups, routing=routing,
-        trace=parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
+        trace=parse_trace(spec.get("trace"), join(path, "trace"), inbound_types(contact_types)),
         busyness_cv=_busyness_cv(spec, path), roster=roster_path,
         costs=costs, cx=parse_cx(spec.get("cx"), join(path, "cx")), skill_levels=levels, sites=sites,
     )
+
+
+def inbound_types(contact_types: Mapping[str, ContactTypeSpec]) -> dict[str, ContactTypeSpec]:
+    """The contact types that arrive (all but outbound campaigns, whose contacts are dials): those a trace names."""
+    return {name: ct for name, ct in contact_types.items() if ct.outbound is None}
 
 
 def _check_outbound_targets(contact_types: Mapping[str, ContactTypeSpec], path: str) -> None:
