@@ -191,6 +191,7 @@ def test_predictive_pacing_keeps_the_nuisance_rate_under_its_target_and_dials_mo
 
 def test_outbound_kpis_fill_the_summary_types_and_groups_tables():
     result = run_experiment(_dialers("predictive", 2))
+    assert result.types is not None
     summary = set(zip(result.summary.channel, result.summary.metric))
     for metric in ("dials", "connects", "right_party_contacts", "nuisance_rate", "list_completed_share"):
         assert ("phone", metric) in summary and ("all", metric) in summary
@@ -198,6 +199,11 @@ def test_outbound_kpis_fill_the_summary_types_and_groups_tables():
     types = result.types[result.types.contact_type == "collect"]
     assert "dials" in set(types.metric) and "service_level" not in set(types.metric)
     assert "outbound_utilisation" in set(result.groups.metric)
+    per_interval = result.type_intervals[result.type_intervals.contact_type == "collect"]
+    total = result.summary.set_index(["channel", "metric"]).loc[("all", "dials"), "mean"]
+    assert per_interval["dials"].sum() == pytest.approx(total)  # the intervals add up to the window (no warm-up)
+    assert result.type_intervals[result.type_intervals.contact_type != "collect"]["dials"].isna().all()
+    assert "outbound_utilisation" in result.group_intervals.columns
 
 
 # ------------------------------------------------------------------ bad input

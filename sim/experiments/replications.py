@@ -41,9 +41,8 @@ from sim.experiments.kpis import WAIT_UNITS, kpi, unit_of
 from sim.experiments.stats import share_interval, t_interval, wilson_interval
 from sim.model.capacity import load_warnings
 from sim.model.config import SimConfig
-from sim.model.metrics import (DAY_METRICS, GROUP_INTERVAL_METRICS, INTERVAL_METRICS, SUMMARY_ORDER, TYPE_METRICS,
-                               interval_metrics, type_interval_metrics, with_after_call_work, with_balking,
-                               with_lines)
+from sim.model.metrics import (DAY_METRICS, INTERVAL_METRICS, SUMMARY_ORDER, TYPE_METRICS, group_interval_metrics,
+                               interval_metrics, type_interval_metrics, with_after_call_work, with_balking, with_lines)
 from sim.workforce.costs import COST_METRICS
 
 __all__ = ["ExperimentResult", "run_experiment", "assemble", "write_tables", "format_summary", "format_days",
@@ -113,7 +112,8 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
                                           ("interval_start_s", "interval", "contact_type", "channel"),
                                           type_interval_metrics(config.scenario)),
         group_intervals=_average_intervals([out["group_intervals"] for out in outputs if "group_intervals" in out],
-                                           ("interval_start_s", "interval", "group"), GROUP_INTERVAL_METRICS),
+                                           ("interval_start_s", "interval", "group"),
+                                           group_interval_metrics(config.scenario)),
         warnings=tuple(load_warnings(config.scenario, [out["load"] for out in outputs if "load" in out],
                                      tuple(config.scenario.contact_types), tuple(config.scenario.agent_groups))),
         sites=_aggregate(pd.DataFrame([row for out in outputs for row in out.get("sites", ())]), "site",

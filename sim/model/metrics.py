@@ -98,7 +98,7 @@ __all__ = ["SUMMARY_METRICS", "DAY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "I
            "offered_count", "BALK_METRICS", "with_balking", "LINE_BLOCK_METRICS", "with_lines",
            "AFTER_CALL_WORK_METRICS", "with_after_call_work", "interval_metrics", "type_interval_metrics",
            "interval_bounds", "clock_label", "SITE_METRICS", "SITE_COST_METRICS", "replication_sites",
-           "OUTBOUND_METRICS", "replication_outbound"]
+           "OUTBOUND_METRICS", "OUTBOUND_INTERVAL_METRICS", "replication_outbound", "group_interval_metrics"]
 
 SUMMARY_METRICS = (
     "arrivals", "offered", "answered", "abandoned", "blocked", "balked", "line_blocked", "in_system", "service_level",
@@ -179,8 +179,23 @@ def interval_metrics(scenario: Scenario | None) -> tuple[str, ...]:
 def type_interval_metrics(scenario: Scenario | None) -> tuple[str, ...]:
     """The columns of ``type_intervals.csv`` for ``scenario``: :data:`TYPE_INTERVAL_METRICS`, balking's and
     trunk lines' contact KPIs where modelled, and ``talk_time_s``, ``wrap_up_s`` after ``aht_s`` with
-    after-call work."""
-    return with_after_call_work(with_lines(with_balking(TYPE_INTERVAL_METRICS, scenario), scenario), scenario)
+    after-call work; with an outbound campaign, :data:`OUTBOUND_INTERVAL_METRICS` at the end (NaN on the
+    inbound types' rows)."""
+    metrics = with_after_call_work(with_lines(with_balking(TYPE_INTERVAL_METRICS, scenario), scenario), scenario)
+    return metrics + OUTBOUND_INTERVAL_METRICS if scenario is not None and outbound_on(scenario) else metrics
+
+
+#: An outbound campaign's KPIs per interval (``type_intervals.csv``, on the campaign's rows; by the interval
+#: each dial was placed in).
+OUTBOUND_INTERVAL_METRICS = ("dials", "connects", "right_party_contacts", "nuisance_rate")
+
+
+def group_interval_metrics(scenario: Scenario | None) -> tuple[str, ...]:
+    """The columns of ``group_intervals.csv``: :data:`GROUP_INTERVAL_METRICS`, then ``outbound_utilisation``
+    with an outbound campaign (NaN for groups without outbound skills)."""
+    if scenario is not None and outbound_on(scenario):
+        return GROUP_INTERVAL_METRICS + ("outbound_utilisation",)
+    return GROUP_INTERVAL_METRICS
 
 
 def _ratio(num, den):
@@ -528,7 +543,19 @@ def replication_type_intervals(result: ReplicationResult, scenario: Scenario, ru
     if seg.type_tally is None:
         return {**columns, **{m: np.full(n_int * n_t, math.nan) for m in metrics}}
     kpis = kpis_from_tally(_per_interval(seg.type_tally[keep], idx, n_int), run)  # each (n_int, n_types)
-    columns.update({metric: np.asarray(kpis[metric], dtype=float).reshape(-1) for metric in metrics})
+    columns.update({metric: np.asarray(kpis[metric], dtype=float).reshape(-1) for metric in metrics
+                    if metric not in OUTBOUND_INTERVAL_METRICS})
+    if result.outbound:  # the campaigns' rows (sim.journeys.outbound)
+        counts = _per_interval(result.outbound["counts"][keep], idx, n_int)  # (n_int, n_campaigns, N_OUT)
+        values = {m: np.full((n_int, n_t), math.nan) for m in OUTBOUND_INTERVAL_METRICS}
+        for i, name in enumerate(result.outbound["types"]):
+            t = names.index(name)
+            c = counts[:, i]
+            values["dials"][:, t] = c[:, _O["dials"]]
+            values["connects"][:, t] = c[:, _O["connects"]]
+            values["right_party_contacts"][:, t] = c[:, _O["right_party"]]
+            values["nuisance_rate"][:, t] = _ratio(c[:, _O["nuisance"]], c[:, _O["connects"]])
+        columns.update({m: v.reshape(-1) for m, v in values.items()})
     return columns
 
 
@@ -542,13 +569,18 @@ def replication_group_intervals(result: ReplicationResult, scenario: Scenario,
     seg = result.segments
     busy = _per_interval(seg.busy_area[keep], idx, n_int)  # (n_int, n_groups)
     staffed = _per_interval(seg.staffed_area[keep], idx, n_int)
-    return {
+    out = {
         "interval_start_s": np.repeat(starts, n_g),
         "interval": np.repeat(_interval_labels(scenario, starts), n_g),
         "group": np.tile(np.asarray(names, dtype=object), n_int),
         "occupancy": _ratio(busy, staffed).reshape(-1),
         "agents_staffed": (staffed / lengths[:, None]).reshape(-1),
     }
+    if result.outbound:  # agent time on outbound work (sim.journeys.outbound); NaN for other groups
+        share = _ratio(_per_interval(result.outbound["busy"][keep], idx, n_int), staffed)
+        share[:, [g for g in range(n_g) if g not in result.outbound["groups"]]] = math.nan
+        out["outbound_utilisation"] = share.reshape(-1)
+    return out
 
 
 #: Per site (``sites.csv``, :mod:`sim.journeys.sites`), over the window: ``answered``, contacts the site's
