@@ -298,3 +298,24 @@ def test_a_multi_day_run_dials_in_each_day_window_and_retries_carry_over_to_the_
     result = _run(config)
     c = _counts(result)
     assert c["dials"] == 12 and c["records_closed"] == 6  # day 2: the six retries, which close their records
+
+
+@pytest.mark.parametrize("mode", ["progressive", "preview"])
+def test_right_party_contacts_per_agent_follow_the_renewal_reward_formula(mode):
+    # An agent of a progressive (preview) team repeats cycles: [review] + ring + (answered: right party's talk or
+    # a wrong party's time). With ring 20 s, answered 30%, right party 80%, talk 180 s, wrong party 30 s (and
+    # review 15 s): E[cycle] = [15 +] 20 + 0.3 x (0.8 x 180 + 0.2 x 30) s, each ending in a right-party
+    # contact with probability 0.3 x 0.8. Ten agents, 8 h, the list never runs out: 10 x 28,800 x 0.24 /
+    # E[cycle] right-party contacts; the replications' interval must cover it (end effects are < 1 contact).
+    reps = 8
+    config = _dialers(mode, reps)
+    if mode == "preview":
+        from dataclasses import replace
+
+        ct = config.scenario.contact_types["collect"]
+        out = replace(ct.outbound, mode="preview", preview_time=type(ct.outbound.dial_time)("exponential", 15.0))
+        config = replace(config, scenario=replace(config.scenario, contact_types={"collect": replace(ct, outbound=out)}))
+    cycle = (15.0 if mode == "preview" else 0.0) + 20.0 + 0.3 * (0.8 * 180.0 + 0.2 * 30.0)
+    expected = 10 * 28800 * 0.3 * 0.8 / cycle
+    s = run_experiment(config).summary.set_index(["channel", "metric"]).loc[("all", "right_party_contacts")]
+    assert s["ci_low"] <= expected <= s["ci_high"], (expected, s["ci_low"], s["ci_high"])
