@@ -91,3 +91,55 @@ def test_bad_blending_names_its_key_path_in_one_line(blending, skills, where, ex
         centre_config(_raw(blending, skills))
     message = str(err.value)
     assert message.startswith(where + ":") and expected in message and "\n" not in message, message
+
+
+# ------------------------------------------------------------------ invariants over random settings
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from sim.engine.records import IN_SYSTEM, TALLY_FIELDS  # noqa: E402
+from sim.model.centre import simulate  # noqa: E402
+
+RULES = st.one_of(st.none(), st.builds(lambda n: {"rule": "queue_below", "max_waiting": n}, st.integers(1, 4)),
+                  st.builds(lambda s: {"rule": "service_level_above", "target": s}, st.floats(0, 1)),
+                  st.builds(lambda r: {"rule": "idle_reserve", "agents": r}, st.integers(0, 3)))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(mode=st.sampled_from(["preview", "progressive", "predictive"]), rule=RULES,
+       connect=st.floats(0, 1), right=st.floats(0, 1), staffing=st.integers(1, 5), drain=st.booleans(),
+       patience=st.sampled_from([0, 2, 30]), acw=st.sampled_from([None, 5.0, 20.0]))
+def test_every_dial_and_every_arrival_ends_exactly_once_whatever_the_settings(mode, rule, connect, right, staffing,
+                                                                             drain, patience, acw):
+    out = campaign(list_size=60, connect=connect, right_party=right, mode=mode,
+                   dial_time={"dist": "exponential", "mean_s": 15}, attempts={"max": 2, "retry_delay_s": 300})
+    if mode == "preview":
+        out["preview_time"] = {"dist": "exponential", "mean_s": 10}
+    if mode == "predictive":
+        out.update(patience_s=patience, pacing={"initial_ratio": 2.0, "adjust_every_s": 120})
+    inbound = {"channel": "phone", "arrivals": {"rate_per_hour": 30},
+               "handle_time": {"dist": "exponential", "mean_s": 200}, "patience": {"dist": "exponential", "mean_s": 60}}
+    config = _config(out, staffing=staffing, inbound=inbound, acw=acw, blending=rule, handle=120, drain=drain)
+    result = simulate(config.scenario, config.run, 0, keep_contacts=True)
+    c = _counts(result)
+    assert c["dials"] == c["no_answer"] + c["wrong_party"] + c["right_party"] + c["nuisance"] + c["pending"]
+    assert c["right_party"] + c["wrong_party"] + c["nuisance"] <= c["connects"] <= c["dials"] <= 2 * 60
+    assert c["records_reached"] == c["right_party"] and c["records_closed"] <= 60
+    assert drain is False or c["pending"] == 0
+    inside = slice(None) if drain else slice(0, -1)  # without drain: spans past the horizon are left out
+    busy, staffed = result.segments.busy_area[inside].sum(), result.segments.staffed_area[inside].sum()
+    assert result.outbound["busy"][inside].sum() <= busy + 1e-6 and busy <= staffed + 1e-6  # nobody busy twice
+    t = dict(zip(TALLY_FIELDS, result.segments.tally.sum(axis=(0, 1))))
+    log = result.contacts
+    assert len(log) == t["arrivals"] == len(set(log.contact_id.tolist()))
+    assert t["in_system"] == (log.outcome == IN_SYSTEM).sum()
+
+
+def test_cli_reports_a_bad_blending_rule_in_one_line_with_exit_2(tmp_path):
+    from .test_bad_input import assert_one_line_error, run_sim
+
+    proc, out = run_sim(tmp_path, "+experiment=outbound_campaign",
+                        "scenario.agent_groups.generalists.blending.rule=when_quiet")
+    assert_one_line_error(proc, out, "scenario.agent_groups.generalists.blending.rule",
+                          "expected one of queue_below, service_level_above, idle_reserve")
