@@ -143,3 +143,23 @@ def test_cli_reports_a_bad_blending_rule_in_one_line_with_exit_2(tmp_path):
                         "scenario.agent_groups.generalists.blending.rule=when_quiet")
     assert_one_line_error(proc, out, "scenario.agent_groups.generalists.blending.rule",
                           "expected one of queue_below, service_level_above, idle_reserve")
+
+
+def test_deferrable_work_waits_behind_outbound_work_but_live_inbound_does_not():
+    # One agent with email (deferrable) and a campaign from 08:30; emails pile up from 08:00. When the agent
+    # finishes an email after 08:30 it dials (the backlog does not hold it back): both records, once each.
+    # With phone calls waiting instead, it keeps answering them while any waits.
+    def config(channel_deferrable: bool):
+        channel = {"service_level_threshold_s": 3600 if channel_deferrable else 20, "service_level_target": 0.8,
+                   "deferrable": channel_deferrable}
+        work = {"channel": "work", "arrivals": {"rate_per_hour": 120}, "handle_time": det(100)}
+        if channel_deferrable:
+            work["deferrable"] = {"reserve_agents": 0}
+        return centre_config({
+            "open_time": "08:00", "close_time": "09:00", "interval_minutes": 60,
+            "channels": {"work": channel, "phone": {"service_level_threshold_s": 20, "service_level_target": 0.8}},
+            "contact_types": {"work": work, "collect": {"channel": "phone", "handle_time": det(100), "outbound": campaign(
+                connect=0.0, attempts={"max": 1}, window={"start": "08:30"})}},
+            "agent_groups": {"agents": {"skills": ["work", "collect"], "staffing": 1}}}, drain=False)
+    assert _counts(_run(config(True)))["dials"] == 2
+    assert _counts(_run(config(False)))["dials"] == 0

@@ -34,13 +34,15 @@ horizon is not scheduled (the record stays open).
 agent of a group with outbound skills becomes free (the group's ``rest`` hook, before it takes its
 next inbound contact), it takes outbound work if its group's rule allows it now:
 
-- without a rule, and under ``service_level_above`` and ``idle_reserve``, inbound keeps priority:
-  outbound work only while no inbound contact waits in the group's inbound queues; then
+- without a rule, and under ``service_level_above`` and ``idle_reserve``, live inbound work keeps
+  priority: outbound work only while no contact waits in the group's live inbound queues (deferrable
+  work, email and social posts, is not live: it waits for agents with nothing else to do, outbound
+  work included); then
   ``service_level_above``: only while the group's inbound service level over the last interval
   (answered within the channel's threshold / answered and abandoned, of the contacts that left
   then; an interval without any counts as met) is at least ``target``; ``idle_reserve``: only
   while at least ``agents`` other agents of the group stay idle;
-- ``queue_below``: while fewer than ``max_waiting`` inbound contacts wait in the group's inbound
+- ``queue_below``: while fewer than ``max_waiting`` contacts wait in the group's live inbound
   queues, even ahead of them (1: only while none waits).
 
 A connected call of a predictive campaign is given to the longest-idle agent of a group with the
@@ -180,17 +182,22 @@ class Outbound(Mechanism):
         self.camp_of: list[Campaign | None] = [None] * engine.n_types
         for camp in self.campaigns:
             self.camp_of[camp.queue.index] = camp
-        #: per agent group index: its campaigns (in skill order), inbound queues and blending rule
+        #: per agent group index: its campaigns (in skill order), live inbound queues and blending rule
         self.group_campaigns: dict[int, list[Campaign]] = {}
         self.inbound: dict[int, list] = {}
+        self.inbound_types: dict[int, list[int]] = {}
         self.rules: dict[int, tuple[str, float]] = {}
         self.sl_ok: dict[int, bool] = {}
+        # live inbound types: not deferrable work (email, social), which waits for agents with nothing else to do
+        live = [ct.outbound is None and ct.deferrable is None and not scenario.channels[ct.channel].deferrable
+                for ct in scenario.contact_types.values()]
         for g in engine.groups:
             camps = [self.camp_of[q.index] for q in g.skills if q in outbound_queues]
             if not camps:
                 continue
             self.group_campaigns[g.index] = camps
-            self.inbound[g.index] = [q for q in g.skills if q not in outbound_queues]
+            self.inbound[g.index] = [q for q in g.skills if live[q.index]]
+            self.inbound_types[g.index] = sorted({q.index for q in self.inbound[g.index]})  # a VIP class: its type
             spec = scenario.agent_groups[g.name].blending
             if spec is not None:
                 self.rules[g.index] = (spec.rule, spec.threshold)
@@ -556,8 +563,8 @@ class Outbound(Mechanism):
         """An interval ends: each service-level rule looks at its group's inbound service level in it."""
         now = self.engine.env._now
         for g in self.sl_groups:
-            done = sum(self.sl_done[q.index] for q in self.inbound[g])
-            within = sum(self.sl_within[q.index] for q in self.inbound[g])
+            done = sum(self.sl_done[t] for t in self.inbound_types[g])
+            within = sum(self.sl_within[t] for t in self.inbound_types[g])
             self.sl_ok[g] = done == 0 or within / done >= self.rules[g][1]
         self.sl_within = [0] * self.engine.n_types
         self.sl_done = [0] * self.engine.n_types
