@@ -703,6 +703,12 @@ class BlendingSpec:
     threshold: float
 
 
+def _given(spec: Mapping[str, Any], key: str, default: Any) -> Any:
+    """``spec[key]``, or ``default`` when it is absent or null (an override may unset a key with null)."""
+    value = spec.get(key)
+    return default if value is None else value
+
+
 def _window_time(value: Any, path: str, open_s: float) -> float:
     """A dialing window's bound: a clock time 'HH:MM' or seconds from the opening -> seconds from the opening."""
     if isinstance(value, str):
@@ -716,7 +722,7 @@ def parse_outbound(raw: Any, path: str, open_s: float, close_s: float) -> Outbou
         return None
     spec = mapping(raw, path)
     check_keys(spec, path, OUTBOUND_KEYS, required=("list_size", "connect", "right_party", "dial_time"))
-    mode = choice(spec.get("mode", "progressive"), join(path, "mode"), DIALING_MODES)
+    mode = choice(_given(spec, "mode", "progressive"), join(path, "mode"), DIALING_MODES)
     window = None
     if spec.get("window") is not None:
         where = join(path, "window")
@@ -743,7 +749,7 @@ def parse_outbound(raw: Any, path: str, open_s: float, close_s: float) -> Outbou
         raise ConfigError(join(path, "pacing"), f"only used with mode: predictive, got mode: {mode}")
     preview = None
     if mode == "preview":
-        preview = parse_distribution(spec.get("preview_time", {"dist": "deterministic", "mean_s": 30.0}),
+        preview = parse_distribution(_given(spec, "preview_time", {"dist": "deterministic", "mean_s": 30.0}),
                                      join(path, "preview_time"))
     elif spec.get("preview_time") is not None:
         raise ConfigError(join(path, "preview_time"), f"only used with mode: preview, got mode: {mode}")
@@ -757,11 +763,11 @@ def parse_outbound(raw: Any, path: str, open_s: float, close_s: float) -> Outbou
         right_party=probability(spec["right_party"], join(path, "right_party")),
         dial_time=parse_distribution(spec["dial_time"], join(path, "dial_time")),
         mode=mode, window=window,
-        max_attempts=integer(attempts.get("max", 3), join(path, "attempts.max"), minimum=1),
-        retry_delay_s=number(attempts.get("retry_delay_s", 3600.0), join(path, "attempts.retry_delay_s"),
+        max_attempts=integer(_given(attempts, "max", 3), join(path, "attempts.max"), minimum=1),
+        retry_delay_s=number(_given(attempts, "retry_delay_s", 3600.0), join(path, "attempts.retry_delay_s"),
                              unit="seconds"),
         preview_time=preview, pacing=pacing,
-        patience_s=number(spec.get("patience_s", 2.0), join(path, "patience_s"), unit="seconds"),
+        patience_s=number(_given(spec, "patience_s", 2.0), join(path, "patience_s"), unit="seconds"),
         wrong_party_time=OutboundSpec.wrong_party_time if wrong is None else parse_distribution(
             wrong, join(path, "wrong_party_time")),
     )
@@ -772,22 +778,22 @@ def parse_pacing(raw: Any, path: str) -> PacingSpec:
     spec = mapping(raw, path)
     check_keys(spec, path, PACING_KEYS)
     d = PacingSpec()
-    target = number(spec.get("nuisance_target", d.nuisance_target), join(path, "nuisance_target"))
+    target = number(_given(spec, "nuisance_target", d.nuisance_target), join(path, "nuisance_target"))
     if not 0.0 < target < 1.0:
         raise ConfigError(join(path, "nuisance_target"), f"expected a share strictly between 0 and 1 (e.g. 0.03 "
                                                          f"for 3%), got {show(spec.get('nuisance_target'))}")
-    lo = number(spec.get("min_ratio", d.min_ratio), join(path, "min_ratio"), positive=True)
-    hi = number(spec.get("max_ratio", d.max_ratio), join(path, "max_ratio"), positive=True)
+    lo = number(_given(spec, "min_ratio", d.min_ratio), join(path, "min_ratio"), positive=True)
+    hi = number(_given(spec, "max_ratio", d.max_ratio), join(path, "max_ratio"), positive=True)
     if hi < lo:
         raise ConfigError(join(path, "max_ratio"), f"expected at least min_ratio ({lo:g}), got {hi:g}")
-    initial = number(spec.get("initial_ratio", max(lo, min(hi, d.initial_ratio))), join(path, "initial_ratio"),
+    initial = number(_given(spec, "initial_ratio", max(lo, min(hi, d.initial_ratio))), join(path, "initial_ratio"),
                      positive=True)
     if not lo <= initial <= hi:
         raise ConfigError(join(path, "initial_ratio"), f"expected a ratio between min_ratio {lo:g} and max_ratio "
                                                        f"{hi:g}, got {initial:g}")
     return PacingSpec(initial_ratio=initial, nuisance_target=target, min_ratio=lo, max_ratio=hi,
-                      step=number(spec.get("step", d.step), join(path, "step")),
-                      adjust_every_s=number(spec.get("adjust_every_s", d.adjust_every_s), join(path, "adjust_every_s"),
+                      step=number(_given(spec, "step", d.step), join(path, "step")),
+                      adjust_every_s=number(_given(spec, "adjust_every_s", d.adjust_every_s), join(path, "adjust_every_s"),
                                             positive=True, unit="seconds"))
 
 

@@ -36,8 +36,7 @@ next inbound contact), it takes outbound work if its group's rule allows it now:
 
 - without a rule, and under ``service_level_above`` and ``idle_reserve``, live inbound work keeps
   priority: outbound work only while no contact waits in the group's live inbound queues (deferrable
-  work, email and social posts, is not live: it waits for agents with nothing else to do, outbound
-  work included); then
+  work, email and social posts, is not live; see below); then
   ``service_level_above``: only while the group's inbound service level over the last interval
   (answered within the channel's threshold / answered and abandoned, of the contacts that left
   then; an interval without any counts as met) is at least ``target``; ``idle_reserve``: only
@@ -45,7 +44,10 @@ next inbound contact), it takes outbound work if its group's rule allows it now:
 - ``queue_below``: while fewer than ``max_waiting`` contacts wait in the group's live inbound
   queues, even ahead of them (1: only while none waits).
 
-A connected call of a predictive campaign is given to the longest-idle agent of a group with the
+A predictive dialer counts only idle agents (and a free agent that will be idle: one with no inbound
+contact, live or deferrable, waiting for it), as dialers count agents in the *available* state: an agent
+working the email backlog is not available.  So deferrable work waits behind preview and progressive
+work (the agent reserves a record instead), and goes before predictive dialling.  A connected call of a predictive campaign is given to the longest-idle agent of a group with the
 skill, whatever the rule (the callee is on the line); when none is idle it waits for the first agent
 of such a group that becomes free, ahead of any inbound contact (it hangs up within ``patience_s``,
 an inbound caller waits longer).  Idle agents are looked at
@@ -186,6 +188,7 @@ class Outbound(Mechanism):
         self.group_campaigns: dict[int, list[Campaign]] = {}
         self.inbound: dict[int, list] = {}
         self.inbound_types: dict[int, list[int]] = {}
+        self.deferred: dict[int, list] = {}  # deferrable queues (email, social)
         self.rules: dict[int, tuple[str, float]] = {}
         self.sl_ok: dict[int, bool] = {}
         # live inbound types: not deferrable work (email, social), which waits for agents with nothing else to do
@@ -198,6 +201,7 @@ class Outbound(Mechanism):
             self.group_campaigns[g.index] = camps
             self.inbound[g.index] = [q for q in g.skills if live[q.index]]
             self.inbound_types[g.index] = sorted({q.index for q in self.inbound[g.index]})  # a VIP class: its type
+            self.deferred[g.index] = [q for q in g.skills if not live[q.index] and q not in outbound_queues]
             spec = scenario.agent_groups[g.name].blending
             if spec is not None:
                 self.rules[g.index] = (spec.rule, spec.threshold)
@@ -310,8 +314,9 @@ class Outbound(Mechanism):
             for camp in camps:
                 if not self._in_window(camp, now) or not camp.has_record():
                     continue
-                if camp.spec.mode == "predictive":
-                    self._pace(camp, now, 1)
+                if camp.spec.mode == "predictive":  # the dialer counts the agent if it will be idle
+                    if not self._inbound_waiting(g) and not any(q.n for q in self.deferred[g]):
+                        self._pace(camp, now, 1)
                     continue
                 self._reserve(agent, camp, now)
                 return True
