@@ -145,11 +145,12 @@ def test_cli_reports_a_bad_blending_rule_in_one_line_with_exit_2(tmp_path):
                           "expected one of queue_below, service_level_above, idle_reserve")
 
 
-def test_deferrable_work_waits_behind_outbound_work_but_live_inbound_does_not():
+def test_deferrable_work_waits_behind_progressive_work_but_not_live_inbound_nor_predictive_dialling():
     # One agent with email (deferrable) and a campaign from 08:30; emails pile up from 08:00. When the agent
     # finishes an email after 08:30 it dials (the backlog does not hold it back): both records, once each.
-    # With phone calls waiting instead, it keeps answering them while any waits.
-    def config(channel_deferrable: bool):
+    # With phone calls waiting instead, it keeps answering them while any waits. A predictive dialer counts
+    # idle agents only: the agent, always with email to do, is never one.
+    def config(channel_deferrable: bool, **outbound):
         channel = {"service_level_threshold_s": 3600 if channel_deferrable else 20, "service_level_target": 0.8,
                    "deferrable": channel_deferrable}
         work = {"channel": "work", "arrivals": {"rate_per_hour": 120}, "handle_time": det(100)}
@@ -159,7 +160,8 @@ def test_deferrable_work_waits_behind_outbound_work_but_live_inbound_does_not():
             "open_time": "08:00", "close_time": "09:00", "interval_minutes": 60,
             "channels": {"work": channel, "phone": {"service_level_threshold_s": 20, "service_level_target": 0.8}},
             "contact_types": {"work": work, "collect": {"channel": "phone", "handle_time": det(100), "outbound": campaign(
-                connect=0.0, attempts={"max": 1}, window={"start": "08:30"})}},
+                connect=0.0, attempts={"max": 1}, window={"start": "08:30"}, **outbound)}},
             "agent_groups": {"agents": {"skills": ["work", "collect"], "staffing": 1}}}, drain=False)
     assert _counts(_run(config(True)))["dials"] == 2
     assert _counts(_run(config(False)))["dials"] == 0
+    assert _counts(_run(config(True, mode="predictive", pacing={"initial_ratio": 1.0})))["dials"] == 0
