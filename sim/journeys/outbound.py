@@ -42,16 +42,18 @@ next inbound contact), it takes outbound work if its group's rule allows it now:
   then; an interval without any counts as met) is at least ``target``; ``idle_reserve``: only
   while at least ``agents`` other agents of the group stay idle;
 - ``queue_below``: while fewer than ``max_waiting`` contacts wait in the group's live inbound
-  queues, even ahead of them (1: only while none waits).
+  queues, even ahead of them (1: only while none waits); it matters for preview and progressive
+  campaigns only (a predictive dialer counts idle agents, and an agent is idle only when nothing
+  waits for it).
 
 A predictive dialer counts only idle agents (and a free agent that will be idle: one with no inbound
-contact, live or deferrable, waiting for it), as dialers count agents in the *available* state: an agent
-working the email backlog is not available.  So deferrable work waits behind preview and progressive
-work (the agent reserves a record instead), and goes before predictive dialling.  A connected call of a predictive campaign is given to the longest-idle agent of a group with the
+contact, live or deferrable, waiting for it), as dialers count agents in the *available* state: an
+agent working the email backlog is not available.  So deferrable work waits behind preview and
+progressive work (the agent reserves a record instead), and goes before predictive dialling.  A
+connected call of a predictive campaign is given to the longest-idle agent of a group with the
 skill, whatever the rule (the callee is on the line); when none is idle it waits for the first agent
 of such a group that becomes free, ahead of any inbound contact (it hangs up within ``patience_s``,
-an inbound caller waits longer).  Idle agents are looked at
-again when the window opens, when a record becomes due for a retry, at each interval boundary
+an inbound caller waits longer).  Idle agents are looked at again when the window opens, when a record becomes due for a retry, at each interval boundary
 (``service_level_above``) and, for predictive campaigns, whenever a dial ends.
 
 :class:`Outbound` is a mechanism (:mod:`sim.engine.hooks`), built last: it sets the ``rest`` hook of
