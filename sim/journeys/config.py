@@ -650,9 +650,8 @@ BLENDING_RULE_KEY = {"queue_below": "max_waiting", "service_level_above": "targe
 class PacingSpec:
     """A predictive dialer's pacing: dials placed = ``ratio`` x agents available for outbound work, minus
     the dials already ringing and the connected calls waiting.  The ratio starts at ``initial_ratio``;
-    every ``adjust_every_s`` it moves by ``step`` (down while the running nuisance rate, nuisance calls /
-    connects so far, or that of the last period is above ``nuisance_target``; up while both are below 80%
-    of it), within ``[min_ratio, max_ratio]``."""
+    every ``adjust_every_s`` it moves by ``step`` within ``[min_ratio, max_ratio]`` on a nuisance budget
+    (``nuisance_target`` x connects so far - nuisance calls so far; :mod:`sim.journeys.outbound`)."""
 
     initial_ratio: float = 1.0
     nuisance_target: float = 0.03
