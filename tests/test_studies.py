@@ -122,6 +122,15 @@ EXPERIMENTS = {
                 for k in ("by", "midpoint_s", "steepness_per_s", "max")}
     | {"scenario.contact_types.technical.balking.by", "scenario.contact_types.technical.balking.table"},
     "trunk_lines": {"scenario.channels.phone.lines"},
+    "outbound_campaign": {f"scenario.contact_types.collections.{k}" for k in (
+        "channel", "handle_time.dist", "handle_time.mean_s", "handle_time.cv", "after_call_work.dist",
+        "after_call_work.mean_s")}
+    | {f"scenario.contact_types.collections.outbound.{k}" for k in (
+        "list_size", "window.start", "window.end", "attempts.max", "attempts.retry_delay_s", "connect", "right_party",
+        "dial_time.dist", "dial_time.mean_s", "dial_time.cv", "wrong_party_time.dist", "wrong_party_time.mean_s",
+        "mode", "patience_s", "pacing.initial_ratio", "pacing.nuisance_target", "pacing.adjust_every_s")}
+    | {"scenario.agent_groups.generalists.skills", "scenario.agent_groups.generalists.blending.rule",
+       "scenario.agent_groups.generalists.blending.agents"},
     "skill_levels": {f"scenario.skill_levels.{level}.{k}" for level in (1, 2, 3)
                      for k in ("handle_time_factor", "repeat_factor", "agent_score")}
     | {"scenario.routing.agent_selection"}

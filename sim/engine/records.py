@@ -164,3 +164,4 @@ class ReplicationResult:
     served: dict = field(default_factory=dict)  # group -> services its agents started over the whole run
     sites: dict = field(default_factory=dict)  # per-site counts by segment (sim.journeys.sites); {} without sites
     costs_from_s: float = 0.0  # logged-in hours are paid from here (a run from a state: the state's time)
+    outbound: dict = field(default_factory=dict)  # per-campaign dial counts by segment (sim.journeys.outbound); {} without

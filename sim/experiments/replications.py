@@ -41,9 +41,8 @@ from sim.experiments.kpis import WAIT_UNITS, kpi, unit_of
 from sim.experiments.stats import share_interval, t_interval, wilson_interval
 from sim.model.capacity import load_warnings
 from sim.model.config import SimConfig
-from sim.model.metrics import (DAY_METRICS, GROUP_INTERVAL_METRICS, INTERVAL_METRICS, SUMMARY_ORDER, TYPE_METRICS,
-                               interval_metrics, type_interval_metrics, with_after_call_work, with_balking,
-                               with_lines)
+from sim.model.metrics import (DAY_METRICS, INTERVAL_METRICS, SUMMARY_ORDER, TYPE_METRICS, group_interval_metrics,
+                               interval_metrics, type_interval_metrics, with_after_call_work, with_balking, with_lines)
 from sim.workforce.costs import COST_METRICS
 
 __all__ = ["ExperimentResult", "run_experiment", "assemble", "write_tables", "format_summary", "format_days",
@@ -113,7 +112,8 @@ def assemble(config: SimConfig, outputs: list[dict]) -> ExperimentResult:
                                           ("interval_start_s", "interval", "contact_type", "channel"),
                                           type_interval_metrics(config.scenario)),
         group_intervals=_average_intervals([out["group_intervals"] for out in outputs if "group_intervals" in out],
-                                           ("interval_start_s", "interval", "group"), GROUP_INTERVAL_METRICS),
+                                           ("interval_start_s", "interval", "group"),
+                                           group_interval_metrics(config.scenario)),
         warnings=tuple(load_warnings(config.scenario, [out["load"] for out in outputs if "load" in out],
                                      tuple(config.scenario.contact_types), tuple(config.scenario.agent_groups))),
         sites=_aggregate(pd.DataFrame([row for out in outputs for row in out.get("sites", ())]), "site",
@@ -314,7 +314,8 @@ def format_summary(summary: pd.DataFrame, confidence: float, deferrable: Sequenc
              "end_to_end_time_s", "deflected",
              "containment_rate", "retrials", "unique_customers", "repeat_rate", "fcr", "callbacks_accepted",
              "callback_wait_s", "callback_success", "overflowed", "overflow_answered", "vip_service_level",
-             "csat_modelled", "nps_modelled", "occupancy")
+             "csat_modelled", "nps_modelled", "occupancy", "dials", "right_party_contacts", "nuisance_rate",
+             "list_completed_share", "outbound_utilisation")
     shown += tuple(m for m in COST_METRICS if m in set(summary["metric"]))  # with scenario.costs
     channels = list(dict.fromkeys(summary["channel"]))
     cells = {(r.channel, r.metric): r for r in summary.itertuples()}
@@ -370,7 +371,8 @@ def _cell(metric: str, r, unit: str = "s") -> str:
     half = (r.ci_high - r.ci_low) / 2 if math.isfinite(r.ci_high) else math.nan
     pct = metric in ("service_level", "vip_service_level", "abandon_rate", "p_wait", "escalation_rate", "occupancy", "block_rate",
                      "balk_rate", "line_block_rate",
-                     "containment_rate", "retrial_rate", "repeat_rate", "fcr", "callback_success")
+                     "containment_rate", "retrial_rate", "repeat_rate", "fcr", "callback_success", "nuisance_rate",
+                     "list_completed_share", "outbound_utilisation")
     if pct:  # a share's interval (logit) is not symmetric: its bounds
         text = f"{100 * r.mean:.1f}%"
         return text + (f" [{100 * r.ci_low:.1f}-{100 * r.ci_high:.1f}]" if math.isfinite(half) and half > 0 else "")
@@ -380,7 +382,7 @@ def _cell(metric: str, r, unit: str = "s") -> str:
                              "vendor_cost",
                              "bot_cost", "telephony_cost", "total_cost", "deflected", "retrials", "unique_customers",
                              "repeat_contacts", "callbacks_offered", "callbacks_accepted", "overflowed",
-                             "overflow_answered") else 2 if metric == "cost_per_contact" else 1
+                             "overflow_answered", "dials", "right_party_contacts") else 2 if metric == "cost_per_contact" else 1
     text = f"{r.mean:.{digits}f}"
     if math.isfinite(half) and cut_interval(r.mean, r.ci_low, r.ci_high):  # cut at 0: its bounds
         return f"{text} [{r.ci_low:.{digits}f}-{r.ci_high:.{digits}f}]"

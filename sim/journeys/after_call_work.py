@@ -49,8 +49,9 @@ WRAP_S, WRAPS = TALLY_FIELDS.index("wrap_up_s"), TALLY_FIELDS.index("wrap_ups")
 
 
 def after_call_work_on(scenario) -> bool:
-    """Whether any contact type of ``scenario`` has after-call work (its KPIs are then reported)."""
-    return any(ct.after_call_work is not None or ct.after_call_work_by_group
+    """Whether any inbound contact type of ``scenario`` has after-call work (its KPIs are then reported; an
+    outbound campaign's wrap-up is its own, :mod:`sim.journeys.outbound`)."""
+    return any((ct.after_call_work is not None or ct.after_call_work_by_group) and ct.outbound is None
                for ct in scenario.contact_types.values())
 
 

@@ -21,6 +21,8 @@ read from a mapping by a ``parse_*`` function that raises
   combinations the conditions and ``expected_delay`` routing (:mod:`sim.journeys.expected_delay`)
   do not support.
 - :class:`SiteSpec`: a site, the agent groups that work there, and how contacts from other sites reach it.
+- :class:`OutboundSpec` (with :class:`PacingSpec`): an outbound campaign, a calling list dialled in a window
+  (:mod:`sim.journeys.outbound`); :class:`BlendingSpec` (per agent group): when its agents may take outbound work.
 
 What the model does with them: :mod:`sim.journeys.flow`, :mod:`sim.journeys.callbacks`, :mod:`sim.journeys.overflow`,
 :mod:`sim.journeys.balking`, :mod:`sim.journeys.transfers`, :mod:`sim.journeys.sites`.
@@ -31,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from sim.engine.checks import check_keys, clock, integer, join, keyed, mapping, number, probability, show
+from sim.engine.checks import check_keys, choice, clock, hhmm, integer, join, keyed, mapping, number, probability, show
 from sim.engine.distributions import Distribution, parse_distribution
 from sim.engine.errors import ConfigError
 
@@ -42,7 +44,9 @@ __all__ = ["ConditionSpec", "CONDITION_KEYS", "parse_conditions", "check_routing
            "DEFERRABLE_KEYS", "HOURS_KEYS", "parse_self_service", "parse_retrial", "parse_repeat", "parse_callback", "parse_overflow",
            "parse_vip", "parse_deferrable", "check_targets", "TRANSFER_KEYS", "DESTINATION_KEYS", "WARM_KEYS",
            "MAX_HOPS", "DestinationSpec", "TransferSpec", "parse_transfers", "check_transfer_graph",
-           "SiteSpec", "SITE_KEYS", "parse_sites"]
+           "SiteSpec", "SITE_KEYS", "parse_sites", "OutboundSpec", "PacingSpec", "BlendingSpec", "OUTBOUND_KEYS",
+           "OUTBOUND_WINDOW_KEYS", "OUTBOUND_ATTEMPT_KEYS", "PACING_KEYS", "BLENDING_KEYS", "DIALING_MODES",
+           "BLENDING_RULES", "parse_outbound", "parse_pacing", "parse_blending"]
 
 SELF_SERVICE_KEYS = ("containment", "handle_time", "concurrency", "handoff_aht_factor", "handoff_patience_factor")
 RETRIAL_KEYS = ("probability", "delay", "max_retrials", "switch_to", "switch_probability")
@@ -626,3 +630,188 @@ def parse_sites(raw: Any, path: str, group_names: tuple[str, ...]) -> dict[str, 
         raise ConfigError(path, f"agent group {missing[0]} is in no site; with scenario.sites every agent group "
                                 f"belongs to one site")
     return sites
+
+
+# --------------------------------------------------------------- outbound campaigns and blending
+
+OUTBOUND_KEYS = ("list_size", "window", "attempts", "connect", "right_party", "dial_time", "mode", "preview_time",
+                 "pacing", "patience_s", "wrong_party_time")
+OUTBOUND_WINDOW_KEYS = ("start", "end")
+OUTBOUND_ATTEMPT_KEYS = ("max", "retry_delay_s")
+PACING_KEYS = ("initial_ratio", "nuisance_target", "min_ratio", "max_ratio", "step", "adjust_every_s")
+DIALING_MODES = ("preview", "progressive", "predictive")
+BLENDING_RULES = ("queue_below", "service_level_above", "idle_reserve")
+BLENDING_KEYS = ("rule", "max_waiting", "target", "agents")
+#: the key each blending rule needs (and the only one it takes besides ``rule``)
+BLENDING_RULE_KEY = {"queue_below": "max_waiting", "service_level_above": "target", "idle_reserve": "agents"}
+
+
+@dataclass(frozen=True)
+class PacingSpec:
+    """A predictive dialer's pacing: dials placed = ``ratio`` x agents available for outbound work, minus
+    the dials already ringing and the connected calls waiting.  The ratio starts at ``initial_ratio``;
+    every ``adjust_every_s`` it moves by ``step`` within ``[min_ratio, max_ratio]`` on a nuisance budget
+    (``nuisance_target`` x connects so far - nuisance calls so far; :mod:`sim.journeys.outbound`)."""
+
+    initial_ratio: float = 1.0
+    nuisance_target: float = 0.03
+    min_ratio: float = 0.2
+    max_ratio: float = 5.0
+    step: float = 0.1
+    adjust_every_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class OutboundSpec:
+    """An outbound campaign (:mod:`sim.journeys.outbound`): the contact type is a calling list, not arrivals.
+
+    ``list_size`` records are dialled in ``window`` (seconds from the opening: ``(start, end)``), each at most
+    ``max_attempts`` times, ``retry_delay_s`` apart.  A dial rings for a ``dial_time`` draw, then is answered
+    with probability ``connect``; an answered call reaches the right party with probability ``right_party``
+    (talk: the type's ``handle_time``, then its ``after_call_work``), else the agent spends a
+    ``wrong_party_time`` draw.  ``mode``: ``preview`` (an idle agent reserves a record, reviews it for a
+    ``preview_time`` draw, then dials and waits on the line), ``progressive`` (one dial per idle agent, the
+    agent reserved while it rings) or ``predictive`` (``pacing``; a connected callee waits ``patience_s`` for
+    an agent, then hangs up: a nuisance call)."""
+
+    list_size: int
+    connect: float
+    right_party: float
+    dial_time: Distribution
+    mode: str = "progressive"
+    window: tuple[float, float] | None = None  # seconds from the opening; None = the opening hours
+    max_attempts: int = 3
+    retry_delay_s: float = 3600.0
+    preview_time: Distribution | None = None
+    pacing: PacingSpec | None = None
+    patience_s: float = 2.0
+    wrong_party_time: Distribution = Distribution("deterministic", 30.0)
+
+
+@dataclass(frozen=True)
+class BlendingSpec:
+    """When an agent of a group with inbound and outbound skills may take outbound work (:mod:`sim.journeys.outbound`).
+
+    ``queue_below``: while fewer than ``threshold`` inbound contacts wait in the group's inbound queues (then
+    ahead of them; 1 = only while none waits); ``service_level_above``: while the inbound service level of the
+    group's inbound types over the last interval is at least ``threshold`` (a share), and no inbound contact
+    waits for it; ``idle_reserve``: while at least ``threshold`` other agents of the group stay idle for
+    inbound work, and no inbound contact waits for it."""
+
+    rule: str
+    threshold: float
+
+
+def _given(spec: Mapping[str, Any], key: str, default: Any) -> Any:
+    """``spec[key]``, or ``default`` when it is absent or null (an override may unset a key with null)."""
+    value = spec.get(key)
+    return default if value is None else value
+
+
+def _window_time(value: Any, path: str, open_s: float) -> float:
+    """A dialing window's bound: a clock time 'HH:MM' or seconds from the opening -> seconds from the opening."""
+    if isinstance(value, str):
+        return clock(value, path) - open_s
+    return number(value, path, unit="seconds from the opening")
+
+
+def parse_outbound(raw: Any, path: str, open_s: float, close_s: float) -> OutboundSpec | None:
+    """``contact_types.<t>.outbound`` (``None`` = an inbound type); the window is checked inside the opening hours."""
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    check_keys(spec, path, OUTBOUND_KEYS, required=("list_size", "connect", "right_party", "dial_time"))
+    mode = choice(_given(spec, "mode", "progressive"), join(path, "mode"), DIALING_MODES)
+    window = None
+    if spec.get("window") is not None:
+        where = join(path, "window")
+        w = mapping(spec["window"], where)
+        check_keys(w, where, OUTBOUND_WINDOW_KEYS)
+        start = _window_time(w.get("start", 0.0), join(where, "start"), open_s)
+        end = _window_time(w["end"], join(where, "end"), open_s) if "end" in w else close_s - open_s
+        length = close_s - open_s
+        if start < -1e-9 or start >= length:
+            raise ConfigError(join(where, "start"), f"expected a time inside the opening hours {hhmm(open_s)}-"
+                                                    f"{hhmm(close_s)}, got {show(w.get('start'))}")
+        if end > length + 1e-9:
+            raise ConfigError(join(where, "end"), f"expected a time inside the opening hours {hhmm(open_s)}-"
+                                                  f"{hhmm(close_s)}, got {show(w.get('end'))}")
+        if end <= start:
+            raise ConfigError(join(where, "end"), f"expected a time after window.start, got {show(w.get('end'))}")
+        window = (max(0.0, start), end)
+    attempts = mapping(spec.get("attempts") or {}, join(path, "attempts"))
+    check_keys(attempts, join(path, "attempts"), OUTBOUND_ATTEMPT_KEYS)
+    pacing = None
+    if mode == "predictive":
+        pacing = parse_pacing(spec.get("pacing") or {}, join(path, "pacing"))
+    elif spec.get("pacing") is not None:
+        raise ConfigError(join(path, "pacing"), f"only used with mode: predictive, got mode: {mode}")
+    preview = None
+    if mode == "preview":
+        preview = parse_distribution(_given(spec, "preview_time", {"dist": "deterministic", "mean_s": 30.0}),
+                                     join(path, "preview_time"))
+    elif spec.get("preview_time") is not None:
+        raise ConfigError(join(path, "preview_time"), f"only used with mode: preview, got mode: {mode}")
+    if spec.get("patience_s") is not None and mode != "predictive":
+        raise ConfigError(join(path, "patience_s"), f"only used with mode: predictive (a reserved agent is on the "
+                                                    f"line in {mode} mode), got mode: {mode}")
+    wrong = spec.get("wrong_party_time")
+    return OutboundSpec(
+        list_size=integer(spec["list_size"], join(path, "list_size"), minimum=1),
+        connect=probability(spec["connect"], join(path, "connect")),
+        right_party=probability(spec["right_party"], join(path, "right_party")),
+        dial_time=parse_distribution(spec["dial_time"], join(path, "dial_time")),
+        mode=mode, window=window,
+        max_attempts=integer(_given(attempts, "max", 3), join(path, "attempts.max"), minimum=1),
+        retry_delay_s=number(_given(attempts, "retry_delay_s", 3600.0), join(path, "attempts.retry_delay_s"),
+                             unit="seconds"),
+        preview_time=preview, pacing=pacing,
+        patience_s=number(_given(spec, "patience_s", 2.0), join(path, "patience_s"), unit="seconds"),
+        wrong_party_time=OutboundSpec.wrong_party_time if wrong is None else parse_distribution(
+            wrong, join(path, "wrong_party_time")),
+    )
+
+
+def parse_pacing(raw: Any, path: str) -> PacingSpec:
+    """A predictive dialer's ``pacing`` block (every key optional)."""
+    spec = mapping(raw, path)
+    check_keys(spec, path, PACING_KEYS)
+    d = PacingSpec()
+    target = number(_given(spec, "nuisance_target", d.nuisance_target), join(path, "nuisance_target"))
+    if not 0.0 < target < 1.0:
+        raise ConfigError(join(path, "nuisance_target"), f"expected a share strictly between 0 and 1 (e.g. 0.03 "
+                                                         f"for 3%), got {show(spec.get('nuisance_target'))}")
+    lo = number(_given(spec, "min_ratio", d.min_ratio), join(path, "min_ratio"), positive=True)
+    hi = number(_given(spec, "max_ratio", d.max_ratio), join(path, "max_ratio"), positive=True)
+    if hi < lo:
+        raise ConfigError(join(path, "max_ratio"), f"expected at least min_ratio ({lo:g}), got {hi:g}")
+    initial = number(_given(spec, "initial_ratio", max(lo, min(hi, d.initial_ratio))), join(path, "initial_ratio"),
+                     positive=True)
+    if not lo <= initial <= hi:
+        raise ConfigError(join(path, "initial_ratio"), f"expected a ratio between min_ratio {lo:g} and max_ratio "
+                                                       f"{hi:g}, got {initial:g}")
+    return PacingSpec(initial_ratio=initial, nuisance_target=target, min_ratio=lo, max_ratio=hi,
+                      step=number(_given(spec, "step", d.step), join(path, "step")),
+                      adjust_every_s=number(_given(spec, "adjust_every_s", d.adjust_every_s), join(path, "adjust_every_s"),
+                                            positive=True, unit="seconds"))
+
+
+def parse_blending(raw: Any, path: str) -> BlendingSpec | None:
+    """``agent_groups.<g>.blending`` (``None`` = outbound work whenever no inbound contact waits for the agent)."""
+    if raw is None:
+        return None
+    spec = mapping(raw, path)
+    check_keys(spec, path, BLENDING_KEYS, required=("rule",))
+    rule = choice(spec["rule"], join(path, "rule"), BLENDING_RULES)
+    key = BLENDING_RULE_KEY[rule]
+    for other in BLENDING_KEYS[1:]:
+        if other != key and spec.get(other) is not None:  # null: absent (an override may unset it)
+            raise ConfigError(join(path, other), f"not used by rule {rule} (it takes {key}); remove it")
+    if spec.get(key) is None:
+        raise ConfigError(join(path, key), f"required for rule {rule}")
+    where = join(path, key)
+    if rule == "service_level_above":
+        value = probability(spec[key], where)
+    else:
+        value = float(integer(spec[key], where, minimum=1 if rule == "queue_below" else 0))
+    return BlendingSpec(rule, value)

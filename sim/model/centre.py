@@ -43,12 +43,13 @@ from sim.journeys.conditions import Conditions
 from sim.journeys.deferrable import Deferrable
 from sim.journeys.expected_delay import ExpectedDelay
 from sim.journeys.flow import Journeys
+from sim.journeys.outbound import Outbound
 from sim.journeys.overflow import Overflow
 from sim.journeys.transfers import Transfers
 from sim.journeys.sites import Sites
 from sim.journeys.trunk_lines import TrunkLines
 from sim.journeys.vip import Vip
-from sim.model.config import RunSpec, Scenario
+from sim.model.config import RunSpec, Scenario, inbound_types
 from sim.model.state import State, snapshot, start_from_state
 from sim.workforce.days import Days, segment_bounds
 from sim.workforce.on_duty import OnDuty
@@ -58,7 +59,7 @@ __all__ = ["CentreModel", "MECHANISMS", "simulate", "snapshot_at"]
 #: The mechanisms, in the order they are built and called.  Each class's ``needed(scenario, run)``
 #: says whether a run needs it; a new mechanism is one module with one class, added here.
 MECHANISMS = (Days, OnDuty, Concurrency, Journeys, Vip, Overflow, Sites, Balking, Deferrable, AfterCallWork,
-              TrunkLines, Conditions, ExpectedDelay, Transfers)
+              TrunkLines, Conditions, ExpectedDelay, Transfers, Outbound)
 
 
 class CentreModel(Engine):
@@ -171,7 +172,7 @@ class CentreModel(Engine):
         for mechanism in self.mechanisms:
             mechanism.start(run.horizon_s)  # multi-day runs schedule their days here (sim.workforce.days)
         if scenario.trace is not None:
-            rows = read_trace(scenario.trace, scenario.contact_types)
+            rows = read_trace(scenario.trace, inbound_types(scenario.contact_types))
             self._schedule_trace(iter([r for r in rows if r.arrival_time_s < run.horizon_s]))
         else:
             factors = None  # busyness: one factor per simulated day, shared by every contact type

@@ -50,6 +50,8 @@ from sim.journeys.config import (DESTINATION_KEYS, TRANSFER_KEYS, WARM_KEYS, Tra
                                  parse_transfers)
 from sim.journeys.config import CONDITION_KEYS, ConditionSpec, check_routing_rules, parse_conditions
 from sim.journeys.config import SITE_KEYS, SiteSpec, parse_sites
+from sim.journeys.config import (BLENDING_KEYS, OUTBOUND_ATTEMPT_KEYS, OUTBOUND_KEYS, OUTBOUND_WINDOW_KEYS, PACING_KEYS,
+                                 BlendingSpec, OutboundSpec, parse_blending, parse_outbound)
 from sim.journeys.config import (CALLBACK_KEYS, CONCURRENCY_KEYS, DEFERRABLE_KEYS, HOURS_KEYS, OVERFLOW_KEYS,
                                  REPEAT_KEYS, RETRIAL_KEYS, SELF_SERVICE_KEYS, VIP_KEYS, CallbackSpec, ConcurrencySpec,
                                  DeferrableSpec, OverflowSpec, RepeatSpec, RetrialSpec, SelfServiceSpec, VipSpec,
@@ -104,9 +106,10 @@ SINGLE_QUEUE_KEYS = ("name", "preset", "arrival_rate_per_hour", "mean_handle_tim
 CONTACT_TYPE_KEYS = ("channel", "arrivals", "handle_time", "handle_time_by_group", "after_call_work",
                      "after_call_work_by_group", "patience",
                      "priority", "queue_capacity", "escalation", "self_service", "retrial", "repeat",
-                     "callback", "overflow", "vip", "deferrable", "balking", "transfers", "site")
+                     "callback", "overflow", "vip", "deferrable", "balking", "transfers", "site", "outbound")
 AGENT_GROUP_KEYS = ("skills", "staffing", "staffing_scale", "staffing_delta", "shifts", "shrinkage", "proficiency",
-                    "learning", "fatigue", "concurrency", "skill_levels", "conditions", "later_skills_after_s")
+                    "learning", "fatigue", "concurrency", "skill_levels", "conditions", "later_skills_after_s",
+                    "blending")
 
 #: key path pattern -> allowed keys; ``<name>`` stands for a user-chosen name.
 SCHEMA: dict[str, tuple[str, ...]] = {
@@ -129,6 +132,10 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "scenario.contact_types.<type>.deferrable": DEFERRABLE_KEYS,
     "scenario.contact_types.<type>.deferrable.hours": HOURS_KEYS,
     "scenario.contact_types.<type>.balking": BALKING_KEYS,
+    "scenario.contact_types.<type>.outbound": OUTBOUND_KEYS,
+    "scenario.contact_types.<type>.outbound.window": OUTBOUND_WINDOW_KEYS,
+    "scenario.contact_types.<type>.outbound.attempts": OUTBOUND_ATTEMPT_KEYS,
+    "scenario.contact_types.<type>.outbound.pacing": PACING_KEYS,
     "<distribution>": DISTRIBUTION_KEYS,
     "scenario.agent_groups.<group>": AGENT_GROUP_KEYS,
     "scenario.agent_groups.<group>.shifts[]": SHIFT_KEYS,
@@ -142,6 +149,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "scenario.costs": COST_KEYS,
     "scenario.agent_groups.<group>.concurrency": CONCURRENCY_KEYS,
     "scenario.agent_groups.<group>.conditions.<type>": CONDITION_KEYS,
+    "scenario.agent_groups.<group>.blending": BLENDING_KEYS,
     "scenario.routing": ROUTING_KEYS,
     "scenario.cx": CX_KEYS,
     "scenario.sites.<site>": SITE_KEYS,
@@ -247,6 +255,7 @@ class ContactTypeSpec:
     after_call_work_by_group: Mapping[str, Distribution] = field(default_factory=dict)
     transfers: TransferSpec | None = None  # destinations after a service (sim.journeys.transfers)
     site: str | None = None  # home site (sim.journeys.sites); None without scenario.sites
+    outbound: OutboundSpec | None = None  # an outbound campaign's calling list (sim.journeys.outbound); None: inbound
 
 
 
@@ -273,6 +282,7 @@ class AgentGroupSpec:
     skill_levels: Mapping[str, int] | None = None  # contact type -> 1 (expert) .. 3 (novice); None: not given
     conditions: Mapping[str, ConditionSpec] = field(default_factory=dict)
     later_skills_after_s: float | None = None
+    blending: BlendingSpec | None = None  # when its agents take outbound work (sim.journeys.outbound)
 
     @property
     def pool_sizes(self) -> tuple[int, ...]:
@@ -450,6 +460,7 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
             if ct.escalation.to == name:
                 raise ConfigError(where, "a contact type cannot escalate to itself")
     check_targets(contact_types, join(path, "contact_types"))
+    _check_outbound_targets(contact_types, path)
     check_transfer_graph(contact_types, join(path, "contact_types"))
     for name, ct in contact_types.items():
         hours = ct.deferrable.hours if ct.deferrable is not None else None
@@ -484,10 +495,30 @@ def parse_scenario(raw: Any, path: str = "scenario", horizon_s: float | None = N
     return Scenario(
         name=scenario_name(spec.get("name", "centre"), join(path, "name")), open_time_s=open_s, interval_s=interval_s, n_intervals=n,
         channels=channels, contact_types=contact_types, agent_groups=groups, routing=routing,
-        trace=parse_trace(spec.get("trace"), join(path, "trace"), contact_types),
+        trace=parse_trace(spec.get("trace"), join(path, "trace"), inbound_types(contact_types)),
         busyness_cv=_busyness_cv(spec, path), roster=roster_path,
         costs=costs, cx=parse_cx(spec.get("cx"), join(path, "cx")), skill_levels=levels, sites=sites,
     )
+
+
+def inbound_types(contact_types: Mapping[str, ContactTypeSpec]) -> dict[str, ContactTypeSpec]:
+    """The contact types that arrive (all but outbound campaigns, whose contacts are dials): those a trace names."""
+    return {name: ct for name, ct in contact_types.items() if ct.outbound is None}
+
+
+def _check_outbound_targets(contact_types: Mapping[str, ContactTypeSpec], path: str) -> None:
+    """No contact reaches an outbound type's queue (escalation, transfer, retrial switch, repeat contact):
+    its contacts are the campaign's dials."""
+    for name, ct in contact_types.items():
+        targets = [("escalation.to", ct.escalation.to if ct.escalation is not None else None),
+                   ("retrial.switch_to", ct.retrial.switch_to if ct.retrial is not None else None),
+                   ("repeat.to", ct.repeat.to if ct.repeat is not None else None)]
+        targets += [(f"transfers.destinations[{i}].to", d.to)
+                    for i, d in enumerate(ct.transfers.destinations if ct.transfers is not None else ())]
+        for key, target in targets:
+            if target is not None and target in contact_types and contact_types[target].outbound is not None:
+                raise ConfigError(f"{path}.contact_types.{name}.{key}", f"{target} is an outbound campaign (its "
+                                                                        f"contacts are dials); expected an inbound type")
 
 
 def _reachable(name: str, contact_types: Mapping[str, ContactTypeSpec]) -> list[str]:
@@ -645,7 +676,24 @@ def _parse_contact_type(name: str, raw: Any, path: str, n: int, interval_s: floa
         balking=parse_balking(spec.get("balking"), join(path, "balking")),
         day_factors=day_factors, overnight_volume=overnight, site=site,
         transfers=parse_transfers(spec.get("transfers"), join(path, "transfers"), group_names),
+        outbound=_parse_outbound(spec, path, open_s, open_s + n * interval_s),
     )
+
+
+#: keys of a contact type that an outbound campaign does not use (its contacts are dials, not arrivals)
+_INBOUND_ONLY = ("arrivals", "patience", "queue_capacity", "escalation", "self_service", "retrial", "repeat",
+                 "callback", "overflow", "vip", "deferrable", "balking", "transfers", "after_call_work_by_group")
+
+
+def _parse_outbound(spec: Mapping[str, Any], path: str, open_s: float, close_s: float) -> OutboundSpec | None:
+    """The type's ``outbound`` block; an outbound type takes none of the inbound keys."""
+    outbound = parse_outbound(spec.get("outbound"), join(path, "outbound"), open_s, close_s)
+    if outbound is not None:
+        for key in _INBOUND_ONLY:
+            if spec.get(key) is not None:
+                raise ConfigError(join(path, key), "not used by an outbound contact type (its contacts are the "
+                                                   "dials of outbound.list_size records); remove it")
+    return outbound
 
 
 
@@ -722,7 +770,8 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
         concurrency=_parse_concurrency(spec.get("concurrency"), join(path, "concurrency"), name, shifts),
         conditions=parse_conditions(spec.get("conditions"), spec.get("later_skills_after_s"), path,
                                     tuple(str(s) for s in skills), tuple(contact_types)),
-        later_skills_after_s=None if spec.get("later_skills_after_s") is None else float(spec["later_skills_after_s"]))
+        later_skills_after_s=None if spec.get("later_skills_after_s") is None else float(spec["later_skills_after_s"]),
+        blending=_parse_blending(spec, path, tuple(str(s) for s in skills), contact_types))
     if shifts:
         from sim.workforce.duty import planned_staffing
 
@@ -739,6 +788,21 @@ def _parse_group(name: str, raw: Any, path: str, n: int, contact_types: Mapping[
             raise ConfigError(join(path, key), "applies to a staffing table; a group on shifts changes its shifts "
                                                "(agents per shift) instead")
     return replace(group, staffing=staffing)
+
+
+def _parse_blending(spec: Mapping[str, Any], path: str, skills: tuple[str, ...],
+                    contact_types: Mapping[str, ContactTypeSpec]) -> BlendingSpec | None:
+    """The group's ``blending`` rule: only for a group with both inbound and outbound skills; outbound skills
+    are not served by agents holding several contacts (``concurrency``)."""
+    outbound = [s for s in skills if contact_types[s].outbound is not None]
+    if outbound and spec.get("concurrency") is not None:
+        raise ConfigError(join(path, "concurrency"), f"agents holding several contacts do not dial outbound "
+                                                     f"campaigns ({', '.join(outbound)}); remove one")
+    blending = parse_blending(spec.get("blending"), join(path, "blending"))
+    if blending is not None and (not outbound or len(outbound) == len(skills)):
+        raise ConfigError(join(path, "blending"), "only for a group with inbound and outbound skills (an outbound "
+                                                  "contact type has outbound:), got skills " + ", ".join(skills))
+    return blending
 
 
 def _check_shift_agents(shifts: tuple[Shift, ...], path: str, group: str, own: bool, roster_path: str,

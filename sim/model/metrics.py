@@ -83,6 +83,7 @@ import numpy as np
 from sim.engine.arrivals import DAY_S
 from sim.engine.records import TALLY_FIELDS, ReplicationResult
 from sim.journeys.after_call_work import after_call_work_on
+from sim.journeys.outbound import OUT_FIELDS, outbound_on
 from sim.journeys.trunk_lines import LINE_METRICS, lines_on
 from sim.workforce.costs import COST_METRICS, group_costs, group_workforce, replication_costs
 
@@ -96,7 +97,8 @@ __all__ = ["SUMMARY_METRICS", "DAY_METRICS", "RISK_METRICS", "SUMMARY_ORDER", "I
            "replication_types", "replication_type_intervals", "replication_group_intervals",
            "offered_count", "BALK_METRICS", "with_balking", "LINE_BLOCK_METRICS", "with_lines",
            "AFTER_CALL_WORK_METRICS", "with_after_call_work", "interval_metrics", "type_interval_metrics",
-           "interval_bounds", "clock_label", "SITE_METRICS", "SITE_COST_METRICS", "replication_sites"]
+           "interval_bounds", "clock_label", "SITE_METRICS", "SITE_COST_METRICS", "replication_sites",
+           "OUTBOUND_METRICS", "OUTBOUND_INTERVAL_METRICS", "replication_outbound", "group_interval_metrics"]
 
 SUMMARY_METRICS = (
     "arrivals", "offered", "answered", "abandoned", "blocked", "balked", "line_blocked", "in_system", "service_level",
@@ -117,7 +119,9 @@ RISK_METRICS = ("sl_risk",)
 AFTER_CALL_WORK_METRICS = ("talk_time_s", "wrap_up_s")
 SUMMARY_ORDER = SUMMARY_METRICS[:SUMMARY_METRICS.index("service_level") + 1] + RISK_METRICS \
     + SUMMARY_METRICS[SUMMARY_METRICS.index("service_level") + 1:SUMMARY_METRICS.index("aht_s") + 1] \
-    + AFTER_CALL_WORK_METRICS + SUMMARY_METRICS[SUMMARY_METRICS.index("aht_s") + 1:] + COST_METRICS
+    + AFTER_CALL_WORK_METRICS + SUMMARY_METRICS[SUMMARY_METRICS.index("aht_s") + 1:] + COST_METRICS \
+    + ("dials", "connects", "connect_rate", "right_party_contacts", "nuisance_calls", "nuisance_rate",
+       "list_completed_share", "list_reached_share", "outbound_utilisation")
 INTERVAL_METRICS = ("offered", "answered", "abandoned", "service_level", "asa_s", "abandon_rate",
                     "mean_queue_length", "backlog", "occupancy", "agents_staffed")
 CENTRE_ONLY = ("occupancy", "agents_staffed")
@@ -175,8 +179,23 @@ def interval_metrics(scenario: Scenario | None) -> tuple[str, ...]:
 def type_interval_metrics(scenario: Scenario | None) -> tuple[str, ...]:
     """The columns of ``type_intervals.csv`` for ``scenario``: :data:`TYPE_INTERVAL_METRICS`, balking's and
     trunk lines' contact KPIs where modelled, and ``talk_time_s``, ``wrap_up_s`` after ``aht_s`` with
-    after-call work."""
-    return with_after_call_work(with_lines(with_balking(TYPE_INTERVAL_METRICS, scenario), scenario), scenario)
+    after-call work; with an outbound campaign, :data:`OUTBOUND_INTERVAL_METRICS` at the end (NaN on the
+    inbound types' rows)."""
+    metrics = with_after_call_work(with_lines(with_balking(TYPE_INTERVAL_METRICS, scenario), scenario), scenario)
+    return metrics + OUTBOUND_INTERVAL_METRICS if scenario is not None and outbound_on(scenario) else metrics
+
+
+#: An outbound campaign's KPIs per interval (``type_intervals.csv``, on the campaign's rows; by the interval
+#: each dial was placed in).
+OUTBOUND_INTERVAL_METRICS = ("dials", "connects", "right_party_contacts", "nuisance_rate")
+
+
+def group_interval_metrics(scenario: Scenario | None) -> tuple[str, ...]:
+    """The columns of ``group_intervals.csv``: :data:`GROUP_INTERVAL_METRICS`, then ``outbound_utilisation``
+    with an outbound campaign (NaN for groups without outbound skills)."""
+    if scenario is not None and outbound_on(scenario):
+        return GROUP_INTERVAL_METRICS + ("outbound_utilisation",)
+    return GROUP_INTERVAL_METRICS
 
 
 def _ratio(num, den):
@@ -326,6 +345,11 @@ def replication_summary(result: ReplicationResult, scenario: Scenario, run: RunS
     out = {(channel, metric): value for channel, kpis in per.items() for metric, value in kpis.items()
            if metric not in hidden}
     out.update({("all", metric): value for metric, value in replication_costs(result, scenario).items()})
+    if result.outbound:  # outbound campaigns (sim.journeys.outbound): per channel of their types, and all
+        for channel in [*dict.fromkeys(scenario.contact_types[t].channel for t in result.outbound["types"]), "all"]:
+            names = [t for t in result.outbound["types"] if channel == "all" or scenario.contact_types[t].channel == channel]
+            out.update({(channel, m): v for m, v in replication_outbound(result, run, names).items()
+                        if channel == "all" or m != "outbound_utilisation"})
     return out
 
 
@@ -372,6 +396,8 @@ def group_summary(result: ReplicationResult, run: RunSpec, absence_paid: bool = 
             out.update({(name, m): v for m, v in group_workforce(result, name, i, absence_paid).items()})
         if name in result.wellbeing:  # burnout-risk indicator (sim.workforce.proficiency)
             out[(name, "time_above_threshold")] = float(result.wellbeing[name])
+        if result.outbound and i in result.outbound["groups"]:  # agent time on outbound work (sim.journeys.outbound)
+            out[(name, "outbound_utilisation")] = float(_ratio(result.outbound["busy"][inside, i].sum(), staffed[i]))
     return out
 
 
@@ -490,8 +516,13 @@ def replication_types(result: ReplicationResult, run: RunSpec,
         return {}
     tally = seg.type_tally[_inside(result, run.warmup_s, run.horizon_s)].sum(axis=0)  # (n_types, N_TALLY)
     kpis = kpis_from_tally(tally, run)
-    return {(name, metric): float(kpis[metric][i]) for i, name in enumerate(result.type_names)
-            for metric in with_lines(with_after_call_work(with_balking(TYPE_METRICS, scenario), scenario), scenario)}
+    campaigns = result.outbound.get("types", ()) if result.outbound else ()
+    out = {(name, metric): float(kpis[metric][i]) for i, name in enumerate(result.type_names) if name not in campaigns
+           for metric in with_lines(with_after_call_work(with_balking(TYPE_METRICS, scenario), scenario), scenario)}
+    for name in campaigns:  # an outbound campaign: its dialling KPIs instead (sim.journeys.outbound)
+        out.update({(name, m): v for m, v in replication_outbound(result, run, [name]).items()
+                    if m != "outbound_utilisation"})
+    return out
 
 
 def replication_type_intervals(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[str, np.ndarray]:
@@ -512,7 +543,19 @@ def replication_type_intervals(result: ReplicationResult, scenario: Scenario, ru
     if seg.type_tally is None:
         return {**columns, **{m: np.full(n_int * n_t, math.nan) for m in metrics}}
     kpis = kpis_from_tally(_per_interval(seg.type_tally[keep], idx, n_int), run)  # each (n_int, n_types)
-    columns.update({metric: np.asarray(kpis[metric], dtype=float).reshape(-1) for metric in metrics})
+    columns.update({metric: np.asarray(kpis[metric], dtype=float).reshape(-1) for metric in metrics
+                    if metric not in OUTBOUND_INTERVAL_METRICS})
+    if result.outbound:  # the campaigns' rows (sim.journeys.outbound)
+        counts = _per_interval(result.outbound["counts"][keep], idx, n_int)  # (n_int, n_campaigns, N_OUT)
+        values = {m: np.full((n_int, n_t), math.nan) for m in OUTBOUND_INTERVAL_METRICS}
+        for i, name in enumerate(result.outbound["types"]):
+            t = names.index(name)
+            c = counts[:, i]
+            values["dials"][:, t] = c[:, _O["dials"]]
+            values["connects"][:, t] = c[:, _O["connects"]]
+            values["right_party_contacts"][:, t] = c[:, _O["right_party"]]
+            values["nuisance_rate"][:, t] = _ratio(c[:, _O["nuisance"]], c[:, _O["connects"]])
+        columns.update({m: v.reshape(-1) for m, v in values.items()})
     return columns
 
 
@@ -526,13 +569,18 @@ def replication_group_intervals(result: ReplicationResult, scenario: Scenario,
     seg = result.segments
     busy = _per_interval(seg.busy_area[keep], idx, n_int)  # (n_int, n_groups)
     staffed = _per_interval(seg.staffed_area[keep], idx, n_int)
-    return {
+    out = {
         "interval_start_s": np.repeat(starts, n_g),
         "interval": np.repeat(_interval_labels(scenario, starts), n_g),
         "group": np.tile(np.asarray(names, dtype=object), n_int),
         "occupancy": _ratio(busy, staffed).reshape(-1),
         "agents_staffed": (staffed / lengths[:, None]).reshape(-1),
     }
+    if result.outbound:  # agent time on outbound work (sim.journeys.outbound); NaN for other groups
+        share = _ratio(_per_interval(result.outbound["busy"][keep], idx, n_int), staffed)
+        share[:, [g for g in range(n_g) if g not in result.outbound["groups"]]] = math.nan
+        out["outbound_utilisation"] = share.reshape(-1)
+    return out
 
 
 #: Per site (``sites.csv``, :mod:`sim.journeys.sites`), over the window: ``answered``, contacts the site's
@@ -545,6 +593,42 @@ SITE_METRICS = ("answered", "offered", "service_level", "asa_s", "abandon_rate",
                 "occupancy", "agent_hours")
 #: With ``scenario.costs``, per site over the whole day: its groups' labour and vendor costs, and their sum.
 SITE_COST_METRICS = ("labour_cost", "vendor_cost", "total_cost")
+
+
+#: Outbound campaigns' KPIs (:mod:`sim.journeys.outbound`): in ``summary.csv`` per channel of the campaigns and
+#: ``all`` (``outbound_utilisation`` there only), in ``types.csv`` per campaign; ``groups.csv`` gives each group's
+#: ``outbound_utilisation``.
+OUTBOUND_METRICS = ("dials", "connects", "connect_rate", "right_party_contacts", "nuisance_calls", "nuisance_rate",
+                    "list_completed_share", "list_reached_share", "outbound_utilisation")
+_O = {name: i for i, name in enumerate(OUT_FIELDS)}
+
+
+def replication_outbound(result: ReplicationResult, run: RunSpec,
+                         names: list[str] | None = None) -> dict[str, float]:
+    """:data:`OUTBOUND_METRICS` over the window, summed over the campaigns ``names`` (default: all) of
+    ``result.outbound``: counts of the dials placed in the window; ``nuisance_rate`` = nuisance calls /
+    connects; list shares = records closed (right party reached or out of attempts) / reached, over the
+    list sizes; ``outbound_utilisation`` = agent-seconds on outbound work / logged-in agent-seconds of
+    the groups with outbound skills."""
+    ob = result.outbound
+    inside = _inside(result, run.warmup_s, run.horizon_s)
+    picked = [i for i, t in enumerate(ob["types"]) if names is None or t in names]
+    c = ob["counts"][inside][:, picked].sum(axis=(0, 1))
+    size = float(sum(ob["list_size"][i] for i in picked))
+    groups = list(ob["groups"])
+    busy = float(ob["busy"][inside][:, groups].sum())
+    staffed = float(result.segments.staffed_area[inside][:, groups].sum())
+    return {
+        "dials": float(c[_O["dials"]]),
+        "connects": float(c[_O["connects"]]),
+        "connect_rate": float(_ratio(c[_O["connects"]], c[_O["dials"]])),
+        "right_party_contacts": float(c[_O["right_party"]]),
+        "nuisance_calls": float(c[_O["nuisance"]]),
+        "nuisance_rate": float(_ratio(c[_O["nuisance"]], c[_O["connects"]])),
+        "list_completed_share": float(c[_O["records_closed"]]) / size,
+        "list_reached_share": float(c[_O["records_reached"]]) / size,
+        "outbound_utilisation": float(_ratio(busy, staffed)),
+    }
 
 
 def replication_sites(result: ReplicationResult, scenario: Scenario, run: RunSpec) -> dict[tuple[str, str], float]:

@@ -4,7 +4,8 @@ One small panel per KPI and channel, never one axis for channels measured in dif
 service level of each channel against its own target, the average speed of answer of each live
 channel in seconds, the first response of each deferrable channel in hours (email) or minutes
 (social), the
-abandonment of each live channel, the centre's occupancy and the cost. In each panel the options
+abandonment of each live channel, with an outbound campaign its right-party contacts and nuisance
+rate, the centre's occupancy and the cost. In each panel the options
 are rows (the baseline on top), each a dot with its confidence interval; the baseline's value is a
 dotted grey line through the panel and a target a dashed vermillion one, so "better than today"
 and "meets the target" read without a legend.
@@ -60,6 +61,9 @@ def option_panels(channels: Mapping[str, tuple[float, float, bool]], metrics: se
     for ch, (_, _, deferrable) in channels.items():
         if not deferrable:
             panels.append(Panel(ch, "abandon_rate", f"{ch}: abandonment\n(% of offered)", 100.0, "%"))
+    # an outbound campaign (sim.journeys.outbound): what the options cost it
+    panels.append(Panel(ALL, "right_party_contacts", "Outbound: right-party contacts\n(calls, the day)", 1.0, "calls"))
+    panels.append(Panel(ALL, "nuisance_rate", "Outbound: nuisance calls\n(% of answered dials)", 100.0, "%"))
     panels.append(Panel(ALL, "occupancy", "Occupancy\n(% of logged-in time busy)", 100.0, "%"))
     cost_name = "Total cost" if cost_metric == "total_cost" else "Staffed agent-hours"
     panels.append(Panel(ALL, cost_metric, f"{cost_name}\n({cost_unit}, the day)", 1.0, cost_unit))

@@ -115,7 +115,8 @@ _LEVELS = {1: "expert", 2: "standard", 3: "novice"}
 
 def _flow_rows(sc) -> list[list[str]]:
     """A row per routing or flow mechanism the scenario turns on (overflow, staged routing, skill
-    levels, sites, after-call work, balking, trunk lines), in words; none when it is off."""
+    levels, sites, after-call work, balking, trunk lines, outbound campaigns and blending), in words; none when
+    it is off."""
     rows = []
     overflow = [f"{n} to {', '.join(ct.overflow.groups)} after {format_seconds(ct.overflow.after_s)}"
                 for n, ct in sc.contact_types.items() if ct.overflow is not None]
@@ -155,6 +156,25 @@ def _flow_rows(sc) -> list[list[str]]:
     lines = [f"{n} {ch.lines} lines" for n, ch in sc.channels.items() if ch.lines is not None]
     if lines:
         rows.append(["Trunk lines", "; ".join(lines)])
+    campaigns = []
+    for n, ct in sc.contact_types.items():
+        ob = ct.outbound
+        if ob is None:
+            continue
+        text = (f"{n}: {ob.mode}, {ob.list_size:,} records, at most {ob.max_attempts} dials each, "
+                f"{100 * ob.connect:g}% answered, {100 * ob.right_party:g}% of those the right party")
+        if ob.pacing is not None:
+            text += f", nuisance calls under {100 * ob.pacing.nuisance_target:g}% of the answered"
+        campaigns.append(text)
+    if campaigns:
+        rows.append(["Outbound campaigns", "; ".join(campaigns)])
+    rules = {"queue_below": "while fewer than {:g} inbound contacts wait",
+             "service_level_above": "while the last interval's inbound service level is at least {:.0%}",
+             "idle_reserve": "keeping {:g} agents idle for inbound work"}
+    blending = [f"{n} dial {rules[g.blending.rule].format(g.blending.threshold)}"
+                for n, g in sc.agent_groups.items() if g.blending is not None]
+    if blending:
+        rows.append(["Blending", "; ".join(blending)])
     return rows
 
 
@@ -173,6 +193,8 @@ def scenario_tables(config) -> list[Table]:
     for name, ct in sc.contact_types.items():
         if sc.trace is not None:
             volume, peak = "from the trace", "–"
+        elif ct.outbound is not None:  # a campaign (sim.journeys.outbound): a calling list, not arrivals
+            volume, peak = f"outbound list of {ct.outbound.list_size:,}", "–"
         elif ct.rate_per_hour is None:
             volume, peak = "escalations only", "–"
         else:
@@ -185,7 +207,8 @@ def scenario_tables(config) -> list[Table]:
             if ct.transfers.max_hops > 1:
                 escalation += f"; at most {ct.transfers.max_hops} transfers"
         capacity = "unlimited" if ct.queue_capacity is None else f"{ct.queue_capacity}"
-        types.append([name, ct.channel, volume, peak, _dist(ct.handle_time), _dist(ct.patience), str(ct.priority),
+        patience = _dist(ct.patience) if ct.outbound is None else "–"
+        types.append([name, ct.channel, volume, peak, _dist(ct.handle_time), patience, str(ct.priority),
                       escalation, capacity])
     contact_types = Table(["Contact type", "Channel", "Contacts per day", "Peak per hour", "Handle time",
                            "Patience", "Priority", "Escalation", "Queue capacity"], types, "Contact types")
