@@ -17,6 +17,9 @@ Each analytic value must lie inside the 99% confidence interval from independent
   occupancy lies between the random- and the even-spread values.  The even spread (least loaded
   agent first) inflates least and is optimistic (at ``SIM_VALIDATION=full`` its service level for
   ``heavy_c5_k3``, 61.4%, lies above the simulated CI, 58.9%-61.3%).
+- Blend (inbound first, outbound started while more than ``reserve`` agents are idle) against the
+  simulator's ``blending: idle_reserve`` with a progressive campaign whose dials all reach the right
+  party at once: inbound KPIs and outbound calls per hour inside.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import pytest
 
 from sim import run_experiment
-from sim.erlang import chat_metrics, erlang_x_metrics
+from sim.erlang import blend_metrics, chat_metrics, erlang_x_metrics
 from sim.experiments.stats import t_interval
 
 from .conftest import centre_config, validation_size
@@ -133,3 +136,45 @@ def test_chat_queue_kpis_match_the_simulator_and_handle_time_and_occupancy_are_b
     assert expected.aht_s < aht_est.high, f"handle time {expected.aht_s:.1f} s above the simulated {aht_est}"
     assert expected.occupancy < occupancy_est.high and even.occupancy > occupancy_est.low, \
         (expected.occupancy, even.occupancy, occupancy_est)
+
+
+# ------------------------------------------------------------------ blend: against the simulator's blending
+
+def _blend_scenario(rate, aht, agents, outbound_aht, reserve):
+    """One blended group: inbound phone calls first, a progressive campaign dialled whenever more than
+    ``reserve`` agents are idle and nothing waits (``blending: idle_reserve``). Every dial is answered by
+    the right party at once (connect and right party 1, 1 ms of ringing) and the list never runs out: the
+    blend calculator's assumptions."""
+    return {
+        "open_time": "00:00", "close_time": "22:00", "interval_minutes": 60,
+        "channels": {"phone": {"service_level_threshold_s": THRESHOLD, "service_level_target": 0.8}},
+        "contact_types": {
+            "inbound": {"channel": "phone", "arrivals": {"rate_per_hour": rate},
+                        "handle_time": {"dist": "exponential", "mean_s": aht}, "patience": None},
+            "campaign": {"channel": "phone", "handle_time": {"dist": "exponential", "mean_s": outbound_aht},
+                         "outbound": {"list_size": 100_000, "connect": 1.0, "right_party": 1.0,
+                                      "dial_time": {"dist": "deterministic", "mean_s": 0.001}, "mode": "progressive"}},
+        },
+        "agent_groups": {"agents": {"skills": ["inbound", "campaign"], "staffing": agents,
+                                    "blending": {"rule": "idle_reserve", "agents": reserve}}},
+    }
+
+
+@pytest.mark.parametrize("reserve", [1, 3])
+def test_blend_calculator_matches_the_simulators_blending_with_an_idle_reserve(reserve):
+    rate, aht, agents, outbound_aht = 120.0, 180.0, 8, 300.0
+    expected = blend_metrics(rate, aht, agents, outbound_aht, reserve, THRESHOLD)
+    warmup_hours, open_hours = 2, 22
+    config = centre_config(_blend_scenario(rate, aht, agents, outbound_aht, reserve),
+                           replications=validation_size(30, 120), seed=7, warmup_hours=warmup_hours,
+                           confidence=CONFIDENCE)
+    reps = run_experiment(config).replications
+    inbound = reps[reps.channel == "phone"]
+    for metric, value in (("service_level", expected.service_level), ("asa_s", expected.asa_s),
+                          ("p_wait", expected.p_wait)):
+        est = t_interval(inbound[inbound.metric == metric]["value"].to_numpy(), CONFIDENCE)
+        assert est.contains(value), f"{metric}: analytic {value:.4g} outside [{est.low:.4g}, {est.high:.4g}]"
+    completed = reps[(reps.channel == "all") & (reps.metric == "right_party_contacts")]["value"].to_numpy()
+    per_hour = t_interval(completed / (open_hours - warmup_hours), CONFIDENCE)
+    assert per_hour.contains(expected.outbound_per_hour), \
+        f"outbound per hour: analytic {expected.outbound_per_hour:.4g} outside [{per_hour.low:.4g}, {per_hour.high:.4g}]"
