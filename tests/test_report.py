@@ -351,3 +351,21 @@ def test_the_policies_table_names_each_routing_and_flow_mechanism_the_scenario_t
     assert on["Skill levels (others standard)"] == "generalists: technical novice"
     assert on["After-call work"] == "sales 20 s mean"
     assert on["Trunk lines"] == "phone 40 lines"
+
+
+def test_an_outbound_campaign_gets_its_own_table_and_is_not_called_escalations_only():
+    from sim.reporting.run_page import campaign_table, type_table
+
+    rows = [("billing", "phone", "offered", 100.0), ("billing", "phone", "service_level", 0.8),
+            ("collections", "phone", "offered", 0.0), ("collections", "phone", "dials", 600.0),
+            ("collections", "phone", "connects", 210.0), ("collections", "phone", "right_party_contacts", 126.0),
+            ("collections", "phone", "nuisance_rate", 0.025), ("collections", "phone", "list_completed_share", 0.12),
+            ("collections", "phone", "list_reached_share", 0.084)]
+    types = pd.DataFrame([{"contact_type": t, "channel": c, "metric": m, "mean": v, "ci_low": v, "ci_high": v}
+                          for t, c, m, v in rows])
+    table = campaign_table(types, 0.95, {"collections": 0.03})
+    assert table.header[:4] == ["Campaign", "Dials", "Answered", "Right-party contacts"]
+    assert table.rows == [["collections", "600 ± 0", "210 ± 0", "126 ± 0", "8.4%", "12.0%", "2.50%", "3%"]]
+    by_type = type_table(types, 0.95)
+    assert [r[0] for r in by_type.rows] == ["billing"] and "escalations only" not in by_type.caption
+    assert campaign_table(types[types.contact_type == "billing"], 0.95) is None

@@ -12,7 +12,7 @@ prints one line and exits with status 2 (:data:`RUN_TABLES` lists what each tabl
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -310,6 +310,8 @@ def type_table(types: pd.DataFrame | None, confidence: float, deferrable: Collec
     rows, quiet = [], []
     for name, channel in channel_of.items():
         offered = cells.get((name, "offered"))
+        if (name, "dials") in cells:  # an outbound campaign: its own table (campaign_table)
+            continue
         if offered is None or not offered.mean > 0:
             quiet.append(name)
             continue
@@ -329,6 +331,38 @@ def type_table(types: pd.DataFrame | None, confidence: float, deferrable: Collec
         caption += (f"; {', '.join(q.replace('_', ' ') for q in quiet)} received no contact of its own "
                     f"(it takes escalations only)")
     return Table(header, rows, caption)
+
+
+#: The columns of the outbound campaigns table (types.csv rows of a type with ``outbound``).
+CAMPAIGN_COLUMNS = (("dials", "Dials"), ("connects", "Answered"), ("right_party_contacts", "Right-party contacts"),
+                    ("list_reached_share", "List reached (right party)"),
+                    ("list_completed_share", "List completed"), ("nuisance_rate", "Nuisance rate (of answered)"))
+
+
+def campaign_table(types: pd.DataFrame | None, confidence: float, targets: Mapping[str, float] | None = None) -> Table | None:
+    """One row per outbound campaign (:mod:`sim.journeys.outbound`): dials, answered dials, right-party
+    contacts, the share of its list reached and completed, and its nuisance rate against the campaign's
+    target when ``targets`` (campaign -> share) gives one; ``None`` without a campaign."""
+    if types is None or types.empty or "metric" not in types.columns:
+        return None
+    cells = {(str(r.contact_type), str(r.metric)): r for r in types.itertuples()}
+    campaigns = [name for name in dict.fromkeys(str(t) for t in types["contact_type"]) if (name, "dials") in cells]
+    if not campaigns:
+        return None
+    rows = []
+    for name in campaigns:
+        line = [name.replace("_", " ")]
+        for metric, _ in CAMPAIGN_COLUMNS:
+            r = cells.get((name, metric))
+            line.append(kpi_cell(metric, r.mean, r.ci_low, r.ci_high) if r is not None else "–")
+        target = (targets or {}).get(name)
+        line.append(f"{100 * target:g}%" if target is not None else "–")
+        rows.append(line)
+    return Table(["Campaign", *(label for _, label in CAMPAIGN_COLUMNS), "Nuisance target"], rows,
+                 f"Outbound campaigns: mean ± half-width of the {100 * confidence:g}% confidence interval (shares: "
+                 "mean [low–high]). Answered: dials a person picked up; right-party contacts: the listed customer "
+                 "reached and served; list completed: records closed (reached, or every attempt used); nuisance: "
+                 "answered dials that found no agent, as a share of the answered ones (predictive dialling)")
 
 
 #: The columns of the sites table (sites.csv): the site's agents, then the contacts homed there, then its cost.
@@ -544,6 +578,19 @@ def run_summary(run: RunData, base: RunData | None, comparison: pd.DataFrame | N
     return sentence
 
 
+def _nuisance_targets(config) -> dict[str, float]:
+    """Each predictive campaign's nuisance-rate target (campaign -> share) from the run's config."""
+    if config is None:
+        return {}
+    out = {}
+    for name, ct in config.scenario.contact_types.items():
+        pacing = getattr(getattr(ct, "outbound", None), "pacing", None)
+        target = getattr(pacing, "nuisance_target", None)
+        if target is not None:
+            out[name] = float(target)
+    return out
+
+
 def run_page(run: RunData, base: RunData | None = None, wage: float | None = None, prefix: str = "") -> Page:
     """The page of one run folder (against ``base`` if given)."""
     title = f"{run.name} against {base.name}" if base is not None else run.name
@@ -591,6 +638,9 @@ def run_page(run: RunData, base: RunData | None = None, wage: float | None = Non
             page.add(Heading("KPIs per contact type"), by_type)
         if journeys.rows:
             page.add(Heading("Customer journeys"), journeys)
+        campaigns = campaign_table(run.types, run.confidence, _nuisance_targets(run.config))
+        if campaigns is not None:
+            page.add(Heading("Outbound campaigns"), campaigns)
         by_site = site_table(run.sites, run.confidence)
         if by_site is not None:
             page.add(Heading("Sites"), by_site)
