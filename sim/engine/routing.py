@@ -39,7 +39,7 @@ from typing import Callable, Optional
 
 from sim.engine.agents import Agent, AgentGroup
 
-__all__ = ["Queue", "WAITING", "AGENT_SELECTORS", "QUEUE_SELECTORS", "queue_selector", "agent_selector", "pick_among"]
+__all__ = ["Queue", "WAITING", "AGENT_SELECTORS", "QUEUE_SELECTORS", "queue_selector", "agent_selector", "pick_among", "longest_idle_among"]
 
 WAITING = 0  # contact state while in a queue
 SERVING, GONE = 1, 2  # in service; left (or recorded at the end)
@@ -102,7 +102,8 @@ class Queue:
         return None
 
 
-def _longest_idle_among(groups: list[AgentGroup]) -> Agent | None:
+def longest_idle_among(groups: list[AgentGroup]) -> Agent | None:
+    """The agent idle longest across ``groups`` (left in its idle pool), or ``None``."""
     best: Agent | None = None
     for group in groups:
         if group.idle:
@@ -118,7 +119,7 @@ def longest_idle(queue: Queue) -> Agent | None:
     if len(groups) == 1:  # one eligible group: its idle deque is already in idle order
         idle = groups[0].idle
         return idle.popleft() if idle else None
-    agent = _longest_idle_among(groups)
+    agent = longest_idle_among(groups)
     if agent is not None:
         agent.group.idle.popleft()
     return agent
@@ -127,7 +128,7 @@ def longest_idle(queue: Queue) -> Agent | None:
 def skill_rank(queue: Queue) -> Agent | None:
     """Among groups ranking this contact type highest, the longest-idle agent."""
     for tier in queue.tiers:
-        agent = _longest_idle_among(tier)
+        agent = longest_idle_among(tier)
         if agent is not None:
             agent.group.idle.popleft()
             return agent

@@ -84,6 +84,7 @@ from sim.engine.distributions import UNIFORM, Sampler
 from sim.engine.hooks import Mechanism
 from sim.engine.records import ABANDONED, ANSWERED
 from sim.engine.streams import stream
+from sim.engine.routing import longest_idle_among
 
 __all__ = ["Outbound", "outbound_on", "OUT_FIELDS"]
 
@@ -428,12 +429,7 @@ class Outbound(Mechanism):
 
     def _idle_agent(self, camp: Campaign):
         """The longest-idle agent of the campaign's groups (taken out of its group's idle deque), or None."""
-        best = None
-        for group in camp.groups:
-            if group.idle:
-                agent = group.idle[0]
-                if best is None or agent.idle_since < best.idle_since:
-                    best = agent
+        best = longest_idle_among(camp.groups)
         if best is not None:
             best.group.idle.popleft()
         return best
