@@ -90,7 +90,7 @@ def _break_s(text: str) -> float | None:
     """A break threshold in seconds >= 0, or ``auto`` (None: chosen from the data)."""
     if text.strip().lower() == "auto":
         return None
-    return finite(text, "", minimum=0)
+    return finite(text, "", minimum=0, unit="seconds")
 
 
 def _parser() -> argparse.ArgumentParser:
