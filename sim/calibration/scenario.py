@@ -16,8 +16,10 @@ How each part of the scenario is made (the README's calibration section says the
   ``min_abandonments`` abandonments take the pooled estimate.
 - **Staffing**: one agent group with every skill, staffed in each interval with the mean over the
   selected days of the agents *available to answer* (:func:`~.estimate.available_agents`: in
-  service, or between services while nobody waits), rounded to the nearest whole agent, and at
-  least 1 while contacts are expected. This is fewer than the agents seen serving
+  service, or between services while nobody waits), kept fractional as shifts averaging exactly that
+  mean (:func:`fractional_shifts`; ``staffing_mode="whole"``: rounded to the nearest whole agent, at
+  least 1 while contacts are expected). With ``clusters`` (:func:`~.estimate.agent_clusters`), one
+  group per cluster, each staffed from its own agents, routed by ``skill_rank``. This is fewer than the agents seen serving
   (:func:`~.estimate.staffing_from_activity`): an agent idle while customers wait was not available.
 - **Routing**: ``longest_idle`` and ``fcfs`` across contact types (first come, first served).
 - **Day-to-day variability**: ``busyness_cv`` from :func:`~.estimate.day_variability` within
