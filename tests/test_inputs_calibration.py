@@ -300,7 +300,8 @@ def test_calibration_options_accept_their_documented_range(tmp_path):
 
 def test_calibration_defaults_are_unchanged():
     args = _parser().parse_args(["log.csv", "--mapping", "m.yaml"])
-    assert (args.interval_minutes, args.threshold_s, args.target, args.break_s) == (30.0, 20.0, 0.8, 600.0)
+    assert (args.interval_minutes, args.threshold_s, args.target, args.break_s) == (30.0, 20.0, 0.8, None)  # auto
+    assert (args.break_rule, args.staffing, args.groups) == ("waited", "fractional", "single")
     assert (args.replications, args.seed, args.weekdays, args.dates) == (20, 12345, [], [])
     assert args.scenario_dir == REPO / "configs" / "scenario"
 

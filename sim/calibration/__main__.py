@@ -86,6 +86,13 @@ def _folder(option: str) -> Callable[[str], Any]:
     return convert
 
 
+def _break_s(text: str) -> float | None:
+    """A break threshold in seconds >= 0, or ``auto`` (None: chosen from the data)."""
+    if text.strip().lower() == "auto":
+        return None
+    return finite(text, "", minimum=0, unit="seconds")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = options.parser("python -m sim.calibration", __doc__.split("\n\n")[0])
     p.add_argument("log", type=Path, help="the contact log (CSV or tab-separated)")
@@ -105,8 +112,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold-s", type=number(minimum=0, unit="seconds"), default=20.0,
                    help="service-level threshold (s, >= 0), default 20")
     p.add_argument("--target", type=probability(), default=0.8, help="service-level target share in [0, 1], default 0.8")
-    p.add_argument("--break-s", type=number(minimum=0, unit="seconds"), default=600.0,
-                   help="a gap between an agent's services this long or longer is a break (s, >= 0), default 600")
+    p.add_argument("--break-s", type=typed("seconds or 'auto'", _break_s), default=None,
+                   help="a gap between an agent's services this long or longer is a break (s, >= 0), or 'auto' "
+                        "(default): chosen from the log's idle gaps")
+    p.add_argument("--break-rule", choices=("waited", "length"), default="waited",
+                   help="waited (default): a long gap is a break only if a customer waited during it; "
+                        "length: every long gap is a break")
+    p.add_argument("--staffing", choices=("fractional", "whole"), default="fractional",
+                   help="fractional (default): mean available agents as they are (shifts); whole: rounded")
+    p.add_argument("--groups", choices=("single", "skills"), default="single",
+                   help="single (default): one group with every skill; skills: agent groups clustered by the "
+                        "types they served")
     p.add_argument("--replications", type=count(minimum=2, maximum=LIMITS["replications"]), default=20,
                    help=f"replications of each simulation, 2 to {LIMITS['replications']:,}; default 20")
     p.add_argument("--seed", type=count(minimum=0, maximum=MAX_SEED), default=12345,
@@ -131,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m sim.calibration " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     try:
         _check(args)
+        from .estimate import agent_clusters
         from .logs import load_mapping, read_log
         from .replay import compare_to_log
         from .report import write_calibration
@@ -149,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         log = select_days(imported.table, args.weekdays, args.dates)
         calibration = calibrate(log, name=name, source=str(args.log), interval_minutes=args.interval_minutes,
                                 service_level_threshold_s=args.threshold_s, service_level_target=args.target,
-                                break_s=args.break_s)
+                                break_s=args.break_s, break_rule=args.break_rule, staffing_mode=args.staffing,
+                                clusters=agent_clusters(log) if args.groups == "skills" else None)
         comparison = None
         if not args.no_compare:
             comparison = compare_to_log(log, calibration, replications=args.replications, seed=args.seed)

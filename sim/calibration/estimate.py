@@ -28,6 +28,7 @@ as per-interval tables per weekday, so that a scenario writer can use them direc
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,8 @@ from scipy import stats
 
 __all__ = ["ArrivalRates", "DayVariability", "HandleTimeFit", "PatienceEstimate", "RepeatContacts",
            "arrival_rates", "day_variability", "fit_handle_times", "fit_durations", "kaplan_meier", "patience",
-           "staffing_from_activity", "available_agents", "repeat_contacts", "FAMILIES", "BREAK_S"]
+           "staffing_from_activity", "available_agents", "break_threshold", "BreakThreshold", "repeat_contacts", "FAMILIES", "BREAK_S",
+           "AgentClusters", "agent_clusters", "MIN_SHARE", "MIN_SERVICES", "SKILL_SHARE"]
 
 FAMILIES = ("exponential", "lognormal", "gamma")
 DAY_S = 86400.0
@@ -335,14 +337,102 @@ def staffing_from_activity(log: pd.DataFrame, *, interval_minutes: float = 30) -
     return out
 
 
-def available_agents(log: pd.DataFrame, *, interval_minutes: float = 30, break_s: float = BREAK_S) -> pd.DataFrame:
+def _served(day: pd.DataFrame, agents: Collection[str] | None = None) -> pd.DataFrame:
+    """Answered contacts with an agent and service times, by agent and answer time (of ``agents`` only)."""
+    served = day[(day["outcome"] == "answered") & day["agent_id"].notna() & day["answer_s"].notna()
+                 & day["end_s"].notna()]
+    if agents is not None:
+        served = served[served["agent_id"].isin(list(agents))]
+    return served.sort_values(["agent_id", "answer_s"], kind="stable")
+
+
+def _waiting_seconds(day: pd.DataFrame, span: int, types: Collection[str] | None = None) -> np.ndarray:
+    """How many contacts (of ``types``) wait in the queue at each second of ``[0, span)``."""
+    waiting = day[day["queue_entry_s"].notna() & (day["wait_s"] > 0)]
+    if types is not None:
+        waiting = waiting[waiting["contact_type"].isin(list(types))]
+    q0 = np.clip(np.round(waiting["queue_entry_s"].to_numpy()), 0, span).astype(int)
+    q1 = np.clip(np.round(waiting["queue_entry_s"].to_numpy() + waiting["wait_s"].to_numpy()), 0, span).astype(int)
+    return _count_in(q0, q1, span)
+
+
+@dataclass
+class BreakThreshold:
+    """The break threshold chosen from the idle-gap distribution (:func:`break_threshold`).
+
+    ``table``: one row per gap-length bin (``low_s``, ``high_s``, ``gaps``, ``with_wait``: the share of
+    gaps during which some customer waited).  ``floor_s``: the bin where that share is lowest."""
+
+    threshold_s: float
+    floor_s: float
+    gaps: int
+    table: pd.DataFrame
+    basis: str = "idle gaps"
+
+
+def break_threshold(log: pd.DataFrame, *, bins_per_decade: int = 10, min_gaps: int = 30,
+                    majority: float = 0.5, fallback_s: float = BREAK_S) -> BreakThreshold:
+    """The gap between two services of an agent from which the gap is a break, chosen from the data.
+
+    An agent available and idle would take a waiting customer, so a gap between two of its services
+    during which some customer waited (for a type it served that day) is, at least then, time off the
+    phones.  Very short gaps mostly have customers waiting (the agent takes the next call a few seconds
+    after the last: wrap-up); the share falls to its lowest among gaps of a minute or a few (idle
+    agents waiting for calls), then rises with the gap's length (breaks).  Gaps are binned by length
+    (``bins_per_decade`` log-spaced bins from 1 s; bins with fewer than ``min_gaps`` gaps skipped);
+    the threshold is the lower edge of the first bin past the lowest one in which more than
+    ``majority`` of the gaps had a customer waiting.  ``fallback_s`` when no bin qualifies."""
+    edges = 10.0 ** (np.arange(0, 6 * bins_per_decade + 1) / bins_per_decade)
+    counts = np.zeros(len(edges) - 1)
+    waited = np.zeros(len(edges) - 1)
+    span = int(2 * DAY_S)
+    for _, day in log.groupby("date", sort=True):
+        served = _served(day)
+        a = np.clip(np.round(served["answer_s"].to_numpy()), 0, span).astype(int)
+        e = np.clip(np.round(served["end_s"].to_numpy()), 0, span).astype(int)
+        same = served["agent_id"].to_numpy()[1:] == served["agent_id"].to_numpy()[:-1]
+        g0, g1 = e[:-1], a[1:]
+        ok = same & (g1 > g0)
+        if not ok.any():
+            continue
+        cum = np.concatenate([[0], np.cumsum(_waiting_seconds(day, span) > 0)])
+        length = (g1 - g0)[ok]
+        with_wait = (cum[g1[ok]] - cum[g0[ok]]) > 0
+        k = np.clip(np.searchsorted(edges, length, side="right") - 1, 0, len(counts) - 1)
+        np.add.at(counts, k, 1)
+        np.add.at(waited, k, with_wait)
+    keep = counts >= min_gaps
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = waited / counts
+    table = pd.DataFrame({"low_s": edges[:-1], "high_s": edges[1:], "gaps": counts.astype(int), "with_wait": share})
+    table = table[keep].reset_index(drop=True)
+    if table.empty:
+        return BreakThreshold(fallback_s, math.nan, int(counts.sum()), table, basis="fallback (too few gaps)")
+    low = int(table["with_wait"].idxmin())
+    after = table.iloc[low + 1:]
+    above = after[after["with_wait"] > majority]
+    if above.empty:
+        return BreakThreshold(fallback_s, float(table["low_s"].iloc[low]), int(counts.sum()), table,
+                              basis="fallback (no bin with most gaps waited on)")
+    return BreakThreshold(float(round(above["low_s"].iloc[0])), float(table["low_s"].iloc[low]), int(counts.sum()),
+                          table)
+
+
+def available_agents(log: pd.DataFrame, *, interval_minutes: float = 30, break_s: float = BREAK_S,
+                     agents: Collection[str] | None = None, types: Collection[str] | None = None,
+                     break_rule: str = "length") -> pd.DataFrame:
     """Time-average agents available to answer, per date and interval (see the module docstring).
 
     At one-second resolution over the date (and the next, for services past midnight):
     ``available(t) = in_service(t) + [nobody waits at t] * in_short_gap(t)``, where a short gap is the
     time between the end of one of an agent's services and the start of its next, shorter than
-    ``break_s``; waiting customers are those between queue entry and queue exit.  Columns: date,
-    weekday, interval_start_s, available (mean over the interval), busy (agents in service, mean).
+    ``break_s`` (``break_rule="length"``), or, with ``break_rule="waited"``, shorter than ``break_s`` or
+    with no customer waiting at any moment of it (a long gap in a quiet hour is idle time, not a
+    break); waiting customers are those between queue entry and queue exit.  With ``agents`` (an
+    agent group) only those agents count, and with ``types`` (its skills) only customers of those
+    types waiting.  Columns: date, weekday, interval_start_s, available (mean over the interval), busy
+    (agents in service, mean).  The means are fractional: a scenario uses them as they are
+    (:func:`~.scenario.fractional_shifts`).
     """
     interval_s = 60.0 * interval_minutes
     n_int = int(math.ceil(DAY_S / interval_s))
@@ -350,19 +440,21 @@ def available_agents(log: pd.DataFrame, *, interval_minutes: float = 30, break_s
     rows = []
     for date, day in log.groupby("date", sort=True):
         weekday = day["weekday"].iloc[0]
-        served = day[(day["outcome"] == "answered") & day["agent_id"].notna() & day["answer_s"].notna()
-                     & day["end_s"].notna()].sort_values(["agent_id", "answer_s"], kind="stable")
+        served = _served(day, agents)
         a = np.clip(np.round(served["answer_s"].to_numpy()), 0, span).astype(int)
         e = np.clip(np.round(served["end_s"].to_numpy()), 0, span).astype(int)
         busy = _count_in(a, np.maximum(a, e), span)
         same = served["agent_id"].to_numpy()[1:] == served["agent_id"].to_numpy()[:-1]
         g0, g1 = e[:-1], a[1:]
+        waits = _waiting_seconds(day, span, types)
+        nobody_waits = waits == 0
         short = same & (g1 > g0) & (g1 - g0 < break_s)
+        if break_rule == "waited":  # a long gap is a break only if some customer waited during it
+            cum = np.concatenate([[0], np.cumsum(~nobody_waits)])
+            g0c, g1c = np.clip(g0, 0, span), np.clip(g1, 0, span)
+            quiet = cum[np.maximum(g1c, g0c)] == cum[g0c]
+            short = short | (same & (g1 > g0) & quiet)
         gap = _count_in(g0[short], g1[short], span)
-        waiting = day[day["queue_entry_s"].notna() & (day["wait_s"] > 0)]
-        q0 = np.clip(np.round(waiting["queue_entry_s"].to_numpy()), 0, span).astype(int)
-        q1 = np.clip(np.round(waiting["queue_entry_s"].to_numpy() + waiting["wait_s"].to_numpy()), 0, span).astype(int)
-        nobody_waits = _count_in(q0, q1, span) == 0
         available = busy + nobody_waits * gap
         per = int(interval_s)
         seconds = n_int * per
@@ -426,3 +518,100 @@ def repeat_contacts(log: pd.DataFrame, *, windows_days: tuple[float, ...] = (1, 
     return RepeatContacts(identified_contacts=len(ident), unidentified_contacts=int(log["customer_id"].isna().sum()),
                           customers=len(counts), customers_with_repeat=int((counts >= 2).sum()),
                           table=pd.DataFrame(rows))
+
+
+# ------------------------------------------------------------ agent groups
+
+#: the clustering's defaults (mapping keys ``agent_groups.min_share``, ``min_services``, ``skill_share``)
+MIN_SHARE = 0.15
+MIN_SERVICES = 30
+SKILL_SHARE = 0.02
+
+
+@dataclass
+class AgentClusters:
+    """Agent groups found in a log (:func:`agent_clusters`).
+
+    ``groups``: name -> skills, in order of the group's share of services; ``members``: name -> the
+    log's agent ids; ``agents``: one row per agent (agent, services, group, core skills, and its share
+    of each type); ``table``: one row per group (group, agents, services, skills, shares)."""
+
+    groups: dict[str, list[str]]
+    members: dict[str, list[str]]
+    agents: pd.DataFrame
+    table: pd.DataFrame
+    rule: str
+
+
+def agent_clusters(log: pd.DataFrame, *, min_share: float = MIN_SHARE, min_services: int = MIN_SERVICES,
+                   skill_share: float = SKILL_SHARE, named: dict[str, dict] | None = None) -> AgentClusters:
+    """Group the agents of a log by the contact types they served.
+
+    The rule: an agent's *profile* is the share of each contact type among its services (answered
+    contacts with its id). Its *core skills* are the types making up at least ``min_share`` of them;
+    agents with the same core skills form a cluster (named after them, e.g. ``PS_NW``). Agents with
+    fewer than ``min_services`` services join the cluster whose pooled profile is nearest to theirs
+    (L1 distance). A group's skills are the types making up at least ``skill_share`` of its agents'
+    services, in decreasing order of that share; a type in no group's skills is added, last, to the
+    group that served most of it. ``named``: groups given by the user (name -> ``{agents: [...]}`` or
+    ``{prefix: "Z"}``, and optionally ``skills: [...]``): their agents are taken out first; the rest are
+    clustered as above."""
+    served = log[(log["outcome"] == "answered") & log["agent_id"].notna()]
+    counts = pd.crosstab(served["agent_id"].astype(str), served["contact_type"].astype(str))
+    if counts.empty:
+        raise ValueError("no answered contact names its agent; no agent groups to find")
+    types = list(counts.columns)
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    member: dict[str, str] = {}
+    fixed_skills: dict[str, list[str]] = {}
+    for name, spec in (named or {}).items():
+        agents = [a for a in counts.index if a in set(spec.get("agents") or ())
+                  or (spec.get("prefix") and a.startswith(spec["prefix"]))]
+        for a in agents:
+            member.setdefault(a, name)
+        if spec.get("skills"):
+            fixed_skills[name] = list(spec["skills"])
+    rest = [a for a in counts.index if a not in member]
+    big = [a for a in rest if counts.loc[a].sum() >= min_services]
+    core = {a: tuple(t for t in sorted(types, key=lambda t: -shares.loc[a, t]) if shares.loc[a, t] >= min_share)
+            for a in big}
+    for a in big:
+        member[a] = "_".join(sorted(core[a])) or "mixed"
+    small = [a for a in rest if a not in member]
+    if small:
+        clustered = sorted(set(member[a] for a in big))
+        if clustered:
+            pooled = {g: counts.loc[[a for a in big if member[a] == g]].sum() for g in clustered}
+            pooled = {g: v / v.sum() for g, v in pooled.items()}
+            for a in small:
+                member[a] = min(clustered, key=lambda g: (float((shares.loc[a] - pooled[g]).abs().sum()), g))
+        else:
+            for a in small:
+                member[a] = "agents"
+    names = list(dict.fromkeys(list(named or {}) + sorted(set(member.values()) - set(named or {}))))
+    names = [g for g in names if any(member[a] == g for a in counts.index)]
+    groups, members, rows = {}, {}, []
+    for g in names:
+        agents = sorted(a for a in counts.index if member[a] == g)
+        c = counts.loc[agents].sum()
+        share = c / c.sum()
+        if g in fixed_skills:
+            skills = fixed_skills[g]
+        else:
+            skills = [t for t in share.sort_values(ascending=False, kind="stable").index if share[t] >= skill_share]
+        groups[g], members[g] = skills, agents
+    for t in types:  # every type served by someone is some group's skill
+        if not any(t in s for s in groups.values()):
+            by = {g: int(counts.loc[members[g], t].sum()) for g in groups}
+            groups[max(by, key=lambda g: (by[g], g))].append(t)
+    for g in groups:
+        c = counts.loc[members[g]].sum()
+        rows.append({"group": g, "agents": len(members[g]), "services": int(c.sum()),
+                     "skills": ", ".join(groups[g]),
+                     "shares": ", ".join(f"{t} {c[t] / c.sum():.0%}" for t in groups[g]),
+                     "agent_ids": ", ".join(members[g])})
+    agents_table = shares.round(3).assign(services=counts.sum(axis=1), group=[member[a] for a in counts.index],
+                                          core=[" ".join(core.get(a, ())) for a in counts.index])
+    rule = (f"core skills: types >= {min_share:.0%} of an agent's services; agents with fewer than {min_services} "
+            f"services join the nearest cluster; group skills: types >= {skill_share:.0%} of the group's services")
+    return AgentClusters(groups, members, agents_table.reset_index(names="agent"), pd.DataFrame(rows), rule)

@@ -44,7 +44,7 @@ from sim.model.centre import simulate
 from sim.model.config import SimConfig, load_config
 
 from .estimate import BREAK_S, available_agents
-from .scenario import GROUP, Calibration, whole_agents
+from .scenario import Calibration, whole_agents
 
 __all__ = ["KPIS", "HOUR_S", "Comparison", "hourly_kpis", "observed_kpis", "replay_trace", "day_staffing",
            "compare_to_log"]
@@ -127,16 +127,32 @@ def replay_trace(day: pd.DataFrame, calibration: Calibration, rng: np.random.Gen
                          "contact_type": types, "handle_time_s": handle, "patience_s": patience})
 
 
-def day_staffing(day: pd.DataFrame, calibration: Calibration, break_s: float = BREAK_S) -> list[int]:
-    """Agents per interval of the opening hours on one day: the agents available to answer
-    (:func:`~.estimate.available_agents`), whole as in the calibrated scenario."""
-    avail = available_agents(day, interval_minutes=calibration.interval_s / 60.0, break_s=break_s)
+def day_available(day: pd.DataFrame, calibration: Calibration, break_s: float = BREAK_S) -> dict[str, list[float]]:
+    """Per agent group of the calibration: its mean agents available to answer in each interval of the
+    opening hours on one day (:func:`~.estimate.available_agents`, fractional)."""
     starts = calibration.open_s + calibration.interval_s * np.arange(calibration.n_intervals)
-    available = avail.groupby("interval_start_s")["available"].mean().reindex(starts, fill_value=0.0).to_numpy()
+    out = {}
+    for g in calibration.group_names:
+        avail = available_agents(day, interval_minutes=calibration.interval_s / 60.0, break_s=break_s,
+                                 break_rule=calibration.break_rule, agents=calibration.group_agents.get(g),
+                                 types=calibration.groups.get(g))
+        out[g] = [float(v) for v in avail.groupby("interval_start_s")["available"].mean()
+                  .reindex(starts, fill_value=0.0)]
+    return out
+
+
+def _expected(day: pd.DataFrame, calibration: Calibration) -> np.ndarray:
     entry = _inside(day, calibration)["queue_entry_s"].to_numpy()
     offered = np.bincount(((entry - calibration.open_s) // calibration.interval_s).astype(int),
                           minlength=calibration.n_intervals)[:calibration.n_intervals]
-    return [int(a) for a in whole_agents(available, offered > 0)]
+    return offered > 0
+
+
+def day_staffing(day: pd.DataFrame, calibration: Calibration, break_s: float = BREAK_S) -> list[int]:
+    """Agents per interval of the opening hours on one day, all groups together: the agents available to
+    answer (:func:`~.estimate.available_agents`), whole (at least 1 while contacts are offered)."""
+    available = np.sum([v for v in day_available(day, calibration, break_s).values()], axis=0)
+    return [int(a) for a in whole_agents(available, _expected(day, calibration))]
 
 
 def _simulated_kpis(config: SimConfig, replication: int, calibration: Calibration) -> pd.DataFrame:
@@ -162,7 +178,7 @@ class Comparison:
     table: pd.DataFrame
     errors: pd.DataFrame
     traces: dict[str, pd.DataFrame]
-    staffing: dict[str, list[int]]
+    staffing: dict[str, list[float]]  # ISO date -> mean agents available per interval, all groups
     replications: int
     confidence: float
 
@@ -180,7 +196,9 @@ def compare_to_log(log: pd.DataFrame, calibration: Calibration, *, replications:
     calibrated = [_simulated_kpis(calibrated_config, r, calibration) for r in range(replications)]
 
     by_date = {d: g for d, g in log.groupby(log["date"].dt.strftime("%Y-%m-%d"))}
-    staffing = {d: day_staffing(by_date[d], calibration, break_s) for d in observed}
+    available = {d: day_available(by_date[d], calibration, break_s) for d in observed}
+    groups = {d: calibration.agent_groups(available[d], _expected(by_date[d], calibration)) for d in observed}
+    staffing = {d: [round(float(v), 3) for v in np.sum(list(available[d].values()), axis=0)] for d in observed}
     traces: dict[str, pd.DataFrame] = {}
     replay_days: list[list[pd.DataFrame]] = []
     with tempfile.TemporaryDirectory(prefix="replay-") as tmp:
@@ -193,7 +211,7 @@ def compare_to_log(log: pd.DataFrame, calibration: Calibration, *, replications:
                 path = Path(tmp) / f"{d}-{r}.csv"
                 trace.to_csv(path, index=False, float_format="%.6f")
                 scenario = dict(base, trace=str(path))
-                scenario["agent_groups"] = {GROUP: dict(base["agent_groups"][GROUP], staffing=staffing[d])}
+                scenario["agent_groups"] = groups[d]
                 config = load_config({"scenario": scenario, "run": run})
                 per_day.append(_simulated_kpis(config, r, calibration))
                 path.unlink()

@@ -16,8 +16,10 @@ How each part of the scenario is made (the README's calibration section says the
   ``min_abandonments`` abandonments take the pooled estimate.
 - **Staffing**: one agent group with every skill, staffed in each interval with the mean over the
   selected days of the agents *available to answer* (:func:`~.estimate.available_agents`: in
-  service, or between services while nobody waits), rounded to the nearest whole agent, and at
-  least 1 while contacts are expected. This is fewer than the agents seen serving
+  service, or between services while nobody waits), kept fractional as shifts averaging exactly that
+  mean (:func:`fractional_shifts`; ``staffing_mode="whole"``: rounded to the nearest whole agent, at
+  least 1 while contacts are expected). With ``clusters`` (:func:`~.estimate.agent_clusters`), one
+  group per cluster, each staffed from its own agents, routed by ``skill_rank``. This is fewer than the agents seen serving
   (:func:`~.estimate.staffing_from_activity`): an agent idle while customers wait was not available.
 - **Routing**: ``longest_idle`` and ``fcfs`` across contact types (first come, first served).
 - **Day-to-day variability**: ``busyness_cv`` from :func:`~.estimate.day_variability` within
@@ -38,8 +40,8 @@ import yaml
 from sim.engine.errors import ConfigError
 from sim.model.config import load_config
 
-from .estimate import (BREAK_S, ArrivalRates, DayVariability, HandleTimeFit, PatienceEstimate, arrival_rates,
-                       available_agents, day_variability, fit_handle_times, patience)
+from .estimate import (BREAK_S, AgentClusters, ArrivalRates, DayVariability, HandleTimeFit, PatienceEstimate,
+                       arrival_rates, available_agents, break_threshold, day_variability, fit_handle_times, patience)
 
 __all__ = ["Calibration", "calibrate", "select_days", "write_scenario", "scenario_yaml", "check_scenario", "OPEN_SHARE", "CHANNEL", "GROUP"]
 
@@ -47,6 +49,7 @@ OPEN_SHARE = 0.05  # an interval is inside the opening hours if its volume is >=
 CHANNEL = "phone"
 GROUP = "agents"
 POOLED = "all"
+STAFFING_MODES = ("fractional", "whole")
 
 
 @dataclass
@@ -73,6 +76,17 @@ class Calibration:
     outside_hours: int  # contacts offered outside the opening hours (left out)
     break_s: float = BREAK_S  # a gap between an agent's services at least this long is a break
     notes: list[str] = field(default_factory=list)
+    #: ``fractional`` (default): each group's mean available agents as they are (:func:`fractional_shifts`);
+    #: ``whole``: rounded to whole agents in a staffing table (at least 1 while contacts are expected)
+    staffing_mode: str = "fractional"
+    break_rule: str = "length"  # how a gap is told a break (:func:`~.estimate.available_agents`)
+    break_choice: Any = None  # the BreakThreshold behind break_s when chosen from the data
+    #: agent groups: name -> skills in order of preference (default: one group GROUP with every type)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    group_agents: dict[str, list[str]] = field(default_factory=dict)  # name -> the log's agents (empty: all)
+    #: name -> mean available agents per interval of the opening hours (fractional)
+    group_staffing: dict[str, list[float]] = field(default_factory=dict)
+    group_report: Any = None  # the clustering behind the groups (a table), if any
 
     @property
     def n_intervals(self) -> int:
@@ -115,10 +129,39 @@ class Calibration:
             "channels": {CHANNEL: {"service_level_threshold_s": self.service_level_threshold_s,
                                    "service_level_target": self.service_level_target}},
             "contact_types": types,
-            "agent_groups": {GROUP: {"skills": self.types,
-                                     "staffing": [int(v) for v in self.staffing["agents"]]}},
-            "routing": {"agent_selection": "longest_idle", "queue_selection": "fcfs"},
+            "agent_groups": self.agent_groups(),
+            "routing": {"agent_selection": "longest_idle" if len(self.group_names) == 1 else "skill_rank",
+                        "queue_selection": "fcfs"},
         }
+
+    @property
+    def group_names(self) -> list[str]:
+        return list(self.groups) or [GROUP]
+
+    def skills(self, group: str) -> list[str]:
+        return list(self.groups.get(group, self.types))
+
+    def agent_groups(self, available: dict[str, Sequence[float]] | None = None,
+                     expected: Sequence[bool] | None = None) -> dict[str, Any]:
+        """The scenario's ``agent_groups``: each group's skills and staffing from ``available`` (group ->
+        mean available agents per interval of the opening hours; default the calibration's): shifts
+        averaging exactly those means (``fractional``) or a table of whole agents (``whole``, at least 1
+        where ``expected`` says contacts are expected)."""
+        available = self.group_staffing if available is None else available
+        if expected is None:
+            expected = np.ones(self.n_intervals, dtype=bool)
+        out = {}
+        for g in self.group_names:
+            values = np.asarray(available[g], dtype=float)
+            entry: dict[str, Any] = {"skills": self.skills(g)}
+            if self.staffing_mode == "fractional" and values.max(initial=0.0) > 0:
+                entry["shifts"] = fractional_shifts(values, self.interval_s, self.open_s)
+            elif self.staffing_mode == "fractional":
+                entry["staffing"] = 0
+            else:
+                entry["staffing"] = [int(v) for v in whole_agents(values, np.asarray(expected, dtype=bool))]
+            out[g] = entry
+        return out
 
     def summary(self) -> pd.DataFrame:
         """One row per contact type: volume, handle-time fit and patience, with where each came from."""
@@ -175,6 +218,39 @@ def whole_agents(available: np.ndarray, expected: np.ndarray) -> np.ndarray:
     return np.where(expected, np.maximum(agents, 1), agents)
 
 
+def fractional_shifts(available: Sequence[float], interval_s: float, open_s: float) -> list[dict[str, Any]]:
+    """Shifts whose agents on duty average exactly ``available[k]`` over interval ``k`` (fractional).
+
+    In interval ``k`` (starting ``open_s + k * interval_s``), ``floor(a_k)`` agents are on duty for the
+    whole interval and one more for the first ``a_k - floor(a_k)`` of it: agent-seconds
+    ``a_k * interval_s`` exactly (to the 10^-6 h the lengths are written with).  Built as stacked
+    levels: level ``j`` (the ``j``-th agent) is on duty in interval ``k`` for
+    ``clip(a_k - (j - 1), 0, 1)`` of it, from its start; each run of a level is one shift (starting at
+    an interval start), and equal shifts are merged (``agents``)."""
+    a = np.maximum(np.asarray(available, dtype=float), 0.0)
+    n = len(a)
+    shifts: dict[tuple[float, float], int] = {}
+    for j in range(int(math.ceil(a.max() - 1e-9)) if n else 0):
+        share = np.clip(a - j, 0.0, 1.0)
+        k = 0
+        while k < n:
+            if share[k] <= 1e-9:
+                k += 1
+                continue
+            start = k
+            while k < n and share[k] >= 1.0 - 1e-9:
+                k += 1
+            if k < n and share[k] > 1e-9:  # the run ends part-way into interval k
+                length = (k - start + float(share[k])) * interval_s
+                k += 1
+            else:
+                length = (k - start) * interval_s
+            key = (open_s + start * interval_s, round(length / 3600.0, 6))
+            shifts[key] = shifts.get(key, 0) + 1
+    return [{"start": _Quoted(_clock(start)), "length_hours": _number(hours), "agents": count}
+            for (start, hours), count in sorted(shifts.items())]
+
+
 def _clock(seconds: float) -> str:
     s = int(round(seconds))
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}" + (f":{s % 60:02d}" if s % 60 else "")
@@ -208,8 +284,21 @@ def select_days(log: pd.DataFrame, weekdays: Sequence[str] | None = None,
 
 def calibrate(log: pd.DataFrame, *, name: str, source: str = "", interval_minutes: float = 30,
               service_level_threshold_s: float = 20.0, service_level_target: float = 0.8, min_n: int = 30,
-              min_abandonments: int = 20, break_s: float = BREAK_S, confidence: float = 0.95) -> Calibration:
-    """Estimate a scenario from the canonical log table (:func:`~.logs.read_log`), every day in it."""
+              min_abandonments: int = 20, break_s: float | None = BREAK_S, confidence: float = 0.95,
+              staffing_mode: str = "fractional", break_rule: str = "length",
+              clusters: AgentClusters | None = None) -> Calibration:
+    """Estimate a scenario from the canonical log table (:func:`~.logs.read_log`), every day in it.
+
+    ``break_s`` None: chosen from the log's idle gaps (:func:`~.estimate.break_threshold`);
+    ``staffing_mode``: ``fractional`` or ``whole`` (see :class:`Calibration`); ``clusters``: agent
+    groups (:func:`~.estimate.agent_clusters`), each staffed by its own agents' availability; None:
+    one group with every skill."""
+    if staffing_mode not in STAFFING_MODES:
+        raise ConfigError("staffing_mode", f"expected one of {', '.join(STAFFING_MODES)}, got {staffing_mode!r}")
+    break_choice = None
+    if break_s is None:
+        break_choice = break_threshold(log)
+        break_s = break_choice.threshold_s
     if not 0 < interval_minutes <= 1440 or (1440 / interval_minutes) % 1:
         raise ConfigError("interval_minutes", f"expected a number of minutes dividing 24 h, got {interval_minutes:g}")
     offered = log[log["queue_entry_s"].notna()]
@@ -239,11 +328,26 @@ def calibrate(log: pd.DataFrame, *, name: str, source: str = "", interval_minute
             pat[t] = est
         patience_source[t] = t if t in pat else POOLED
 
-    avail = available_agents(log, interval_minutes=interval_minutes, break_s=break_s)
-    staff = avail.groupby("interval_start_s")[["available", "busy"]].mean().reset_index()
-    staff = staff[(staff["interval_start_s"] >= open_s - 1e-9) & (staff["interval_start_s"] < close_s - 1e-9)]
-    agents = whole_agents(staff["available"].to_numpy(), per_interval[first:last + 1] > 0)
-    staff = staff.assign(agents=agents).reset_index(drop=True)
+    expected = per_interval[first:last + 1] > 0
+    groups = {g: [t for t in skills if t in types] for g, skills in clusters.groups.items()} if clusters else {}
+    members = dict(clusters.members) if clusters else {}
+    group_staffing, tables = {}, []
+    for g in (list(groups) or [GROUP]):
+        avail = available_agents(log, interval_minutes=interval_minutes, break_s=break_s, break_rule=break_rule,
+                                 agents=members.get(g), types=groups.get(g))
+        staff_g = avail.groupby("interval_start_s")[["available", "busy"]].mean().reset_index()
+        staff_g = staff_g[(staff_g["interval_start_s"] >= open_s - 1e-9)
+                          & (staff_g["interval_start_s"] < close_s - 1e-9)].reset_index(drop=True)
+        group_staffing[g] = [float(v) for v in staff_g["available"]]
+        tables.append(staff_g.set_index("interval_start_s"))
+    staff = sum(tables[1:], tables[0]).reset_index()
+    if staffing_mode == "whole" and len(tables) == 1:
+        agents = whole_agents(staff["available"].to_numpy(), expected)
+    elif staffing_mode == "whole":
+        agents = sum(whole_agents(np.asarray(v), expected) for v in group_staffing.values())
+    else:
+        agents = staff["available"].to_numpy()
+    staff = staff.assign(agents=agents)
 
     variability = day_variability(log)
     basis = "within weekdays"
@@ -262,7 +366,9 @@ def calibrate(log: pd.DataFrame, *, name: str, source: str = "", interval_minute
         service_level_threshold_s=float(service_level_threshold_s), service_level_target=float(service_level_target),
         rates=rates, volumes=volumes, handle_times=handle, handle_source=handle_source, patience=pat,
         patience_source=patience_source, staffing=staff, variability=variability, busyness_basis=basis,
-        outside_hours=int((~inside).sum()), break_s=float(break_s), notes=notes)
+        outside_hours=int((~inside).sum()), break_s=float(break_s), notes=notes, staffing_mode=staffing_mode,
+        break_rule=break_rule, break_choice=break_choice, groups=groups, group_agents=members,
+        group_staffing=group_staffing, group_report=clusters)
 
 
 def scenario_yaml(calibration: Calibration, command: str = "") -> str:
